@@ -1,0 +1,1 @@
+"""One module per command; see tracker.cli for the interface each provides."""

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import argparse
+import json
+
+NAME = "config"
+HELP = "validate the configuration and print the effective settings (secrets redacted)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+    from tracker.config import redacted
+
+    data = redacted(ctx.settings)
+    data["effective_dataset"] = str(ctx.dataset_path)
+    data["as_of"] = ctx.as_of.isoformat()
+    print(json.dumps(data, indent=2))
+    return 0

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import date, timedelta
+
+from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
+from tracker.dates import add_months, parse_day
+from tracker.errors import UsageError
+
+NAME = "expiring"
+HELP = "milestones in a window (default: the calendar year of --as-of: what expires this year)"
+MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "any")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    window = p.add_mutually_exclusive_group()
+    window.add_argument("--year", type=int, metavar="YYYY", help="calendar year")
+    window.add_argument("--within", metavar="N[d|w|m|y]",
+                        help="from --as-of to N days/weeks/months/years later, e.g. 90d, 6m, 1y")
+    window.add_argument("--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD "
+                        "(with --to)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="window end, YYYY-MM-DD (inclusive)")
+    p.add_argument("--milestone", choices=MILESTONE_CHOICES, default="any",
+                   help="which milestone (default any)")
+    add_filter_options(p)
+    add_output_options(p)
+
+
+def parse_within(text: str, as_of: date) -> date:
+    m = re.fullmatch(r"(\d+)\s*([dwmy])", text.strip().lower())
+    if not m:
+        raise UsageError(f"tracker expiring: error: --within: expected a number and a unit d, w, m "
+                         f"or y (e.g. 90d, 6m, 1y), not {text!r}")
+    n, unit = int(m[1]), m[2]
+    if unit == "d":
+        return as_of + timedelta(days=n)
+    if unit == "w":
+        return as_of + timedelta(weeks=n)
+    return add_months(as_of, n if unit == "m" else 12 * n)
+
+
+def window(args: argparse.Namespace, as_of: date) -> tuple[date, date]:
+    if args.end and not args.start:
+        raise UsageError("tracker expiring: error: --to needs --from")
+    if args.start:
+        if not args.end:
+            raise UsageError("tracker expiring: error: --from needs --to")
+        try:
+            start, end = parse_day(args.start), parse_day(args.end)
+        except ValueError as exc:
+            raise UsageError(f"tracker expiring: error: --from/--to: {exc}") from None
+        if end < start:
+            raise UsageError("tracker expiring: error: --to is before --from")
+        return start, end
+    if args.within:
+        return as_of, parse_within(args.within, as_of)
+    year = args.year if args.year is not None else as_of.year
+    if not 1 <= year <= 9999:
+        raise UsageError(f"tracker expiring: error: --year: not a year: {year}")
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+    from tracker.dataset import MILESTONES
+    from tracker.queries import expiring_result
+
+    start, end = window(args, ctx.as_of)
+    which = MILESTONES if args.milestone == "any" else (args.milestone,)
+    records = filters_from(args).apply(ctx.records())
+    emit(ctx, args, expiring_result(records, ctx.as_of, start, end, ctx.generated_at(), which))
+    return 0

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import argparse
+
+from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
+
+NAME = "status"
+HELP = "every release cycle with its milestones, status and days to end of life"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_filter_options(p)
+    add_output_options(p)
+
+
+def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+    from tracker.queries import status_result
+
+    records = filters_from(args).apply(ctx.records())
+    emit(ctx, args, status_result(records, ctx.as_of, ctx.generated_at()))
+    return 0

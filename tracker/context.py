@@ -1,0 +1,85 @@
+"""What every command gets from the CLI: settings, the dataset path, ``as_of`` and output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+from tracker.config import Settings, find_config, load_settings
+from tracker.dataset import LifecycleRecord, bundled_dataset_path, load_dataset
+from tracker.dates import parse_day
+from tracker.errors import UsageError
+
+
+@dataclass
+class Context:
+    settings: Settings
+    dataset_path: Path
+    as_of: date
+    verbose: bool = False
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    _records: list[LifecycleRecord] | None = None
+
+    def records(self) -> list[LifecycleRecord]:
+        """The validated dataset (raises DatasetError with every problem)."""
+        if self._records is None:
+            self._records = load_dataset(self.dataset_path)
+        return self._records
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def generated_at(self) -> str:
+        return self.now().isoformat(timespec="seconds")
+
+    def warn(self, message: str) -> None:
+        print(f"tracker: {message}", file=self.stderr)
+
+    def write_output(self, text: str, output: str | None) -> None:
+        """Data to stdout, or atomically to ``output`` (``-`` = stdout)."""
+        if output and output != "-":
+            from tracker.atomic import atomic_write_text
+
+            atomic_write_text(Path(output), text)
+        else:
+            self.stdout.write(text)
+            self.stdout.flush()
+
+    def use_color(self, output: str | None) -> bool:
+        if output and output != "-":
+            return False
+        if os.environ.get("NO_COLOR"):
+            return False
+        return hasattr(self.stdout, "isatty") and self.stdout.isatty()
+
+
+def today_in(settings: Settings) -> date:
+    return datetime.now(settings.tzinfo()).date() if settings.timezone else date.today()
+
+
+def make_context(args: argparse.Namespace) -> Context:
+    config_arg = getattr(args, "config", None) or os.environ.get("TRACKER_CONFIG") or None
+    settings = load_settings(find_config(config_arg))
+    as_of_text = getattr(args, "as_of", None) or os.environ.get("TRACKER_AS_OF") or None
+    if as_of_text:
+        try:
+            as_of = parse_day(as_of_text)
+        except ValueError as exc:
+            raise UsageError(f"--as-of: {exc}") from None
+    else:
+        as_of = today_in(settings)
+    dataset_arg = getattr(args, "dataset", None) or os.environ.get("TRACKER_DATASET") or None
+    if dataset_arg:
+        dataset_path = Path(dataset_arg)
+    elif settings.dataset is not None:
+        dataset_path = settings.dataset
+    else:
+        dataset_path = bundled_dataset_path()
+    return Context(settings=settings, dataset_path=dataset_path, as_of=as_of,
+                   verbose=bool(getattr(args, "verbose", False)))

@@ -1,0 +1,252 @@
+"""Read and validate the lifecycle CSV into LifecycleRecord objects: the one place for data errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tracker.dates import MilestoneDate, parse_milestone
+from tracker.errors import DatasetError
+
+REQUIRED = ("vendor", "product", "cycle", "type", "release", "source", "confidence")
+OPTIONAL = ("support_end", "eol", "extended_end", "notes")
+COLUMNS = ("vendor", "product", "cycle", "type", "release", "support_end", "eol", "extended_end",
+           "source", "confidence", "notes")
+DATE_COLUMNS = ("release", "support_end", "eol", "extended_end")
+MILESTONES = ("support_end", "eol", "extended_end")
+CONFIDENCE = ("vendor", "secondary", "estimated")
+
+
+@dataclass(frozen=True)
+class LifecycleRecord:
+    """One release cycle of one product, as the dataset states it."""
+
+    vendor: str
+    product: str
+    cycle: str
+    type: int
+    """1 = bare metal (including Hyper-V's parent partition), 2 = hosted."""
+    release: MilestoneDate
+    support_end: MilestoneDate | None
+    """Last day of mainstream / general support (full fixes)."""
+    eol: MilestoneDate | None
+    """Last day of security fixes: the end of life alerts are about."""
+    extended_end: MilestoneDate | None
+    """Last day of a later paid or limited phase (ESU, technical guidance)."""
+    source: str
+    confidence: str
+    notes: str = ""
+    line: int = 0
+    """Line of the record in its file (header = 1), for messages."""
+
+    @property
+    def sources(self) -> list[str]:
+        return [s.strip() for s in self.source.split(";") if s.strip()]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.vendor, self.product, self.cycle)
+
+    @property
+    def name(self) -> str:
+        """``Product cycle``, as people say it."""
+        return f"{self.product} {self.cycle}"
+
+    def milestone(self, name: str) -> MilestoneDate | None:
+        value: MilestoneDate | None = getattr(self, name)
+        return value
+
+
+def bundled_dataset_path() -> Path:
+    """The dataset shipped with tracker: inside the wheel, or the source tree when editable."""
+    packaged = Path(__file__).resolve().parent / "_data" / "hypervisors.csv"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "datasets" / "hypervisors.csv"
+
+
+def is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+
+
+def load_dataset(path: str | Path) -> list[LifecycleRecord]:
+    """Read and validate ``path``; raise DatasetError listing every problem at once."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read dataset: {exc.strerror or exc}") from None
+    records, problems = parse_dataset(raw, str(path))
+    if problems:
+        raise DatasetError(*problems)
+    return records
+
+
+def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[str]]:
+    """Parse CSV bytes; return the valid records and the problems, each ``FILE:LINE: column: msg``."""
+    problems: list[str] = []
+
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(f"{name}:{line}: {column}: {message}")
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problem(line, "(file)", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        return [], problems
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        problem(line, "(file)", "NUL byte: this is not a CSV text file")
+        return [], problems
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        problem(1, "(file)", "empty file: expected a CSV header row")
+        return [], problems
+    except csv.Error as exc:
+        problem(1, "(file)", f"not valid CSV: {exc}")
+        return [], problems
+    header = [h.strip() for h in header]
+    known = set(REQUIRED) | set(OPTIONAL)
+    for h in header:
+        if h not in known:
+            problem(1, h or "(blank)", "unknown column" + (" (empty header cell)" if not h else ""))
+    seen_cols: set[str] = set()
+    for h in header:
+        if h in seen_cols and h in known:
+            problem(1, h, "column appears twice in the header")
+        seen_cols.add(h)
+    for col in REQUIRED:
+        if col not in header:
+            problem(1, col, "required column is missing")
+    if problems:
+        return [], problems
+
+    records: list[LifecycleRecord] = []
+    keys: dict[tuple[str, str, str], int] = {}
+    previous_end = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problem(previous_end + 1, "(row)", f"not valid CSV: {exc}")
+            break
+        line = previous_end + 1
+        previous_end = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problem(line, "(row)", f"expected {len(header)} fields, found {len(row)}")
+            continue
+        values = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
+        record = _record(values, line, problem)
+        if record is None:
+            continue
+        key = (record.vendor.casefold(), record.product.casefold(), record.cycle.casefold())
+        if key in keys:
+            problem(line, "cycle", f"duplicate of line {keys[key]} (same vendor, product and cycle: "
+                    f"{record.vendor} / {record.product} / {record.cycle})")
+            continue
+        keys[key] = line
+        records.append(record)
+    return records, problems
+
+
+def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | None:  # type: ignore[no-untyped-def]
+    ok = True
+    for col in REQUIRED:
+        if not values.get(col):
+            problem(line, col, "required value is empty")
+            ok = False
+    dates: dict[str, MilestoneDate | None] = {}
+    for col in DATE_COLUMNS:
+        text = values.get(col, "")
+        if not text:
+            dates[col] = None
+            continue
+        try:
+            dates[col] = parse_milestone(text)
+        except ValueError as exc:
+            problem(line, col, str(exc))
+            dates[col] = None
+            ok = False
+    type_text = values.get("type", "")
+    if type_text and type_text not in ("1", "2"):
+        problem(line, "type", f"must be 1 (bare metal) or 2 (hosted), not {type_text!r}")
+        ok = False
+    # Order: release <= support_end <= eol <= extended_end, over the dates that are present.
+    present = [(col, d) for col, d in dates.items() if d is not None]
+    for (col_a, a), (col_b, b) in zip(present, present[1:], strict=False):
+        if b.last_day < a.first_day:
+            problem(line, col_b, f"{b.text} is before {col_a} {a.text} "
+                    "(expected release <= support_end <= eol <= extended_end)")
+            ok = False
+    source = values.get("source", "")
+    if source:
+        for part in source.split(";"):
+            part = part.strip()
+            if not part:
+                problem(line, "source", "empty URL between ';' separators")
+                ok = False
+            elif not is_http_url(part):
+                problem(line, "source", f"not an http(s):// URL: {part!r}")
+                ok = False
+    confidence = values.get("confidence", "")
+    if confidence and confidence not in CONFIDENCE:
+        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
+        ok = False
+    if not ok or dates["release"] is None:
+        return None
+    return LifecycleRecord(
+        vendor=values["vendor"],
+        product=values["product"],
+        cycle=values["cycle"],
+        type=int(type_text),
+        release=dates["release"],
+        support_end=dates["support_end"],
+        eol=dates["eol"],
+        extended_end=dates["extended_end"],
+        source=source,
+        confidence=confidence,
+        notes=values.get("notes", ""),
+        line=line,
+    )
+
+
+def record_row(record: LifecycleRecord) -> dict[str, str]:
+    """The record as dataset strings, in COLUMNS order (for writing CSV back)."""
+    def s(d: MilestoneDate | None) -> str:
+        return d.text if d else ""
+
+    return {
+        "vendor": record.vendor, "product": record.product, "cycle": record.cycle,
+        "type": str(record.type), "release": s(record.release),
+        "support_end": s(record.support_end), "eol": s(record.eol),
+        "extended_end": s(record.extended_end), "source": record.source,
+        "confidence": record.confidence, "notes": record.notes,
+    }
+
+
+def write_dataset(records: Iterable[LifecycleRecord], path: str | Path) -> None:
+    """Write records as a dataset CSV, atomically."""
+    from tracker.atomic import atomic_write_text
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        writer.writerow(record_row(r))
+    atomic_write_text(Path(path), buf.getvalue())

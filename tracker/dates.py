@@ -1,0 +1,77 @@
+"""Dataset dates: full ISO days, or months when the vendor publishes only a month.
+
+A month-precision milestone counts as the *first* day of its month for status and alerts (warn early
+rather than late); it covers the whole month when checking that milestones are in order.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True, order=True)
+class MilestoneDate:
+    """A date as written in the dataset, with its precision kept."""
+
+    first_day: date
+    """The day used for status, days left and alerts (a month's first day)."""
+    text: str
+    """The dataset's own string, kept for machine outputs."""
+    month_only: bool = False
+    """True when the vendor gives only a month (``YYYY-MM``)."""
+
+    @property
+    def last_day(self) -> date:
+        """The last day this date can stand for (the month's end for month-only dates)."""
+        if not self.month_only:
+            return self.first_day
+        y, m = self.first_day.year, self.first_day.month
+        return date(y, m, calendar.monthrange(y, m)[1])
+
+    def __str__(self) -> str:
+        return self.text
+
+    def friendly(self) -> str:
+        """Human form for the HTML report: ``Aug 2026`` or ``12 Jan 2027``."""
+        d = self.first_day
+        if self.month_only:
+            return f"{_MONTHS[d.month - 1]} {d.year}"
+        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def parse_milestone(text: str) -> MilestoneDate:
+    """Parse ``YYYY-MM-DD`` or ``YYYY-MM``; raise ValueError with a message for people."""
+    m = _ISO.match(text)
+    if not m:
+        raise ValueError(f"not an ISO date (YYYY-MM-DD or YYYY-MM): {text!r}")
+    year, month, day = int(m[1]), int(m[2]), m[3]
+    try:
+        if day is None:
+            return MilestoneDate(date(year, month, 1), text, month_only=True)
+        return MilestoneDate(date(year, month, int(day)), text)
+    except ValueError:
+        raise ValueError(f"impossible date: {text!r}") from None
+
+
+def parse_day(text: str) -> date:
+    """Parse a full ISO day (command-line dates); ValueError otherwise."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(f"not an ISO date (YYYY-MM-DD): {text!r}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"impossible date: {text!r}") from None
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, clamped to the target month's end (Jan 31 + 1m = Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
