@@ -2,15 +2,26 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.errors import TrackerError
+from tracker.commands._query import add_filter_options, filters_from
 
 NAME = "calendar"
-HELP = "iCalendar (RFC 5545) feed of all milestones"
+HELP = "iCalendar (RFC 5545) feed of all milestones, with reminders at the alert thresholds"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    add_filter_options(p)
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the feed to FILE (atomically) instead of stdout, e.g. tracker.ics")
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
-    raise TrackerError("tracker calendar: not implemented yet")
+    from pathlib import Path
+
+    from tracker.ical import calendar_text, write_calendar
+
+    records = filters_from(args).apply(ctx.records())
+    if args.output and args.output != "-":
+        write_calendar(records, ctx.settings, ctx.now(), Path(args.output), ctx.as_of)
+    else:
+        ctx.write_output(calendar_text(records, ctx.settings, ctx.now(), ctx.as_of), None)
+    return 0
