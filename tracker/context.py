@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -33,7 +33,7 @@ class Context:
         return self._records
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def generated_at(self) -> str:
         return self.now().isoformat(timespec="seconds")
@@ -71,7 +71,7 @@ def make_context(args: argparse.Namespace) -> Context:
         try:
             as_of = parse_day(as_of_text)
         except ValueError as exc:
-            raise UsageError(f"--as-of: {exc}") from None
+            raise UsageError(f"tracker: error: --as-of / TRACKER_AS_OF: {exc}") from None
     else:
         as_of = today_in(settings)
     dataset_arg = getattr(args, "dataset", None) or os.environ.get("TRACKER_DATASET") or None

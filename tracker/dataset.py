@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,7 +190,7 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
         ok = False
     # Order: release <= support_end <= eol <= extended_end, over the dates that are present.
     present = [(col, d) for col, d in dates.items() if d is not None]
-    for (col_a, a), (col_b, b) in zip(present, present[1:], strict=False):
+    for (col_a, a), (col_b, b) in itertools.pairwise(present):
         if b.last_day < a.first_day:
             problem(line, col_b, f"{b.text} is before {col_a} {a.text} "
                     "(expected release <= support_end <= eol <= extended_end)")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
 from tracker.errors import UsageError
 from tracker.formats import Format, Result, renderer
 from tracker.status import Filters
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
@@ -43,7 +47,7 @@ def output_format(args: argparse.Namespace) -> Format:
                          f"{', '.join(f.value for f in Format)})") from None
 
 
-def emit(ctx, args: argparse.Namespace, result: Result) -> None:  # type: ignore[no-untyped-def]
+def emit(ctx: Context, args: argparse.Namespace, result: Result) -> None:
     fmt = output_format(args)
     text = renderer(fmt)(result, ctx.use_color(args.output))
     ctx.write_output(text, args.output)

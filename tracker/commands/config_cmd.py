@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "config"
 HELP = "validate the configuration and print the effective settings (secrets redacted)"
@@ -11,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     pass
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.config import redacted
 
     data = redacted(ctx.settings)

@@ -3,10 +3,14 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
 from tracker.dates import add_months, parse_day
 from tracker.errors import UsageError
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "expiring"
 HELP = "milestones in a window (default: the calendar year of --as-of: what expires this year)"
@@ -61,7 +65,7 @@ def window(args: argparse.Namespace, as_of: date) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.dataset import MILESTONES
     from tracker.queries import expiring_result
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "status"
 HELP = "every release cycle with its milestones, status and days to end of life"
@@ -13,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_output_options(p)
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.queries import status_result
 
     records = filters_from(args).apply(ctx.records())

@@ -3,6 +3,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "validate"
 HELP = "check lifecycle datasets; exit 0 when every file is valid"
@@ -13,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="datasets to check (default: the configured or bundled dataset)")
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.dataset import load_dataset
     from tracker.errors import DatasetError
 

@@ -1,0 +1,160 @@
+"""Every validation rule of SPEC section 2 has a failing file here, with its exact message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_tracker
+from tracker.dataset import parse_dataset
+
+HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes\n"
+GOOD = "Microsoft,Hyper-V Server,2019,1,2018-11-13,2024-01-09,2029-01-09,,https://learn.microsoft.com/x,vendor,\n"
+
+
+def problems_of(text: str | bytes) -> list[str]:
+    raw = text.encode() if isinstance(text, str) else text
+    return parse_dataset(raw, "data.csv")[1]
+
+
+CASES = [
+    pytest.param(HEADER.replace("notes", "notes,colour") + GOOD.rstrip("\n") + ",red\n",
+                 ["data.csv:1: colour: unknown column"], id="unknown-column"),
+    pytest.param(HEADER.replace("vendor,", "") + GOOD.split(",", 1)[1],
+                 ["data.csv:1: vendor: required column is missing"], id="missing-column"),
+    pytest.param(HEADER + GOOD.replace("2029-01-09", "2029-02-30"),
+                 ["data.csv:2: eol: impossible date: '2029-02-30'"], id="impossible-date"),
+    pytest.param(HEADER + GOOD.replace("2029-01-09", "09/01/2029"),
+                 ["data.csv:2: eol: not an ISO date (YYYY-MM-DD or YYYY-MM): '09/01/2029'"],
+                 id="not-iso-date"),
+    pytest.param(HEADER + GOOD.replace("2029-01-09", "2029-1-9"),
+                 ["data.csv:2: eol: not an ISO date (YYYY-MM-DD or YYYY-MM): '2029-1-9'"],
+                 id="unpadded-date"),
+    pytest.param(HEADER + GOOD.replace(",1,2018", ",3,2018"),
+                 ["data.csv:2: type: must be 1 (bare metal) or 2 (hosted), not '3'"], id="type-3"),
+    pytest.param(HEADER + GOOD + GOOD.replace("Hyper-V Server", "hyper-v server"),
+                 ["data.csv:3: cycle: duplicate of line 2 (same vendor, product and cycle: "
+                  "Microsoft / hyper-v server / 2019)"], id="duplicate"),
+    pytest.param(HEADER + GOOD.replace("2024-01-09,2029-01-09", "2030-01-09,2029-01-09"),
+                 ["data.csv:2: eol: 2029-01-09 is before support_end 2030-01-09 "
+                  "(expected release <= support_end <= eol <= extended_end)"], id="order"),
+    pytest.param(HEADER + GOOD.replace("2029-01-09,", "2029-01-09,2028-12-31"),
+                 ["data.csv:2: extended_end: 2028-12-31 is before eol 2029-01-09 "
+                  "(expected release <= support_end <= eol <= extended_end)"], id="order-extended"),
+    pytest.param(HEADER + GOOD.replace("2018-11-13", "2024-02"),
+                 ["data.csv:2: support_end: 2024-01-09 is before release 2024-02 "
+                  "(expected release <= support_end <= eol <= extended_end)"], id="order-month"),
+    pytest.param(HEADER + GOOD.replace("https://learn.microsoft.com/x", "javascript:alert(1)"),
+                 ["data.csv:2: source: not an http(s):// URL: 'javascript:alert(1)'"],
+                 id="javascript-source"),
+    pytest.param(HEADER + GOOD.replace("https://learn.microsoft.com/x",
+                                       "https://a.example/x ; ftp://b.example/y"),
+                 ["data.csv:2: source: not an http(s):// URL: 'ftp://b.example/y'"],
+                 id="second-source-bad"),
+    pytest.param(HEADER + GOOD.replace(",vendor,", ",guess,"),
+                 ["data.csv:2: confidence: must be one of vendor, secondary, estimated, not 'guess'"],
+                 id="confidence"),
+    pytest.param(HEADER + GOOD.replace("Microsoft", ""),
+                 ["data.csv:2: vendor: required value is empty"], id="empty-required"),
+    pytest.param(HEADER + GOOD.replace("2018-11-13", ""),
+                 ["data.csv:2: release: required value is empty"], id="empty-release"),
+    pytest.param(HEADER + GOOD.rstrip("\n") + ",extra\n",
+                 ["data.csv:2: (row): expected 11 fields, found 12"], id="field-count"),
+    pytest.param(HEADER.encode() + GOOD.replace("Microsoft", "Micr\xf6soft").encode("latin-1"),
+                 ["data.csv:2: (file): not UTF-8 text (byte 0xf6); save it as UTF-8"],
+                 id="not-utf8"),
+    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00",
+                 ["data.csv:1: (file): not UTF-8 text (byte 0x89); save it as UTF-8"],
+                 id="binary-file"),
+    pytest.param(HEADER + 'Microsoft,"Hyper-V Server,2019,1\n',
+                 ["data.csv:2: (row): not valid CSV: unexpected end of data"], id="not-csv"),
+    pytest.param("", ["data.csv:1: (file): empty file: expected a CSV header row"], id="empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_each_rule_reports_file_line_column(text: str | bytes, expected: list[str]) -> None:
+    assert problems_of(text) == expected
+
+
+def test_valid_file_has_no_problems() -> None:
+    records, problems = parse_dataset((HEADER + GOOD).encode(), "data.csv")
+    assert problems == []
+    assert [r.name for r in records] == ["Hyper-V Server 2019"]
+    assert records[0].line == 2
+
+
+def test_column_order_is_free_and_optional_columns_may_be_absent() -> None:
+    text = ("product,vendor,cycle,type,release,source,confidence\n"
+            "VMware ESXi,Broadcom (VMware),8.0,1,2022-10-11,https://example.org,secondary\n")
+    records, problems = parse_dataset(text.encode(), "data.csv")
+    assert problems == []
+    assert records[0].vendor == "Broadcom (VMware)"
+    assert records[0].eol is None
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    text = HEADER + GOOD.replace("2029-01-09", "2029-13-01") + GOOD.replace("2019", "2016").replace(
+        ",1,2018", ",3,2018")
+    assert problems_of(text) == [
+        "data.csv:2: eol: impossible date: '2029-13-01'",
+        "data.csv:3: type: must be 1 (bare metal) or 2 (hosted), not '3'",
+    ]
+
+
+def test_lines_count_like_an_editor_with_multiline_quoted_fields() -> None:
+    text = HEADER + GOOD.replace(",vendor,", ',vendor,"two\nlines"').rstrip("\n") + "\n" + \
+        GOOD.replace("2019", "2016").replace(",1,2018", ",9,2018")
+    assert problems_of(text) == ["data.csv:4: type: must be 1 (bare metal) or 2 (hosted), not '9'"]
+
+
+def test_cli_validate_bad_date_and_type_3(tmp_path: Path, env: dict[str, str]) -> None:
+    """The issue's example: a bad date on one line and type 3 on another: two lines, exit 1."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + GOOD.replace("2029-01-09", "2029-02-30")
+                   + GOOD.replace("2019", "2016").replace(",1,2018", ",3,2018"))
+    result = run_tracker("validate", str(bad), env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{bad}:2: eol: impossible date: '2029-02-30'",
+        f"{bad}:3: type: must be 1 (bare metal) or 2 (hosted), not '3'",
+    ]
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_every_command_that_reads_the_dataset_refuses_an_invalid_one(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + GOOD.replace(",1,2018", ",3,2018"))
+    out = tmp_path / "out.json"
+    for args in (["status"], ["expiring"], ["status", "--format", "json", "-o", str(out)]):
+        result = run_tracker("--dataset", str(bad), *args, env=env)
+        assert result.returncode == 1, args
+        assert f"{bad}:2: type:" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_cli_validate_several_files(tmp_path: Path, env: dict[str, str]) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + GOOD)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + GOOD.replace(",vendor,", ",maybe,"))
+    result = run_tracker("validate", str(good), str(bad), env=env)
+    assert result.returncode == 1
+    assert f"{good}: valid, 1 release cycles" in result.stdout
+    assert f"{bad}:2: confidence:" in result.stderr
+
+
+def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
+    result = run_tracker("validate", str(tmp_path / "nope.csv"), env=env)
+    assert result.returncode == 1
+    assert "cannot read dataset" in result.stderr
+
+
+def test_shipped_dataset_validates(env: dict[str, str]) -> None:
+    result = run_tracker("validate", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
