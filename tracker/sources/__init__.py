@@ -1,0 +1,1 @@
+"""Importers that read lifecycle dates from outside sources into dataset rows."""

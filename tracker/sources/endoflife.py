@@ -1,0 +1,385 @@
+"""Import release cycles from the endoflife.date API v1 into dataset rows, or merge them in.
+
+endoflife.date is a community source citing vendors, so every imported row has confidence
+``secondary``. Mapping (see /work/shared/reference/endoflife-api.md for the format):
+
+- ``releaseDate`` -> ``release``, ``eoasFrom`` -> ``support_end``, ``eolFrom`` -> ``eol``,
+- ``eoesFrom`` -> ``extended_end``, except for products with the custom ``technicalGuidance`` field
+  (VMware ESXi, vCenter): then that date is ``extended_end`` (End of Technical Guidance).
+- ``source`` = the product page (``links.html``) plus ``links.releasePolicy`` when present.
+
+Only the ``*From`` dates are read; the ``is*`` flags are as old as the last site build.
+Stdlib only (urllib): no dependency for one GET per product.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker import __version__
+from tracker.dataset import COLUMNS, LifecycleRecord, is_http_url, parse_dataset, record_row
+from tracker.errors import TrackerError
+
+DEFAULT_API_URL = "https://endoflife.date/api/v1"
+DEFAULT_TIMEOUT = 10.0
+USER_AGENT = f"tracker/{__version__} (hypervisor lifecycle tracker; python-urllib)"
+DATE_FIELDS = ("release", "support_end", "eol", "extended_end")
+
+
+@dataclass(frozen=True)
+class ProductMapping:
+    """How one endoflife.date product becomes dataset rows."""
+
+    vendor: str
+    product: str
+    type: int = 1
+    cycle_names: dict[str, str] = field(default_factory=dict)
+    """endoflife.date release name -> the dataset's cycle, where a rule is not enough."""
+    windows_cycles: bool = False
+    """``2012-r2`` -> ``2012 R2``, ``20h2-sac`` -> ``20H2`` (Microsoft's own spelling)."""
+
+    def cycle(self, name: str) -> str:
+        if name in self.cycle_names:
+            return self.cycle_names[name]
+        if self.windows_cycles:
+            name = re.sub(r"-(sac|ac|ltsc)$", "", name)
+            return " ".join(part.upper() for part in name.split("-"))
+        return name
+
+
+KNOWN_PRODUCTS: dict[str, ProductMapping] = {
+    "windows-server": ProductMapping(
+        "Microsoft", "Windows Server", windows_cycles=True,
+        # endoflife.date tracks the service-pack releases; the dataset the original cycles.
+        cycle_names={"2008-sp2": "2008", "2008-r2-sp1": "2008 R2"}),
+    "esxi": ProductMapping("Broadcom (VMware)", "VMware ESXi"),
+    "vcenter": ProductMapping("Broadcom (VMware)", "VMware vCenter Server"),
+    "vmware-cloud-foundation": ProductMapping("Broadcom (VMware)", "VMware Cloud Foundation"),
+    "proxmox-ve": ProductMapping("Proxmox", "Proxmox VE"),
+    "virtualbox": ProductMapping("Oracle", "VirtualBox", type=2),
+    "xcp-ng": ProductMapping("Vates", "XCP-ng"),
+    "nutanix-aos": ProductMapping("Nutanix", "AOS"),
+    "rhel": ProductMapping("Red Hat", "Red Hat Enterprise Linux"),
+    "ovirt": ProductMapping("oVirt", "oVirt"),
+}
+"""endoflife.date product name -> vendor and product as datasets/hypervisors.csv spells them."""
+
+
+@dataclass(frozen=True)
+class ProductData:
+    """One ``/products/{name}`` response, checked for the fields the importer reads."""
+
+    requested: str
+    where: str
+    """The URL or file it came from, for messages."""
+    name: str
+    label: str
+    aliases: tuple[str, ...]
+    links: dict[str, Any]
+    labels: dict[str, Any]
+    releases: list[dict[str, Any]]
+    generated_at: str
+
+
+# --- fetching ----------------------------------------------------------------------------------
+
+
+def _seconds(timeout: float) -> str:
+    return f"{timeout:g} s"
+
+
+def product_url(api_url: str, name: str) -> str:
+    from urllib.parse import quote
+
+    return f"{api_url.rstrip('/')}/products/{quote(name, safe='')}"
+
+
+def fetch_product(name: str, api_url: str = DEFAULT_API_URL,
+                  timeout: float = DEFAULT_TIMEOUT) -> ProductData:
+    """GET ``/products/{name}`` (redirects followed: renamed products and aliases answer 301)."""
+    url = product_url(api_url, name)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                   "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 404:
+            raise TrackerError(f"endoflife.date: product {name!r} not found at {url} (HTTP 404)",
+                               f"  product names are listed at {api_url.rstrip('/')}/products"
+                               ) from None
+        detail = f"HTTP {exc.code} {exc.reason}"
+        if exc.code == 429:
+            after = exc.headers.get("Retry-After") if exc.headers else None
+            detail += f" (rate limited; retry after {after} s)" if after else " (rate limited)"
+        raise TrackerError(f"endoflife.date: {detail} fetching {url}") from None
+    except TimeoutError:
+        raise TrackerError(f"endoflife.date: timed out after {_seconds(timeout)} fetching {url}"
+                           ) from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise TrackerError(f"endoflife.date: timed out after {_seconds(timeout)} fetching "
+                               f"{url}") from None
+        if isinstance(reason, ConnectionRefusedError):
+            raise TrackerError(f"endoflife.date: connection refused fetching {url}") from None
+        text = getattr(reason, "strerror", None) or str(reason)
+        raise TrackerError(f"endoflife.date: cannot fetch {url}: {text}") from None
+    except OSError as exc:  # reset by peer, remote end closed during the read, ...
+        raise TrackerError(f"endoflife.date: cannot fetch {url}: {exc.strerror or exc}") from None
+    return parse_product(body, name, url)
+
+
+def read_product_file(path: Path, name: str | None = None) -> ProductData:
+    """A saved ``/products/{name}`` response (``curl -L .../products/esxi > esxi.json``)."""
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_product(body, name, str(path), prefix=f"{path}")
+
+
+def parse_product(body: bytes, requested: str | None, where: str,
+                  prefix: str = "endoflife.date") -> ProductData:
+    """Check the envelope; raise TrackerError naming ``where`` when it is not API v1."""
+    def bad(message: str) -> TrackerError:
+        return TrackerError(f"{prefix}: {where}: {message}" if prefix != where
+                            else f"{where}: {message}")
+
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError:
+        raise bad("not valid JSON (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise bad(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                  "expected an endoflife.date API v1 response") from None
+    result = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(result, dict):
+        raise bad("unexpected response: no 'result' object (expected the API v1 "
+                  "/products/{name} format)")
+    releases = result.get("releases")
+    if not isinstance(releases, list) or not all(isinstance(r, dict) for r in releases):
+        raise bad("unexpected response: 'result.releases' is missing or not a list of objects")
+    name = result.get("name")
+    if not isinstance(name, str) or not name:
+        raise bad("unexpected response: 'result.name' is missing")
+    aliases = result.get("aliases") or []
+    links = result.get("links") if isinstance(result.get("links"), dict) else {}
+    labels = result.get("labels") if isinstance(result.get("labels"), dict) else {}
+    return ProductData(
+        requested=requested or name, where=where, name=name,
+        label=str(result.get("label") or name),
+        aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list)
+        else (),
+        links=links or {}, labels=labels or {}, releases=releases,
+        generated_at=str(payload.get("generated_at") or ""),
+    )
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def known_mapping(data: ProductData) -> ProductMapping | None:
+    for candidate in (data.name, data.requested, *data.aliases):
+        if candidate in KNOWN_PRODUCTS:
+            return KNOWN_PRODUCTS[candidate]
+    return None
+
+
+def mapping_for(data: ProductData, vendor: str | None = None, product: str | None = None,
+                type_: int | None = None) -> ProductMapping | None:
+    """The built-in mapping with the command-line overrides; None when unknown and no vendor."""
+    base = known_mapping(data)
+    if base is None:
+        if not vendor:
+            return None
+        base = ProductMapping(vendor, product or data.label, type_ or 1)
+    return ProductMapping(vendor or base.vendor, product or base.product, type_ or base.type,
+                          base.cycle_names, base.windows_cycles)
+
+
+def _date(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _sources(data: ProductData) -> str:
+    html = data.links.get("html")
+    urls = [html if isinstance(html, str) and is_http_url(html)
+            else f"https://endoflife.date/{data.name}"]
+    policy = data.links.get("releasePolicy")
+    if isinstance(policy, str) and is_http_url(policy) and policy not in urls:
+        urls.append(policy)
+    return " ; ".join(urls)
+
+
+def product_rows(data: ProductData, mapping: ProductMapping,
+                 warn: Callable[[str], None]) -> list[dict[str, str]]:
+    """Dataset rows (COLUMNS order) for every usable release; the others are skipped with a warning.
+
+    A row is usable when it passes the dataset validator on its own: a release date, ISO dates,
+    release <= support_end <= eol <= extended_end.
+    """
+    source = _sources(data)
+    eol_label = data.labels.get("eol")
+    rows = []
+    for release in data.releases:
+        name = release.get("name")
+        if not isinstance(name, str) or not name:
+            warn(f"endoflife.date {data.name}: skipped a release without a name")
+            continue
+        cycle = mapping.cycle(name)
+        label = f"{mapping.product} {cycle}"
+        custom = release.get("custom") if isinstance(release.get("custom"), dict) else {}
+        guidance = _date((custom or {}).get("technicalGuidance"))
+        notes = [f"Imported from endoflife.date {data.name} {name}"
+                 + (f" (API generated_at {data.generated_at})." if data.generated_at else ".")]
+        if isinstance(eol_label, str) and eol_label:
+            notes.append(f"eol = end of {eol_label}.")
+        if guidance:
+            notes.append("extended_end = End of Technical Guidance.")
+        row = {
+            "vendor": mapping.vendor, "product": mapping.product, "cycle": cycle,
+            "type": str(mapping.type), "release": _date(release.get("releaseDate")),
+            "support_end": _date(release.get("eoasFrom")), "eol": _date(release.get("eolFrom")),
+            "extended_end": guidance or _date(release.get("eoesFrom")),
+            "source": source, "confidence": "secondary", "notes": " ".join(notes),
+        }
+        if not row["release"]:
+            warn(f"endoflife.date {data.name}: skipped {label}: no release date")
+            continue
+        problems = row_problems(row)
+        if problems:
+            warn(f"endoflife.date {data.name}: skipped {label}: {'; '.join(problems)}")
+            continue
+        if not row["eol"] and release.get("isEol") is True:
+            warn(f"endoflife.date {data.name}: {label} is marked end of life without a date; "
+                 "eol left blank")
+        rows.append(row)
+    return rows
+
+
+def rows_csv(rows: Iterable[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def row_problems(row: dict[str, str]) -> list[str]:
+    """The validator's complaints about one row, as ``column: message``."""
+    _, problems = parse_dataset(rows_csv([row]).encode("utf-8"), "row")
+    return [p.split(": ", 1)[1] if ": " in p else p for p in problems]
+
+
+# --- merging -----------------------------------------------------------------------------------
+
+
+def _key(row: dict[str, str]) -> tuple[str, str, str]:
+    return (row["vendor"].casefold(), row["product"].casefold(), row["cycle"].casefold())
+
+
+def _shown(value: str) -> str:
+    return value or "(blank)"
+
+
+@dataclass
+class MergeResult:
+    rows: list[dict[str, str]]
+    """The whole dataset after the merge, in file order (new cycles next to their product)."""
+    changes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    updated: int = 0
+    added: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.updated or self.added)
+
+
+def merge_rows(existing: Sequence[LifecycleRecord], imported: Iterable[dict[str, str]],
+               force: bool = False) -> MergeResult:
+    """Update matching (vendor, product, cycle) rows and add new ones.
+
+    Only dates are taken from the import, and a blank never clears a date (endoflife.date leaves a
+    phase out when the product has none). A row whose confidence is ``vendor`` is never changed
+    unless ``force``. Notes and type are kept; the endoflife.date page is added to the sources, and
+    the confidence becomes ``secondary`` since the dates now come from there.
+    """
+    rows = [record_row(r) for r in existing]
+    index = {_key(row): i for i, row in enumerate(rows)}
+    result = MergeResult(rows=rows)
+    for new in imported:
+        i = index.get(_key(new))
+        label = f"{new['product']} {new['cycle']}"
+        if i is None:
+            position = _insert_position(rows, new)
+            rows.insert(position, new)
+            index = {_key(row): j for j, row in enumerate(rows)}
+            result.added += 1
+            dates = ", ".join(f"{f} {new[f]}" for f in DATE_FIELDS if new[f])
+            result.changes.append(f"{label}: added ({dates})")
+            continue
+        old = rows[i]
+        label = f"{old['product']} {old['cycle']}"
+        diffs = [(f, old[f], new[f]) for f in DATE_FIELDS if new[f] and new[f] != old[f]]
+        if not diffs:
+            result.unchanged += 1
+            continue
+        what = ", ".join(f"{f} {_shown(a)} -> {b}" for f, a, b in diffs)
+        if old["confidence"] == "vendor" and not force:
+            result.skipped.append(f"{label}: skipped, confidence is vendor (--force to "
+                                  f"overwrite): {what}")
+            continue
+        merged = dict(old)
+        for f, _, b in diffs:
+            merged[f] = b
+        problems = row_problems(merged)
+        if problems:
+            result.skipped.append(f"{label}: skipped, the merged row would be invalid "
+                                  f"({'; '.join(problems)}): {what}")
+            continue
+        lines = [f"{label}: {f} {_shown(a)} -> {b}" for f, a, b in diffs]
+        sources = [s.strip() for s in old["source"].split(";") if s.strip()]
+        extra = [s.strip() for s in new["source"].split(";")
+                 if s.strip() and s.strip() not in sources]
+        if extra and not any("endoflife.date" in s for s in sources):
+            merged["source"] = " ; ".join([*sources, extra[0]])
+            lines.append(f"{label}: source + {extra[0]}")
+        if old["confidence"] != "secondary":
+            merged["confidence"] = "secondary"
+            lines.append(f"{label}: confidence {old['confidence']} -> secondary")
+        rows[i] = merged
+        result.updated += 1
+        result.changes.extend(lines)
+    return result
+
+
+def _insert_position(rows: list[dict[str, str]], new: dict[str, str]) -> int:
+    """After the last row of the same product; at the end for a new product."""
+    product = (new["vendor"].casefold(), new["product"].casefold())
+    last = None
+    for i, row in enumerate(rows):
+        if (row["vendor"].casefold(), row["product"].casefold()) == product:
+            last = i
+    return len(rows) if last is None else last + 1
+
+
+def validated_records(rows: Iterable[dict[str, str]], name: str) -> list[LifecycleRecord]:
+    """Run the merged rows through the dataset validator; raise with every problem."""
+    records, problems = parse_dataset(rows_csv(rows).encode("utf-8"), name)
+    if problems:
+        raise TrackerError(f"{name}: the merged dataset would not be valid; nothing written:",
+                           *problems)
+    return records
