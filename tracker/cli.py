@@ -18,8 +18,25 @@ from typing import NoReturn
 from tracker import __version__
 from tracker.errors import TrackerError, UsageError
 
-COMMAND_MODULES = ("status", "expiring", "validate", "report", "alert", "run", "schedule",
-                   "inventory", "calendar", "check", "import_", "config_cmd")
+# name -> (module, one-line help). Only the module of the command being run is imported, so that
+# `tracker status` does not pay for the parser set-up of every other command.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("status", "every release cycle with its milestones, status and days to end of life"),
+    "expiring": ("expiring", "milestones in a window (default: the calendar year: what expires "
+                 "this year)"),
+    "validate": ("validate", "check lifecycle datasets; exit 0 when every file is valid"),
+    "report": ("report", "write the HTML report"),
+    "alert": ("alert", "send the alerts that are due; list, silence and unsilence them"),
+    "run": ("run", "the nightly job: report, then alerts (for cron)"),
+    "schedule": ("schedule", "long-running scheduler that runs the nightly job on schedule.cron"),
+    "inventory": ("inventory", "match an inventory of hosts against the dataset"),
+    "calendar": ("calendar", "iCalendar (RFC 5545) feed of all milestones"),
+    "check": ("check", "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"),
+    "import": ("import_", "read release data from the endoflife.date API and print or merge rows"),
+    "config": ("config_cmd", "validate the configuration and print the effective settings"),
+}
+# Global options that take a value: their value is never the command name.
+_VALUED_GLOBALS = ("--dataset", "--config", "--as-of")
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,42 +61,51 @@ def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
                    help="more detail on errors")
 
 
-def load_commands() -> dict[str, ModuleType]:
-    modules = {}
-    for name in COMMAND_MODULES:
-        module = import_module(f"tracker.commands.{name}")
-        modules[module.NAME] = module
-    return modules
+def command_module(name: str) -> ModuleType:
+    return import_module(f"tracker.commands.{COMMANDS[name][0]}")
 
 
-def build_parser(commands: dict[str, ModuleType]) -> Parser:
-    parser = Parser(prog="tracker", description="Hypervisor end-of-support tracker.")
+def command_in(argv: list[str]) -> str | None:
+    """The command named on the command line, found without parsing it all."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED_GLOBALS:
+            skip = True
+        elif arg.startswith("-"):
+            continue
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(chosen: str | None) -> Parser:
+    """The full parser for ``chosen``; other commands get only their name and help."""
+    parser = Parser(prog="tracker", description="Hypervisor end-of-support tracker: lifecycle "
+                    "queries, a nightly HTML report and e-mail alerts.")
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name, module in commands.items():
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        add_global_options(p, suppress=True)
-        module.add_arguments(p)
+    for name, (_, summary) in COMMANDS.items():
+        p = sub.add_parser(name, help=summary, description=summary)
+        if name == chosen:
+            add_global_options(p, suppress=True)
+            command_module(name).add_arguments(p)
     return parser
-
-
-def command_in(argv: list[str], commands: dict[str, ModuleType]) -> str | None:
-    return next((a for a in argv if a in commands), None)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = load_commands()
-    parser = build_parser(commands)
-    name = command_in(argv, commands)
-    module = commands.get(name) if name else None
+    name = command_in(argv)
+    module = command_module(name) if name else None
+    parser = build_parser(name)
     try:
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
-        module = commands[args.command]
+        module = command_module(args.command)
         from tracker.context import make_context
 
         ctx = make_context(args)

@@ -13,19 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ConfigError
+from tracker.paths import default_state_dir, find_config, user_config_path
+
+__all__ = ["Settings", "default_state_dir", "find_config", "load_settings", "user_config_path"]
 
 MILESTONE_NAMES = ("support_end", "eol", "extended_end")
 SECURITY_MODES = ("starttls", "ssl", "none")
-
-
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "tracker" / "tracker.toml"
-
-
-def default_state_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "tracker"
 
 
 @dataclass(frozen=True)
@@ -326,20 +319,6 @@ def _convert(errors: list[str], where: str, key: str, annotation: Any, value: An
             errors.append(f"{where}: {key}: expected a list of strings, got {value!r}")
         return _INVALID
     raise AssertionError(f"no converter for {ann}")  # pragma: no cover
-
-
-def find_config(explicit: str | None) -> Path | None:
-    """--config / TRACKER_CONFIG, else ./tracker.toml, else the user config file, else None."""
-    if explicit:
-        p = Path(explicit)
-        if not p.is_file():
-            raise ConfigError(f"{p}: configuration file not found")
-        return p
-    local = Path("tracker.toml")
-    if local.is_file():
-        return local
-    user = user_config_path()
-    return user if user.is_file() else None
 
 
 def redacted(settings: Settings) -> dict[str, Any]:

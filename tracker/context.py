@@ -8,23 +8,37 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tracker.config import Settings, find_config, load_settings
 from tracker.dataset import LifecycleRecord, bundled_dataset_path, load_dataset
 from tracker.dates import parse_day
 from tracker.errors import UsageError
+from tracker.paths import find_config
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
 
 
 @dataclass
 class Context:
-    settings: Settings
     dataset_path: Path
     as_of: date
     verbose: bool = False
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    config_path: Path | None = None
+    """The config file read, or None (defaults)."""
+    _settings: Settings | None = None
     _records: list[LifecycleRecord] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """Settings; the defaults are built only when a command asks (query commands rarely do)."""
+        if self._settings is None:
+            from tracker.config import Settings
+
+            self._settings = Settings()
+        return self._settings
 
     def records(self) -> list[LifecycleRecord]:
         """The validated dataset (raises DatasetError with every problem)."""
@@ -59,13 +73,20 @@ class Context:
         return hasattr(self.stdout, "isatty") and self.stdout.isatty()
 
 
-def today_in(settings: Settings) -> date:
-    return datetime.now(settings.tzinfo()).date() if settings.timezone else date.today()
+def today_in(settings: Settings | None) -> date:
+    if settings is None or not settings.timezone:
+        return date.today()
+    return datetime.now(settings.tzinfo()).date()
 
 
 def make_context(args: argparse.Namespace) -> Context:
     config_arg = getattr(args, "config", None) or os.environ.get("TRACKER_CONFIG") or None
-    settings = load_settings(find_config(config_arg))
+    config_path = find_config(config_arg)
+    settings: Settings | None = None
+    if config_path is not None:
+        from tracker.config import load_settings
+
+        settings = load_settings(config_path)
     as_of_text = getattr(args, "as_of", None) or os.environ.get("TRACKER_AS_OF") or None
     if as_of_text:
         try:
@@ -77,9 +98,9 @@ def make_context(args: argparse.Namespace) -> Context:
     dataset_arg = getattr(args, "dataset", None) or os.environ.get("TRACKER_DATASET") or None
     if dataset_arg:
         dataset_path = Path(dataset_arg)
-    elif settings.dataset is not None:
+    elif settings is not None and settings.dataset is not None:
         dataset_path = settings.dataset
     else:
         dataset_path = bundled_dataset_path()
-    return Context(settings=settings, dataset_path=dataset_path, as_of=as_of,
-                   verbose=bool(getattr(args, "verbose", False)))
+    return Context(dataset_path=dataset_path, as_of=as_of, config_path=config_path,
+                   _settings=settings, verbose=bool(getattr(args, "verbose", False)))
