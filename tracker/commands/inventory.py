@@ -2,15 +2,49 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.errors import TrackerError
+from tracker.commands._query import add_filter_options, add_output_options, filters_from
 
 NAME = "inventory"
 HELP = "match an inventory of hosts against the dataset"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument("hosts", metavar="HOSTS.csv",
+                   help="inventory CSV with at least hostname, product, version columns")
+    p.add_argument("--aliases", metavar="FILE",
+                   help="product aliases and version rules (default: the bundled aliases.csv)")
+    add_filter_options(p, positional=False)
+    add_output_options(p)
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
-    raise TrackerError("tracker inventory: not implemented yet")
+    from pathlib import Path
+
+    from tracker.commands._query import output_format
+    from tracker.inventory import load_aliases, load_inventory, match_inventory, status_counts
+    from tracker.inventory.output import render_bytes
+    from tracker.status import Filters
+
+    fmt = output_format(args)
+    records = ctx.records()
+    aliases = load_aliases(args.aliases)
+    hosts = load_inventory(args.hosts)
+    filters = filters_from(args)
+    matched = match_inventory(hosts, records, ctx.as_of, aliases,
+                              None if filters == Filters() else filters)
+    data = render_bytes(matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(),
+                        ctx.use_color(args.output))
+    if args.output and args.output != "-":
+        from tracker.atomic import atomic_write_bytes
+
+        atomic_write_bytes(Path(args.output), data)
+    elif hasattr(ctx.stdout, "buffer"):
+        ctx.stdout.flush()
+        ctx.stdout.buffer.write(data)
+        ctx.stdout.buffer.flush()
+    else:
+        ctx.stdout.write(data.decode("utf-8"))
+    counts = status_counts(matched)
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
+    ctx.warn(f"{len(matched)} host{'s' if len(matched) != 1 else ''}: {summary}")
+    return 0
