@@ -239,3 +239,27 @@ def test_type_two_products():
     for r in ROWS:
         if r["product"] in ("VirtualBox", "VMware Fusion Pro", "VMware Workstation Pro"):
             assert r["type"] == "2"
+
+
+# Nutanix AOS (carries AHV): eol = End of Maintenance (last code/security fixes),
+# support_end = eol (no earlier full-fix phase), extended_end = End of Support Life.
+AOS_MAPPING = [
+    pytest.param("5.20", "2022-10-31", "2023-07-31", id="aos520-eom-eosl"),
+    pytest.param("6.5", "2024-10-31", "2025-06-30", id="aos65-eom-eosl"),
+    pytest.param("6.10", "2026-01-31", "2026-10-31", id="aos610-eom-eosl"),
+    pytest.param("7.0", "2026-03-31", "2026-12-31", id="aos70-eom-eosl"),
+]
+
+
+@pytest.mark.parametrize("cycle, eom, eosl", AOS_MAPPING)
+def test_aos_key_dates(cycle, eom, eosl):
+    row = INDEX[("Nutanix", "AOS", cycle)]
+    assert (row["support_end"], row["eol"], row["extended_end"]) == (eom, eom, eosl)
+
+
+def test_aos_mapping_all_rows():
+    aos = [r for r in ROWS if r["vendor"] == "Nutanix" and r["product"] == "AOS"]
+    assert aos
+    for r in aos:
+        assert r["support_end"] == r["eol"], r["cycle"]
+        assert r["extended_end"] and _parse(r["extended_end"]) >= _parse(r["eol"]), r["cycle"]
