@@ -1,0 +1,98 @@
+"""A file lock (``fcntl.flock``) with a bounded wait, so two runs never overlap and none hangs forever.
+
+flock locks belong to the open file, so the kernel releases them when the process dies: a crashed
+run never leaves a stale lock behind. The holder writes its pid into the file, for the message that
+tells the waiting side who is in the way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+from types import TracebackType
+
+from tracker.errors import TrackerError
+
+
+class LockTimeout(TrackerError):
+    """Another process held the lock for longer than we were willing to wait."""
+
+    def __init__(self, path: Path, holder: int | None, waited: float, *messages: str) -> None:
+        super().__init__(*messages)
+        self.path = path
+        self.holder = holder
+        self.waited = waited
+
+
+def lock_holder(path: Path) -> int | None:
+    """The pid written by the current (or last) holder of the lock, if readable."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+class FileLock:
+    """Exclusive lock on ``path``; ``acquire(timeout)`` waits at most ``timeout`` seconds."""
+
+    poll_seconds = 0.1
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free, without waiting."""
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._fd = fd
+        return True
+
+    def acquire(self, timeout: float, what: str = "tracker run") -> None:
+        """Wait up to ``timeout`` seconds, then raise LockTimeout naming the holder."""
+        start = time.monotonic()
+        while not self.try_acquire():
+            waited = time.monotonic() - start
+            if waited >= timeout:
+                holder = lock_holder(self.path)
+                pid = f"pid {holder}" if holder is not None else "pid unknown"
+                raise LockTimeout(self.path, holder, waited,
+                                  f"another {what} holds {self.path} ({pid}); gave up after "
+                                  f"{timeout:g} s")
+            time.sleep(min(self.poll_seconds, max(timeout - waited, 0.01)))
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def __enter__(self) -> FileLock:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
