@@ -1,16 +1,24 @@
+"""``tracker report [--out DIR]``: write the HTML report and print its path."""
+
 from __future__ import annotations
 
 import argparse
-
-from tracker.errors import TrackerError
+from pathlib import Path
 
 NAME = "report"
-HELP = "write the HTML report"
+HELP = "write the HTML report (DIR/lifecycle-YYYY-MM-DD.html and DIR/index.html)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output directory (default: report.out_dir from the config, else reports/)")
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
-    raise TrackerError("tracker report: not implemented yet")
+    from tracker.report import write_report
+
+    records = ctx.records()  # DatasetError (exit 1) before anything is written
+    out_dir = Path(args.out) if args.out else ctx.settings.report.out_dir
+    path = write_report(records, ctx.settings, ctx.as_of, out_dir, ctx.dataset_path, ctx.now())
+    print(path, file=ctx.stdout)
+    return 0

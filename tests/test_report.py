@@ -1,0 +1,395 @@
+"""The HTML report: structure, escaping, atomic writes, pruning and the index (no browser here)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import AS_OF, FIXTURES, SMALL
+from tracker.config import ReportSettings, Settings
+from tracker.dataset import load_dataset
+from tracker.report import write_report
+from tracker.report.model import RECENT_EOL_DAYS, cycle_row, group_rows, needs_action
+from tracker.report.timeline import MIN_PX_PER_YEAR, ROW_H, build_timeline
+
+HOSTILE = FIXTURES / "hostile.csv"
+NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+DAY = date.fromisoformat(AS_OF)
+
+
+class Node:
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None) -> None:
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Node] = []
+        self.content: list[Node | str] = []
+        """Text and child elements in document order."""
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.content)
+
+    def iter(self):  # type: ignore[no-untyped-def]
+        yield self
+        for c in self.children:
+            yield from c.iter()
+
+    def find_all(self, tag: str, cls: str | None = None) -> list[Node]:
+        return [n for n in self.iter() if n.tag == tag and (cls is None or cls in n.classes)]
+
+    def find(self, tag: str, cls: str | None = None) -> Node:
+        found = self.find_all(tag, cls)
+        assert found, f"no <{tag} class={cls}>"
+        return found[0]
+
+    def by_id(self, ident: str) -> Node:
+        for n in self.iter():
+            if n.attrs.get("id") == ident:
+                return n
+        raise AssertionError(f"no element with id {ident!r}")
+
+
+VOID = {"meta", "br", "img", "input", "link", "hr", "col", "source", "wbr"}
+
+
+class TreeBuilder(HTMLParser):
+    """A small DOM from the stdlib parser: enough to count rows and read cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#root", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.current)
+        self.current.children.append(node)
+        self.current.content.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_startendtag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.current)
+        self.current.children.append(node)
+        self.current.content.append(node)
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        node: Node | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        assert node is not None and node.parent is not None, f"stray </{tag}>"
+        self.current = node.parent
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        self.current.content.append(data)
+
+
+def parse(path: Path) -> Node:
+    builder = TreeBuilder()
+    builder.feed(path.read_text(encoding="utf-8"))
+    builder.close()
+    assert builder.current is builder.root, f"unclosed <{builder.current.tag}>"
+    return builder.root
+
+
+@pytest.fixture
+def small_report(tracker, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "report", "--out", "out")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "out" / "lifecycle-2026-11-26.html"
+    assert result.stdout.strip() == str(Path("out") / path.name)
+    return path
+
+
+def cycle_rows(doc: Node) -> list[Node]:
+    return doc.find("table", "cycles").find_all("tr", "cycle")
+
+
+def test_header_shows_as_of_dataset_rows_and_hash(small_report: Path) -> None:
+    doc = parse(small_report)
+    meta = doc.find("dl", "meta").text()
+    assert "2026-11-26" in meta
+    assert str(SMALL) in meta
+    assert doc.by_id("row-count").text() == "10"
+    assert doc.by_id("dataset-sha256").text() == hashlib.sha256(SMALL.read_bytes()).hexdigest()
+    generated = [t for t in doc.find_all("time") if "T" in t.attrs.get("datetime", "")]
+    assert generated, "generation time missing"
+
+
+def test_status_cards_count_every_status(small_report: Path) -> None:
+    doc = parse(small_report)
+    counts = {li.attrs["data-status"]: int(li.find("span", "n").text())
+              for li in doc.find("ul", "cards").find_all("li")}
+    assert counts == {"approaching": 4, "supported": 3, "security-only": 3, "extended": 1,
+                      "end-of-life": 2, "unreleased": 1}
+
+
+def test_needs_action_lists_past_extended_and_approaching_by_date(small_report: Path) -> None:
+    doc = parse(small_report)
+    rows = doc.by_id("needs-action").find("table", "actions").find("tbody").find_all("tr")
+    keys = [r.attrs["data-key"] for r in rows]
+    assert keys == [
+        "Proxmox/Proxmox VE/8",                      # eol Aug 2026: 117 days ago
+        "Microsoft/Windows Server/2012 R2",          # ESU ended 2026-10-13
+        "Microsoft/Hyper-V Server/2016",             # 47 days
+        "Microsoft/Windows Server/2016",             # 47 days
+        "Broadcom (VMware)/VMware ESXi/7.0",         # extended until 2027-04-02
+        "Oracle/VirtualBox/7.1",                     # 216 days
+        "Broadcom (VMware)/VMware ESXi/8.0",         # 319 days
+    ]
+    days = [r.find("td", "days").text() for r in rows]
+    assert days == ["117 days ago", "44 days ago", "47 days left", "47 days left",
+                    "127 days left", "216 days left", "319 days left"]
+    assert "Aug 2026" in rows[0].find("td", "when").text()
+
+
+def test_table_has_every_row_grouped_by_vendor_and_product(small_report: Path) -> None:
+    doc = parse(small_report)
+    table = doc.find("table", "cycles")
+    assert table.find("caption").text().startswith("10 release cycles")
+    assert len(cycle_rows(doc)) == 10
+    groups = [th.text() for th in table.find_all("th") if th.attrs.get("scope") == "rowgroup"]
+    assert groups == ["Broadcom (VMware) · VMware ESXi", "Example · Future Hypervisor",
+                      "Microsoft · Hyper-V Server", "Microsoft · Windows Server",
+                      "Oracle · VirtualBox", "Proxmox · Proxmox VE"]
+    for th in table.find("thead").find_all("th"):
+        assert th.attrs.get("scope") == "col"
+    for row in cycle_rows(doc):
+        assert row.children[0].tag == "th" and row.children[0].attrs["scope"] == "row"
+        badge = row.find("span", "badge")
+        assert badge.text().strip(), "status must be text, not only colour"
+
+
+def row_for(doc: Node, cycle: str, group: str) -> Node:
+    for tbody in doc.find("table", "cycles").find_all("tbody"):
+        if tbody.find("tr", "grp").text() == group:
+            for row in tbody.find_all("tr", "cycle"):
+                if row.children[0].text() == cycle:
+                    return row
+    raise AssertionError(f"no row {group} {cycle}")
+
+
+def test_dates_link_to_source_with_month_and_estimate_marks(small_report: Path) -> None:
+    doc = parse(small_report)
+    esxi = row_for(doc, "7.0", "Broadcom (VMware) · VMware ESXi")
+    links = [a for td in esxi.find_all("td", "d") for a in td.find_all("a")]
+    assert len(links) == 4  # release, support end, eol, extended end
+    assert {a.attrs["href"] for a in links} == {
+        "https://knowledge.broadcom.com/external/article?legacyId=2145103"}
+    pve = row_for(doc, "8", "Proxmox · Proxmox VE")
+    eol_cell = pve.find_all("td", "d")[2]
+    assert eol_cell.text() == "Aug 2026m"
+    assert eol_cell.find("sup", "mo")
+    assert pve.find_all("td", "d")[1].text() == "—"  # support_end not announced
+    vbox = row_for(doc, "7.1", "Oracle · VirtualBox")
+    assert vbox.find_all("td", "d")[2].text().startswith("≈")
+    assert not row_for(doc, "2016", "Microsoft · Hyper-V Server").find_all("span", "est")
+
+
+def test_self_contained_no_script_and_only_safe_links(small_report: Path) -> None:
+    doc = parse(small_report)
+    assert not doc.find_all("script")
+    for node in doc.iter():
+        assert "src" not in node.attrs
+        assert not any(k.startswith("on") for k in node.attrs)
+        if node.tag == "link":
+            raise AssertionError("external stylesheet")
+    for a in doc.find_all("a"):
+        href = a.attrs["href"]
+        assert href.startswith(("https://", "http://", "#")) or href == "index.html", href
+
+
+def test_timeline_is_accessible_svg_with_one_bar_group_per_cycle(small_report: Path) -> None:
+    doc = parse(small_report)
+    svg = [s for s in doc.by_id("timeline").find_all("svg") if s.attrs.get("role") == "img"]
+    assert len(svg) == 1
+    assert svg[0].find("title").text().startswith("Timeline of 10 release cycles")
+    cycles = [g for g in svg[0].find_all("g") if "cy" in g.classes]
+    assert len(cycles) == 10
+    assert all(g.find_all("rect") for g in cycles)
+    assert doc.by_id("timeline").find("line", "today")
+    legend = doc.by_id("legend").text()
+    assert "Hyper-V is type 1" in legend and "Type 2" in legend
+
+
+def test_hostile_text_is_escaped_everywhere(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--dataset", str(HOSTILE), "--as-of", AS_OF, "report", "--out", "out")
+    assert result.returncode == 0, result.stderr
+    path = tmp_path / "out" / "lifecycle-2026-11-26.html"
+    raw = path.read_text(encoding="utf-8")
+    doc = parse(path)
+    assert not doc.find_all("script")
+    assert not doc.find_all("img")
+    assert not doc.find_all("b")
+    assert not any(k.startswith("on") for n in doc.iter() for k in n.attrs)
+    assert "&lt;script&gt;alert(&#39;product&#39;)&lt;/script&gt;" in raw
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in raw
+    text = doc.text()
+    assert "<script>alert('notes')</script>" in text  # shown to the reader as text
+    assert '"><img src=x onerror=alert(2)>' in text
+    hrefs = {a.attrs["href"] for a in doc.find_all("a") if a.attrs["href"].startswith("http")}
+    assert hrefs == {"https://example.org/a?x=1&y=<2>", "https://example.org/b"}
+
+
+def test_javascript_source_is_rejected_and_nothing_written(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SMALL.read_text(encoding="utf-8").replace(
+        "https://pve.proxmox.com/wiki/FAQ,vendor,month precision",
+        "javascript:alert(document.cookie),vendor,month precision"), encoding="utf-8")
+    result = tracker("validate", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:8: source: not an http(s):// URL: 'javascript:alert(document.cookie)'" \
+        in result.stderr
+    result = tracker("--dataset", str(bad), "--as-of", AS_OF, "report", "--out", "out")
+    assert result.returncode == 1
+    assert "bad.csv:8: source:" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_http_source_never_becomes_a_link(tmp_path: Path) -> None:
+    """Defence in depth when records come from elsewhere than the validating loader."""
+    records = load_dataset(SMALL)
+    records[0] = replace(records[0], source="javascript:alert(1) ; https://ok.example/x")
+    out = write_report(records, Settings(), DAY, tmp_path, SMALL, NOW)
+    doc = parse(out)
+    hrefs = [a.attrs["href"] for a in doc.find_all("a")]
+    assert not [h for h in hrefs if "javascript" in h.lower()]
+    row = row_for(doc, "2016", "Microsoft · Hyper-V Server")
+    assert {a.attrs["href"] for a in row.find_all("a")} == {"https://ok.example/x"}
+    assert "javascript:alert(1)" in row.text()
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param("render", id="template-render-raises"),
+    pytest.param("replace", id="rename-fails"),
+])
+def test_crash_mid_run_keeps_previous_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             where: str) -> None:
+    records = load_dataset(SMALL)
+    first = write_report(records, Settings(), DAY, tmp_path, SMALL, NOW)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(before) == {"lifecycle-2026-11-26.html", "index.html"}
+    if where == "render":
+        import jinja2
+
+        def boom(self, *a, **kw):  # type: ignore[no-untyped-def]
+            raise RuntimeError("crash while rendering")
+
+        monkeypatch.setattr(jinja2.Template, "render", boom)
+    else:
+        def boom_replace(src, dst):  # type: ignore[no-untyped-def]
+            raise OSError("disk gone")
+
+        monkeypatch.setattr(os, "replace", boom_replace)
+    with pytest.raises((RuntimeError, OSError)):
+        write_report(records[:3], Settings(), DAY, tmp_path, SMALL,
+                     datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after == before  # same files, same bytes, no temp files left behind
+    assert first.read_bytes() == before[first.name]
+
+
+def write_dated(out: Path, *days: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for day in days:
+        (out / f"lifecycle-{day}.html").write_text(f"old report {day}", encoding="utf-8")
+
+
+def test_keep_days_prunes_by_file_name_date_and_index_lists_history(tracker, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                                    ) -> None:
+    (tmp_path / "tracker.toml").write_text('[report]\nout_dir = "site"\nkeep_days = 30\n',
+                                           encoding="utf-8")
+    site = tmp_path / "site"
+    write_dated(site, "2026-10-27", "2026-10-26", "2026-11-25", "2025-01-01", "2026-12-01")
+    (site / "notes.txt").write_text("keep me", encoding="utf-8")
+    (site / "lifecycle-latest.html").write_text("not dated", encoding="utf-8")
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "report")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(site / "lifecycle-2026-11-26.html")
+    names = sorted(p.name for p in site.iterdir())
+    assert names == ["index.html", "lifecycle-2026-10-27.html", "lifecycle-2026-11-25.html",
+                     "lifecycle-2026-11-26.html", "lifecycle-2026-12-01.html",
+                     "lifecycle-latest.html", "notes.txt"]  # 2026-10-26 is 31 days old
+    index = parse(site / "index.html")
+    history = [a.attrs["href"] for a in index.find("ol", "history").find_all("a")]
+    assert history == ["lifecycle-2026-12-01.html", "lifecycle-2026-11-26.html",
+                       "lifecycle-2026-11-25.html", "lifecycle-2026-10-27.html"]
+    assert index.by_id("latest").find("a").attrs["href"] == "lifecycle-2026-12-01.html"
+    assert "Kept for 30 days".lower() in index.text().lower()
+
+
+def test_default_out_dir_is_reports_in_cwd(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "report")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "reports/lifecycle-2026-11-26.html\n"
+    assert (tmp_path / "reports" / "index.html").is_file()
+
+
+def test_calendar_link_only_when_feed_exists(tmp_path: Path) -> None:
+    records = load_dataset(SMALL)
+    doc = parse(write_report(records, Settings(), DAY, tmp_path, SMALL, NOW))
+    assert not [a for a in doc.find_all("a") if a.attrs["href"] == "tracker.ics"]
+    (tmp_path / "tracker.ics").write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    doc = parse(write_report(records, Settings(), DAY, tmp_path, SMALL, NOW))
+    assert doc.by_id("calendar-link").attrs["href"] == "tracker.ics"
+    assert doc.by_id("calendar-link").text() == "Calendar feed"
+    assert parse(tmp_path / "index.html").by_id("calendar-link").attrs["href"] == "tracker.ics"
+
+
+def test_estate_section_rendered_from_inventory_summary(tmp_path: Path) -> None:
+    records = load_dataset(SMALL)
+    doc = parse(write_report(records, Settings(), DAY, tmp_path, SMALL, NOW))
+    assert not [n for n in doc.iter() if n.attrs.get("id") == "estate"]
+    estate = SimpleNamespace(
+        hosts_by_status={"unmatched": 2, "end-of-life": 3, "supported": 40},
+        at_risk=[("Microsoft/Hyper-V Server <lab>", 5), ("Proxmox/Proxmox VE", 1)])
+    doc = parse(write_report(records, Settings(), DAY, tmp_path, SMALL, NOW, estate=estate))
+    section = doc.by_id("estate")
+    cards = [(li.find("span", "l").text(), li.find("span", "n").text())
+             for li in section.find("ul", "cards").find_all("li")]
+    assert cards == [("Supported", "40"), ("End of life", "3"), ("Unmatched", "2")]
+    assert "45 hosts" in section.text()
+    rows = [(tr.find("th").text(), tr.find("td").text())
+            for tr in section.find("table").find("tbody").find_all("tr")]
+    assert rows == [("Microsoft/Hyper-V Server <lab>", "5"), ("Proxmox/Proxmox VE", "1")]
+
+
+def test_old_end_of_life_is_counted_not_listed() -> None:
+    records = load_dataset(SMALL)
+    rows = [cycle_row(r, date(2028, 1, 1), 365) for r in records]
+    items, older = needs_action(rows, date(2028, 1, 1))
+    assert older == 2  # Proxmox VE 8 and Windows Server 2012 R2 ended more than a year before
+    assert all(-i.days_left <= RECENT_EOL_DAYS for i in items)
+    assert "Microsoft/Windows Server/2012 R2" not in {
+        "/".join(i.row.record.key) for i in items}
+
+
+def test_timeline_scrolls_instead_of_squashing_many_cycles() -> None:
+    base = load_dataset(SMALL)[0]
+    records = [replace(base, cycle=str(n)) for n in range(200)]
+    rows = [cycle_row(r, DAY, 365) for r in records]
+    timeline = build_timeline(group_rows(rows), DAY, "Today")
+    cycle_ys = [r.y for r in timeline.rows if r.kind == "cycle"]
+    assert len(cycle_ys) == 200
+    assert {b - a for a, b in itertools.pairwise(cycle_ys)} == {ROW_H}
+    assert timeline.height >= 200 * ROW_H
+    years = {t.label for t in timeline.ticks}
+    assert timeline.width - timeline.label_w >= MIN_PX_PER_YEAR * (len(years) - 1)
+
+
+def test_report_settings_keep_days_zero_window_keeps_todays_report(tmp_path: Path) -> None:
+    settings = Settings(report=ReportSettings(out_dir=tmp_path, keep_days=1))
+    write_dated(tmp_path, "2026-11-25", "2026-11-24")
+    path = write_report(load_dataset(SMALL), settings, DAY, tmp_path, SMALL, NOW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "index.html", "lifecycle-2026-11-25.html", path.name]
