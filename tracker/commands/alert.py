@@ -1,16 +1,165 @@
+"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them (SPEC section 7)."""
+
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from tracker.errors import TrackerError
+from tracker.errors import TrackerError, UsageError
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "alert"
-HELP = "send the alerts that are due"
+HELP = "send the alerts that are due (also: list, silence, unsilence)"
+
+MILESTONE_CHOICES = ("support_end", "eol", "extended_end")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    from tracker.cli import add_global_options
+
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the digests that would be sent; change nothing")
+    sub = p.add_subparsers(dest="alert_action", metavar="ACTION")
+    ls = sub.add_parser("list", help="alerts due now, silenced, unrouted, and delivered before",
+                        description="Alerts due now, silences, unrouted items and the ledger.")
+    si = sub.add_parser("silence", help="mute a release cycle's alerts until a date",
+                        description="Mute alerts for PRODUCT CYCLE (all watched milestones, or "
+                        "--milestone) until DATE; alerts resume on DATE. Silenced alerts are not "
+                        "marked delivered: once the silence ends, the most urgent one is sent.")
+    si.add_argument("product", metavar="PRODUCT", help="product name as in the dataset, e.g. "
+                    "'Hyper-V Server' (case-insensitive)")
+    si.add_argument("cycle", metavar="CYCLE", help="release cycle, e.g. 2016")
+    si.add_argument("--milestone", choices=MILESTONE_CHOICES,
+                    help="only this milestone (default: all)")
+    si.add_argument("--until", required=True, metavar="DATE",
+                    help="YYYY-MM-DD: first day alerts are sent again")
+    si.add_argument("--reason", required=True, metavar="TEXT", help="why (shown by `alert list`)")
+    un = sub.add_parser("unsilence", help="remove a silence by its ID (see `alert list`)",
+                        description="Remove a silence; its alerts are due again on the next run.")
+    un.add_argument("silence_id", metavar="ID", type=int)
+    for sp in (ls, si, un):
+        add_global_options(sp, suppress=True)
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
-    raise TrackerError("tracker alert: not implemented yet")
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    action = getattr(args, "alert_action", None)
+    if action == "list":
+        return _list(ctx)
+    if action == "silence":
+        return _silence(args, ctx)
+    if action == "unsilence":
+        return _unsilence(args, ctx)
+    return _send(args, ctx)
+
+
+def _send(args: argparse.Namespace, ctx: Context) -> int:
+    from tracker.alerts import run_alerts
+
+    records = ctx.records()
+
+    def log(message: str) -> None:
+        print(message, file=ctx.stderr, flush=True)
+
+    result = run_alerts(records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log)
+    if args.dry_run:
+        if result.previews:
+            ctx.stdout.write("\n\n".join(result.previews))
+        else:
+            ctx.stdout.write(f"Nothing due as of {ctx.as_of.isoformat()}.\n")
+        ctx.stdout.flush()
+        return 0
+    if not result.ok:
+        routes = ", ".join(repr(r) for r in result.failed_routes)
+        ctx.warn(f"alert: {len(result.failed_routes)} digest(s) not delivered (route {routes}); "
+                 "nothing was recorded for them, so they are due again on the next run")
+        return 1
+    return 0
+
+
+def _list(ctx: Context) -> int:
+    from tracker.alerts.due import due_alerts
+    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.terms import milestone_label
+
+    records = ctx.records()
+    settings = ctx.settings
+    with Ledger.open_read_only(settings.state_dir) as ledger:
+        silences = ledger.silences()
+        plan = due_alerts(records, settings.alerts, settings.effective_routes(),
+                          ledger.past_deliveries(), silences, ctx.as_of)
+        delivered = ledger.deliveries()
+
+    def item_line(item) -> str:  # type: ignore[no-untyped-def]
+        r = item.record
+        days = item.days_left
+        left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"
+        text = (f"{r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} "
+                f"{item.when.text}, {left}, threshold {item.threshold}")
+        if item.moved_from:
+            text += f", date moved from {item.moved_from}"
+        return text
+
+    out: list[str] = [f"Alerts as of {ctx.as_of.isoformat()} (ledger: {settings.state_dir})", ""]
+    out.append(f"Due ({len(plan.due)}):")
+    out.extend(f"  {item_line(i)} -> route {i.route.match if i.route else '?'}" for i in plan.due)
+    out.append(f"Silenced ({len(plan.silenced)}):")
+    out.extend(f"  {item_line(i)} -> silence {s.id}" for i, s in plan.silenced)
+    out.append(f"Unrouted ({len(plan.unrouted)}):")
+    out.extend(f"  {item_line(i)} (matches no [[routes]] entry)" for i in plan.unrouted)
+    out.append(f"Silences ({len(silences)}):")
+    for s in silences:
+        state = "active" if s.active(ctx.as_of) else "expired"
+        what = s.milestone or "all milestones"
+        out.append(f"  {s.id}: {s.product} {s.cycle} ({what}) until {s.until.isoformat()} "
+                   f"[{state}]: {s.reason}")
+    out.append(f"Delivered ({len(delivered)}):")
+    for d in delivered:
+        out.append(f"  {d['delivered_at']} {d['product']} {d['cycle']} ({d['vendor']}) "
+                   f"{d['milestone']} {d['milestone_date']} threshold {d['threshold']} "
+                   f"{d['status']} -> route {d['route']}")
+    ctx.write_output("\n".join(out) + "\n", None)
+    return 0
+
+
+def _silence(args: argparse.Namespace, ctx: Context) -> int:
+    from tracker.alerts.digest import one_line
+    from tracker.alerts.ledger import Ledger
+    from tracker.dates import parse_day
+
+    try:
+        until = parse_day(args.until)
+    except ValueError as exc:
+        raise UsageError(f"tracker alert silence: --until: {exc}") from None
+    if until <= ctx.as_of:
+        raise UsageError(f"tracker alert silence: --until: {until.isoformat()} is not after "
+                         f"{ctx.as_of.isoformat()}; the silence would already be over")
+    reason = one_line(args.reason)
+    if not reason:
+        raise UsageError("tracker alert silence: --reason: must not be empty")
+    want = (args.product.casefold(), args.cycle.casefold())
+    matches = [r for r in ctx.records() if (r.product.casefold(), r.cycle.casefold()) == want]
+    if not matches:
+        raise TrackerError(f"tracker alert silence: no release cycle {args.product!r} "
+                           f"{args.cycle!r} in {ctx.dataset_path} (`tracker status` lists them)")
+    record = matches[0]
+    with Ledger.open(ctx.settings.state_dir) as ledger:
+        sid = ledger.add_silence(record.product, record.cycle, args.milestone, until, reason,
+                                 ctx.now())
+    what = args.milestone or "all milestones"
+    ctx.write_output(f"silence {sid}: {record.name} ({what}) until {until.isoformat()}: "
+                     f"{reason}\n", None)
+    return 0
+
+
+def _unsilence(args: argparse.Namespace, ctx: Context) -> int:
+    from tracker.alerts.ledger import Ledger
+
+    with Ledger.open(ctx.settings.state_dir) as ledger:
+        removed = ledger.remove_silence(args.silence_id)
+    if not removed:
+        raise TrackerError(f"tracker alert unsilence: no silence with ID {args.silence_id} "
+                           "(`tracker alert list` shows them)")
+    ctx.write_output(f"silence {args.silence_id} removed\n", None)
+    return 0
