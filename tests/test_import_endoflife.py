@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -49,7 +51,7 @@ def unknown_payload() -> dict:  # type: ignore[type-arg]
 class Api(BaseHTTPRequestHandler):
     """Serves /api/v1/products/<name> like endoflife.date (Netlify): JSON, 301s, HTML 404s."""
 
-    requests: list[tuple[str, str]] = []
+    requests: ClassVar[list[tuple[str, str]]] = []
     sleep_seconds = 3.0
 
     def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
@@ -79,10 +81,8 @@ class Api(BaseHTTPRequestHandler):
                       Location="/api/v1/products/esxi")
         elif name == "slow":
             time.sleep(Api.sleep_seconds)
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
                 self.send(200, (EOL_FIXTURES / "esxi.json").read_bytes(), "application/json")
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up first, as it should
         elif name == "malformed":
             self.send(200, b'{"schema_version": "1.2.1", "result": {"name": "esxi", "releases": [',
                       "application/json")
