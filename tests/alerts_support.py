@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-
 from conftest import AS_OF, clean_env, free_port, run_tracker
 
 HEADER = ("vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,"
