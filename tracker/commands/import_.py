@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
 
     rows: list[dict[str, str]] = []
     for data in datas:
-        if data.name != data.requested:
+        if data.name != data.requested and not args.from_file:
             ctx.warn(f"endoflife.date: {data.requested!r} is now {data.name!r}")
         mapping = eol.mapping_for(data, args.vendor_name, args.product_name, args.type)
         if mapping is None:
