@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -97,7 +97,7 @@ def test_previous_fire_time(expression: str, now: datetime, expected: datetime) 
     assert previous_fire_time(trigger, now) == expected
 
 
-T0 = datetime(2026, 11, 26, 5, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("last_ok, first_start, last_fire, due", [
@@ -192,7 +192,7 @@ def test_stopped_over_a_fire_time_then_exactly_one_catch_up(tmp_path: Path) -> N
     last_ok = datetime.fromisoformat(runs(state)[0]["started_at"])
     # A fire time (once a minute, at second S) that passes while no scheduler runs.
     fire = (last_ok + timedelta(seconds=2)).replace(microsecond=0)
-    while datetime.now(timezone.utc) < fire + timedelta(seconds=0.3):
+    while datetime.now(UTC) < fire + timedelta(seconds=0.3):
         time.sleep(0.05)
     cron = f"{fire.second} * * * * *"
 
