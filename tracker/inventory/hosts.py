@@ -51,10 +51,17 @@ def load_inventory(path: str | Path) -> pd.DataFrame:
     if header is None or _header_problems(header, name):
         raise InventoryError(*_problems_or(path, "unreadable header"))
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow",
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
+    if b"\x00" in raw:  # pyarrow would take it as text; it means a binary file
+        raise InventoryError(*_problems_or(path, "NUL byte"))
+    try:
+        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="pyarrow",
                          encoding="utf-8")
     except (ValueError, OSError, UnicodeDecodeError) as exc:  # ParserError, ArrowInvalid
         raise InventoryError(*_problems_or(path, str(exc))) from None
+    del raw
     df.columns = [str(c).strip() for c in df.columns]
     if (df["hostname"].str.strip() == "").any():
         raise InventoryError(*_problems_or(path, "empty hostname"))

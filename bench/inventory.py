@@ -1,0 +1,118 @@
+"""Benchmark: `tracker inventory` on a synthetic 1,000,000-host CSV against a bare pyarrow read.
+
+Both run as separate processes, alternating, 3 times each; wall time and peak RSS (``os.wait4``
+``ru_maxrss``) are measured per child. Targets: median ratio <= 3, peak memory < 1.5 GiB.
+
+    python bench/inventory.py [--hosts N] [--runs N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+AS_OF = "2026-11-26"
+RATIO_TARGET = 3.0
+MEMORY_TARGET = 1.5 * 2**30
+
+# (product, version) templates; "{n}" becomes a patch or build number for variety.
+PAIRS = [
+    ("ESXi", "7.0.{n}"), ("VMware ESXi", "8.0.{n}"), ("VMware ESXi", "8.0 U{n}"),
+    ("VMware vSphere Hypervisor 7.0 U{n}", ""), ("ESXi", "6.7.0"),
+    ("vCenter Server Appliance", "8.0.{n}"),
+    ("Windows Server", "10.0.17763.{n}"), ("Windows Server", "10.0.20348.{n}"),
+    ("Windows Server", "10.0.14393"), ("Windows Server", "6.3.9600"),
+    ("Windows Server 2025 Datacenter", "10.0.26100.{n}"), ("Hyper-V Server", "10.0.14393"),
+    ("Microsoft Hyper-V Server 2019", ""), ("Proxmox VE", "pve-manager/8.2.{n}"),
+    ("Proxmox VE", "9.0.{n}"), ("pve-manager/7.4-{n}", ""), ("XCP-ng", "8.2.{n}"),
+    ("XCP-ng", "8.3.0"), ("Nutanix AOS", "6.10.{n}"), ("VirtualBox", "7.1.{n}"),
+    ("Ubuntu KVM", "22.04"), ("Acme Hypervisor", "1.{n}"),
+]
+
+
+def generate(path: Path, hosts: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["hostname", "product", "version", "cluster", "owner", "site"])
+        for i in range(hosts):
+            product, version = rng.choice(PAIRS)
+            n = str(rng.randrange(8))
+            w.writerow([f"host{i:07d}.dc{i % 7}.example.org", product.replace("{n}", n),
+                        version.replace("{n}", n), f"cluster-{i % 400:03d}", f"team-{i % 23}",
+                        f"site-{i % 5}"])
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS in bytes of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hosts", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", metavar="DIR", help="use DIR and keep the files")
+    args = ap.parse_args()
+
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        hosts, out = tmp / "hosts.csv", tmp / "out.csv"
+        generate(hosts, args.hosts)
+        size = hosts.stat().st_size
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+        env["XDG_CONFIG_HOME"] = str(tmp / "config")  # no user config changes the run
+        tracker = [sys.executable, "-m", "tracker", "--as-of", AS_OF, "inventory", str(hosts),
+                   "--format", "csv", "-o", str(out)]
+        baseline = [sys.executable, "-c", "import sys, pandas; pandas.read_csv(sys.argv[1], "
+                    "engine='pyarrow')", str(hosts)]
+        times: dict[str, list[float]] = {"tracker": [], "baseline": []}
+        peaks: dict[str, list[int]] = {"tracker": [], "baseline": []}
+        measure(baseline, env)  # warm the page cache so neither side pays the first read
+        for _ in range(args.runs):
+            for name, cmd in (("baseline", baseline), ("tracker", tracker)):
+                wall, rss = measure(cmd, env)
+                times[name].append(wall)
+                peaks[name].append(rss)
+        with open(out, encoding="utf-8") as f:
+            rows = sum(1 for _ in f) - 1
+        if rows != args.hosts:
+            raise SystemExit(f"tracker wrote {rows} rows for {args.hosts} hosts")
+        t_med, b_med = statistics.median(times["tracker"]), statistics.median(times["baseline"])
+        ratio = t_med / b_med
+        peak = max(peaks["tracker"])
+        print(f"inventory: {args.hosts:,} hosts, {size / 2**20:.1f} MiB CSV, {args.runs} runs each")
+        for name in ("baseline", "tracker"):
+            runs = " ".join(f"{t:.2f}" for t in times[name])
+            print(f"  {name:<9} median {statistics.median(times[name]):.2f} s  (runs: {runs})  "
+                  f"peak RSS {max(peaks[name]) / 2**20:.0f} MiB")
+        ok = ratio <= RATIO_TARGET and peak < MEMORY_TARGET
+        print(f"  ratio {ratio:.2f} (target <= {RATIO_TARGET:g}), tracker peak "
+              f"{peak / 2**30:.2f} GiB (target < {MEMORY_TARGET / 2**30:g} GiB): "
+              f"{'OK' if ok else 'MISSED'}")
+        return 0 if ok else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
