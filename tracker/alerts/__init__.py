@@ -83,7 +83,7 @@ def run_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date, 
     if dry_run:
         plan = plan_alerts(records, settings, as_of)
         report_unrouted(plan)
-        for route, items in plan.by_route():
+        for route, items in plan.by_route(settings.effective_routes()):
             msg = build_digest(items, route, as_of, now, from_addr, host_counts)
             where = (", ".join(route.to) if settings.smtp else
                      f"{settings.state_dir / 'outbox'}/" + (f" (To: {', '.join(route.to)})"
@@ -98,9 +98,14 @@ def run_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date, 
         plan = due_alerts(records, settings.alerts, settings.effective_routes(),
                           ledger.past_deliveries(), ledger.silences(), as_of)
         report_unrouted(plan)
-        for route, items in plan.by_route():
+        server_down = False
+        for route, items in plan.by_route(settings.effective_routes()):
             msg = build_digest(items, route, as_of, now, from_addr, host_counts)
-            if _deliver(msg, route, settings, now, log):
+            # Once the server has failed a route after all retries, later routes get one try:
+            # waiting out the backoff again for each route would only delay the report.
+            delivered, temporary = _deliver(msg, route, settings, now, log, server_down)
+            server_down = server_down or temporary
+            if delivered:
                 ledger.record_delivery(items, route, str(msg["Message-ID"]), as_of, now)
                 result.digests_sent += 1
                 result.items_sent += len(items)
@@ -112,8 +117,8 @@ def run_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date, 
 
 
 def _deliver(msg: EmailMessage, route: Route, settings: Settings, now: datetime,
-             log: Callable[[str], None]) -> bool:
-    """True when the digest was accepted (or is in the outbox); failures are logged."""
+             log: Callable[[str], None], no_retry: bool) -> tuple[bool, bool]:
+    """(accepted or in the outbox, failed temporarily); failures are logged."""
     from tracker.alerts.delivery import DeliveryError, send_smtp, write_outbox
 
     label = f"route {route.match!r}"
@@ -121,13 +126,13 @@ def _deliver(msg: EmailMessage, route: Route, settings: Settings, now: datetime,
         if settings.smtp is None:
             path = write_outbox(msg, settings.state_dir, route.match, now)
             log(f"tracker: alert: {label}: digest written to {path}")
-            return True
-        refused = send_smtp(msg, settings.smtp, route.to, log)
+            return True, False
+        refused = send_smtp(msg, settings.smtp, route.to, log, retries=0 if no_retry else None)
     except DeliveryError as exc:
         log(f"tracker: alert: {label}: not delivered, will retry next run: {exc}")
-        return False
+        return False, exc.temporary
     for rcpt, (code, text) in refused.items():
         log(f"tracker: alert: {label}: warning: {rcpt} refused ({code} "
             f"{text.decode('utf-8', 'replace')}); the others accepted the digest")
     log(f"tracker: alert: {label}: digest sent to {', '.join(route.to)}")
-    return True
+    return True, False

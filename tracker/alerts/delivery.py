@@ -92,8 +92,10 @@ def send_once(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
 
 def send_smtp(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
               log: Callable[[str], None], sleep: Callable[[float], None] = time.sleep,
-              ) -> dict[str, tuple[int, bytes]]:
-    """Deliver with bounded retries; raise DeliveryError when the digest was not accepted."""
+              retries: int | None = None) -> dict[str, tuple[int, bytes]]:
+    """Deliver with bounded retries (``smtp.retries`` unless given); raise DeliveryError when
+    the digest was not accepted."""
+    retries = smtp.retries if retries is None else retries
     if not recipients:
         raise DeliveryError("route has no recipients (only the outbox can serve it)", False)
     password = smtp.password() if smtp.username else None
@@ -106,15 +108,16 @@ def send_smtp(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
             return send_once(msg, smtp, recipients, password)
         except Exception as exc:
             error = classify(exc)
-            if not error.temporary or attempt >= smtp.retries:
+            if not error.temporary or attempt >= retries:
                 if error.temporary:
-                    raise DeliveryError(f"{error} (gave up after {attempt + 1} attempts)",
+                    n = attempt + 1
+                    raise DeliveryError(f"{error} (gave up after {n} attempt{'s' * (n > 1)})",
                                         True) from exc
                 raise error from exc
             wait = smtp.retry_backoff_seconds * (2 ** attempt)
             attempt += 1
             log(f"tracker: alert: {smtp.host}:{smtp.port}: {error}; retrying in {wait:g} s "
-                f"(attempt {attempt + 1} of {smtp.retries + 1})")
+                f"(attempt {attempt + 1} of {retries + 1})")
             sleep(wait)
 
 

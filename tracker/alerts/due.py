@@ -87,13 +87,15 @@ class AlertPlan:
     unrouted: list[DueItem] = field(default_factory=list)
     """Items that would be due but match no route (route is None)."""
 
-    def by_route(self) -> list[tuple[Route, list[DueItem]]]:
-        """Due items grouped per route, routes in first-seen order, items sorted by date."""
+    def by_route(self, routes: Sequence[Route] = ()) -> list[tuple[Route, list[DueItem]]]:
+        """Due items grouped per route, in ``routes`` (file) order, items sorted by date."""
         groups: dict[Route, list[DueItem]] = {}
         for item in self.due:
             assert item.route is not None
             groups.setdefault(item.route, []).append(item)
-        return [(route, sorted(items, key=lambda i: i.sort_key)) for route, items in groups.items()]
+        order = {route: i for i, route in enumerate(routes)}
+        ordered = sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
+        return [(route, sorted(items, key=lambda i: i.sort_key)) for route, items in ordered]
 
 
 def due_alerts(records: Iterable[LifecycleRecord], alerts: AlertSettings, routes: Sequence[Route],
