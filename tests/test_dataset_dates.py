@@ -22,6 +22,8 @@ COLUMNS = ["vendor", "product", "cycle", "type", "release", "support_end", "eol"
 DATE_COLUMNS = ["release", "support_end", "eol", "extended_end"]
 MS = "Microsoft"
 BC = "Broadcom (VMware)"
+IBM = "IBM"
+VIOS = "PowerVM Virtual I/O Server"
 
 
 def _load():
@@ -143,6 +145,19 @@ KEY_DATES = [
     pytest.param("Citrix", "Citrix Hypervisor", "6.x", "eol", "2018-06-26", id="xs6-eol"),
     # Red Hat release schedule.
     pytest.param("Red Hat", "Red Hat Virtualization", "4.0", "release", "2016-08-24", id="rhv40-ga"),
+    # IBM PowerVM VIOS: IBM Redbooks SG24-8590-00 (July 2025), Table 1-1 "VIOS release schedule".
+    # IBM's own publication, read in a stored text copy (not on ibm.com), so the rows are `secondary`.
+    # eol = support_end = End of Fix Support; release month only. 3.1.4 / 4.1.x EoFS are IBM estimates.
+    pytest.param(IBM, VIOS, "3.1.2", "release", "2020-11", id="vios312-release"),
+    pytest.param(IBM, VIOS, "3.1.2", "eol", "2023-11-30", id="vios312-end-of-fix-support"),
+    pytest.param(IBM, VIOS, "3.1.3", "release", "2021-09", id="vios313-release"),
+    pytest.param(IBM, VIOS, "3.1.3", "eol", "2024-09-30", id="vios313-end-of-fix-support"),
+    pytest.param(IBM, VIOS, "3.1.4", "eol", "2026-04-30", id="vios314-end-of-fix-support-est"),
+    pytest.param(IBM, VIOS, "4.1.0", "release", "2023-11", id="vios410-release"),
+    pytest.param(IBM, VIOS, "4.1.0", "eol", "2026-11-30", id="vios410-end-of-fix-support-est"),
+    pytest.param(IBM, VIOS, "4.1.1", "release", "2024-12", id="vios411-release"),
+    pytest.param(IBM, VIOS, "4.1.1", "eol", "2027-12-31", id="vios411-end-of-fix-support-est"),
+    pytest.param(IBM, VIOS, "4.1.1", "extended_end", "", id="vios411-eos-not-seen"),
 ]
 
 
@@ -173,7 +188,7 @@ REQUIRED_PRODUCTS = [
     (BC, "VMware ESXi"), (BC, "VMware vCenter Server"), (BC, "VMware Fusion Pro"),
     ("Proxmox", "Proxmox VE"), ("Nutanix", "AOS"), ("Oracle", "VirtualBox"),
     ("Citrix", "Citrix Hypervisor"), ("Vates", "XCP-ng"), ("Red Hat", "Red Hat Enterprise Linux"),
-    ("Red Hat", "Red Hat Virtualization"), ("oVirt", "oVirt"),
+    ("Red Hat", "Red Hat Virtualization"), ("oVirt", "oVirt"), (IBM, VIOS),
 ]
 
 
