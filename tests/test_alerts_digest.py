@@ -68,6 +68,16 @@ def test_digest_escapes_html_and_sorts_by_date() -> None:
     assert msg["Date"] == "Thu, 26 Nov 2026 06:00:00 +0000"
 
 
+def test_crlf_in_names_cannot_inject_headers() -> None:
+    """Records built by library callers bypass the validator: headers stay single-line anyway."""
+    evil = record(product="Evil\r\nBcc: victim@example.org\r\nX-Injected: yes")
+    msg = build_digest([item(evil)], ROUTE, AS_OF, NOW)
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["X-Injected"] is None
+    assert "\r" not in parsed["Subject"] and "\n" not in parsed["Subject"]
+    assert parsed["Subject"].startswith("[tracker] 1 lifecycle alert: Evil Bcc: victim@example.org")
+
+
 @pytest.mark.parametrize(("days", "phrase"), [
     pytest.param(0, "end of life today", id="today"),
     pytest.param(1, "end of life tomorrow", id="tomorrow"),

@@ -198,7 +198,9 @@ def test_starttls_verifies_certificates(tmp_path: Path, self_signed: tuple[Path,
         assert handler.received == [] and ledger_rows(tmp_path / "state") == []
 
 
-def test_product_name_with_cr_lf_cannot_inject_headers(tmp_path: Path) -> None:
+def test_product_name_with_cr_lf_is_refused_and_nothing_is_sent(tmp_path: Path) -> None:
+    """The validator refuses line breaks in names (the digest also flattens them: see
+    test_alerts_digest.py::test_crlf_in_names_cannot_inject_headers)."""
     evil = csv_line("Microsoft", "Evil\r\nBcc: victim@example.org\r\nX-Injected: yes", "2016",
                     "1", "2016-10-15", "2022-01-11", "2027-01-12", "", "https://example.org/x",
                     "vendor", "")
@@ -206,14 +208,10 @@ def test_product_name_with_cr_lf_cannot_inject_headers(tmp_path: Path) -> None:
     handler = Handler()
     with smtp_server(handler) as port:
         result = alert(tmp_path, write_config(tmp_path, dataset, port))
-    assert result.returncode == 0, result.stderr
-    [got] = handler.received
-    assert got.rcpt_tos == ["infra@example.org"]
-    msg = got.message
-    assert msg["Bcc"] is None and msg["X-Injected"] is None
-    subject = msg["Subject"]
-    assert "\r" not in subject and "\n" not in subject
-    assert subject.startswith("[tracker] 1 lifecycle alert: Evil Bcc: victim@example.org X-Inj")
+    assert result.returncode == 1
+    assert f"{dataset}:2: product: line break or control character" in result.stderr
+    assert handler.received == []
+    assert ledger_rows(tmp_path / "state") == []
 
 
 def test_moved_date_re_arms_and_says_so(tmp_path: Path) -> None:

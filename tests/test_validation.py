@@ -70,6 +70,9 @@ CASES = [
     pytest.param(HEADER + 'Microsoft,"Hyper-V Server,2019,1\n',
                  ["data.csv:2: (row): not valid CSV: unexpected end of data"], id="not-csv"),
     pytest.param("", ["data.csv:1: (file): empty file: expected a CSV header row"], id="empty"),
+    pytest.param(HEADER + GOOD.replace("Hyper-V Server", '"Hyper-V\r\nBcc: x@evil.example"'),
+                 ["data.csv:2: product: line break or control character in value (only notes may "
+                  "span lines)"], id="crlf-in-product"),
 ]
 
 

@@ -172,6 +172,12 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
         if not values.get(col):
             problem(line, col, "required value is empty")
             ok = False
+    for col, value in values.items():
+        # Names end up in e-mail headers and single-line outputs: no line breaks or control codes.
+        if col != "notes" and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            problem(line, col, "line break or control character in value (only notes may span "
+                    "lines)")
+            ok = False
     dates: dict[str, MilestoneDate | None] = {}
     for col in DATE_COLUMNS:
         text = values.get(col, "")
