@@ -188,7 +188,7 @@ REQUIRED_PRODUCTS = [
     (BC, "VMware ESXi"), (BC, "VMware vCenter Server"), (BC, "VMware Fusion Pro"),
     ("Proxmox", "Proxmox VE"), ("Nutanix", "AOS"), ("Oracle", "VirtualBox"),
     ("Citrix", "Citrix Hypervisor"), ("Vates", "XCP-ng"), ("Red Hat", "Red Hat Enterprise Linux"),
-    ("Red Hat", "Red Hat Virtualization"), ("oVirt", "oVirt"), (IBM, VIOS),
+    ("Red Hat", "Red Hat Virtualization"), ("oVirt", "oVirt"), (IBM, VIOS), ("Citrix", "XenServer"),
 ]
 
 
@@ -205,6 +205,16 @@ def test_hyper_v_server_cycles(cycle):
 @pytest.mark.parametrize("cycle", ["2008", "2008 R2", "2012", "2012 R2", "2016", "2019", "2022", "2025"])
 def test_windows_server_cycles(cycle):
     assert (MS, "Windows Server", cycle) in INDEX
+
+
+# Citrix Hypervisor 7.x / 8.x and XenServer 8: third-party dates (open endoflife.date PR #10065), so no
+# KEY_DATES pins; only presence and the LTSR cycle names are checked.
+@pytest.mark.parametrize("product, cycle", [
+    ("Citrix Hypervisor", "6.x"), ("Citrix Hypervisor", "7.1 LTSR"), ("Citrix Hypervisor", "8.2 LTSR"),
+    ("XenServer", "8.4"),
+], ids=["ch-6x", "ch-71-ltsr", "ch-82-ltsr", "xenserver-84"])
+def test_citrix_cycles(product, cycle):
+    assert ("Citrix", product, cycle) in INDEX
 
 
 @pytest.mark.parametrize("cycle", ["5.5", "6.0", "6.5", "6.7", "7.0", "8.0"])
