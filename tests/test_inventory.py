@@ -393,3 +393,20 @@ def test_match_does_not_reorder_or_drop_hosts(records) -> None:  # type: ignore[
     assert matched["hostname"].tolist() == df["hostname"].tolist()
     assert matched["cycle"].iloc[:4].tolist()[:2] == ["7.0", "2019"]
     assert matched["status"].value_counts()["unmatched"] == n // 4
+
+
+@pytest.mark.parametrize("fmt", [pytest.param(f, id=f.value) for f in Format])
+def test_chunked_output_equals_whole_output(records, monkeypatch, fmt: Format) -> None:  # type: ignore[no-untyped-def]
+    """Output streams in CHUNK-host pieces; joined they must be the same document."""
+    from tracker.inventory import output
+
+    as_of = date.fromisoformat(AS_OF)
+    matched = match_inventory(load_inventory(EXAMPLE), records, as_of, load_aliases())
+    whole = output.render_bytes(matched, fmt, AS_OF, "t")
+    monkeypatch.setattr(output, "CHUNK", 7)
+    monkeypatch.setattr(output, "LARGE", 5)  # table and markdown take the vectorized path
+    chunks = list(output.render_chunks(matched, fmt, AS_OF, "t"))
+    assert len(chunks) >= 3
+    assert b"".join(chunks) == whole
+    if fmt is Format.JSON:
+        assert len(json.loads(whole)["items"]) == 20

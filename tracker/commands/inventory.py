@@ -18,11 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
     from tracker.commands._query import output_format
     from tracker.inventory import load_aliases, load_inventory, match_inventory, status_counts
-    from tracker.inventory.output import render_bytes
+    from tracker.inventory.output import render_chunks, write_chunks
     from tracker.status import Filters
 
     fmt = output_format(args)
@@ -32,18 +30,9 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     filters = filters_from(args)
     matched = match_inventory(hosts, records, ctx.as_of, aliases,
                               None if filters == Filters() else filters)
-    data = render_bytes(matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(),
-                        ctx.use_color(args.output))
-    if args.output and args.output != "-":
-        from tracker.atomic import atomic_write_bytes
-
-        atomic_write_bytes(Path(args.output), data)
-    elif hasattr(ctx.stdout, "buffer"):
-        ctx.stdout.flush()
-        ctx.stdout.buffer.write(data)
-        ctx.stdout.buffer.flush()
-    else:
-        ctx.stdout.write(data.decode("utf-8"))
+    chunks = render_chunks(matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(),
+                           ctx.use_color(args.output))
+    write_chunks(chunks, args.output, ctx.stdout)
     counts = status_counts(matched)
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
     ctx.warn(f"{len(matched)} host{'s' if len(matched) != 1 else ''}: {summary}")

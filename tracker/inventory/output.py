@@ -7,10 +7,15 @@ vectorized layout of the same shape beyond ``LARGE`` hosts, where colour is drop
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-from typing import Any
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -19,6 +24,7 @@ import pyarrow.csv as pacsv
 from tracker.formats import Column, Format, Result, renderer
 
 LARGE = 50_000
+CHUNK = 100_000
 COLUMNS = [
     Column("hostname", "Hostname"), Column("product", "Product"), Column("version", "Version"),
     Column("matched_product", "Matched product"), Column("cycle", "Cycle"),
@@ -34,15 +40,57 @@ def columns_of(matched: pd.DataFrame) -> list[Column]:
 def render_bytes(matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str,
                  color: bool = False) -> bytes:
     """The whole output document as UTF-8 bytes."""
+    return b"".join(render_chunks(matched, fmt, as_of, generated_at, color))
+
+
+def render_chunks(matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str,
+                  color: bool = False) -> Iterator[bytes]:
+    """The output document in pieces of at most ``CHUNK`` hosts, so that peak memory stays
+    bounded by the input and not by the (larger) rendered text."""
     if fmt is Format.CSV:
-        return to_csv(matched)
-    if fmt is Format.JSON:
-        return to_json(matched, as_of, generated_at)
-    if len(matched) <= LARGE:
+        yield from csv_chunks(matched)
+    elif fmt is Format.JSON:
+        yield from json_chunks(matched, as_of, generated_at)
+    elif len(matched) <= LARGE:
         result = Result(items=items_of(matched), columns=columns_of(matched), as_of=as_of,
                         generated_at=generated_at)
-        return renderer(fmt)(result, color).encode("utf-8")
-    return _large_text(matched, fmt).encode("utf-8")
+        yield renderer(fmt)(result, color).encode("utf-8")
+    else:
+        yield from _large_text_chunks(matched, fmt)
+
+
+def write_chunks(chunks: Iterable[bytes], output: str | None, stdout: IO[str]) -> None:
+    """Stream to stdout, or to a temp file beside ``output`` renamed over it when complete."""
+    if not output or output == "-":
+        buffer = getattr(stdout, "buffer", None)
+        stdout.flush()
+        for chunk in chunks:
+            if buffer is not None:
+                buffer.write(chunk)
+            else:
+                stdout.write(chunk.decode("utf-8"))
+        (buffer or stdout).flush()
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:
@@ -52,50 +100,89 @@ def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def to_csv(matched: pd.DataFrame) -> bytes:
+    return b"".join(csv_chunks(matched))
+
+
+def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow([str(c) for c in matched.columns])
+    yield head.getvalue().encode("utf-8")
     table = pa.Table.from_pandas(matched, preserve_index=False)
-    body = io.BytesIO()
-    try:  # minimal quoting, like the other commands' csv, when no value needs quotes at all
-        pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False,
-                                                        quoting_style="none"))
-    except pa.ArrowInvalid:
+    for start in range(0, len(table), CHUNK):
+        part = table.slice(start, CHUNK)
         body = io.BytesIO()
-        pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False,
-                                                        quoting_style="needed"))
-    return head.getvalue().encode("utf-8") + body.getvalue()
+        try:  # minimal quoting, like the other commands' csv, when no value needs quotes
+            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False,
+                                                           quoting_style="none"))
+        except pa.ArrowInvalid:
+            body = io.BytesIO()
+            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False,
+                                                           quoting_style="needed"))
+        yield body.getvalue()
 
 
 def to_json(matched: pd.DataFrame, as_of: str, generated_at: str) -> bytes:
+    return b"".join(json_chunks(matched, as_of, generated_at))
+
+
+def json_chunks(matched: pd.DataFrame, as_of: str, generated_at: str) -> Iterator[bytes]:
     """``{"schema_version": 1, "generated_at", "as_of", "items": [...]}``, items encoded by pandas."""
     head = json.dumps({"schema_version": 1, "generated_at": generated_at, "as_of": as_of},
                       ensure_ascii=False)
-    items = matched.to_json(orient="records", force_ascii=False) if len(matched) else "[]"
-    # pandas escapes "/" as "\/" (valid JSON, but noisy); a data backslash is always "\\", so
-    # every remaining "\/" pair is such an escape.
-    items = (items or "[]").replace("\\/", "/")
-    return (head[:-1] + ', "items": ' + items + "}\n").encode("utf-8")
+    yield (head[:-1] + ', "items": [').encode("utf-8")
+    for start in range(0, len(matched), CHUNK):
+        items = matched.iloc[start:start + CHUNK].to_json(orient="records", force_ascii=False)
+        # pandas escapes "/" as "\/" (valid JSON, but noisy); a data backslash is always "\\",
+        # so every remaining "\/" pair is such an escape.
+        text = (items or "[]")[1:-1].replace("\\/", "/")
+        yield (("," if start else "") + text).encode("utf-8")
+    yield b"]}\n"
 
 
-def _large_text(matched: pd.DataFrame, fmt: Format) -> str:
+def _large_text_chunks(matched: pd.DataFrame, fmt: Format) -> Iterator[bytes]:
     cols = columns_of(matched)
-    cells = [matched[c.key].astype("str").fillna("").replace("", "-") for c in cols]
+    widths = [max(len(c.header), int(_cells(matched[c.key]).str.len().max())) for c in cols]
+    text = _large_text(matched.iloc[:0], fmt, widths)
+    yield text.encode("utf-8")
+    for start in range(0, len(matched), CHUNK):
+        yield _large_text(matched.iloc[start:start + CHUNK], fmt, widths, head=False) \
+            .encode("utf-8")
+
+
+def _cells(s: pd.Series) -> pd.Series:
+    return s.astype("str").fillna("").replace("", "-")
+
+
+def _large_text(matched: pd.DataFrame, fmt: Format, widths: list[int] | None = None,
+                head: bool = True) -> str:
+    """Table or markdown text of ``matched`` laid out like the shared renderers, vectorized."""
+    cols = columns_of(matched)
+    cells = [_cells(matched[c.key]) for c in cols]
+    lines: list[str] = []
     if fmt is Format.MARKDOWN:
         cells = [s.str.replace("\\", "\\\\").str.replace("|", "\\|").str.replace("\n", " ")
                  for s in cells]
-        line = "| " + cells[0]
-        for s in cells[1:]:
-            line = line + " | " + s
-        head = ["| " + " | ".join(c.header for c in cols) + " |",
-                "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |"]
-        return "\n".join([*head, *(line + " |").tolist()]) + "\n"
-    widths = [max(len(c.header), int(s.str.len().max())) for c, s in zip(cols, cells, strict=True)]
-    padded = [s.str.rjust(w) if c.numeric else s.str.ljust(w)
-              for c, s, w in zip(cols, cells, widths, strict=True)]
-    line = padded[0]
-    for s in padded[1:]:
-        line = line + "  " + s
-    head = ["  ".join(c.header.rjust(w) if c.numeric else c.header.ljust(w)
-                      for c, w in zip(cols, widths, strict=True)).rstrip(),
-            "  ".join("-" * w for w in widths)]
-    return "\n".join([*head, *line.str.rstrip().tolist()]) + "\n"
+        if head:
+            lines += ["| " + " | ".join(c.header for c in cols) + " |",
+                      "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |"]
+        if len(matched):
+            line = "| " + cells[0]
+            for s in cells[1:]:
+                line = line + " | " + s
+            lines += (line + " |").tolist()
+        return "".join(x + "\n" for x in lines)
+    if widths is None:
+        widths = [max([len(c.header), *s.str.len().tolist()]) for c, s in
+                  zip(cols, cells, strict=True)]
+    if head:
+        lines += ["  ".join(c.header.rjust(w) if c.numeric else c.header.ljust(w)
+                            for c, w in zip(cols, widths, strict=True)).rstrip(),
+                  "  ".join("-" * w for w in widths)]
+    if len(matched):
+        padded = [s.str.rjust(w) if c.numeric else s.str.ljust(w)
+                  for c, s, w in zip(cols, cells, widths, strict=True)]
+        line = padded[0]
+        for s in padded[1:]:
+            line = line + "  " + s
+        lines += line.str.rstrip().tolist()
+    return "".join(x + "\n" for x in lines)
