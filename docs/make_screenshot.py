@@ -25,8 +25,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [sys.executable, "-m", "tracker", "--as-of", AS_OF,
-             "--dataset", str(ROOT / "datasets" / "hypervisors.csv"), "report", "--out", tmp],
-            check=True, capture_output=True, text=True, cwd=tmp).stdout.strip()
+             "--dataset", "datasets/hypervisors.csv", "report", "--out", tmp],
+            check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip()
         url = Path(out).resolve().as_uri()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

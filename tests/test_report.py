@@ -215,7 +215,15 @@ def test_timeline_is_accessible_svg_with_one_bar_group_per_cycle(small_report: P
     assert svg[0].find("title").text().startswith("Timeline of 10 release cycles")
     cycles = [g for g in svg[0].find_all("g") if "cy" in g.classes]
     assert len(cycles) == 10
-    assert all(g.find_all("rect") for g in cycles)
+    assert [g.find("text").text() for g in cycles][:2] == ["7.0", "8.0"]  # ESXi first
+    paths = {" ".join(p.classes[1:]): p.attrs["d"] for p in svg[0].find_all("path", "bar")}
+    # 10 supported segments (one per cycle), Proxmox VE 9's open-ended, 3 extended (ESXi 7.0
+    # and 8.0, Windows Server 2012 R2 ESU).
+    supported = sum(d.count("M") for cls, d in paths.items() if "ph-sup" in cls)
+    assert supported == 10
+    assert "ph-sup open" in paths and paths["ph-sup open"].count("M") == 1
+    assert paths["ph-ext"].count("M") == 3
+    assert any(cls.endswith(" est") for cls in paths)  # VirtualBox 7.1, Future Hypervisor
     assert doc.by_id("timeline").find("line", "today")
     legend = doc.by_id("legend").text()
     assert "Hyper-V is type 1" in legend and "Type 2" in legend

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from tracker.dataset import LifecycleRecord, is_http_url
@@ -67,6 +68,12 @@ class CycleRow:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
+    @property
+    def cells(self) -> list[DateCell | None]:
+        """Release, support end, end of life, extended end: the table's date columns in order."""
+        return [self.dates["release"], self.dates["support_end"], self.dates["eol"],
+                self.dates["extended_end"]]
+
 
 @dataclass(frozen=True)
 class ProductGroup:
@@ -117,15 +124,16 @@ def days_phrase(days: int) -> str:
     return "1 day ago" if days == -1 else f"{-days} days ago"
 
 
+@lru_cache(maxsize=4096)
+def _link(url: str) -> Link:
+    if is_http_url(url):
+        return Link(urlsplit(url).hostname or url, url)
+    return Link(url, None)
+
+
 def source_links(record: LifecycleRecord) -> list[Link]:
     """Only http(s) URLs become links (defence in depth: the loader already rejects the rest)."""
-    links = []
-    for url in record.sources:
-        if is_http_url(url):
-            links.append(Link(urlsplit(url).hostname or url, url))
-        else:
-            links.append(Link(url, None))
-    return links
+    return [_link(url) for url in record.sources]
 
 
 def _date_cell(value: MilestoneDate | None, estimated: bool, href: str | None) -> DateCell | None:

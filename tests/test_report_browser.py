@@ -1,0 +1,189 @@
+"""The report in a real browser: headless Debian Chromium driven by Playwright.
+
+Skipped only outside CI when /usr/bin/chromium is missing; with CI set it must run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AS_OF, ROOT, SMALL, run_tracker
+from tracker.dataset import load_dataset
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+BUNDLED = ROOT / "datasets" / "hypervisors.csv"
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip("Chromium not installed at /usr/bin/chromium (required when CI is set)",
+                allow_module_level=True)
+
+# Relative luminance contrast of every visible text element against the first opaque background
+# behind it (SVG text: its fill against the chart's background).
+CONTRAST_JS = """
+() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let n = el; n && n.nodeType === 1; n = n.parentElement) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  let checked = 0;
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const fg = parse(el instanceof SVGElement ? style.fill : style.color);
+    const bg = background(el instanceof SVGElement ? el.closest('div') : el);
+    const [a, b] = [lum(fg) + 0.05, lum(bg) + 0.05];
+    const ratio = Math.max(a, b) / Math.min(a, b);
+    checked++;
+    if (ratio < 4.5) bad.push(`${el.tagName}.${el.getAttribute('class')}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 30)}"`);
+  }
+  return {checked, bad: [...new Set(bad)].slice(0, 20)};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("CI is set but Chromium is missing at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """One page load with every console error and request recorded."""
+
+    def __init__(self, browser: Any, path: Path, width: int, height: int = 800) -> None:
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.page.on("console",
+                     lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_load_state("load")
+
+    def assert_clean(self) -> None:
+        assert self.errors == []
+        assert self.requests, "the page load itself should be recorded"
+        assert [u for u in self.requests if not u.startswith("file://")] == []
+
+    def scroll_width(self) -> int:
+        return int(self.page.evaluate("document.documentElement.scrollWidth"))
+
+
+def make_report(tmp_path: Path, dataset: Path) -> Path:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    result = run_tracker("--dataset", str(dataset), "--as-of", AS_OF, "report", "--out",
+                         str(tmp_path / "out"), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    return Path(result.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def small_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_report(tmp_path_factory.mktemp("small"), SMALL)
+
+
+@pytest.fixture(scope="module")
+def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_report(tmp_path_factory.mktemp("bundled"), BUNDLED)
+
+
+def test_desktop_no_errors_no_network_rows_match(browser: Any, small_report: Path,
+                                                 tmp_path: Path) -> None:
+    visit = Visit(browser, small_report, 1280)
+    visit.assert_clean()
+    assert visit.page.locator("table.cycles tbody tr.cycle").count() == len(load_dataset(SMALL))
+    assert visit.page.locator("#needs-action tbody tr").count() == 7
+    assert visit.page.locator("#timeline svg[role=img] > title").count() == 1
+    assert visit.page.evaluate("document.scripts.length") == 0
+    visit.page.screenshot(path=str(tmp_path / "report-1280.png"))
+    assert (tmp_path / "report-1280.png").stat().st_size > 10_000
+    visit.page.close()
+
+
+def test_phone_width_has_no_page_overflow(browser: Any, small_report: Path,
+                                          tmp_path: Path) -> None:
+    visit = Visit(browser, small_report, 375)
+    visit.assert_clean()
+    assert visit.scroll_width() <= 375 + 1
+    # Wide content scrolls inside its own container instead of widening the page.
+    inner = visit.page.evaluate("document.querySelector('#cycles .scroll').scrollWidth")
+    assert inner > 375
+    visit.page.screenshot(path=str(tmp_path / "report-375.png"))
+    assert (tmp_path / "report-375.png").stat().st_size > 10_000
+    visit.page.close()
+
+
+def test_text_contrast_at_least_4_5(browser: Any, small_report: Path) -> None:
+    visit = Visit(browser, small_report, 1280)
+    result = visit.page.evaluate(CONTRAST_JS)
+    assert result["checked"] > 100
+    assert result["bad"] == []
+    visit.page.close()
+
+
+def test_print_layout_unrolls_scroll_containers(browser: Any, small_report: Path,
+                                                tmp_path: Path) -> None:
+    visit = Visit(browser, small_report, 1280)
+    visit.page.emulate_media(media="print")
+    styles = visit.page.evaluate(
+        "[...document.querySelectorAll('.tl, .scroll')].map(e => getComputedStyle(e).overflowX)")
+    assert styles and set(styles) == {"visible"}
+    assert visit.page.evaluate("getComputedStyle(document.querySelector('nav.links')).display") \
+        == "none"
+    pdf = visit.page.pdf(path=str(tmp_path / "report.pdf"), print_background=True)
+    assert pdf.startswith(b"%PDF")
+    visit.page.close()
+
+
+def test_bundled_dataset_report_shows_hyper_v_2016_in_needs_action(browser: Any,
+                                                                    bundled_report: Path,
+                                                                    tmp_path: Path) -> None:
+    visit = Visit(browser, bundled_report, 1280)
+    visit.assert_clean()
+    rows = visit.page.locator("table.cycles tbody tr.cycle").count()
+    assert rows == len(load_dataset(BUNDLED))
+    needs = visit.page.locator("#needs-action tbody tr[data-key='Microsoft/Hyper-V Server/2016']")
+    assert needs.count() == 1
+    assert "47 days left" in needs.inner_text()
+    bars = visit.page.locator("#timeline svg[role=img] g.cy").count()
+    assert bars == rows
+    # Tall chart scrolls inside its box rather than squashing rows.
+    box = visit.page.evaluate(
+        "(() => { const e = document.querySelector('.tl'); "
+        "return [e.clientHeight, e.scrollHeight]; })()")
+    assert box[1] > box[0]
+    visit.page.screenshot(path=str(tmp_path / "bundled-1280.png"))
+    visit.page.close()
+    phone = Visit(browser, bundled_report, 375)
+    phone.assert_clean()
+    assert phone.scroll_width() <= 375 + 1
+    phone.page.screenshot(path=str(tmp_path / "bundled-375.png"))
+    phone.page.close()
