@@ -285,7 +285,7 @@ class _RunState:
                  str(self.report_path) if self.report_path else None, self.digests_sent,
                  self.items_sent, self.failed_routes, "\n".join(self.errors) or None,
                  self.run_id))
-        log(f"run {self.run_id} finished: {outcome.outcome}")
+        log(f"run {self.run_id} finished: {outcome.summary().removeprefix('tracker run: ')}")
         return outcome
 
 

@@ -358,9 +358,6 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
             if job.verbose and event.traceback:
                 log(str(event.traceback).rstrip())
         elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_EXECUTED:
-            outcome = event.retval
-            if outcome is not None and hasattr(outcome, "summary"):
-                log(outcome.summary())
             upcoming = next_fire_times(trigger, datetime.now(tz), 1)
             if upcoming:
                 log(f"next run: {format_fire_time(upcoming[0], spec_seconds(expression))}")
