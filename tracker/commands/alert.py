@@ -62,7 +62,14 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
     def log(message: str) -> None:
         print(message, file=ctx.stderr, flush=True)
 
-    result = run_alerts(records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log)
+    host_counts = None
+    if ctx.settings.inventory is not None:  # digests say how many of your hosts each item affects
+        from tracker.inventory import configured_estate
+
+        estate = configured_estate(ctx.settings, records, ctx.as_of)
+        host_counts = estate.host_counts if estate is not None else None
+    result = run_alerts(records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log,
+                        host_counts=host_counts)
     if args.dry_run:
         if result.previews:
             ctx.stdout.write("\n\n".join(result.previews))

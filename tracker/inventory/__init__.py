@@ -14,6 +14,7 @@ from tracker.inventory.hosts import (
     UNMATCHED,
     EstateSummary,
     InventoryError,
+    configured_estate,
     estate_summary,
     inventory_problems,
     load_inventory,
@@ -23,6 +24,7 @@ from tracker.inventory.hosts import (
 
 __all__ = [
     "OUTPUT", "UNMATCHED", "Aliases", "EstateSummary", "InventoryError", "Match", "Matcher",
+    "configured_estate",
     "estate_summary", "inventory_problems", "load_aliases", "load_inventory", "match_inventory",
     "parse_aliases", "status_counts",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tracker.config import Settings
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.inventory.aliases import Aliases, Matcher
@@ -268,3 +269,17 @@ def estate_summary(matched: pd.DataFrame, records: Iterable[LifecycleRecord], as
     return EstateSummary(hosts_by_status=by_status, at_risk=at_risk, host_counts=host_counts,
                          at_risk_by=group_by, total=len(matched),
                          unmatched=by_status.get(UNMATCHED, 0), cycles=cycles)
+
+
+def configured_estate(settings: Settings, records: list[LifecycleRecord],
+                      as_of: date) -> EstateSummary | None:
+    """The estate summary of ``settings.inventory``, or None when no inventory is configured.
+
+    The report ("Your estate"), alert digests (hosts affected) and the nightly job share this.
+    """
+    if settings.inventory is None:
+        return None
+    from tracker.inventory.aliases import load_aliases
+
+    matched = match_inventory(load_inventory(settings.inventory), records, as_of, load_aliases())
+    return estate_summary(matched, records, as_of, settings.alerts.warning_days)
