@@ -103,7 +103,8 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(
         tmp_path: Path, lock_timeout: float) -> None:
     with smtp_sink() as (sink, port):
         write_config(tmp_path, smtp_port=port, lock_timeout=lock_timeout)
-        slow = clean_env(tmp_path, TRACKER_TEST_JOB_DELAY="2")
+        # The first holds the lock far longer than the second's timeout (+ its start-up time).
+        slow = clean_env(tmp_path, TRACKER_TEST_JOB_DELAY="2" if lock_timeout > 2 else "5")
         lock = tmp_path / "state" / "run.lock"
         first = Proc(run_args(), tmp_path, slow, "first")
         try:

@@ -223,7 +223,7 @@ def test_stopped_over_a_fire_time_then_exactly_one_catch_up(tmp_path: Path) -> N
 def test_sigterm_during_a_run_lets_it_finish_then_exits_0(tmp_path: Path) -> None:
     state = tmp_path / "state"
     write_config(tmp_path, cron="* * * * * *")  # every second
-    proc = scheduler(tmp_path, "sched", TRACKER_TEST_JOB_DELAY="2")
+    proc = scheduler(tmp_path, "sched", TRACKER_TEST_JOB_DELAY="3")
     try:
         proc.wait_stderr("(test hook)")
         assert [r["outcome"] for r in runs(state)] == ["running"]
@@ -238,6 +238,7 @@ def test_sigterm_during_a_run_lets_it_finish_then_exits_0(tmp_path: Path) -> Non
     assert len(list((state / "outbox").glob("*.eml"))) == 1
     log = proc.stderr()
     assert log.index("SIGTERM received") < log.index("run 1 finished: ok")
+    assert "Error" not in log  # nothing submitted to the closed executor after shutdown
 
 
 def test_second_scheduler_on_the_same_state_dir_is_refused(tmp_path: Path) -> None:

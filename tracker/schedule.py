@@ -317,6 +317,7 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
     )
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.base import STATE_STOPPED
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from tracker.nightly import last_successful_run, nightly_job
@@ -330,7 +331,20 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
     catch_up = catch_up_due(last_ok, first_start, last_fire)
 
     grace = max(int(settings.schedule.misfire_grace_hours * 3600), 1)
-    scheduler = BlockingScheduler(
+    class Scheduler(BlockingScheduler):  # type: ignore[misc]
+        """BlockingScheduler that does nothing once stopped.
+
+        Stock BlockingScheduler runs one last round of job processing after shutdown() wakes its
+        loop: it would try to submit a due job to the closed executor (an error in the log) and
+        advance the stored next run time of a run that never happened.
+        """
+
+        def _process_jobs(self) -> float | None:
+            if self.state == STATE_STOPPED:
+                return None
+            return super()._process_jobs()  # type: ignore[no-any-return]
+
+    scheduler = Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=job_store_url(settings))},
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"misfire_grace_time": grace, "coalesce": True, "max_instances": 1},
@@ -359,7 +373,7 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
                 log(str(event.traceback).rstrip())
         elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_EXECUTED:
             upcoming = next_fire_times(trigger, datetime.now(tz), 1)
-            if upcoming:
+            if upcoming and scheduler.state != STATE_STOPPED:
                 log(f"next run: {format_fire_time(upcoming[0], spec_seconds(expression))}")
 
     scheduler.add_listener(on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_EXECUTED)
