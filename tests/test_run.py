@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL, clean_env, free_port, run_tracker
+from tests.conftest import AS_OF, ROOT, SMALL, clean_env, free_port, run_tracker
 from tests.nightly_support import Proc, runs, smtp_sink, wait_for, write_config
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d tracker: ", re.M)
@@ -78,6 +78,30 @@ def test_run_with_smtp_down_still_writes_report_and_exits_1(tmp_path: Path) -> N
     assert row["outcome"] == "failed" and "delivery failed" in row["error"]
 
 
+def test_run_with_inventory_adds_estate_to_report_and_host_counts_to_digest(
+        tmp_path: Path) -> None:
+    write_config(tmp_path, extra=f'inventory = "{ROOT / "examples" / "hosts.csv"}"')
+    result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert 'id="estate"' in (tmp_path / REPORT).read_text(encoding="utf-8")
+    [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
+    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(
+        ("plain",)).get_content()
+    assert "2 hosts affected" in text[text.index("Hyper-V Server 2016"):]
+
+
+def test_run_with_bad_inventory_still_sends_alerts_but_exits_1(tmp_path: Path) -> None:
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text("hostname,product\nh1,ESXi\n", encoding="utf-8")
+    write_config(tmp_path, extra=f'inventory = "{hosts}"')
+    result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+    assert result.returncode == 1
+    assert f"{hosts}:1: version:" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout.startswith("tracker run: failed — no report, 1 digest (5 items)")
+    assert not (tmp_path / REPORT).exists()
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
+
+
 def test_run_with_invalid_dataset_writes_nothing_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(SMALL.read_text(encoding="utf-8").replace("2027-01-12", "2027-13-12", 1),
@@ -118,7 +142,7 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(
             first.kill()
     assert len(sink.messages) == 2  # one digest per route, once
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
-        "index.html", f"lifecycle-{AS_OF}.html"]
+        "index.html", f"lifecycle-{AS_OF}.html", "tracker.ics"]
     assert [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")] == []
     rows = runs(tmp_path / "state")
     if lock_timeout > 2:

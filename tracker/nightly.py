@@ -241,8 +241,11 @@ def _locked_run(settings: Settings, log: Log, dataset: str | None, as_of: date, 
         except TrackerError as exc:
             state.fail(log, "dataset invalid: no report written, no alert sent", exc.messages)
             return state.finish(settings, log)
-        _write_report(settings, log, state, records, dataset_path, verbose)
-        _send_alerts(settings, log, state, records, verbose)
+        estate, estate_ok = _estate(settings, log, state, records, verbose)
+        if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
+            _write_report(settings, log, state, records, dataset_path, estate, verbose)
+        host_counts = getattr(estate, "host_counts", None)
+        _send_alerts(settings, log, state, records, host_counts, verbose)
         return state.finish(settings, log)
     except BaseException as exc:
         # A bug, or the process being torn down: still close the run's row before re-raising.
@@ -295,15 +298,38 @@ def _internal(log: Log, state: _RunState, step: str, exc: Exception, verbose: bo
         log(traceback.format_exc().rstrip())
 
 
-def _write_report(settings: Settings, log: Log, state: _RunState, records: list[Any],
-                  dataset_path: Path, verbose: bool) -> None:
-    """Write the report; a failure here is recorded but does not stop the alerts."""
+def _estate(settings: Settings, log: Log, state: _RunState, records: list[Any],
+            verbose: bool) -> tuple[Any, bool]:
+    """The inventory summary when one is configured; a bad inventory fails the run, not the alerts."""
+    if settings.inventory is None:
+        return None, True
     try:
+        from tracker.inventory import configured_estate
+
+        return configured_estate(settings, records, state.as_of), True
+    except TrackerError as exc:
+        state.fail(log, "inventory invalid: no report written; alerts sent without host counts",
+                   exc.messages)
+    except Exception as exc:
+        _internal(log, state, "inventory", exc, verbose)
+    return None, False
+
+
+def _write_report(settings: Settings, log: Log, state: _RunState, records: list[Any],
+                  dataset_path: Path, estate: Any, verbose: bool) -> None:
+    """Write the report (and the calendar feed it links to), as `tracker report` does.
+
+    A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
+    """
+    try:
+        from tracker.ical import write_feed_beside
         from tracker.report import write_report
 
-        path = write_report(records, settings, as_of=state.as_of,
-                            out_dir=settings.report.out_dir, dataset_path=dataset_path,
-                            now=utc_now(), estate=None)
+        now = utc_now()
+        out_dir = settings.report.out_dir
+        write_feed_beside(out_dir, records, settings, now, state.as_of)
+        path = write_report(records, settings, as_of=state.as_of, out_dir=out_dir,
+                            dataset_path=dataset_path, now=now, estate=estate)
     except TrackerError as exc:
         state.fail(log, "report failed", exc.messages)
         return
@@ -311,16 +337,16 @@ def _write_report(settings: Settings, log: Log, state: _RunState, records: list[
         _internal(log, state, "report", exc, verbose)
         return
     state.report_path = Path(path)
-    log(f"report written: {path}")
+    log(f"report written: {_shown(Path(path))}")
 
 
 def _send_alerts(settings: Settings, log: Log, state: _RunState, records: list[Any],
-                 verbose: bool) -> None:
+                 host_counts: Any, verbose: bool) -> None:
     try:
         from tracker.alerts import run_alerts
 
         result = run_alerts(records, settings, as_of=state.as_of, now=utc_now(), dry_run=False,
-                            log=log, host_counts=None)
+                            log=log, host_counts=host_counts)
     except TrackerError as exc:
         state.fail(log, "alerts failed", exc.messages)
         return
