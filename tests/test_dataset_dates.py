@@ -10,6 +10,7 @@ This test reads the CSV with the standard library only; it does not import the
 """
 import csv
 import datetime
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -240,7 +241,7 @@ def test_required_fields_and_enums():
 def test_dates_iso_and_ordered():
     for line, r in enumerate(ROWS, start=2):
         present = [(c, _parse(r[c])) for c in DATE_COLUMNS if r[c]]
-        for (c1, a), (c2, b) in zip(present, present[1:]):
+        for (c1, a), (c2, b) in itertools.pairwise(present):
             assert a <= b, f"line {line}: {c1} {a} > {c2} {b}"
 
 
