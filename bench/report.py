@@ -3,7 +3,7 @@
 Each measurement is a fresh process (spawned, then reaped with os.wait4 for its own peak RSS), runs
 alternate between the two commands, and the medians of 5 runs are compared. Target: under 4x.
 
-Run: /work/venv/bin/python bench/report.py [--cycles N] [--runs N]
+Run: python bench/report.py [--cycles N] [--runs N]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Regenerate docs/report.png and docs/report-mobile.png from the bundled dataset as of 2026-11-26.
 
-Run: /work/venv/bin/python docs/make_screenshot.py   (needs Chromium at /usr/bin/chromium or CHROMIUM)
+Run: python docs/make_screenshot.py   (needs Chromium at /usr/bin/chromium or CHROMIUM)
 """
 
 from __future__ import annotations

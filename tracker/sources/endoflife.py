@@ -1,7 +1,7 @@
 """Import release cycles from the endoflife.date API v1 into dataset rows, or merge them in.
 
 endoflife.date is a community source citing vendors, so every imported row has confidence
-``secondary``. Mapping (see /work/shared/reference/endoflife-api.md for the format):
+``secondary``. Mapping (the API v1 format is described in the endoflife.date OpenAPI file):
 
 - ``releaseDate`` -> ``release``, ``eoasFrom`` -> ``support_end``, ``eolFrom`` -> ``eol``,
 - ``eoesFrom`` -> ``extended_end``, except for products with the custom ``technicalGuidance`` field
