@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tracker.csvtext import CsvTextError, decode_csv_text
 from tracker.dates import MilestoneDate, parse_milestone
 from tracker.errors import DatasetError
 
@@ -99,15 +100,9 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
         problems.append(f"{name}:{line}: {column}: {message}")
 
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problem(line, "(file)", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
-        return [], problems
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        problem(line, "(file)", "NUL byte: this is not a CSV text file")
-        return [], problems
+        text = decode_csv_text(raw, name)
+    except CsvTextError as exc:
+        return [], [str(exc)]
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tracker.csvtext import CsvTextError, decode_csv_text
 from tracker.dataset import LifecycleRecord, bundled_dataset_path
 from tracker.errors import DatasetError
 
@@ -95,10 +96,9 @@ def parse_aliases(raw: bytes, name: str) -> Aliases:
         problems.append(f"{name}:{line}: {column}: {message}")
 
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DatasetError(f"{name}:{line}: (file): not UTF-8 text; save it as UTF-8") from None
+        text = decode_csv_text(raw, name)
+    except CsvTextError as exc:
+        raise DatasetError(str(exc)) from None
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in (reader.fieldnames or [])]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tracker.config import Settings
+from tracker.csvtext import CsvTextError, decode_csv_text
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.inventory.aliases import Aliases, Matcher
@@ -102,15 +103,9 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
         problems.append(f"{name}:{line}: {column}: {message}")
 
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problem(line, "(file)", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
-        return problems
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        problem(line, "(file)", "NUL byte: this is not a CSV text file")
-        return problems
+        text = decode_csv_text(raw, name)
+    except CsvTextError as exc:
+        return [str(exc)]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
