@@ -305,7 +305,7 @@ def test_merge_updates_adds_and_protects_vendor_rows(tracker, dataset) -> None: 
     esxi8 = records["8.0"]
     assert (str(esxi8.eol), str(esxi8.extended_end), esxi8.confidence, esxi8.notes) == (
         "2027-10-11", "2029-10-11", "secondary", "keep me")
-    assert esxi8.sources == ["https://www.vmware.com/support/policies/enterprise-infrastructure"
+    assert list(esxi8.sources) == ["https://www.vmware.com/support/policies/enterprise-infrastructure"
                              ".html", "https://endoflife.date/esxi"]
     # New cycles sit with their product, before the next product's rows.
     order = [(r.product, r.cycle) for r in load_dataset(dataset)]

@@ -205,8 +205,7 @@ def test_self_contained_no_script_and_only_safe_links(small_report: Path) -> Non
             raise AssertionError("external stylesheet")
     for a in doc.find_all("a"):
         href = a.attrs["href"]
-        assert href.startswith(("https://", "http://", "#")) or href in ("index.html",
-                                                                          "tracker.ics"), href
+        assert href.startswith(("https://", "http://", "#")) or href == "index.html", href
 
 
 def test_timeline_is_accessible_svg_with_one_bar_group_per_cycle(small_report: Path) -> None:
@@ -328,7 +327,7 @@ def test_keep_days_prunes_by_file_name_date_and_index_lists_history(tracker, tmp
     names = sorted(p.name for p in site.iterdir())
     assert names == ["index.html", "lifecycle-2026-10-27.html", "lifecycle-2026-11-25.html",
                      "lifecycle-2026-11-26.html", "lifecycle-2026-12-01.html",
-                     "lifecycle-latest.html", "notes.txt", "tracker.ics"]  # 2026-10-26: 31 days
+                     "lifecycle-latest.html", "notes.txt"]  # 2026-10-26 is 31 days old
     index = parse(site / "index.html")
     history = [a.attrs["href"] for a in index.find("ol", "history").find_all("a")]
     assert history == ["lifecycle-2026-12-01.html", "lifecycle-2026-11-26.html",
@@ -355,8 +354,13 @@ def test_calendar_link_only_when_feed_exists(tmp_path: Path) -> None:
     assert parse(tmp_path / "index.html").by_id("calendar-link").attrs["href"] == "tracker.ics"
 
 
-def test_report_command_writes_the_calendar_feed_beside_and_links_it(small_report: Path) -> None:
+def test_report_calendar_option_writes_the_feed_beside_and_links_it(tracker, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                    small_report: Path) -> None:
     feed = small_report.parent / "tracker.ics"
+    assert not feed.exists()  # plain `tracker report` leaves the calendar state alone
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "report", "--out", "out",
+                     "--calendar")
+    assert result.returncode == 0, result.stderr
     assert feed.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
     assert parse(small_report).by_id("calendar-link").attrs["href"] == "tracker.ics"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from tracker.csvtext import CsvTextError, decode_csv_text
 from tracker.dates import MilestoneDate, parse_milestone
@@ -21,6 +22,8 @@ COLUMNS = ("vendor", "product", "cycle", "type", "release", "support_end", "eol"
 DATE_COLUMNS = ("release", "support_end", "eol", "extended_end")
 MILESTONES = ("support_end", "eol", "extended_end")
 CONFIDENCE = ("vendor", "secondary", "estimated")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HTTP_URL = re.compile(r"(?i:https?)://[^\s/?#]+[^\s]*\Z")
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,10 @@ class LifecycleRecord:
     line: int = 0
     """Line of the record in its file (header = 1), for messages."""
 
-    @property
-    def sources(self) -> list[str]:
-        return [s.strip() for s in self.source.split(";") if s.strip()]
+    @cached_property
+    def sources(self) -> tuple[str, ...]:
+        """The source URLs (the column holds several, separated by ``;``)."""
+        return tuple(s.strip() for s in self.source.split(";") if s.strip())
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -72,11 +76,8 @@ def bundled_dataset_path() -> Path:
 
 
 def is_http_url(text: str) -> bool:
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+    """An absolute http(s) URL with a host and no whitespace (the only sources that become links)."""
+    return _HTTP_URL.match(text) is not None
 
 
 def load_dataset(path: str | Path) -> list[LifecycleRecord]:
@@ -169,7 +170,7 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
             ok = False
     for col, value in values.items():
         # Names end up in e-mail headers and single-line outputs: no line breaks or control codes.
-        if col != "notes" and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        if col != "notes" and _CONTROL.search(value):
             problem(line, col, "line break or control character in value (only notes may span "
                     "lines)")
             ok = False

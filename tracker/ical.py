@@ -78,6 +78,13 @@ def escape_text(text: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character; CRLF-terminated."""
+    if line.isascii():  # the common case, sliced directly: one octet per character
+        if len(line) <= MAX_OCTETS:
+            return line + "\r\n"
+        step = MAX_OCTETS - 1
+        chunks = [line[:MAX_OCTETS]]
+        chunks += [line[i:i + step] for i in range(MAX_OCTETS, len(line), step)]
+        return "\r\n ".join(chunks) + "\r\n"
     parts: list[str] = []
     current: list[str] = []
     size = 0
@@ -201,11 +208,11 @@ def _alarms(m: Milestone, thresholds: Iterable[int], as_of: date) -> list[str]:
     return lines
 
 
-def _event(m: Milestone, state: EventState, stamp: str, thresholds: Iterable[int],
+def _event(m: Milestone, uid: str, state: EventState, stamp: str, thresholds: Iterable[int],
            as_of: date) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
-        f"UID:{event_uid(m.record, m.milestone)}",
+        f"UID:{uid}",
         f"DTSTAMP:{stamp}",
         f"LAST-MODIFIED:{state.last_modified}",
         f"SEQUENCE:{state.sequence}",
@@ -248,7 +255,8 @@ def render_calendar(records: Iterable[LifecycleRecord], settings: Settings, now:
     ]
     thresholds = settings.alerts.thresholds_days
     for m in milestones:
-        lines += _event(m, new_state[event_uid(m.record, m.milestone)], stamp, thresholds, as_of)
+        uid = event_uid(m.record, m.milestone)
+        lines += _event(m, uid, new_state[uid], stamp, thresholds, as_of)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) for line in lines), new_state
 

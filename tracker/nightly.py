@@ -317,7 +317,7 @@ def _estate(settings: Settings, log: Log, state: _RunState, records: list[Any],
 
 def _write_report(settings: Settings, log: Log, state: _RunState, records: list[Any],
                   dataset_path: Path, estate: Any, verbose: bool) -> None:
-    """Write the report (and the calendar feed it links to), as `tracker report` does.
+    """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
     A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
     """
