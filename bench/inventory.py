@@ -14,11 +14,11 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _child import measure
 
 AS_OF = "2026-11-26"
 RATIO_TARGET = 3.0
@@ -52,19 +52,6 @@ def generate(path: Path, hosts: int, seed: int = 7) -> None:
                         f"site-{i % 5}"])
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS in bytes of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
-    return wall, usage.ru_maxrss * 1024  # Linux reports KiB
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hosts", type=int, default=1_000_000)
@@ -86,10 +73,10 @@ def main() -> int:
                     "engine='pyarrow')", str(hosts)]
         times: dict[str, list[float]] = {"tracker": [], "baseline": []}
         peaks: dict[str, list[int]] = {"tracker": [], "baseline": []}
-        measure(baseline, env)  # warm the page cache so neither side pays the first read
+        measure(baseline, env=env)  # warm the page cache so neither side pays the first read
         for _ in range(args.runs):
             for name, cmd in (("baseline", baseline), ("tracker", tracker)):
-                wall, rss = measure(cmd, env)
+                wall, rss = measure(cmd, env=env)
                 times[name].append(wall)
                 peaks[name].append(rss)
         with open(out, encoding="utf-8") as f:

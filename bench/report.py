@@ -12,12 +12,12 @@ import argparse
 import csv
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from _child import measure
 
 VENDORS = ("Microsoft", "Broadcom (VMware)", "Proxmox", "Nutanix", "Citrix", "Vates", "Red Hat",
            "Oracle", "IBM", "Example")
@@ -55,19 +55,6 @@ def synthetic_dataset(path: Path, cycles: int) -> None:
                     ])
 
 
-def measure(argv: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one fresh child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err}")
-    return elapsed, int(usage.ru_maxrss)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=10_000)
@@ -84,13 +71,13 @@ def main() -> int:
         report = [sys.executable, "-m", "tracker", "--dataset", str(dataset), "--as-of",
                   "2026-11-26", "report", "--out", str(out)]
         baseline = [sys.executable, "-c", "import pandas, jinja2"]
-        measure(report, tmp)  # warm the OS file cache and .pyc files once, unmeasured
-        measure(baseline, tmp)
+        measure(report, cwd=tmp)  # warm the OS file cache and .pyc files once, unmeasured
+        measure(baseline, cwd=tmp)
         times: dict[str, list[float]] = {"report": [], "baseline": []}
         peaks: dict[str, list[int]] = {"report": [], "baseline": []}
         for _ in range(args.runs):
             for name, argv in (("report", report), ("baseline", baseline)):
-                seconds, rss = measure(argv, tmp)
+                seconds, rss = measure(argv, cwd=tmp)
                 times[name].append(seconds)
                 peaks[name].append(rss)
         html = next(out.glob("lifecycle-*.html"))
@@ -100,10 +87,10 @@ def main() -> int:
     print(f"dataset: {args.cycles} cycles (synthetic); report size {size / 1e6:.1f} MB")
     print(f"tracker report           median {med['report']:.3f} s  "
           f"(runs: {', '.join(f'{t:.3f}' for t in times['report'])})  "
-          f"peak RSS {max(peaks['report']) / 1024:.0f} MiB")
+          f"peak RSS {max(peaks['report']) / 2**20:.0f} MiB")
     print(f"import pandas, jinja2    median {med['baseline']:.3f} s  "
           f"(runs: {', '.join(f'{t:.3f}' for t in times['baseline'])})  "
-          f"peak RSS {max(peaks['baseline']) / 1024:.0f} MiB")
+          f"peak RSS {max(peaks['baseline']) / 2**20:.0f} MiB")
     verdict = "OK" if ratio < TARGET_RATIO else "OVER TARGET"
     print(f"ratio {ratio:.2f}x (target < {TARGET_RATIO:.0f}x): {verdict}")
     return 0 if ratio < TARGET_RATIO else 1
