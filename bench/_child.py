@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 
-def measure(argv: list[str], *, cwd: Path | None = None,
-            env: dict[str, str] | None = None) -> tuple[float, int]:
+def measure(
+    argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, int]:
     """Wall seconds and peak RSS in bytes of one child, reaped with os.wait4 for its own usage."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -26,16 +26,28 @@ MEMORY_TARGET = 1.5 * 2**30
 
 # (product, version) templates; "{n}" becomes a patch or build number for variety.
 PAIRS = [
-    ("ESXi", "7.0.{n}"), ("VMware ESXi", "8.0.{n}"), ("VMware ESXi", "8.0 U{n}"),
-    ("VMware vSphere Hypervisor 7.0 U{n}", ""), ("ESXi", "6.7.0"),
+    ("ESXi", "7.0.{n}"),
+    ("VMware ESXi", "8.0.{n}"),
+    ("VMware ESXi", "8.0 U{n}"),
+    ("VMware vSphere Hypervisor 7.0 U{n}", ""),
+    ("ESXi", "6.7.0"),
     ("vCenter Server Appliance", "8.0.{n}"),
-    ("Windows Server", "10.0.17763.{n}"), ("Windows Server", "10.0.20348.{n}"),
-    ("Windows Server", "10.0.14393"), ("Windows Server", "6.3.9600"),
-    ("Windows Server 2025 Datacenter", "10.0.26100.{n}"), ("Hyper-V Server", "10.0.14393"),
-    ("Microsoft Hyper-V Server 2019", ""), ("Proxmox VE", "pve-manager/8.2.{n}"),
-    ("Proxmox VE", "9.0.{n}"), ("pve-manager/7.4-{n}", ""), ("XCP-ng", "8.2.{n}"),
-    ("XCP-ng", "8.3.0"), ("Nutanix AOS", "6.10.{n}"), ("VirtualBox", "7.1.{n}"),
-    ("Ubuntu KVM", "22.04"), ("Acme Hypervisor", "1.{n}"),
+    ("Windows Server", "10.0.17763.{n}"),
+    ("Windows Server", "10.0.20348.{n}"),
+    ("Windows Server", "10.0.14393"),
+    ("Windows Server", "6.3.9600"),
+    ("Windows Server 2025 Datacenter", "10.0.26100.{n}"),
+    ("Hyper-V Server", "10.0.14393"),
+    ("Microsoft Hyper-V Server 2019", ""),
+    ("Proxmox VE", "pve-manager/8.2.{n}"),
+    ("Proxmox VE", "9.0.{n}"),
+    ("pve-manager/7.4-{n}", ""),
+    ("XCP-ng", "8.2.{n}"),
+    ("XCP-ng", "8.3.0"),
+    ("Nutanix AOS", "6.10.{n}"),
+    ("VirtualBox", "7.1.{n}"),
+    ("Ubuntu KVM", "22.04"),
+    ("Acme Hypervisor", "1.{n}"),
 ]
 
 
@@ -47,9 +59,16 @@ def generate(path: Path, hosts: int, seed: int = 7) -> None:
         for i in range(hosts):
             product, version = rng.choice(PAIRS)
             n = str(rng.randrange(8))
-            w.writerow([f"host{i:07d}.dc{i % 7}.example.org", product.replace("{n}", n),
-                        version.replace("{n}", n), f"cluster-{i % 400:03d}", f"team-{i % 23}",
-                        f"site-{i % 5}"])
+            w.writerow(
+                [
+                    f"host{i:07d}.dc{i % 7}.example.org",
+                    product.replace("{n}", n),
+                    version.replace("{n}", n),
+                    f"cluster-{i % 400:03d}",
+                    f"team-{i % 23}",
+                    f"site-{i % 5}",
+                ]
+            )
 
 
 def main() -> int:
@@ -67,10 +86,25 @@ def main() -> int:
         size = hosts.stat().st_size
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         env["XDG_CONFIG_HOME"] = str(tmp / "config")  # no user config changes the run
-        tracker = [sys.executable, "-m", "tracker", "--as-of", AS_OF, "inventory", str(hosts),
-                   "--format", "csv", "-o", str(out)]
-        baseline = [sys.executable, "-c", "import sys, pandas; pandas.read_csv(sys.argv[1], "
-                    "engine='pyarrow')", str(hosts)]
+        tracker = [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--as-of",
+            AS_OF,
+            "inventory",
+            str(hosts),
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+        ]
+        baseline = [
+            sys.executable,
+            "-c",
+            "import sys, pandas; pandas.read_csv(sys.argv[1], engine='pyarrow')",
+            str(hosts),
+        ]
         times: dict[str, list[float]] = {"tracker": [], "baseline": []}
         peaks: dict[str, list[int]] = {"tracker": [], "baseline": []}
         measure(baseline, env=env)  # warm the page cache so neither side pays the first read
@@ -89,12 +123,16 @@ def main() -> int:
         print(f"inventory: {args.hosts:,} hosts, {size / 2**20:.1f} MiB CSV, {args.runs} runs each")
         for name in ("baseline", "tracker"):
             runs = " ".join(f"{t:.2f}" for t in times[name])
-            print(f"  {name:<9} median {statistics.median(times[name]):.2f} s  (runs: {runs})  "
-                  f"peak RSS {max(peaks[name]) / 2**20:.0f} MiB")
+            print(
+                f"  {name:<9} median {statistics.median(times[name]):.2f} s  (runs: {runs})  "
+                f"peak RSS {max(peaks[name]) / 2**20:.0f} MiB"
+            )
         ok = ratio <= RATIO_TARGET and peak < MEMORY_TARGET
-        print(f"  ratio {ratio:.2f} (target <= {RATIO_TARGET:g}), tracker peak "
-              f"{peak / 2**30:.2f} GiB (target < {MEMORY_TARGET / 2**30:g} GiB): "
-              f"{'OK' if ok else 'MISSED'}")
+        print(
+            f"  ratio {ratio:.2f} (target <= {RATIO_TARGET:g}), tracker peak "
+            f"{peak / 2**30:.2f} GiB (target < {MEMORY_TARGET / 2**30:g} GiB): "
+            f"{'OK' if ok else 'MISSED'}"
+        )
         return 0 if ok else 1
     finally:
         if not args.keep:

@@ -19,8 +19,18 @@ from pathlib import Path
 
 from _child import measure
 
-VENDORS = ("Microsoft", "Broadcom (VMware)", "Proxmox", "Nutanix", "Citrix", "Vates", "Red Hat",
-           "Oracle", "IBM", "Example")
+VENDORS = (
+    "Microsoft",
+    "Broadcom (VMware)",
+    "Proxmox",
+    "Nutanix",
+    "Citrix",
+    "Vates",
+    "Red Hat",
+    "Oracle",
+    "IBM",
+    "Example",
+)
 TARGET_RATIO = 4.0
 
 
@@ -30,8 +40,21 @@ def synthetic_dataset(path: Path, cycles: int) -> None:
     products = max(1, cycles // (len(VENDORS) * per_product))
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["vendor", "product", "cycle", "type", "release", "support_end", "eol",
-                    "extended_end", "source", "confidence", "notes"])
+        w.writerow(
+            [
+                "vendor",
+                "product",
+                "cycle",
+                "type",
+                "release",
+                "support_end",
+                "eol",
+                "extended_end",
+                "source",
+                "confidence",
+                "notes",
+            ]
+        )
         n = 0
         for v, vendor in enumerate(VENDORS):
             for p in range(products):
@@ -45,14 +68,21 @@ def synthetic_dataset(path: Path, cycles: int) -> None:
                     extended = eol + timedelta(days=1095) if c % 4 == 0 else None
                     month_only = c % 5 == 2
                     fmt = (lambda d: d.strftime("%Y-%m")) if month_only else date.isoformat
-                    w.writerow([
-                        vendor, f"Product {v}-{p}", f"{c + 1}.{p % 3}", "2" if c % 7 == 0 else "1",
-                        fmt(release), fmt(support_end) if c % 6 else "",
-                        fmt(eol) if c % 9 else "", fmt(extended) if extended else "",
-                        f"https://lifecycle.example.org/{v}/{p}?cycle={c} ; https://example.com/x",
-                        ("vendor", "secondary", "estimated")[c % 3],
-                        "synthetic <row> & \"quoted\" notes" if c % 2 else "",
-                    ])
+                    w.writerow(
+                        [
+                            vendor,
+                            f"Product {v}-{p}",
+                            f"{c + 1}.{p % 3}",
+                            "2" if c % 7 == 0 else "1",
+                            fmt(release),
+                            fmt(support_end) if c % 6 else "",
+                            fmt(eol) if c % 9 else "",
+                            fmt(extended) if extended else "",
+                            f"https://lifecycle.example.org/{v}/{p}?cycle={c} ; https://example.com/x",
+                            ("vendor", "secondary", "estimated")[c % 3],
+                            'synthetic <row> & "quoted" notes' if c % 2 else "",
+                        ]
+                    )
 
 
 def main() -> int:
@@ -68,8 +98,18 @@ def main() -> int:
         env_note = {k: v for k, v in os.environ.items() if k.startswith("TRACKER_")}
         if env_note:
             print(f"note: TRACKER_* variables set: {sorted(env_note)}", file=sys.stderr)
-        report = [sys.executable, "-m", "tracker", "--dataset", str(dataset), "--as-of",
-                  "2026-11-26", "report", "--out", str(out)]
+        report = [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--dataset",
+            str(dataset),
+            "--as-of",
+            "2026-11-26",
+            "report",
+            "--out",
+            str(out),
+        ]
         baseline = [sys.executable, "-c", "import pandas, jinja2"]
         measure(report, cwd=tmp)  # warm the OS file cache and .pyc files once, unmeasured
         measure(baseline, cwd=tmp)
@@ -85,12 +125,16 @@ def main() -> int:
     med = {k: statistics.median(v) for k, v in times.items()}
     ratio = med["report"] / med["baseline"]
     print(f"dataset: {args.cycles} cycles (synthetic); report size {size / 1e6:.1f} MB")
-    print(f"tracker report           median {med['report']:.3f} s  "
-          f"(runs: {', '.join(f'{t:.3f}' for t in times['report'])})  "
-          f"peak RSS {max(peaks['report']) / 2**20:.0f} MiB")
-    print(f"import pandas, jinja2    median {med['baseline']:.3f} s  "
-          f"(runs: {', '.join(f'{t:.3f}' for t in times['baseline'])})  "
-          f"peak RSS {max(peaks['baseline']) / 2**20:.0f} MiB")
+    print(
+        f"tracker report           median {med['report']:.3f} s  "
+        f"(runs: {', '.join(f'{t:.3f}' for t in times['report'])})  "
+        f"peak RSS {max(peaks['report']) / 2**20:.0f} MiB"
+    )
+    print(
+        f"import pandas, jinja2    median {med['baseline']:.3f} s  "
+        f"(runs: {', '.join(f'{t:.3f}' for t in times['baseline'])})  "
+        f"peak RSS {max(peaks['baseline']) / 2**20:.0f} MiB"
+    )
     verdict = "OK" if ratio < TARGET_RATIO else "OVER TARGET"
     print(f"ratio {ratio:.2f}x (target < {TARGET_RATIO:.0f}x): {verdict}")
     return 0 if ratio < TARGET_RATIO else 1

@@ -38,8 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     py = sys.executable
     commands = {
-        "tracker expiring": [py, "-m", "tracker", "--as-of", "2026-11-26", "expiring", "--year",
-                             "2027"],
+        "tracker expiring": [py, "-m", "tracker", "--as-of", "2026-11-26", "expiring", "--year", "2027"],
         "import pandas": [py, "-c", "import pandas"],
     }
     eol = shutil.which("eol") or shutil.which("eol", path=str(Path(py).parent))
@@ -55,7 +54,9 @@ def main() -> None:
         for name, cmd in commands.items():
             samples[name].append(timed(cmd))
     medians = {name: statistics.median(s) for name, s in samples.items()}
-    print(f"{'command':<22} {'median ms':>10} {'min ms':>8} {'max ms':>8}  (runs: {len(samples['import pandas'])})")
+    print(
+        f"{'command':<22} {'median ms':>10} {'min ms':>8} {'max ms':>8}  (runs: {len(samples['import pandas'])})"
+    )
     for name, s in samples.items():
         print(f"{name:<22} {medians[name] * 1000:>10.1f} {min(s) * 1000:>8.1f} {max(s) * 1000:>8.1f}")
     ours = medians["tracker expiring"]

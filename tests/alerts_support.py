@@ -18,14 +18,19 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from conftest import AS_OF, clean_env, free_port, run_tracker
 
-HEADER = ("vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,"
-          "notes")
-HYPERV_2016 = ("Microsoft,Hyper-V Server,2016,1,2016-10-15,2022-01-11,2027-01-12,,"
-               "https://learn.microsoft.com/lifecycle/products/hyper-v-server-2016,vendor,")
-ESXI_80 = ("Broadcom (VMware),VMware ESXi,8.0,1,2022-10-11,2027-10-11,2027-10-11,2029-10-11,"
-           "https://knowledge.broadcom.com/external/article?legacyId=2145103,vendor,")
-OLD_ESXI = ("Broadcom (VMware),VMware ESXi,6.5,1,2016-11-15,2022-10-15,2022-10-15,2023-11-15,"
-            "https://endoflife.date/esxi,secondary,")
+HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes"
+HYPERV_2016 = (
+    "Microsoft,Hyper-V Server,2016,1,2016-10-15,2022-01-11,2027-01-12,,"
+    "https://learn.microsoft.com/lifecycle/products/hyper-v-server-2016,vendor,"
+)
+ESXI_80 = (
+    "Broadcom (VMware),VMware ESXi,8.0,1,2022-10-11,2027-10-11,2027-10-11,2029-10-11,"
+    "https://knowledge.broadcom.com/external/article?legacyId=2145103,vendor,"
+)
+OLD_ESXI = (
+    "Broadcom (VMware),VMware ESXi,6.5,1,2016-11-15,2022-10-15,2022-10-15,2023-11-15,"
+    "https://endoflife.date/esxi,secondary,"
+)
 
 
 @dataclass
@@ -47,8 +52,9 @@ class Handler:
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if self.reject_rcpt and self.reject_rcpt in address:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
@@ -87,31 +93,52 @@ def write_dataset(path: Path, *rows: str) -> Path:
     return path
 
 
-def write_config(tmp_path: Path, dataset: Path | None, port: int | None,
-                 routes: Sequence[tuple[str, Sequence[str]]] = (("*", ("infra@example.org",)),),
-                 smtp_extra: str = "", name: str = "tracker.toml",
-                 state: str = "state") -> Path:
+def write_config(
+    tmp_path: Path,
+    dataset: Path | None,
+    port: int | None,
+    routes: Sequence[tuple[str, Sequence[str]]] = (("*", ("infra@example.org",)),),
+    smtp_extra: str = "",
+    name: str = "tracker.toml",
+    state: str = "state",
+) -> Path:
     """tracker.toml in tmp_path; port None = no [smtp] section (outbox delivery)."""
     lines = [f'state_dir = "{tmp_path / state}"']
     if dataset is not None:
         lines.append(f'dataset = "{dataset}"')
     if port is not None:
-        lines += ["[smtp]", 'host = "127.0.0.1"', f"port = {port}", 'security = "none"',
-                  'from = "tracker@example.org"', "timeout = 5", "retries = 2",
-                  "retry_backoff_seconds = 0.01", smtp_extra]
+        lines += [
+            "[smtp]",
+            'host = "127.0.0.1"',
+            f"port = {port}",
+            'security = "none"',
+            'from = "tracker@example.org"',
+            "timeout = 5",
+            "retries = 2",
+            "retry_backoff_seconds = 0.01",
+            smtp_extra,
+        ]
     for match, to in routes:
-        lines += ["[[routes]]", f'match = "{match}"', "to = [" + ", ".join(f'"{a}"' for a in to)
-                  + "]"]
+        lines += ["[[routes]]", f'match = "{match}"', "to = [" + ", ".join(f'"{a}"' for a in to) + "]"]
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def alert(tmp_path: Path, config: Path, *args: str, as_of: str = AS_OF,
-          env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def alert(
+    tmp_path: Path, config: Path, *args: str, as_of: str = AS_OF, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m tracker --config CONFIG --as-of AS_OF alert ARGS` in a clean environment."""
-    return run_tracker("--config", str(config), "--as-of", as_of, "alert", *args, cwd=tmp_path,
-                       env=env or clean_env(tmp_path))
+    return run_tracker(
+        "--config",
+        str(config),
+        "--as-of",
+        as_of,
+        "alert",
+        *args,
+        cwd=tmp_path,
+        env=env or clean_env(tmp_path),
+    )
 
 
 def ledger_rows(state_dir: Path) -> list[dict[str, Any]]:
@@ -130,8 +157,11 @@ def ledger_rows(state_dir: Path) -> list[dict[str, Any]]:
 
 
 def sent_rows(state_dir: Path) -> list[tuple[str, str, str, int]]:
-    return [(r["product"], r["cycle"], r["milestone"], r["threshold"])
-            for r in ledger_rows(state_dir) if r["status"] == "sent"]
+    return [
+        (r["product"], r["cycle"], r["milestone"], r["threshold"])
+        for r in ledger_rows(state_dir)
+        if r["status"] == "sent"
+    ]
 
 
 def text_part(msg: EmailMessage) -> str:

@@ -33,11 +33,23 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_tracker(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-                timeout: float = 60, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_tracker(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run the real entry point (`python -m tracker`) as a subprocess."""
-    return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+    )
 
 
 @pytest.fixture

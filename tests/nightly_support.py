@@ -40,17 +40,42 @@ def smtp_sink() -> Iterator[tuple[Sink, int]]:
         controller.stop()
 
 
-def write_config(directory: Path, *, smtp_port: int | None = None, lock_timeout: float = 30,
-                 cron: str = "0 6 * * *", extra: str = "") -> Path:
+def write_config(
+    directory: Path,
+    *,
+    smtp_port: int | None = None,
+    lock_timeout: float = 30,
+    cron: str = "0 6 * * *",
+    extra: str = "",
+) -> Path:
     """tracker.toml with state and reports under ``directory``; [smtp] when a port is given."""
-    lines = ['timezone = "Europe/Paris"', 'state_dir = "state"', extra, "[report]",
-             'out_dir = "reports"', "[schedule]", f'cron = "{cron}"',
-             f"lock_timeout_seconds = {lock_timeout}", "misfire_grace_hours = 1"]
+    lines = [
+        'timezone = "Europe/Paris"',
+        'state_dir = "state"',
+        extra,
+        "[report]",
+        'out_dir = "reports"',
+        "[schedule]",
+        f'cron = "{cron}"',
+        f"lock_timeout_seconds = {lock_timeout}",
+        "misfire_grace_hours = 1",
+    ]
     if smtp_port is not None:
-        lines += ["[smtp]", 'host = "127.0.0.1"', f"port = {smtp_port}", 'security = "none"',
-                  'from = "tracker@example.org"', "timeout = 5", "retries = 0",
-                  "[[routes]]", 'match = "Microsoft/*"', 'to = ["windows@example.org"]',
-                  "[[routes]]", 'match = "*"', 'to = ["infra@example.org"]']
+        lines += [
+            "[smtp]",
+            'host = "127.0.0.1"',
+            f"port = {smtp_port}",
+            'security = "none"',
+            'from = "tracker@example.org"',
+            "timeout = 5",
+            "retries = 0",
+            "[[routes]]",
+            'match = "Microsoft/*"',
+            'to = ["windows@example.org"]',
+            "[[routes]]",
+            'match = "*"',
+            'to = ["infra@example.org"]',
+        ]
     path = directory / "tracker.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -87,8 +112,14 @@ class Proc:
         self.out_path = cwd / f"{name}.stdout"
         self._err = open(self.err_path, "w")  # noqa: SIM115 - closed in wait()
         self._out = open(self.out_path, "w")  # noqa: SIM115
-        self.popen = subprocess.Popen([sys.executable, "-m", "tracker", *args], cwd=cwd, env=env,
-                                      stdout=self._out, stderr=self._err, text=True)
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "tracker", *args],
+            cwd=cwd,
+            env=env,
+            stdout=self._out,
+            stderr=self._err,
+            text=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -103,8 +134,9 @@ class Proc:
     def wait_stderr(self, text: str, timeout: float = 20) -> None:
         wait_for(f"{text!r} on stderr", lambda: text in self.stderr() or self._died(), timeout)
         if text not in self.stderr():
-            raise AssertionError(f"process exited ({self.popen.returncode}) before {text!r}:\n"
-                                 f"{self.stderr()}")
+            raise AssertionError(
+                f"process exited ({self.popen.returncode}) before {text!r}:\n{self.stderr()}"
+            )
 
     def _died(self) -> bool:
         return self.popen.poll() is not None

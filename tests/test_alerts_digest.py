@@ -22,40 +22,47 @@ NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 ROUTE = Route("*", ("infra@example.org",))
 
 
-def record(product: str = "Hyper-V Server", cycle: str = "2016", eol: str = "2027-01-12",
-           vendor: str = "Microsoft") -> LifecycleRecord:
-    return LifecycleRecord(vendor=vendor, product=product, cycle=cycle, type=1,
-                           release=parse_milestone("2016-10-15"), support_end=None,
-                           eol=parse_milestone(eol), extended_end=None,
-                           source="https://example.org/a?x=1&y=2 ; https://example.org/b",
-                           confidence="vendor")
+def record(
+    product: str = "Hyper-V Server", cycle: str = "2016", eol: str = "2027-01-12", vendor: str = "Microsoft"
+) -> LifecycleRecord:
+    return LifecycleRecord(
+        vendor=vendor,
+        product=product,
+        cycle=cycle,
+        type=1,
+        release=parse_milestone("2016-10-15"),
+        support_end=None,
+        eol=parse_milestone(eol),
+        extended_end=None,
+        source="https://example.org/a?x=1&y=2 ; https://example.org/b",
+        confidence="vendor",
+    )
 
 
 def item(rec: LifecycleRecord, threshold: int = 90, moved_from: str | None = None) -> DueItem:
     assert rec.eol is not None
-    return DueItem(rec, "eol", rec.eol, (rec.eol.first_day - AS_OF).days, threshold, (), ROUTE,
-                   moved_from)
+    return DueItem(rec, "eol", rec.eol, (rec.eol.first_day - AS_OF).days, threshold, (), ROUTE, moved_from)
 
 
-@pytest.mark.parametrize(("vendor", "milestone", "label"), [
-    pytest.param("Microsoft", "support_end", "end of mainstream support", id="ms-support"),
-    pytest.param("Microsoft", "eol", "end of extended support (end of life)", id="ms-eol"),
-    pytest.param("Microsoft", "extended_end", "end of Extended Security Updates", id="ms-esu"),
-    pytest.param("Broadcom (VMware)", "eol", "end of general support (end of life)",
-                 id="vmware-eol"),
-    pytest.param("Broadcom (VMware)", "extended_end", "end of technical guidance",
-                 id="vmware-tg"),
-    pytest.param("Proxmox", "support_end", "end of support", id="other-support"),
-    pytest.param("Proxmox", "eol", "end of life", id="other-eol"),
-    pytest.param("Proxmox", "extended_end", "end of extended support", id="other-extended"),
-])
+@pytest.mark.parametrize(
+    ("vendor", "milestone", "label"),
+    [
+        pytest.param("Microsoft", "support_end", "end of mainstream support", id="ms-support"),
+        pytest.param("Microsoft", "eol", "end of extended support (end of life)", id="ms-eol"),
+        pytest.param("Microsoft", "extended_end", "end of Extended Security Updates", id="ms-esu"),
+        pytest.param("Broadcom (VMware)", "eol", "end of general support (end of life)", id="vmware-eol"),
+        pytest.param("Broadcom (VMware)", "extended_end", "end of technical guidance", id="vmware-tg"),
+        pytest.param("Proxmox", "support_end", "end of support", id="other-support"),
+        pytest.param("Proxmox", "eol", "end of life", id="other-eol"),
+        pytest.param("Proxmox", "extended_end", "end of extended support", id="other-extended"),
+    ],
+)
 def test_vendor_terms(vendor: str, milestone: str, label: str) -> None:
     assert milestone_label(vendor, milestone) == label
 
 
 def test_digest_escapes_html_and_sorts_by_date() -> None:
-    evil = record(product="<script>alert(1)</script>", cycle="9", eol="2027-06-30",
-                  vendor="Ev&l")
+    evil = record(product="<script>alert(1)</script>", cycle="9", eol="2027-06-30", vendor="Ev&l")
     msg = build_digest([item(evil, 365), item(record())], ROUTE, AS_OF, NOW)
     html, text = html_part(msg), text_part(msg)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; 9" in html
@@ -63,8 +70,9 @@ def test_digest_escapes_html_and_sorts_by_date() -> None:
     assert '<a href="https://example.org/a?x=1&amp;y=2">' in html
     assert "- <script>alert(1)</script> 9 (Ev&l)" in text
     assert text.index("Hyper-V Server 2016") < text.index("<script>")
-    assert msg["Subject"] == ("[tracker] 2 lifecycle alerts: Hyper-V Server 2016 end of life in "
-                              "47 days (2027-01-12)")
+    assert msg["Subject"] == (
+        "[tracker] 2 lifecycle alerts: Hyper-V Server 2016 end of life in 47 days (2027-01-12)"
+    )
     assert msg["Date"] == "Thu, 26 Nov 2026 06:00:00 +0000"
 
 
@@ -78,11 +86,14 @@ def test_crlf_in_names_cannot_inject_headers() -> None:
     assert parsed["Subject"].startswith("[tracker] 1 lifecycle alert: Evil Bcc: victim@example.org")
 
 
-@pytest.mark.parametrize(("days", "phrase"), [
-    pytest.param(0, "end of life today", id="today"),
-    pytest.param(1, "end of life tomorrow", id="tomorrow"),
-    pytest.param(-12, "end of life 12 days ago", id="past"),
-])
+@pytest.mark.parametrize(
+    ("days", "phrase"),
+    [
+        pytest.param(0, "end of life today", id="today"),
+        pytest.param(1, "end of life tomorrow", id="tomorrow"),
+        pytest.param(-12, "end of life 12 days ago", id="past"),
+    ],
+)
 def test_subject_phrases(days: int, phrase: str) -> None:
     eol = date.fromordinal(AS_OF.toordinal() + days).isoformat()
     msg = build_digest([item(record(eol=eol), 0)], ROUTE, AS_OF, NOW)
@@ -90,15 +101,18 @@ def test_subject_phrases(days: int, phrase: str) -> None:
 
 
 def test_run_alerts_outbox_host_counts_and_result(tmp_path: Path) -> None:
-    records = [record(), record(product="Windows Server"),
-               record(vendor="Proxmox", product="Proxmox VE", cycle="8", eol="2026-12-20")]
-    settings = Settings(state_dir=tmp_path / "state",
-                        routes=(Route("microsoft/*", ("w@example.org",)),))
+    records = [
+        record(),
+        record(product="Windows Server"),
+        record(vendor="Proxmox", product="Proxmox VE", cycle="8", eol="2026-12-20"),
+    ]
+    settings = Settings(state_dir=tmp_path / "state", routes=(Route("microsoft/*", ("w@example.org",)),))
     logged: list[str] = []
     counts = {("Microsoft", "Hyper-V Server", "2016"): 3}
     result = run_alerts(records, settings, AS_OF, NOW, log=logged.append, host_counts=counts)
-    assert result == AlertRunResult(digests_sent=1, items_sent=2, failed_routes=[],
-                                    unrouted=["Proxmox/Proxmox VE 8 eol"])
+    assert result == AlertRunResult(
+        digests_sent=1, items_sent=2, failed_routes=[], unrouted=["Proxmox/Proxmox VE 8 eol"]
+    )
     assert result.ok
     assert any("match no [[routes]] entry" in line for line in logged)
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")

@@ -28,11 +28,11 @@ from alerts_support import (
 from conftest import AS_OF, clean_env, free_port
 
 WINDOWS_2016 = HYPERV_2016.replace("Hyper-V Server", "Windows Server").replace(
-    "hyper-v-server-2016", "windows-server-2016")
+    "hyper-v-server-2016", "windows-server-2016"
+)
 
 
-def test_done_when_bundled_dataset_one_digest_per_route_once_and_after_an_outage(
-        tmp_path: Path) -> None:
+def test_done_when_bundled_dataset_one_digest_per_route_once_and_after_an_outage(tmp_path: Path) -> None:
     routes = (("Microsoft/*", ("windows-team@example.org",)), ("*", ("infra@example.org",)))
     handler = Handler()
     with smtp_server(handler) as port:
@@ -58,7 +58,8 @@ def test_done_when_bundled_dataset_one_digest_per_route_once_and_after_an_outage
     assert "cannot connect" in down.stderr
     # The first route waits out the retries; the next one, same server, gets a single try.
     assert down.stderr.index("route 'Microsoft/*': not delivered") < down.stderr.index(
-        "route '*': not delivered")
+        "route '*': not delivered"
+    )
     assert "gave up after 3 attempts" in down.stderr and "gave up after 1 attempt)" in down.stderr
     assert ledger_rows(tmp_path / "state2") == []
     with smtp_server(handler2, port=port):
@@ -67,13 +68,13 @@ def test_done_when_bundled_dataset_one_digest_per_route_once_and_after_an_outage
         assert alert(tmp_path, config2).returncode == 0
     assert len(handler2.received) == 2
     assert sorted(text_part(r.message) for r in handler2.received) == sorted(
-        text_part(by_rcpt[tuple(r.rcpt_tos)]) for r in handler2.received)
+        text_part(by_rcpt[tuple(r.rcpt_tos)]) for r in handler2.received
+    )
 
 
 def test_digest_content_recipients_subject_parts_and_links(tmp_path: Path) -> None:
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80, OLD_ESXI)
-    routes = (("microsoft/*", ("win1@example.org", "win2@example.org")),
-              ("*", ("infra@example.org",)))
+    routes = (("microsoft/*", ("win1@example.org", "win2@example.org")), ("*", ("infra@example.org",)))
     handler = Handler()
     with smtp_server(handler) as port:
         result = alert(tmp_path, write_config(tmp_path, dataset, port, routes))
@@ -84,8 +85,9 @@ def test_digest_content_recipients_subject_parts_and_links(tmp_path: Path) -> No
     assert ms.rcpt_tos == ["win1@example.org", "win2@example.org"]
     assert ms.mail_from == "tracker@example.org"
     msg = ms.message
-    assert msg["Subject"] == ("[tracker] 1 lifecycle alert: Hyper-V Server 2016 end of life in "
-                              "47 days (2027-01-12)")
+    assert msg["Subject"] == (
+        "[tracker] 1 lifecycle alert: Hyper-V Server 2016 end of life in 47 days (2027-01-12)"
+    )
     assert msg["To"] == "win1@example.org, win2@example.org"
     assert msg["From"] == "tracker@example.org"
     assert msg["Date"] and msg["Message-ID"].endswith("@example.org>")
@@ -95,10 +97,10 @@ def test_digest_content_recipients_subject_parts_and_links(tmp_path: Path) -> No
         assert "2027-01-12" in part and "47 days left" in part
         assert "end of extended support (end of life)" in part
     assert "source: https://learn.microsoft.com/lifecycle/products/hyper-v-server-2016" in text
-    assert ('<a href="https://learn.microsoft.com/lifecycle/products/hyper-v-server-2016">'
-            in html)
-    assert ("tracker alert silence 'Hyper-V Server' 2016 --milestone eol --until 2027-01-13 "
-            "--reason REASON") in text
+    assert '<a href="https://learn.microsoft.com/lifecycle/products/hyper-v-server-2016">' in html
+    assert (
+        "tracker alert silence 'Hyper-V Server' 2016 --milestone eol --until 2027-01-13 --reason REASON"
+    ) in text
     days = (date(2027, 10, 11) - date.fromisoformat(AS_OF)).days
     vm_text = text_part(vm.message)
     assert f"end of general support (end of life): 2027-10-11, {days} days left" in vm_text
@@ -121,14 +123,18 @@ def test_200_day_gap_sends_only_the_smallest_threshold(tmp_path: Path) -> None:
     assert rows == {(365, "sent"), (180, "covered"), (90, "sent")}
 
 
-@pytest.mark.parametrize(("plan", "returncode", "attempts", "delivered"), [
-    pytest.param(["451 4.3.0 try again later"], 0, 2, True, id="451-then-success"),
-    pytest.param(["550 5.7.1 message refused"], 1, 1, False, id="550-permanent-not-retried"),
-    pytest.param(["drop"], 0, 2, True, id="dropped-during-data-then-success"),
-    pytest.param(["drop", "drop", "drop"], 1, 3, False, id="dropped-every-time-gives-up"),
-])
-def test_smtp_failures(tmp_path: Path, plan: list[str], returncode: int, attempts: int,
-                       delivered: bool) -> None:
+@pytest.mark.parametrize(
+    ("plan", "returncode", "attempts", "delivered"),
+    [
+        pytest.param(["451 4.3.0 try again later"], 0, 2, True, id="451-then-success"),
+        pytest.param(["550 5.7.1 message refused"], 1, 1, False, id="550-permanent-not-retried"),
+        pytest.param(["drop"], 0, 2, True, id="dropped-during-data-then-success"),
+        pytest.param(["drop", "drop", "drop"], 1, 3, False, id="dropped-every-time-gives-up"),
+    ],
+)
+def test_smtp_failures(
+    tmp_path: Path, plan: list[str], returncode: int, attempts: int, delivered: bool
+) -> None:
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
     handler = Handler(plan=list(plan))
     with smtp_server(handler) as port:
@@ -136,8 +142,7 @@ def test_smtp_failures(tmp_path: Path, plan: list[str], returncode: int, attempt
     assert result.returncode == returncode, result.stderr
     assert handler.attempts == attempts
     assert len(handler.received) == (1 if delivered else 0)
-    assert sent_rows(tmp_path / "state") == ([("Hyper-V Server", "2016", "eol", 90)]
-                                             if delivered else [])
+    assert sent_rows(tmp_path / "state") == ([("Hyper-V Server", "2016", "eol", 90)] if delivered else [])
     if not delivered:
         assert "not delivered" in result.stderr and "Traceback" not in result.stderr
     if plan[0].startswith("550"):
@@ -157,8 +162,7 @@ def test_two_routes_one_fails_the_other_is_delivered(tmp_path: Path) -> None:
         assert sent_rows(tmp_path / "state") == [("VMware ESXi", "8.0", "eol", 365)]
         handler.reject_rcpt = None  # the mailbox is fixed: only the failed route is sent now
         assert alert(tmp_path, config).returncode == 0
-    assert [r.rcpt_tos for r in handler.received] == [["infra@example.org"],
-                                                      ["broken@example.org"]]
+    assert [r.rcpt_tos for r in handler.received] == [["infra@example.org"], ["broken@example.org"]]
 
 
 @pytest.fixture(scope="module")
@@ -167,17 +171,37 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         pytest.skip("openssl CLI not installed")
     d = tmp_path_factory.mktemp("tls")
     cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                    str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
-@pytest.mark.parametrize("trusted", [pytest.param(False, id="self-signed-rejected"),
-                                     pytest.param(True, id="trusted-ca-accepted")])
-def test_starttls_verifies_certificates(tmp_path: Path, self_signed: tuple[Path, Path],
-                                        trusted: bool) -> None:
+@pytest.mark.parametrize(
+    "trusted", [pytest.param(False, id="self-signed-rejected"), pytest.param(True, id="trusted-ca-accepted")]
+)
+def test_starttls_verifies_certificates(
+    tmp_path: Path, self_signed: tuple[Path, Path], trusted: bool
+) -> None:
     cert, key = self_signed
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -185,8 +209,11 @@ def test_starttls_verifies_certificates(tmp_path: Path, self_signed: tuple[Path,
     env = clean_env(tmp_path, **({"SSL_CERT_FILE": str(cert)} if trusted else {}))
     handler = Handler()
     with smtp_server(handler, tls_context=context, require_starttls=True) as port:
-        config = write_config(tmp_path, dataset, port).read_text().replace(
-            'security = "none"', 'security = "starttls"')
+        config = (
+            write_config(tmp_path, dataset, port)
+            .read_text()
+            .replace('security = "none"', 'security = "starttls"')
+        )
         (tmp_path / "tracker.toml").write_text(config)
         result = alert(tmp_path, tmp_path / "tracker.toml", env=env)
     if trusted:
@@ -201,9 +228,19 @@ def test_starttls_verifies_certificates(tmp_path: Path, self_signed: tuple[Path,
 def test_product_name_with_cr_lf_is_refused_and_nothing_is_sent(tmp_path: Path) -> None:
     """The validator refuses line breaks in names (the digest also flattens them: see
     test_alerts_digest.py::test_crlf_in_names_cannot_inject_headers)."""
-    evil = csv_line("Microsoft", "Evil\r\nBcc: victim@example.org\r\nX-Injected: yes", "2016",
-                    "1", "2016-10-15", "2022-01-11", "2027-01-12", "", "https://example.org/x",
-                    "vendor", "")
+    evil = csv_line(
+        "Microsoft",
+        "Evil\r\nBcc: victim@example.org\r\nX-Injected: yes",
+        "2016",
+        "1",
+        "2016-10-15",
+        "2022-01-11",
+        "2027-01-12",
+        "",
+        "https://example.org/x",
+        "vendor",
+        "",
+    )
     dataset = write_dataset(tmp_path / "d.csv", evil)
     handler = Handler()
     with smtp_server(handler) as port:
@@ -236,11 +273,19 @@ def test_silence_holds_until_it_expires(tmp_path: Path) -> None:
     handler = Handler()
     with smtp_server(handler) as port:
         config = write_config(tmp_path, dataset, port)
-        made = alert(tmp_path, config, "silence", "hyper-v server", "2016", "--until",
-                     "2026-12-10", "--reason", "upgrade booked")
+        made = alert(
+            tmp_path,
+            config,
+            "silence",
+            "hyper-v server",
+            "2016",
+            "--until",
+            "2026-12-10",
+            "--reason",
+            "upgrade booked",
+        )
         assert made.returncode == 0, made.stderr
-        assert made.stdout.startswith("silence 1: Hyper-V Server 2016 (all milestones) until "
-                                      "2026-12-10")
+        assert made.stdout.startswith("silence 1: Hyper-V Server 2016 (all milestones) until 2026-12-10")
         assert alert(tmp_path, config).returncode == 0
         listed = alert(tmp_path, config, "list", as_of="2026-12-09")
         assert alert(tmp_path, config, as_of="2026-12-09").returncode == 0
@@ -256,18 +301,34 @@ def test_silence_holds_until_it_expires(tmp_path: Path) -> None:
 def test_unsilence_and_bad_silences(tmp_path: Path) -> None:
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
     config = write_config(tmp_path, dataset, None)
-    assert alert(tmp_path, config, "silence", "Hyper-V Server", "2016", "--milestone", "eol",
-                 "--until", "2027-02-01", "--reason", "r").returncode == 0
+    assert (
+        alert(
+            tmp_path,
+            config,
+            "silence",
+            "Hyper-V Server",
+            "2016",
+            "--milestone",
+            "eol",
+            "--until",
+            "2027-02-01",
+            "--reason",
+            "r",
+        ).returncode
+        == 0
+    )
     assert "Nothing due" in alert(tmp_path, config, "--dry-run").stdout
     assert alert(tmp_path, config, "unsilence", "1").stdout == "silence 1 removed\n"
     assert "Hyper-V Server 2016" in alert(tmp_path, config, "--dry-run").stdout
     missing = alert(tmp_path, config, "unsilence", "1")
     assert missing.returncode == 1 and "no silence with ID 1" in missing.stderr
-    unknown = alert(tmp_path, config, "silence", "Hyper-V Server", "2099", "--until",
-                    "2027-02-01", "--reason", "r")
+    unknown = alert(
+        tmp_path, config, "silence", "Hyper-V Server", "2099", "--until", "2027-02-01", "--reason", "r"
+    )
     assert unknown.returncode == 1 and "no release cycle" in unknown.stderr
-    past = alert(tmp_path, config, "silence", "Hyper-V Server", "2016", "--until",
-                 "2026-11-26", "--reason", "r")
+    past = alert(
+        tmp_path, config, "silence", "Hyper-V Server", "2016", "--until", "2026-11-26", "--reason", "r"
+    )
     assert past.returncode == 2 and "not after 2026-11-26" in past.stderr
 
 
@@ -276,11 +337,18 @@ def test_two_concurrent_processes_deliver_each_alert_once(tmp_path: Path) -> Non
     handler = Handler(delay=0.5)  # a slow server widens the window for a double send
     with smtp_server(handler) as port:
         config = write_config(tmp_path, dataset, port)
-        cmd = [sys.executable, "-m", "tracker", "--config", str(config), "--as-of", AS_OF,
-               "alert"]
-        procs = [subprocess.Popen(cmd, cwd=tmp_path, env=clean_env(tmp_path),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+        cmd = [sys.executable, "-m", "tracker", "--config", str(config), "--as-of", AS_OF, "alert"]
+        procs = [
+            subprocess.Popen(
+                cmd,
+                cwd=tmp_path,
+                env=clean_env(tmp_path),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert len(handler.received) == 1
@@ -342,14 +410,14 @@ def test_login_uses_password_from_environment(tmp_path: Path) -> None:
 
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
     handler = Handler()
-    with pytest.warns(UserWarning, match="Requiring AUTH while not requiring TLS"), \
-            smtp_server(handler, authenticator=authenticator, auth_require_tls=False,
-                        auth_required=True) as port:
+    with (
+        pytest.warns(UserWarning, match="Requiring AUTH while not requiring TLS"),
+        smtp_server(handler, authenticator=authenticator, auth_require_tls=False, auth_required=True) as port,
+    ):
         config = write_config(tmp_path, dataset, port, smtp_extra='username = "tracker"')
         secret = tmp_path / "password"
         secret.write_text("wrong\n")
-        bad = alert(tmp_path, config, env=clean_env(tmp_path,
-                                                    TRACKER_SMTP_PASSWORD_FILE=str(secret)))
+        bad = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD_FILE=str(secret)))
         good = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD="s3cret"))
     assert bad.returncode == 1 and "535" in bad.stderr
     assert good.returncode == 0, good.stderr

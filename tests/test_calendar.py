@@ -103,8 +103,7 @@ def test_changed_date_bumps_sequence_keeps_uid(tracker, tmp_path) -> None:  # ty
     moved = tmp_path / "moved.csv"
     old_row = "2022-01-11,2027-01-12,,https://learn.microsoft.com/lifecycle/products/windows-"
     assert SMALL.read_text().count(old_row) == 1
-    moved.write_text(SMALL.read_text().replace(old_row, old_row.replace("2027-01-12",
-                                                                        "2027-01-13")))
+    moved.write_text(SMALL.read_text().replace(old_row, old_row.replace("2027-01-12", "2027-01-13")))
     result = tracker("--dataset", str(moved), "--as-of", AS_OF, "calendar")
     assert result.returncode == 0, result.stderr
     after = by_summary(events_of(result.stdout))
@@ -115,8 +114,7 @@ def test_changed_date_bumps_sequence_keeps_uid(tracker, tmp_path) -> None:  # ty
     untouched = after["Hyper-V Server 2016: end of life"]
     assert int(untouched["SEQUENCE"]) == 0
     # Generating again with the moved date publishes the same sequence, not a new bump.
-    again = by_summary(events_of(tracker("--dataset", str(moved), "--as-of", AS_OF,
-                                         "calendar").stdout))
+    again = by_summary(events_of(tracker("--dataset", str(moved), "--as-of", AS_OF, "calendar").stdout))
     assert int(again["Windows Server 2016: end of life"]["SEQUENCE"]) == 1
 
 
@@ -156,37 +154,52 @@ def test_alarms_at_thresholds_not_yet_passed(tracker) -> None:  # type: ignore[n
 def test_alarm_thresholds_come_from_settings(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path, alerts=AlertSettings(thresholds_days=(60, 14)))
     records = [r for r in load_dataset(SMALL) if r.product == "Future Hypervisor"]
-    text, _ = render_calendar(records, settings, datetime(2026, 11, 26, tzinfo=UTC), {},
-                              date(2026, 11, 26))
+    text, _ = render_calendar(records, settings, datetime(2026, 11, 26, tzinfo=UTC), {}, date(2026, 11, 26))
     for e in events_of(text):
         assert triggers(e) == [timedelta(days=-60), timedelta(days=-14)]
 
 
-@pytest.mark.parametrize(("args", "products"), [
-    pytest.param(("--vendor", "microsoft"), {"Hyper-V Server", "Windows Server"}, id="vendor"),
-    pytest.param(("--type", "2"), {"VirtualBox"}, id="type"),
-    pytest.param(("proxmox",), {"Proxmox VE"}, id="positional-product"),
-    pytest.param(("--product", "*ESXi"), {"VMware ESXi"}, id="product-glob"),
-])
+@pytest.mark.parametrize(
+    ("args", "products"),
+    [
+        pytest.param(("--vendor", "microsoft"), {"Hyper-V Server", "Windows Server"}, id="vendor"),
+        pytest.param(("--type", "2"), {"VirtualBox"}, id="type"),
+        pytest.param(("proxmox",), {"Proxmox VE"}, id="positional-product"),
+        pytest.param(("--product", "*ESXi"), {"VMware ESXi"}, id="product-glob"),
+    ],
+)
 def test_filters(tracker, args, products) -> None:  # type: ignore[no-untyped-def]
     events = events_of(feed(tracker, *args))
-    expected = {event_uid(m.record, m.milestone)
-                for r in load_dataset(SMALL) if r.product in products for m in milestones_of(r)}
+    expected = {
+        event_uid(m.record, m.milestone)
+        for r in load_dataset(SMALL)
+        if r.product in products
+        for m in milestones_of(r)
+    }
     assert expected
     assert sorted(str(e["UID"]) for e in events) == sorted(expected)
 
 
 def test_text_escaping_and_folding(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
-    notes = ("Long note; with semicolons, commas, a back\\slash and accents: "
-             "déjà vu, 5 € per host, 日本語 " * 4).strip()
+    notes = (
+        "Long note; with semicolons, commas, a back\\slash and accents: déjà vu, 5 € per host, 日本語 " * 4
+    ).strip()
     data = tmp_path / "long.csv"
-    data.write_text(HEADER + "Example Vendor,Très Long Product Name,1.0,1,2020-01-01,,"
-                    f"2030-01-01,,https://example.org/a ; https://example.org/b,secondary,"
-                    f"\"{notes}\nsecond line\"\n", encoding="utf-8")
+    data.write_text(
+        HEADER + "Example Vendor,Très Long Product Name,1.0,1,2020-01-01,,"
+        f"2030-01-01,,https://example.org/a ; https://example.org/b,secondary,"
+        f'"{notes}\nsecond line"\n',
+        encoding="utf-8",
+    )
     # Bytes, not text: text mode would turn CRLF into LF before we could check it.
-    result = subprocess.run([sys.executable, "-m", "tracker", "--dataset", str(data), "--as-of",
-                             AS_OF, "calendar"], env=env, cwd=tmp_path, capture_output=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", "--dataset", str(data), "--as-of", AS_OF, "calendar"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     raw = result.stdout
     assert raw.endswith(b"END:VCALENDAR\r\n")
@@ -206,12 +219,15 @@ def test_text_escaping_and_folding(tmp_path, env) -> None:  # type: ignore[no-un
     assert str(event["URL"]) == "https://example.org/a"
 
 
-@pytest.mark.parametrize("line", [
-    pytest.param("SUMMARY:" + "x" * 200, id="ascii"),
-    pytest.param("SUMMARY:" + "é" * 100, id="two-byte"),
-    pytest.param("SUMMARY:" + "€" * 70, id="three-byte"),
-    pytest.param("SUMMARY:short", id="short"),
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("SUMMARY:" + "x" * 200, id="ascii"),
+        pytest.param("SUMMARY:" + "é" * 100, id="two-byte"),
+        pytest.param("SUMMARY:" + "€" * 70, id="three-byte"),
+        pytest.param("SUMMARY:short", id="short"),
+    ],
+)
 def test_fold_limits_octets(line: str) -> None:
     folded = fold(line)
     assert folded.endswith("\r\n")
@@ -256,12 +272,10 @@ def test_damaged_state_is_a_clear_error(tracker, tmp_path) -> None:  # type: ign
 def test_feed_beside_report(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path / "state")
     now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
-    path = write_feed_beside(tmp_path / "reports", load_dataset(SMALL), settings, now,
-                             date(2026, 11, 26))
+    path = write_feed_beside(tmp_path / "reports", load_dataset(SMALL), settings, now, date(2026, 11, 26))
     assert path == tmp_path / "reports" / "tracker.ics"
     assert len(events_of(path.read_text(encoding="utf-8"))) == 19
     assert len(load_state(tmp_path / "state" / "calendar.json")) == 19
     # The report feed and `tracker calendar` share the state: the same sequence for the same date.
-    again = write_calendar(load_dataset(SMALL), settings, now, tmp_path / "other.ics",
-                           date(2026, 11, 26))
+    again = write_calendar(load_dataset(SMALL), settings, now, tmp_path / "other.ics", date(2026, 11, 26))
     assert {int(e["SEQUENCE"]) for e in events_of(again.read_text(encoding="utf-8"))} == {0}

@@ -37,14 +37,37 @@ def test_example_file_is_valid_and_documents_every_key(tmp_path: Path) -> None:
     s = load_settings(ROOT / "tracker.example.toml")
     assert s.report.keep_days == 90
     uncommented = "\n".join(line.lstrip("# ") for line in text.splitlines())
-    for key in ("dataset", "inventory", "timezone", "state_dir", "out_dir", "keep_days", "cron",
-                "misfire_grace_hours", "lock_timeout_seconds", "thresholds_days", "warning_days",
-                "milestones", "stale_days", "host", "port", "security", "username", "from",
-                "timeout", "retries", "retry_backoff_seconds", "match", "to"):
+    for key in (
+        "dataset",
+        "inventory",
+        "timezone",
+        "state_dir",
+        "out_dir",
+        "keep_days",
+        "cron",
+        "misfire_grace_hours",
+        "lock_timeout_seconds",
+        "thresholds_days",
+        "warning_days",
+        "milestones",
+        "stale_days",
+        "host",
+        "port",
+        "security",
+        "username",
+        "from",
+        "timeout",
+        "retries",
+        "retry_backoff_seconds",
+        "match",
+        "to",
+    ):
         assert f"{key} = " in uncommented, key
     # The commented-out parts are valid too once uncommented.
-    full = "\n".join(line[2:] if (line.startswith("# ") and " = " in line) or
-                     line.startswith("# [") else line for line in text.splitlines())
+    full = "\n".join(
+        line[2:] if (line.startswith("# ") and " = " in line) or line.startswith("# [") else line
+        for line in text.splitlines()
+    )
     s = load(tmp_path, full)
     assert s.smtp is not None and s.smtp.from_addr == "tracker@example.org"
     assert [r.match for r in s.routes] == ["Microsoft/*", "*"]
@@ -58,38 +81,77 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert s.report.out_dir == tmp_path / "out"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    pytest.param("colour = 1\n", "tracker.toml: colour: unknown key", id="unknown-top"),
-    pytest.param("[alerts]\nthresholds_days = 30\n",
-                 "tracker.toml: alerts.thresholds_days: expected a list, got int 30", id="not-list"),
-    pytest.param('[alerts]\nthresholds_days = [30, "7"]\n',
-                 "tracker.toml: alerts.thresholds_days: expected a list of integers", id="list-type"),
-    pytest.param("[alerts]\nthresholds_days = [30, -1]\n",
-                 "tracker.toml: alerts.thresholds_days: thresholds must be >= 0", id="negative"),
-    pytest.param('[alerts]\nmilestones = ["eol", "death"]\n',
-                 "tracker.toml: alerts.milestones: unknown milestone(s) 'death'", id="milestone"),
-    pytest.param("[alerts]\nwarn_days = 3\n", "tracker.toml: alerts.warn_days: unknown key",
-                 id="unknown-nested"),
-    pytest.param('[report]\nkeep_days = "90"\n',
-                 "tracker.toml: report.keep_days: expected an integer, got str '90'", id="type"),
-    pytest.param("[report]\nkeep_days = true\n",
-                 "tracker.toml: report.keep_days: expected an integer, got a boolean", id="bool"),
-    pytest.param('timezone = "Mars/Olympus"\n', "tracker.toml: timezone: unknown time zone",
-                 id="timezone"),
-    pytest.param('[schedule]\ncron = "0 6 * *"\n', "tracker.toml: schedule.cron: expected 5 fields",
-                 id="cron-fields"),
-    pytest.param('[smtp]\nhost = "mail"\n', "tracker.toml: routes: [smtp] is set but there are no",
-                 id="smtp-without-routes"),
-    pytest.param('[smtp]\nhost = "mail"\nsecurity = "tls"\n[[routes]]\nmatch = "*"\nto = ["a@b.c"]\n',
-                 "tracker.toml: smtp.security: must be one of starttls, ssl, none", id="security"),
-    pytest.param('[smtp]\nhost = "mail"\npassword = "hunter2"\n[[routes]]\nmatch = "*"\nto = ["a@b"]\n',
-                 "tracker.toml: smtp.password: unknown key", id="no-password-in-file"),
-    pytest.param('[[routes]]\nmatch = "*"\nto = ["not an address"]\n',
-                 "tracker.toml: routes[0].to: not an email address: 'not an address'", id="address"),
-    pytest.param('[[routes]]\nto = ["a@b.c"]\n', "tracker.toml: routes[0].match: required",
-                 id="route-match"),
-    pytest.param("[report\n", "tracker.toml: not valid TOML", id="toml-syntax"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("colour = 1\n", "tracker.toml: colour: unknown key", id="unknown-top"),
+        pytest.param(
+            "[alerts]\nthresholds_days = 30\n",
+            "tracker.toml: alerts.thresholds_days: expected a list, got int 30",
+            id="not-list",
+        ),
+        pytest.param(
+            '[alerts]\nthresholds_days = [30, "7"]\n',
+            "tracker.toml: alerts.thresholds_days: expected a list of integers",
+            id="list-type",
+        ),
+        pytest.param(
+            "[alerts]\nthresholds_days = [30, -1]\n",
+            "tracker.toml: alerts.thresholds_days: thresholds must be >= 0",
+            id="negative",
+        ),
+        pytest.param(
+            '[alerts]\nmilestones = ["eol", "death"]\n',
+            "tracker.toml: alerts.milestones: unknown milestone(s) 'death'",
+            id="milestone",
+        ),
+        pytest.param(
+            "[alerts]\nwarn_days = 3\n", "tracker.toml: alerts.warn_days: unknown key", id="unknown-nested"
+        ),
+        pytest.param(
+            '[report]\nkeep_days = "90"\n',
+            "tracker.toml: report.keep_days: expected an integer, got str '90'",
+            id="type",
+        ),
+        pytest.param(
+            "[report]\nkeep_days = true\n",
+            "tracker.toml: report.keep_days: expected an integer, got a boolean",
+            id="bool",
+        ),
+        pytest.param(
+            'timezone = "Mars/Olympus"\n', "tracker.toml: timezone: unknown time zone", id="timezone"
+        ),
+        pytest.param(
+            '[schedule]\ncron = "0 6 * *"\n',
+            "tracker.toml: schedule.cron: expected 5 fields",
+            id="cron-fields",
+        ),
+        pytest.param(
+            '[smtp]\nhost = "mail"\n',
+            "tracker.toml: routes: [smtp] is set but there are no",
+            id="smtp-without-routes",
+        ),
+        pytest.param(
+            '[smtp]\nhost = "mail"\nsecurity = "tls"\n[[routes]]\nmatch = "*"\nto = ["a@b.c"]\n',
+            "tracker.toml: smtp.security: must be one of starttls, ssl, none",
+            id="security",
+        ),
+        pytest.param(
+            '[smtp]\nhost = "mail"\npassword = "hunter2"\n[[routes]]\nmatch = "*"\nto = ["a@b"]\n',
+            "tracker.toml: smtp.password: unknown key",
+            id="no-password-in-file",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nto = ["not an address"]\n',
+            "tracker.toml: routes[0].to: not an email address: 'not an address'",
+            id="address",
+        ),
+        pytest.param(
+            '[[routes]]\nto = ["a@b.c"]\n', "tracker.toml: routes[0].match: required", id="route-match"
+        ),
+        pytest.param("[report\n", "tracker.toml: not valid TOML", id="toml-syntax"),
+    ],
+)
 def test_errors_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
     found = errors(tmp_path, text)
     assert any(m.startswith(expected) for m in found), found

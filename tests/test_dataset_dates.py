@@ -8,6 +8,7 @@ the matching case here.
 This test reads the CSV with the standard library only; it does not import the
 `tracker` package.
 """
+
 import csv
 import datetime
 import itertools
@@ -18,8 +19,19 @@ from pathlib import Path
 import pytest
 
 DATASET = Path(__file__).resolve().parents[1] / "datasets" / "hypervisors.csv"
-COLUMNS = ["vendor", "product", "cycle", "type", "release", "support_end", "eol",
-           "extended_end", "source", "confidence", "notes"]
+COLUMNS = [
+    "vendor",
+    "product",
+    "cycle",
+    "type",
+    "release",
+    "support_end",
+    "eol",
+    "extended_end",
+    "source",
+    "confidence",
+    "notes",
+]
 DATE_COLUMNS = ["release", "support_end", "eol", "extended_end"]
 MS = "Microsoft"
 BC = "Broadcom (VMware)"
@@ -110,11 +122,17 @@ KEY_DATES = [
     pytest.param(MS, "Windows 10 Home and Pro", "1703", "release", "2017-04-05", id="w10hp-1703-release"),
     pytest.param(MS, "Windows 10 Home and Pro", "1809", "eol", "2020-11-10", id="w10hp-1809-eos"),
     pytest.param(MS, "Windows 10 Home and Pro", "20H2", "eol", "2022-05-10", id="w10hp-20h2-eos"),
-    pytest.param(MS, "Windows 10 Enterprise LTSC", "2015 LTSB", "eol", "2025-10-14", id="w10-2015ltsb-extended"),
-    pytest.param(MS, "Windows 10 Enterprise LTSC", "2016 LTSB", "eol", "2026-10-13", id="w10-2016ltsb-extended"),
+    pytest.param(
+        MS, "Windows 10 Enterprise LTSC", "2015 LTSB", "eol", "2025-10-14", id="w10-2015ltsb-extended"
+    ),
+    pytest.param(
+        MS, "Windows 10 Enterprise LTSC", "2016 LTSB", "eol", "2026-10-13", id="w10-2016ltsb-extended"
+    ),
     pytest.param(MS, "Windows 10 Enterprise LTSC", "2019", "eol", "2029-01-09", id="w10-ltsc2019-extended"),
     pytest.param(MS, "Windows 10 Enterprise LTSC", "2021", "eol", "2027-01-12", id="w10-ltsc2021-end"),
-    pytest.param(MS, "Windows 10 IoT Enterprise LTSC", "2021", "eol", "2032-01-13", id="w10iot-ltsc2021-extended"),
+    pytest.param(
+        MS, "Windows 10 IoT Enterprise LTSC", "2021", "eol", "2032-01-13", id="w10iot-ltsc2021-extended"
+    ),
     pytest.param(MS, "Windows 11 Enterprise and Education", "21H2", "eol", "2024-10-08", id="w11ee-21h2-eos"),
     pytest.param(MS, "Windows 11 Enterprise and Education", "22H2", "eol", "2025-10-14", id="w11ee-22h2-eos"),
     pytest.param(MS, "Windows 11 Home and Pro", "21H2", "eol", "2023-10-10", id="w11hp-21h2-eos"),
@@ -184,12 +202,24 @@ def test_vendor_product_cycle_unique():
 
 
 REQUIRED_PRODUCTS = [
-    (MS, "Hyper-V Server"), (MS, "Windows Server"), (MS, "Windows 10 Enterprise and Education"),
-    (MS, "Windows 11 Enterprise and Education"), (MS, "Azure Stack HCI"),
-    (BC, "VMware ESXi"), (BC, "VMware vCenter Server"), (BC, "VMware Fusion Pro"),
-    ("Proxmox", "Proxmox VE"), ("Nutanix", "AOS"), ("Oracle", "VirtualBox"),
-    ("Citrix", "Citrix Hypervisor"), ("Vates", "XCP-ng"), ("Red Hat", "Red Hat Enterprise Linux"),
-    ("Red Hat", "Red Hat Virtualization"), ("oVirt", "oVirt"), (IBM, VIOS), ("Citrix", "XenServer"),
+    (MS, "Hyper-V Server"),
+    (MS, "Windows Server"),
+    (MS, "Windows 10 Enterprise and Education"),
+    (MS, "Windows 11 Enterprise and Education"),
+    (MS, "Azure Stack HCI"),
+    (BC, "VMware ESXi"),
+    (BC, "VMware vCenter Server"),
+    (BC, "VMware Fusion Pro"),
+    ("Proxmox", "Proxmox VE"),
+    ("Nutanix", "AOS"),
+    ("Oracle", "VirtualBox"),
+    ("Citrix", "Citrix Hypervisor"),
+    ("Vates", "XCP-ng"),
+    ("Red Hat", "Red Hat Enterprise Linux"),
+    ("Red Hat", "Red Hat Virtualization"),
+    ("oVirt", "oVirt"),
+    (IBM, VIOS),
+    ("Citrix", "XenServer"),
 ]
 
 
@@ -210,10 +240,16 @@ def test_windows_server_cycles(cycle):
 
 # Citrix Hypervisor 7.x / 8.x and XenServer 8: third-party dates (open endoflife.date PR #10065), so no
 # KEY_DATES pins; only presence and the LTSR cycle names are checked.
-@pytest.mark.parametrize("product, cycle", [
-    ("Citrix Hypervisor", "6.x"), ("Citrix Hypervisor", "7.1 LTSR"), ("Citrix Hypervisor", "8.2 LTSR"),
-    ("XenServer", "8.4"),
-], ids=["ch-6x", "ch-71-ltsr", "ch-82-ltsr", "xenserver-84"])
+@pytest.mark.parametrize(
+    "product, cycle",
+    [
+        ("Citrix Hypervisor", "6.x"),
+        ("Citrix Hypervisor", "7.1 LTSR"),
+        ("Citrix Hypervisor", "8.2 LTSR"),
+        ("XenServer", "8.4"),
+    ],
+    ids=["ch-6x", "ch-71-ltsr", "ch-82-ltsr", "xenserver-84"],
+)
 def test_citrix_cycles(product, cycle):
     assert ("Citrix", product, cycle) in INDEX
 

@@ -39,7 +39,7 @@ def test_digest_items_say_how_many_hosts_they_affect(tracker, tmp_path: Path) ->
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    block = text[text.index("Hyper-V Server 2016"):]
+    block = text[text.index("Hyper-V Server 2016") :]
     block = block[: block.index("\n\n")] if "\n\n" in block else block
     assert "2 hosts affected" in block  # hv-legacy-01 and -02 in examples/hosts.csv
 

@@ -21,9 +21,11 @@ from tracker.sources.endoflife import KNOWN_PRODUCTS
 
 EOL_FIXTURES = FIXTURES / "endoflife"
 HEADER = ",".join(COLUMNS) + "\n"
-NOT_FOUND_PAGE = (b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>"
-                  b"<h1>Page not found</h1><p>Looks like you followed a broken link.</p></body>"
-                  b"</html>")
+NOT_FOUND_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>"
+    b"<h1>Page not found</h1><p>Looks like you followed a broken link.</p></body>"
+    b"</html>"
+)
 
 
 def fixture(name: str) -> dict:  # type: ignore[type-arg]
@@ -41,9 +43,12 @@ def bad_rows_payload() -> dict:  # type: ignore[type-arg]
 
 def unknown_payload() -> dict:  # type: ignore[type-arg]
     doc = fixture("proxmox-ve")
-    doc["result"].update(name="harvester", label="Harvester", aliases=[],
-                         links={"icon": None, "html": "https://endoflife.date/harvester",
-                                "releasePolicy": None})
+    doc["result"].update(
+        name="harvester",
+        label="Harvester",
+        aliases=[],
+        links={"icon": None, "html": "https://endoflife.date/harvester", "releasePolicy": None},
+    )
     doc["result"]["releases"] = doc["result"]["releases"][:2]
     return doc
 
@@ -77,15 +82,19 @@ class Api(BaseHTTPRequestHandler):
         elif name in payloads:
             self.send(200, json.dumps(payloads[name]()).encode(), "application/json")
         elif name == "vmware-esxi":
-            self.send(301, b"Redirecting to /api/v1/products/esxi", "text/plain",
-                      Location="/api/v1/products/esxi")
+            self.send(
+                301, b"Redirecting to /api/v1/products/esxi", "text/plain", Location="/api/v1/products/esxi"
+            )
         elif name == "slow":
             time.sleep(Api.sleep_seconds)
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
                 self.send(200, (EOL_FIXTURES / "esxi.json").read_bytes(), "application/json")
         elif name == "malformed":
-            self.send(200, b'{"schema_version": "1.2.1", "result": {"name": "esxi", "releases": [',
-                      "application/json")
+            self.send(
+                200,
+                b'{"schema_version": "1.2.1", "result": {"name": "esxi", "releases": [',
+                "application/json",
+            )
         elif name == "no-releases":
             doc = fixture("esxi")
             del doc["result"]["releases"]
@@ -124,20 +133,25 @@ def test_esxi_rows(tracker, api, tmp_path) -> None:  # type: ignore[no-untyped-d
     found = by_cycle(rows(result.stdout))
     assert list(found) == ["9.1", "9.0", "8.0", "7.0", "6.7", "6.5", "6.0", "5.5", "5.1", "5.0"]
     esxi8 = found["8.0"]
-    assert (esxi8["vendor"], esxi8["product"], esxi8["type"]) == ("Broadcom (VMware)",
-                                                                  "VMware ESXi", "1")
+    assert (esxi8["vendor"], esxi8["product"], esxi8["type"]) == ("Broadcom (VMware)", "VMware ESXi", "1")
     assert (esxi8["release"], esxi8["support_end"], esxi8["eol"], esxi8["extended_end"]) == (
-        "2022-10-11", "", "2027-10-11", "2029-10-11")  # extended_end = technicalGuidance
+        "2022-10-11",
+        "",
+        "2027-10-11",
+        "2029-10-11",
+    )  # extended_end = technicalGuidance
     assert esxi8["confidence"] == "secondary"
-    assert esxi8["source"] == ("https://endoflife.date/esxi ; "
-                               "https://support.broadcom.com/group/ecx/productlifecycle")
+    assert esxi8["source"] == (
+        "https://endoflife.date/esxi ; https://support.broadcom.com/group/ecx/productlifecycle"
+    )
     assert "Technical Guidance" in esxi8["notes"]
     # The output is a valid dataset as it stands.
     out = tmp_path / "esxi.csv"
     out.write_text(result.stdout, encoding="utf-8")
     assert len(load_dataset(out)) == 10
-    assert any(path == "/api/v1/products/esxi" and agent.startswith("tracker/")
-               for path, agent in Api.requests)
+    assert any(
+        path == "/api/v1/products/esxi" and agent.startswith("tracker/") for path, agent in Api.requests
+    )
 
 
 def test_windows_server_rows_and_cycle_names(tracker, api) -> None:  # type: ignore[no-untyped-def]
@@ -147,19 +161,26 @@ def test_windows_server_rows_and_cycle_names(tracker, api) -> None:  # type: ign
     assert {"2012 R2", "20H2", "23H2", "2008 R2", "2008", "2003 SP2"} <= set(found)
     ws2016 = found["2016"]
     assert (ws2016["release"], ws2016["support_end"], ws2016["eol"], ws2016["extended_end"]) == (
-        "2016-10-15", "2022-01-11", "2027-01-12", "2030-01-12")  # eoes -> extended_end
+        "2016-10-15",
+        "2022-01-11",
+        "2027-01-12",
+        "2030-01-12",
+    )  # eoes -> extended_end
     assert found["2022"]["extended_end"] == ""
     assert ws2016["source"].startswith("https://endoflife.date/windows-server ; https://learn.")
 
 
-@pytest.mark.parametrize(("name", "cycle"), [
-    pytest.param("2016", "2016", id="plain"),
-    pytest.param("2012-r2", "2012 R2", id="r2"),
-    pytest.param("20h2-sac", "20H2", id="semi-annual"),
-    pytest.param("23h2-ac", "23H2", id="annual"),
-    pytest.param("2003-sp2", "2003 SP2", id="service-pack"),
-    pytest.param("2008-r2-sp1", "2008 R2", id="dataset-original-cycle"),
-])
+@pytest.mark.parametrize(
+    ("name", "cycle"),
+    [
+        pytest.param("2016", "2016", id="plain"),
+        pytest.param("2012-r2", "2012 R2", id="r2"),
+        pytest.param("20h2-sac", "20H2", id="semi-annual"),
+        pytest.param("23h2-ac", "23H2", id="annual"),
+        pytest.param("2003-sp2", "2003 SP2", id="service-pack"),
+        pytest.param("2008-r2-sp1", "2008 R2", id="dataset-original-cycle"),
+    ],
+)
 def test_windows_cycle_names(name: str, cycle: str) -> None:
     assert KNOWN_PRODUCTS["windows-server"].cycle(name) == cycle
 
@@ -184,17 +205,34 @@ def test_several_products_in_one_run(tracker, api) -> None:  # type: ignore[no-u
     assert pve9["eol"] == ""  # endoflife.date has eol: false (not announced)
 
 
-@pytest.mark.parametrize(("product", "extra", "message"), [
-    pytest.param("nosuch", (), "endoflife.date: product 'nosuch' not found at {api}/products/"
-                 "nosuch (HTTP 404)", id="404-html-page"),
-    pytest.param("slow", ("--timeout", "0.5"), "endoflife.date: timed out after 0.5 s fetching "
-                 "{api}/products/slow", id="timeout"),
-    pytest.param("malformed", (), "endoflife.date: {api}/products/malformed: not valid JSON",
-                 id="malformed-json"),
-    pytest.param("no-releases", (), "'result.releases' is missing", id="no-releases"),
-    pytest.param("busy", (), "endoflife.date: HTTP 429 Too Many Requests (rate limited; retry "
-                 "after 30 s) fetching {api}/products/busy", id="rate-limited"),
-])
+@pytest.mark.parametrize(
+    ("product", "extra", "message"),
+    [
+        pytest.param(
+            "nosuch",
+            (),
+            "endoflife.date: product 'nosuch' not found at {api}/products/nosuch (HTTP 404)",
+            id="404-html-page",
+        ),
+        pytest.param(
+            "slow",
+            ("--timeout", "0.5"),
+            "endoflife.date: timed out after 0.5 s fetching {api}/products/slow",
+            id="timeout",
+        ),
+        pytest.param(
+            "malformed", (), "endoflife.date: {api}/products/malformed: not valid JSON", id="malformed-json"
+        ),
+        pytest.param("no-releases", (), "'result.releases' is missing", id="no-releases"),
+        pytest.param(
+            "busy",
+            (),
+            "endoflife.date: HTTP 429 Too Many Requests (rate limited; retry "
+            "after 30 s) fetching {api}/products/busy",
+            id="rate-limited",
+        ),
+    ],
+)
 def test_fetch_errors(tracker, api, product, extra, message) -> None:  # type: ignore[no-untyped-def]
     result = tracker("import", "endoflife", product, "--api-url", api, *extra)
     assert result.returncode == 1
@@ -212,8 +250,17 @@ def test_connection_refused(tracker) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_unusable_releases_are_skipped_with_a_warning(tracker, api) -> None:  # type: ignore[no-untyped-def]
-    result = tracker("import", "endoflife", "bad-rows", "--api-url", api, "--vendor",
-                     "Broadcom (VMware)", "--product-name", "VMware ESXi")
+    result = tracker(
+        "import",
+        "endoflife",
+        "bad-rows",
+        "--api-url",
+        api,
+        "--vendor",
+        "Broadcom (VMware)",
+        "--product-name",
+        "VMware ESXi",
+    )
     assert result.returncode == 0, result.stderr
     assert "skipped VMware ESXi 9.1: no release date" in result.stderr
     assert "skipped VMware ESXi 9.0: eol: 2020-01-01 is before release 2025-06-17" in result.stderr
@@ -224,21 +271,23 @@ def test_unknown_product_needs_a_vendor(tracker, api) -> None:  # type: ignore[n
     result = tracker("import", "endoflife", "harvester", "--api-url", api)
     assert result.returncode == 2
     assert "'harvester' has no built-in vendor/product mapping: give --vendor" in result.stderr
-    named = tracker("import", "endoflife", "harvester", "--api-url", api, "--vendor", "SUSE",
-                    "--type", "2")
+    named = tracker("import", "endoflife", "harvester", "--api-url", api, "--vendor", "SUSE", "--type", "2")
     assert named.returncode == 0, named.stderr
     found = rows(named.stdout)
     assert {(r["vendor"], r["product"], r["type"]) for r in found} == {("SUSE", "Harvester", "2")}
     assert found[0]["source"] == "https://endoflife.date/harvester"
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param((), id="no-product"),
-    pytest.param(("esxi", "--force"), id="force-without-merge"),
-    pytest.param(("esxi", "--api-url", "ftp://example.org"), id="bad-api-url"),
-    pytest.param(("esxi", "vcenter", "--product-name", "X"), id="product-name-for-two"),
-    pytest.param(("esxi", "--timeout", "0"), id="zero-timeout"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param((), id="no-product"),
+        pytest.param(("esxi", "--force"), id="force-without-merge"),
+        pytest.param(("esxi", "--api-url", "ftp://example.org"), id="bad-api-url"),
+        pytest.param(("esxi", "vcenter", "--product-name", "X"), id="product-name-for-two"),
+        pytest.param(("esxi", "--timeout", "0"), id="zero-timeout"),
+    ],
+)
 def test_usage_errors(tracker, args) -> None:  # type: ignore[no-untyped-def]
     result = tracker("import", "endoflife", *args)
     assert result.returncode == 2
@@ -253,12 +302,16 @@ def test_from_file_matches_the_api(tracker, api) -> None:  # type: ignore[no-unt
     assert saved.stdout == fetched.stdout
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    pytest.param(None, "cannot read", id="missing"),
-    pytest.param(b"<html>not json</html>", "not valid JSON", id="html"),
-    pytest.param(b'{"schema_version": "1.2.1", "total": 0, "result": []}', "no 'result' object",
-                 id="list-endpoint"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "cannot read", id="missing"),
+        pytest.param(b"<html>not json</html>", "not valid JSON", id="html"),
+        pytest.param(
+            b'{"schema_version": "1.2.1", "total": 0, "result": []}', "no 'result' object", id="list-endpoint"
+        ),
+    ],
+)
 def test_from_file_errors(tracker, tmp_path, content, message) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "saved.json"
     if content is not None:
@@ -270,11 +323,11 @@ def test_from_file_errors(tracker, tmp_path, content, message) -> None:  # type:
 
 
 MERGE_BASE = HEADER + (
-    'Broadcom (VMware),VMware ESXi,7.0,1,2020-04-02,2025-04-02,2025-04-02,,'
+    "Broadcom (VMware),VMware ESXi,7.0,1,2020-04-02,2025-04-02,2025-04-02,,"
     'https://knowledge.broadcom.com/external/article?legacyId=2145103,vendor,"kept, vendor"\n'
-    'Broadcom (VMware),VMware ESXi,8.0,1,2022-10-11,2027-10-10,2027-10-10,,'
-    'https://www.vmware.com/support/policies/enterprise-infrastructure.html,estimated,keep me\n'
-    'Proxmox,Proxmox VE,8,1,2023-06,,2026-08,,https://pve.proxmox.com/wiki/FAQ,vendor,\n'
+    "Broadcom (VMware),VMware ESXi,8.0,1,2022-10-11,2027-10-10,2027-10-10,,"
+    "https://www.vmware.com/support/policies/enterprise-infrastructure.html,estimated,keep me\n"
+    "Proxmox,Proxmox VE,8,1,2023-06,,2026-08,,https://pve.proxmox.com/wiki/FAQ,vendor,\n"
 )
 
 
@@ -286,27 +339,34 @@ def dataset(tmp_path: Path) -> Path:
 
 
 def test_merge_updates_adds_and_protects_vendor_rows(tracker, dataset) -> None:  # type: ignore[no-untyped-def]
-    result = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"),
-                     "--merge", str(dataset))
+    result = tracker(
+        "import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "--merge", str(dataset)
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     err = result.stderr
     assert "VMware ESXi 8.0: eol 2027-10-10 -> 2027-10-11" in err
     assert "VMware ESXi 8.0: extended_end (blank) -> 2029-10-11" in err
     assert "VMware ESXi 8.0: confidence estimated -> secondary" in err
-    assert "VMware ESXi 9.1: added (release 2026-05-12, eol 2028-08-12, extended_end 2029-08-12)" \
-        in err
-    assert ("VMware ESXi 7.0: skipped, confidence is vendor (--force to overwrite): "
-            "eol 2025-04-02 -> 2025-10-02") in err
+    assert "VMware ESXi 9.1: added (release 2026-05-12, eol 2028-08-12, extended_end 2029-08-12)" in err
+    assert (
+        "VMware ESXi 7.0: skipped, confidence is vendor (--force to overwrite): eol 2025-04-02 -> 2025-10-02"
+    ) in err
     assert "8 added, 1 skipped" in err and "1 updated" in err
     records = {r.cycle: r for r in load_dataset(dataset)}
     assert str(records["7.0"].eol) == "2025-04-02"  # vendor row untouched
     assert records["7.0"].notes == "kept, vendor"
     esxi8 = records["8.0"]
     assert (str(esxi8.eol), str(esxi8.extended_end), esxi8.confidence, esxi8.notes) == (
-        "2027-10-11", "2029-10-11", "secondary", "keep me")
-    assert list(esxi8.sources) == ["https://www.vmware.com/support/policies/enterprise-infrastructure"
-                             ".html", "https://endoflife.date/esxi"]
+        "2027-10-11",
+        "2029-10-11",
+        "secondary",
+        "keep me",
+    )
+    assert list(esxi8.sources) == [
+        "https://www.vmware.com/support/policies/enterprise-infrastructure.html",
+        "https://endoflife.date/esxi",
+    ]
     # New cycles sit with their product, before the next product's rows.
     order = [(r.product, r.cycle) for r in load_dataset(dataset)]
     assert order[:2] == [("VMware ESXi", "7.0"), ("VMware ESXi", "8.0")]
@@ -314,29 +374,29 @@ def test_merge_updates_adds_and_protects_vendor_rows(tracker, dataset) -> None: 
     assert len(order) == 11
     # A second merge finds nothing to do and leaves the file alone.
     before = dataset.read_bytes()
-    again = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"),
-                    "--merge", str(dataset))
+    again = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "--merge", str(dataset))
     assert again.returncode == 0, again.stderr
     assert "0 updated, 0 added, 1 skipped" in again.stderr
     assert dataset.read_bytes() == before
 
 
 def test_merge_force_overwrites_vendor_rows(tracker, dataset, api) -> None:  # type: ignore[no-untyped-def]
-    result = tracker("import", "endoflife", "esxi", "proxmox-ve", "--api-url", api,
-                     "--merge", str(dataset), "--force")
+    result = tracker(
+        "import", "endoflife", "esxi", "proxmox-ve", "--api-url", api, "--merge", str(dataset), "--force"
+    )
     assert result.returncode == 0, result.stderr
     assert "VMware ESXi 7.0: eol 2025-04-02 -> 2025-10-02" in result.stderr
     assert "VMware ESXi 7.0: confidence vendor -> secondary" in result.stderr
     assert "Proxmox VE 8: eol 2026-08 -> 2026-08-31" in result.stderr
     records = {(r.product, r.cycle): r for r in load_dataset(dataset)}
     esxi7 = records[("VMware ESXi", "7.0")]
-    assert (str(esxi7.eol), esxi7.confidence, esxi7.notes) == ("2025-10-02", "secondary",
-                                                               "kept, vendor")
+    assert (str(esxi7.eol), esxi7.confidence, esxi7.notes) == ("2025-10-02", "secondary", "kept, vendor")
 
 
 def test_merge_dry_run_writes_nothing(tracker, dataset) -> None:  # type: ignore[no-untyped-def]
-    result = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"),
-                     "--merge", str(dataset), "--dry-run")
+    result = tracker(
+        "import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "--merge", str(dataset), "--dry-run"
+    )
     assert result.returncode == 0, result.stderr
     assert "VMware ESXi 8.0: eol 2027-10-10 -> 2027-10-11" in result.stderr
     assert "dry run: nothing written" in result.stderr
@@ -347,8 +407,7 @@ def test_merge_into_invalid_dataset_fails_untouched(tracker, tmp_path) -> None: 
     path = tmp_path / "bad.csv"
     text = HEADER + "Broadcom (VMware),VMware ESXi,8.0,3,2022-10-11,,,,https://x.org,vendor,\n"
     path.write_text(text, encoding="utf-8")
-    result = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"),
-                     "--merge", str(path))
+    result = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "--merge", str(path))
     assert result.returncode == 1
     assert f"{path}:2: type: must be 1" in result.stderr
     assert path.read_text(encoding="utf-8") == text
@@ -359,10 +418,12 @@ def test_merge_skips_rows_the_merge_would_break(tracker, tmp_path) -> None:  # t
     # The import has no support_end for ESXi and never clears one, so a kept support_end later
     # than the imported eol would break the order: that row is skipped, the rest merged.
     path = tmp_path / "order.csv"
-    path.write_text(HEADER + "Broadcom (VMware),VMware ESXi,8.0,1,2022-10-11,2028-01-01,,,"
-                    "https://example.org/esxi,secondary,\n", encoding="utf-8")
-    result = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"),
-                     "--merge", str(path))
+    path.write_text(
+        HEADER + "Broadcom (VMware),VMware ESXi,8.0,1,2022-10-11,2028-01-01,,,"
+        "https://example.org/esxi,secondary,\n",
+        encoding="utf-8",
+    )
+    result = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "--merge", str(path))
     assert result.returncode == 0, result.stderr
     assert "VMware ESXi 8.0: skipped, the merged row would be invalid" in result.stderr
     records = {r.cycle: r for r in load_dataset(path)}

@@ -27,8 +27,7 @@ from tracker.inventory.aliases import bundled_aliases_path
 from tracker.inventory.output import _large_text, render_bytes
 
 EXAMPLE = ROOT / "examples" / "hosts.csv"
-OUTPUT_HEAD = ["hostname", "product", "version", "matched_product", "cycle", "status",
-               "days_to_eol"]
+OUTPUT_HEAD = ["hostname", "product", "version", "matched_product", "cycle", "status", "days_to_eol"]
 
 
 @pytest.fixture(scope="module")
@@ -41,105 +40,142 @@ def matcher(records) -> Matcher:  # type: ignore[no-untyped-def]
     return Matcher(records, load_aliases())
 
 
-@pytest.mark.parametrize(("product", "version", "expected"), [
-    pytest.param("ESXi", "7.0.3", ("VMware ESXi", "7.0"), id="esxi-short-name-patch"),
-    pytest.param("esxi", "8.0u2", ("VMware ESXi", "8.0"), id="esxi-lowercase-update-suffix"),
-    pytest.param("VMware ESXi", "8.0 U3", ("VMware ESXi", "8.0"), id="esxi-update-word"),
-    pytest.param("VMware ESXi", "VMware ESXi 8.0.3 build-24022510", ("VMware ESXi", "8.0"),
-                 id="esxi-version-repeats-product"),
-    pytest.param("VMware vSphere Hypervisor 7.0 U3", "", ("VMware ESXi", "7.0"),
-                 id="vsphere-hypervisor-version-in-product"),
-    pytest.param("VMware vSphere Hypervisor", "7.0 U3", ("VMware ESXi", "7.0"),
-                 id="vsphere-hypervisor-version-column"),
-    pytest.param("ESXi 6.7.0", "", ("VMware ESXi", "6.7"), id="esxi-version-in-product"),
-    pytest.param("vCenter Server Appliance", "8.0.3", ("VMware vCenter Server", "8.0"),
-                 id="vcsa"),
-    pytest.param("Windows Server", "10.0.17763", ("Windows Server", "2019"), id="build-2019"),
-    pytest.param("Windows Server", "10.0.17763.5329", ("Windows Server", "2019"),
-                 id="build-2019-with-revision"),
-    pytest.param("Windows Server", "17763", ("Windows Server", "2019"), id="bare-build-2019"),
-    pytest.param("Windows Server", "10.0.14393", ("Windows Server", "2016"), id="build-2016"),
-    pytest.param("Windows Server", "10.0.20348", ("Windows Server", "2022"), id="build-2022"),
-    pytest.param("Windows Server", "10.0.26100", ("Windows Server", "2025"), id="build-2025"),
-    pytest.param("Windows Server", "6.3.9600", ("Windows Server", "2012 R2"), id="build-2012r2"),
-    pytest.param("Windows Server", "6.1.7601", ("Windows Server", "2008 R2"), id="build-2008r2"),
-    pytest.param("Windows Server", "2012 r2", ("Windows Server", "2012 R2"),
-                 id="cycle-name-as-version"),
-    pytest.param("Microsoft Windows Server 2022 Datacenter", "", ("Windows Server", "2022"),
-                 id="windows-edition-in-product"),
-    pytest.param("Windows Server 2019 Standard", "", ("Windows Server", "2019"),
-                 id="product-name-prefix-rest-is-version"),
-    pytest.param("Hyper-V Server", "10.0.17763", ("Hyper-V Server", "2019"),
-                 id="hyperv-build-decides-cycle"),
-    pytest.param("Hyper-V Server", "10.0.14393", ("Hyper-V Server", "2016"), id="hyperv-2016"),
-    pytest.param("Hyper-V Server", "10.0.20348", ("Windows Server", "2022"),
-                 id="hyperv-build-after-2019-is-windows-server"),
-    pytest.param("Microsoft Hyper-V Server 2019", "", ("Hyper-V Server", "2019"),
-                 id="hyperv-cycle-in-product"),
-    pytest.param("Hyper-V", "10.0.14393", ("Hyper-V Server", "2016"), id="hyperv-role-name"),
-    pytest.param("Proxmox VE", "pve-manager/8.2.4", ("Proxmox VE", "8"), id="pveversion"),
-    pytest.param("pve-manager/8.2.4/faa83925c9641325", "", ("Proxmox VE", "8"),
-                 id="pveversion-as-product"),
-    pytest.param("Proxmox VE", "7.4-3", ("Proxmox VE", "7"), id="proxmox-package-version"),
-    pytest.param("PVE", "9.0.3", ("Proxmox VE", "9"), id="pve-abbreviation"),
-    pytest.param("XCP-ng", "8.2.1", ("XCP-ng", "8.2"), id="xcpng"),
-    pytest.param("Nutanix AOS", "5.10.1", ("AOS", "5.10"), id="two-digit-minor-not-5.1"),
-    pytest.param("VirtualBox", "v7.1.4", ("VirtualBox", "7.1"), id="leading-v"),
-    pytest.param("  ESXi ", " 7.0.3 ", ("VMware ESXi", "7.0"), id="surrounding-spaces"),
-])
-def test_alias_and_version_rules(matcher: Matcher, product: str, version: str,
-                                 expected: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("product", "version", "expected"),
+    [
+        pytest.param("ESXi", "7.0.3", ("VMware ESXi", "7.0"), id="esxi-short-name-patch"),
+        pytest.param("esxi", "8.0u2", ("VMware ESXi", "8.0"), id="esxi-lowercase-update-suffix"),
+        pytest.param("VMware ESXi", "8.0 U3", ("VMware ESXi", "8.0"), id="esxi-update-word"),
+        pytest.param(
+            "VMware ESXi",
+            "VMware ESXi 8.0.3 build-24022510",
+            ("VMware ESXi", "8.0"),
+            id="esxi-version-repeats-product",
+        ),
+        pytest.param(
+            "VMware vSphere Hypervisor 7.0 U3",
+            "",
+            ("VMware ESXi", "7.0"),
+            id="vsphere-hypervisor-version-in-product",
+        ),
+        pytest.param(
+            "VMware vSphere Hypervisor",
+            "7.0 U3",
+            ("VMware ESXi", "7.0"),
+            id="vsphere-hypervisor-version-column",
+        ),
+        pytest.param("ESXi 6.7.0", "", ("VMware ESXi", "6.7"), id="esxi-version-in-product"),
+        pytest.param("vCenter Server Appliance", "8.0.3", ("VMware vCenter Server", "8.0"), id="vcsa"),
+        pytest.param("Windows Server", "10.0.17763", ("Windows Server", "2019"), id="build-2019"),
+        pytest.param(
+            "Windows Server", "10.0.17763.5329", ("Windows Server", "2019"), id="build-2019-with-revision"
+        ),
+        pytest.param("Windows Server", "17763", ("Windows Server", "2019"), id="bare-build-2019"),
+        pytest.param("Windows Server", "10.0.14393", ("Windows Server", "2016"), id="build-2016"),
+        pytest.param("Windows Server", "10.0.20348", ("Windows Server", "2022"), id="build-2022"),
+        pytest.param("Windows Server", "10.0.26100", ("Windows Server", "2025"), id="build-2025"),
+        pytest.param("Windows Server", "6.3.9600", ("Windows Server", "2012 R2"), id="build-2012r2"),
+        pytest.param("Windows Server", "6.1.7601", ("Windows Server", "2008 R2"), id="build-2008r2"),
+        pytest.param("Windows Server", "2012 r2", ("Windows Server", "2012 R2"), id="cycle-name-as-version"),
+        pytest.param(
+            "Microsoft Windows Server 2022 Datacenter",
+            "",
+            ("Windows Server", "2022"),
+            id="windows-edition-in-product",
+        ),
+        pytest.param(
+            "Windows Server 2019 Standard",
+            "",
+            ("Windows Server", "2019"),
+            id="product-name-prefix-rest-is-version",
+        ),
+        pytest.param(
+            "Hyper-V Server", "10.0.17763", ("Hyper-V Server", "2019"), id="hyperv-build-decides-cycle"
+        ),
+        pytest.param("Hyper-V Server", "10.0.14393", ("Hyper-V Server", "2016"), id="hyperv-2016"),
+        pytest.param(
+            "Hyper-V Server",
+            "10.0.20348",
+            ("Windows Server", "2022"),
+            id="hyperv-build-after-2019-is-windows-server",
+        ),
+        pytest.param(
+            "Microsoft Hyper-V Server 2019", "", ("Hyper-V Server", "2019"), id="hyperv-cycle-in-product"
+        ),
+        pytest.param("Hyper-V", "10.0.14393", ("Hyper-V Server", "2016"), id="hyperv-role-name"),
+        pytest.param("Proxmox VE", "pve-manager/8.2.4", ("Proxmox VE", "8"), id="pveversion"),
+        pytest.param(
+            "pve-manager/8.2.4/faa83925c9641325", "", ("Proxmox VE", "8"), id="pveversion-as-product"
+        ),
+        pytest.param("Proxmox VE", "7.4-3", ("Proxmox VE", "7"), id="proxmox-package-version"),
+        pytest.param("PVE", "9.0.3", ("Proxmox VE", "9"), id="pve-abbreviation"),
+        pytest.param("XCP-ng", "8.2.1", ("XCP-ng", "8.2"), id="xcpng"),
+        pytest.param("Nutanix AOS", "5.10.1", ("AOS", "5.10"), id="two-digit-minor-not-5.1"),
+        pytest.param("VirtualBox", "v7.1.4", ("VirtualBox", "7.1"), id="leading-v"),
+        pytest.param("  ESXi ", " 7.0.3 ", ("VMware ESXi", "7.0"), id="surrounding-spaces"),
+    ],
+)
+def test_alias_and_version_rules(
+    matcher: Matcher, product: str, version: str, expected: tuple[str, str]
+) -> None:
     m = matcher.match(product, version)
     assert (m.product, m.cycle) == expected
 
 
-@pytest.mark.parametrize(("product", "version", "expected"), [
-    pytest.param("Ubuntu KVM", "22.04", (None, None), id="unknown-product"),
-    pytest.param("", "", (None, None), id="blank"),
-    pytest.param("ESXi", "4.1", ("VMware ESXi", None), id="known-product-unknown-cycle"),
-    pytest.param("Windows Server", "10.0.99999", ("Windows Server", None), id="unknown-build"),
-    pytest.param("Windows Server", "", ("Windows Server", None), id="no-version"),
-    pytest.param("ESXi", "70", ("VMware ESXi", None), id="no-dot-boundary"),
-])
-def test_unmatched_pairs(matcher: Matcher, product: str, version: str,
-                         expected: tuple[str | None, str | None]) -> None:
+@pytest.mark.parametrize(
+    ("product", "version", "expected"),
+    [
+        pytest.param("Ubuntu KVM", "22.04", (None, None), id="unknown-product"),
+        pytest.param("", "", (None, None), id="blank"),
+        pytest.param("ESXi", "4.1", ("VMware ESXi", None), id="known-product-unknown-cycle"),
+        pytest.param("Windows Server", "10.0.99999", ("Windows Server", None), id="unknown-build"),
+        pytest.param("Windows Server", "", ("Windows Server", None), id="no-version"),
+        pytest.param("ESXi", "70", ("VMware ESXi", None), id="no-dot-boundary"),
+    ],
+)
+def test_unmatched_pairs(
+    matcher: Matcher, product: str, version: str, expected: tuple[str | None, str | None]
+) -> None:
     m = matcher.match(product, version)
     assert (m.product, m.cycle) == expected
 
 
 def synthetic(*cycles: str):  # type: ignore[no-untyped-def]
     lines = ["vendor,product,cycle,type,release,eol,source,confidence"]
-    lines += [f"Acme,Acme HV,{c},1,2020-01-01,2030-01-01,https://example.org,vendor"
-              for c in cycles]
+    lines += [f"Acme,Acme HV,{c},1,2020-01-01,2030-01-01,https://example.org,vendor" for c in cycles]
     recs, problems = parse_dataset("\n".join(lines).encode(), "acme.csv")
     assert not problems
     return recs
 
 
-@pytest.mark.parametrize(("version", "cycle"), [
-    pytest.param("5.1", "5.1", id="exact"),
-    pytest.param("5.1.3", "5.1", id="patch"),
-    pytest.param("5.10.2", "5.10", id="longest-prefix"),
-    pytest.param("5.11", None, id="not-a-prefix-across-digits"),
-    pytest.param("5", None, id="shorter-than-cycle"),
-])
-def test_default_rule_prefers_longest_cycle_at_a_digit_boundary(version: str,
-                                                                cycle: str | None) -> None:
-    matcher = Matcher(synthetic("5.1", "5.10"), parse_aliases(b"kind,syntax,pattern,product,"
-                                                              b"cycle\n", "empty.csv"))
+@pytest.mark.parametrize(
+    ("version", "cycle"),
+    [
+        pytest.param("5.1", "5.1", id="exact"),
+        pytest.param("5.1.3", "5.1", id="patch"),
+        pytest.param("5.10.2", "5.10", id="longest-prefix"),
+        pytest.param("5.11", None, id="not-a-prefix-across-digits"),
+        pytest.param("5", None, id="shorter-than-cycle"),
+    ],
+)
+def test_default_rule_prefers_longest_cycle_at_a_digit_boundary(version: str, cycle: str | None) -> None:
+    matcher = Matcher(
+        synthetic("5.1", "5.10"), parse_aliases(b"kind,syntax,pattern,product,cycle\n", "empty.csv")
+    )
     assert matcher.match("acme hv", version).cycle == cycle
 
 
 def test_rules_are_data_a_new_row_adds_an_alias(tmp_path: Path) -> None:
     base = bundled_aliases_path().read_text(encoding="utf-8")
-    extra = base + "product,glob,Acme*Hypervisor*,,Acme HV,,\n" \
+    extra = (
+        base + "product,glob,Acme*Hypervisor*,,Acme HV,,\n"
         "version,regex,build-(?P<cycle>\\d+\\.\\d+)-.*,Acme HV,,,\n"
+    )
     aliases = parse_aliases(extra.encode(), "custom.csv")
     matcher = Matcher(synthetic("5.1", "5.10"), aliases)
     assert (matcher.match("ACME Super Hypervisor", "5.10.1").cycle) == "5.10"
     assert matcher.match("Acme HV", "build-5.1-2024").cycle == "5.1"
-    assert Matcher(synthetic("5.1"), load_aliases()).match("ACME Super Hypervisor", "5.1").product \
-        is None
+    assert Matcher(synthetic("5.1"), load_aliases()).match("ACME Super Hypervisor", "5.1").product is None
 
 
 def test_bundled_aliases_name_products_and_cycles_of_the_bundled_dataset(records) -> None:  # type: ignore[no-untyped-def]
@@ -154,31 +190,52 @@ def test_bundled_aliases_name_products_and_cycles_of_the_bundled_dataset(records
         for applies in rule.applies_to:
             assert applies in {p.casefold() for p in products}, f"line {rule.line}"
         if rule.cycle:
-            for product in ([target] if target else
-                            [p for p in products if p.casefold() in rule.applies_to]):
+            for product in [target] if target else [p for p in products if p.casefold() in rule.applies_to]:
                 assert (product, rule.cycle) in cycles, f"aliases.csv:{rule.line}"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    pytest.param("kind,syntax,pattern,product\n", ["bad.csv:1: cycle: required column is "
-                                                   "missing"], id="missing-column"),
-    pytest.param("kind,syntax,pattern,product,cycle,colour\n",
-                 ["bad.csv:1: colour: unknown column"], id="unknown-column"),
-    pytest.param("kind,syntax,pattern,product,cycle\nproduct,regex,(ESXi,VMware ESXi,\n",
-                 ["bad.csv:2: pattern: invalid regular expression: missing ), unterminated "
-                  "subpattern at position 0"], id="bad-regex"),
-    pytest.param("kind,syntax,pattern,product,cycle\nalias,exact,ESXi,VMware ESXi,\n"
-                 "product,fuzzy,ESXi,VMware ESXi,\n",
-                 ["bad.csv:2: kind: 'alias' is not one of product, version",
-                  "bad.csv:3: syntax: 'fuzzy' is not one of exact, glob, regex"],
-                 id="bad-kind-and-syntax"),
-    pytest.param("kind,syntax,pattern,product,cycle\nproduct,exact,ESXi,,\n",
-                 ["bad.csv:2: product: a product rule must name the dataset product"],
-                 id="product-rule-without-product"),
-    pytest.param("kind,syntax,pattern,product,cycle\nversion,regex,(?P<build>\\d+),,\n",
-                 ["bad.csv:2: pattern: unknown named group(s) build (use cycle or version)"],
-                 id="unknown-group"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "kind,syntax,pattern,product\n",
+            ["bad.csv:1: cycle: required column is missing"],
+            id="missing-column",
+        ),
+        pytest.param(
+            "kind,syntax,pattern,product,cycle,colour\n",
+            ["bad.csv:1: colour: unknown column"],
+            id="unknown-column",
+        ),
+        pytest.param(
+            "kind,syntax,pattern,product,cycle\nproduct,regex,(ESXi,VMware ESXi,\n",
+            [
+                "bad.csv:2: pattern: invalid regular expression: missing ), unterminated "
+                "subpattern at position 0"
+            ],
+            id="bad-regex",
+        ),
+        pytest.param(
+            "kind,syntax,pattern,product,cycle\nalias,exact,ESXi,VMware ESXi,\n"
+            "product,fuzzy,ESXi,VMware ESXi,\n",
+            [
+                "bad.csv:2: kind: 'alias' is not one of product, version",
+                "bad.csv:3: syntax: 'fuzzy' is not one of exact, glob, regex",
+            ],
+            id="bad-kind-and-syntax",
+        ),
+        pytest.param(
+            "kind,syntax,pattern,product,cycle\nproduct,exact,ESXi,,\n",
+            ["bad.csv:2: product: a product rule must name the dataset product"],
+            id="product-rule-without-product",
+        ),
+        pytest.param(
+            "kind,syntax,pattern,product,cycle\nversion,regex,(?P<build>\\d+),,\n",
+            ["bad.csv:2: pattern: unknown named group(s) build (use cycle or version)"],
+            id="unknown-group",
+        ),
+    ],
+)
 def test_bad_aliases_file(text: str, expected: list[str]) -> None:
     with pytest.raises(DatasetError) as info:
         parse_aliases(text.encode(), "bad.csv")
@@ -186,6 +243,7 @@ def test_bad_aliases_file(text: str, expected: list[str]) -> None:
 
 
 # --- the command, through the real entry point -------------------------------------------------
+
 
 def rows_of(stdout: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(stdout)))
@@ -212,8 +270,12 @@ def test_example_inventory_csv_names_each_hosts_cycle_and_status(tracker) -> Non
     legacy = by_host["hv-legacy-01.corp.example"]
     assert (legacy["status"], legacy["days_to_eol"]) == ("security-only", "47")
     kvm = by_host["kvm-01.lab.example"]
-    assert (kvm["matched_product"], kvm["cycle"], kvm["status"], kvm["days_to_eol"]) == \
-        ("", "", "unmatched", "")
+    assert (kvm["matched_product"], kvm["cycle"], kvm["status"], kvm["days_to_eol"]) == (
+        "",
+        "",
+        "unmatched",
+        "",
+    )
     assert kvm["site"] == "PAR2" and kvm["owner"] == "linux-team"
     assert r.stderr.startswith("tracker: 20 hosts: ") and "1 unmatched" in r.stderr
 
@@ -234,10 +296,13 @@ def test_json_items_have_typed_values_and_nulls(tracker) -> None:  # type: ignor
     assert esx["version"] == ""
 
 
-@pytest.mark.parametrize(("fmt", "expected_start"), [
-    pytest.param("table", "Hostname ", id="table"),
-    pytest.param("markdown", "| Hostname | Product | Version | Matched product |", id="markdown"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "expected_start"),
+    [
+        pytest.param("table", "Hostname ", id="table"),
+        pytest.param("markdown", "| Hostname | Product | Version | Matched product |", id="markdown"),
+    ],
+)
 def test_text_formats(tracker, fmt: str, expected_start: str) -> None:  # type: ignore[no-untyped-def]
     r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", fmt)
     assert r.returncode == 0, r.stderr
@@ -251,72 +316,110 @@ def test_text_formats(tracker, fmt: str, expected_start: str) -> None:  # type: 
 
 def test_output_file_and_env_format(tracker, tmp_path: Path, env) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "matched.json"
-    r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "-o", str(out),
-                env={**env, "TRACKER_FORMAT": "json"})
+    r = tracker(
+        "--as-of", AS_OF, "inventory", str(EXAMPLE), "-o", str(out), env={**env, "TRACKER_FORMAT": "json"}
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
     assert len(json.loads(out.read_text(encoding="utf-8"))["items"]) == 20
 
 
 def test_filters_keep_unmatched_hosts(tracker) -> None:  # type: ignore[no-untyped-def]
-    r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", "csv",
-                "--product", "hyper-v")
+    r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", "csv", "--product", "hyper-v")
     assert r.returncode == 0, r.stderr
     rows = rows_of(r.stdout)
     assert {row["matched_product"] for row in rows} == {"Hyper-V Server", ""}
-    assert [row["hostname"] for row in rows if row["status"] == "unmatched"] == \
-        ["kvm-01.lab.example"]
+    assert [row["hostname"] for row in rows if row["status"] == "unmatched"] == ["kvm-01.lab.example"]
     assert len(rows) == 4
-    r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", "csv",
-                "--vendor", "proxmox")
+    r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", "csv", "--vendor", "proxmox")
     assert {row["matched_product"] for row in rows_of(r.stdout)} == {"Proxmox VE", ""}
 
 
 def test_passthrough_columns_are_kept_and_reserved_names_renamed(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     hosts = tmp_path / "hosts.csv"
-    hosts.write_text('rack,hostname,status,product,version,notes\nR1,a,in production,ESXi,8.0.2,'
-                     '"needs, quoting"\nR2,b,spare,Acme,1,"say ""hi"""\n', encoding="utf-8")
+    hosts.write_text(
+        "rack,hostname,status,product,version,notes\nR1,a,in production,ESXi,8.0.2,"
+        '"needs, quoting"\nR2,b,spare,Acme,1,"say ""hi"""\n',
+        encoding="utf-8",
+    )
     r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", "csv")
     assert r.returncode == 0, r.stderr
     rows = rows_of(r.stdout)
     assert list(rows[0]) == [*OUTPUT_HEAD, "rack", "input_status", "notes"]
     assert [(x["rack"], x["input_status"], x["notes"], x["status"]) for x in rows] == [
         ("R1", "in production", "needs, quoting", "supported"),
-        ("R2", "spare", 'say "hi"', "unmatched")]
+        ("R2", "spare", 'say "hi"', "unmatched"),
+    ]
 
 
 def test_bom_and_version_like_numbers_stay_text(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     hosts = tmp_path / "hosts.csv"
-    hosts.write_bytes("\ufeffhostname,product,version\nNA,ESXi,7.0\nh2,Proxmox VE,8\n"
-                      .encode("utf-8"))
+    hosts.write_bytes("\ufeffhostname,product,version\nNA,ESXi,7.0\nh2,Proxmox VE,8\n".encode("utf-8"))
     r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", "csv")
     assert r.returncode == 0, r.stderr
-    assert [(x["hostname"], x["version"], x["cycle"]) for x in rows_of(r.stdout)] == \
-        [("NA", "7.0", "7.0"), ("h2", "8", "8")]
+    assert [(x["hostname"], x["version"], x["cycle"]) for x in rows_of(r.stdout)] == [
+        ("NA", "7.0", "7.0"),
+        ("h2", "8", "8"),
+    ]
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    pytest.param(b"hostname,product\nh1,ESXi\n",
-                 ["{f}:1: version: required column is missing"], id="missing-column"),
-    pytest.param(b"host,product,version,product\n",
-                 ["{f}:1: hostname: required column is missing",
-                  "{f}:1: product: column appears twice in the header"], id="bad-header"),
-    pytest.param(b"hostname,product,version\nh1,ESXi,7.0.3\nh2,caf\xe9,1\n",
-                 ["{f}:3: (file): not UTF-8 text (byte 0xe9); save it as UTF-8"], id="not-utf8"),
-    pytest.param(b"hostname,product,version\nh1,ESXi,7.0.3\nh2,ESXi\nh3,ESXi,8.0,extra\n",
-                 ["{f}:3: (row): 2 fields, but the header has 3 columns",
-                  "{f}:4: (row): 4 fields, but the header has 3 columns"], id="field-count"),
-    pytest.param(b"hostname,product,version\nh1,\"ESXi,7.0.3\nh2,ESXi,8.0\n",
-                 ["{f}:2: (row): not valid CSV: unexpected end of data"], id="unclosed-quote"),
-    pytest.param(b"hostname,product,version\nh1,ESXi,7.0.3\n\n ,ESXi,8.0\n",
-                 ["{f}:4: hostname: empty: every host needs a name"], id="empty-hostname"),
-    pytest.param(b"", ["{f}:1: (file): empty file: expected a header with hostname, product, "
-                       "version"], id="empty-file"),
-    pytest.param(b"hostname,product,version\nh1,ESXi\x00,7\n",
-                 ["{f}:2: (file): NUL byte: this is not a CSV text file"], id="nul-byte"),
-])
-def test_malformed_inventory(tracker, tmp_path: Path, content: bytes,  # type: ignore[no-untyped-def]
-                             expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            b"hostname,product\nh1,ESXi\n",
+            ["{f}:1: version: required column is missing"],
+            id="missing-column",
+        ),
+        pytest.param(
+            b"host,product,version,product\n",
+            [
+                "{f}:1: hostname: required column is missing",
+                "{f}:1: product: column appears twice in the header",
+            ],
+            id="bad-header",
+        ),
+        pytest.param(
+            b"hostname,product,version\nh1,ESXi,7.0.3\nh2,caf\xe9,1\n",
+            ["{f}:3: (file): not UTF-8 text (byte 0xe9); save it as UTF-8"],
+            id="not-utf8",
+        ),
+        pytest.param(
+            b"hostname,product,version\nh1,ESXi,7.0.3\nh2,ESXi\nh3,ESXi,8.0,extra\n",
+            [
+                "{f}:3: (row): 2 fields, but the header has 3 columns",
+                "{f}:4: (row): 4 fields, but the header has 3 columns",
+            ],
+            id="field-count",
+        ),
+        pytest.param(
+            b'hostname,product,version\nh1,"ESXi,7.0.3\nh2,ESXi,8.0\n',
+            ["{f}:2: (row): not valid CSV: unexpected end of data"],
+            id="unclosed-quote",
+        ),
+        pytest.param(
+            b"hostname,product,version\nh1,ESXi,7.0.3\n\n ,ESXi,8.0\n",
+            ["{f}:4: hostname: empty: every host needs a name"],
+            id="empty-hostname",
+        ),
+        pytest.param(
+            b"",
+            ["{f}:1: (file): empty file: expected a header with hostname, product, version"],
+            id="empty-file",
+        ),
+        pytest.param(
+            b"hostname,product,version\nh1,ESXi\x00,7\n",
+            ["{f}:2: (file): NUL byte: this is not a CSV text file"],
+            id="nul-byte",
+        ),
+    ],
+)
+def test_malformed_inventory(
+    tracker,
+    tmp_path: Path,
+    content: bytes,  # type: ignore[no-untyped-def]
+    expected: list[str],
+) -> None:
     hosts = tmp_path / "hosts.csv"
     hosts.write_bytes(content)
     out = tmp_path / "out.csv"
@@ -330,8 +433,7 @@ def test_malformed_inventory(tracker, tmp_path: Path, content: bytes,  # type: i
 def test_missing_inventory_file(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = tracker("inventory", str(tmp_path / "nope.csv"))
     assert r.returncode == 1
-    assert r.stderr.strip() == f"{tmp_path / 'nope.csv'}: cannot read inventory: No such file " \
-        "or directory"
+    assert r.stderr.strip() == f"{tmp_path / 'nope.csv'}: cannot read inventory: No such file or directory"
 
 
 def test_bad_custom_aliases_file_is_reported(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -344,14 +446,25 @@ def test_bad_custom_aliases_file_is_reported(tracker, tmp_path: Path) -> None:  
 
 # --- library API --------------------------------------------------------------------------------
 
+
 def test_estate_summary_counts_statuses_groups_and_cycles(records) -> None:  # type: ignore[no-untyped-def]
     as_of = date.fromisoformat(AS_OF)
     matched = match_inventory(load_inventory(EXAMPLE), records, as_of, load_aliases())
     estate = estate_summary(matched, records, as_of, warning_days=365)
-    assert estate.hosts_by_status == {"supported": 5, "security-only": 6, "extended": 3,
-                                      "end-of-life": 5, "unmatched": 1}
-    assert list(estate.hosts_by_status) == ["supported", "security-only", "extended",
-                                            "end-of-life", "unmatched"]
+    assert estate.hosts_by_status == {
+        "supported": 5,
+        "security-only": 6,
+        "extended": 3,
+        "end-of-life": 5,
+        "unmatched": 1,
+    }
+    assert list(estate.hosts_by_status) == [
+        "supported",
+        "security-only",
+        "extended",
+        "end-of-life",
+        "unmatched",
+    ]
     assert estate.at_risk_by == "cluster"
     # past eol or within 365 days: prod-vsphere has ESXi 7.0 x2, 8.0 x2 and vCenter 8.0 (319 d);
     # legacy-hyperv Hyper-V 2016 x2 and 2012 R2; pve-lab Proxmox VE 8 x2
@@ -365,14 +478,23 @@ def test_estate_summary_counts_statuses_groups_and_cycles(records) -> None:  # t
 
 def test_estate_summary_groups_by_owner_without_cluster() -> None:
     recs = load_dataset(SMALL)
-    df = pd.DataFrame({"hostname": ["a", "b", "c"], "product": ["ESXi", "ESXi", "ESXi"],
-                       "version": ["7.0.3", "8.0", "8.0"], "owner": ["x", "y", ""]})
+    df = pd.DataFrame(
+        {
+            "hostname": ["a", "b", "c"],
+            "product": ["ESXi", "ESXi", "ESXi"],
+            "version": ["7.0.3", "8.0", "8.0"],
+            "owner": ["x", "y", ""],
+        }
+    )
     as_of = date.fromisoformat(AS_OF)
     matched = match_inventory(df, recs, as_of, load_aliases())
     estate = estate_summary(matched, recs, as_of, warning_days=30)
     assert estate.at_risk_by == "owner" and estate.at_risk == [("x", 1)]
-    assert estate_summary(matched, recs, as_of, warning_days=365).at_risk == \
-        [("(none)", 1), ("x", 1), ("y", 1)]
+    assert estate_summary(matched, recs, as_of, warning_days=365).at_risk == [
+        ("(none)", 1),
+        ("x", 1),
+        ("y", 1),
+    ]
 
 
 def test_large_layout_matches_the_shared_renderers(records) -> None:  # type: ignore[no-untyped-def]
@@ -386,9 +508,13 @@ def test_large_layout_matches_the_shared_renderers(records) -> None:  # type: ig
 
 def test_match_does_not_reorder_or_drop_hosts(records) -> None:  # type: ignore[no-untyped-def]
     n = 5000
-    df = pd.DataFrame({"hostname": [f"h{i}" for i in range(n)],
-                       "product": ["ESXi", "Windows Server", "Acme", "Proxmox VE"] * (n // 4),
-                       "version": ["7.0.3", "10.0.17763", "1", "8.2.4"] * (n // 4)})
+    df = pd.DataFrame(
+        {
+            "hostname": [f"h{i}" for i in range(n)],
+            "product": ["ESXi", "Windows Server", "Acme", "Proxmox VE"] * (n // 4),
+            "version": ["7.0.3", "10.0.17763", "1", "8.2.4"] * (n // 4),
+        }
+    )
     matched = match_inventory(df, records, date.fromisoformat(AS_OF), load_aliases())
     assert matched["hostname"].tolist() == df["hostname"].tolist()
     assert matched["cycle"].iloc[:4].tolist()[:2] == ["7.0", "2019"]

@@ -28,10 +28,13 @@ def check_golden(name: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", [f.value for f in Format])
-@pytest.mark.parametrize("command", [
-    pytest.param(["status"], id="status"),
-    pytest.param(["expiring", "--year", "2027"], id="expiring-2027"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["status"], id="status"),
+        pytest.param(["expiring", "--year", "2027"], id="expiring-2027"),
+    ],
+)
 def test_golden_every_format(tracker, command: list[str], fmt: str) -> None:  # type: ignore[no-untyped-def]
     result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, *command, "--format", fmt)
     assert result.returncode == 0, result.stderr
@@ -44,12 +47,14 @@ def test_issue_example_expiring_2027_json(tracker) -> None:  # type: ignore[no-u
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1 and doc["as_of"] == AS_OF
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", doc["generated_at"])
-    eol = {(i["product"], i["cycle"]) for i in doc["items"]
-           if i["milestone"] == "eol" and i["date"] == "2027-01-12"}
+    eol = {
+        (i["product"], i["cycle"])
+        for i in doc["items"]
+        if i["milestone"] == "eol" and i["date"] == "2027-01-12"
+    }
     assert {("Hyper-V Server", "2016"), ("Windows Server", "2016")} <= eol
     assert [i["date"] for i in doc["items"]] == sorted(i["date"] for i in doc["items"])
-    assert set(doc["items"][0]) == {"vendor", "product", "cycle", "milestone", "date",
-                                    "days_left", "status"}
+    assert set(doc["items"][0]) == {"vendor", "product", "cycle", "milestone", "date", "days_left", "status"}
 
 
 def test_issue_example_hyper_v_status_json(tracker) -> None:  # type: ignore[no-untyped-def]
@@ -60,46 +65,62 @@ def test_issue_example_hyper_v_status_json(tracker) -> None:  # type: ignore[no-
     assert items["2019"]["status"] == "security-only"
     assert items["2019"]["type"] == 1
     assert all(i["product"] == "Hyper-V Server" for i in items.values())
-    assert list(items["2019"]) == ["vendor", "product", "cycle", "type", "release", "support_end",
-                                   "eol", "extended_end", "status", "days_to_eol", "source",
-                                   "confidence"]
+    assert list(items["2019"]) == [
+        "vendor",
+        "product",
+        "cycle",
+        "type",
+        "release",
+        "support_end",
+        "eol",
+        "extended_end",
+        "status",
+        "days_to_eol",
+        "source",
+        "confidence",
+    ]
 
 
 def test_expiring_defaults_to_calendar_year_of_as_of(tracker) -> None:  # type: ignore[no-untyped-def]
-    result = tracker("--dataset", str(SMALL), "--as-of", "2027-05-05", "expiring", "--format",
-                     "json")
+    result = tracker("--dataset", str(SMALL), "--as-of", "2027-05-05", "expiring", "--format", "json")
     doc = json.loads(result.stdout)
     assert (doc["from"], doc["to"]) == ("2027-01-01", "2027-12-31")
     assert all(i["date"].startswith("2027") for i in doc["items"])
 
 
-@pytest.mark.parametrize(("window", "expected"), [
-    pytest.param(["--within", "90d"], ["2027-01-12", "2027-01-12"], id="90d"),
-    pytest.param(["--within", "6m"], ["2027-01-12", "2027-01-12", "2027-04-02"], id="6m"),
-    pytest.param(["--within", "1y"], ["2027-01-12", "2027-01-12", "2027-04-02", "2027-06-30",
-                                      "2027-10-11", "2027-10-11"], id="1y"),
-    pytest.param(["--from", "2026-01-01", "--to", "2026-12-31"], ["2026-08", "2026-10-13"],
-                 id="from-to"),
-    pytest.param(["--year", "2027", "--milestone", "support_end"], ["2027-10-11"],
-                 id="milestone"),
-])
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        pytest.param(["--within", "90d"], ["2027-01-12", "2027-01-12"], id="90d"),
+        pytest.param(["--within", "6m"], ["2027-01-12", "2027-01-12", "2027-04-02"], id="6m"),
+        pytest.param(
+            ["--within", "1y"],
+            ["2027-01-12", "2027-01-12", "2027-04-02", "2027-06-30", "2027-10-11", "2027-10-11"],
+            id="1y",
+        ),
+        pytest.param(["--from", "2026-01-01", "--to", "2026-12-31"], ["2026-08", "2026-10-13"], id="from-to"),
+        pytest.param(["--year", "2027", "--milestone", "support_end"], ["2027-10-11"], id="milestone"),
+    ],
+)
 def test_expiring_windows(tracker, window: list[str], expected: list[str]) -> None:  # type: ignore[no-untyped-def]
-    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "expiring", *window,
-                     "--format", "json")
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "expiring", *window, "--format", "json")
     assert result.returncode == 0, result.stderr
     assert [i["date"] for i in json.loads(result.stdout)["items"]] == expected
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(["expiring", "--within", "soon"], id="bad-within"),
-    pytest.param(["expiring", "--year", "2027", "--within", "90d"], id="two-windows"),
-    pytest.param(["expiring", "--from", "2027-01-01"], id="from-without-to"),
-    pytest.param(["expiring", "--from", "2027-13-01", "--to", "2027-12-31"], id="bad-from"),
-    pytest.param(["status", "--format", "yaml"], id="bad-format"),
-    pytest.param(["status", "--type", "3"], id="bad-type"),
-    pytest.param(["--as-of", "26/11/2026", "status"], id="bad-as-of"),
-    pytest.param(["frobnicate"], id="unknown-command"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["expiring", "--within", "soon"], id="bad-within"),
+        pytest.param(["expiring", "--year", "2027", "--within", "90d"], id="two-windows"),
+        pytest.param(["expiring", "--from", "2027-01-01"], id="from-without-to"),
+        pytest.param(["expiring", "--from", "2027-13-01", "--to", "2027-12-31"], id="bad-from"),
+        pytest.param(["status", "--format", "yaml"], id="bad-format"),
+        pytest.param(["status", "--type", "3"], id="bad-type"),
+        pytest.param(["--as-of", "26/11/2026", "status"], id="bad-as-of"),
+        pytest.param(["frobnicate"], id="unknown-command"),
+    ],
+)
 def test_usage_errors_exit_2_without_traceback(tracker, args: list[str]) -> None:  # type: ignore[no-untyped-def]
     result = tracker("--dataset", str(SMALL), *args)
     assert result.returncode == 2, (result.stdout, result.stderr)
@@ -110,15 +131,13 @@ def test_usage_errors_exit_2_without_traceback(tracker, args: list[str]) -> None
 
 def test_filters_and_positional_products(tracker) -> None:  # type: ignore[no-untyped-def]
     def products(*args: str) -> list[str]:
-        out = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", *args, "--format",
-                      "csv").stdout
+        out = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", *args, "--format", "csv").stdout
         return [line.split(",")[1] for line in out.splitlines()[1:]]
 
     assert set(products("--vendor", "microsoft")) == {"Hyper-V Server", "Windows Server"}
     assert set(products("--type", "2")) == {"VirtualBox"}
     assert set(products("esxi", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
-    assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server",
-                                                                         "Windows Server"}
+    assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server", "Windows Server"}
     assert products("nothing-matches") == []
 
 
@@ -132,8 +151,7 @@ def test_global_options_work_after_the_command_and_from_env(tracker, env, tmp_pa
 
 def test_output_file_is_written_and_stdout_stays_empty(tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "sub" / "status.csv"
-    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "--format", "csv",
-                     "-o", str(out))
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "--format", "csv", "-o", str(out))
     assert result.returncode == 0 and result.stdout == ""
     assert out.read_text().splitlines()[0].startswith("vendor,product,cycle,type,release")
     assert not [p for p in out.parent.iterdir() if p.name != "status.csv"]
@@ -147,8 +165,11 @@ def test_colour_on_a_terminal_and_never_with_no_color(tmp_path, env) -> None:  #
     def run_on_tty(extra_env: dict[str, str]) -> str:
         master, slave = pty.openpty()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "--dataset", str(SMALL), "--as-of", AS_OF,
-             "status"], stdout=slave, stderr=subprocess.PIPE, env=dict(env, **extra_env))
+            [sys.executable, "-m", "tracker", "--dataset", str(SMALL), "--as-of", AS_OF, "status"],
+            stdout=slave,
+            stderr=subprocess.PIPE,
+            env=dict(env, **extra_env),
+        )
         os.close(slave)
         chunks = []
         while True:
@@ -166,8 +187,12 @@ def test_colour_on_a_terminal_and_never_with_no_color(tmp_path, env) -> None:  #
     coloured = run_on_tty({})
     assert "\x1b[31mend-of-life" in coloured
     assert "\x1b[" not in run_on_tty({"NO_COLOR": "1"})
-    piped = subprocess.run([sys.executable, "-m", "tracker", "--dataset", str(SMALL), "--as-of",
-                            AS_OF, "status"], capture_output=True, text=True, env=env)
+    piped = subprocess.run(
+        [sys.executable, "-m", "tracker", "--dataset", str(SMALL), "--as-of", AS_OF, "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert "\x1b[" not in piped.stdout
 
 
@@ -184,12 +209,14 @@ def test_query_path_imports_no_heavy_library(tmp_path, env) -> None:  # type: ig
     import subprocess
     import sys
 
-    code = ("import sys, runpy; sys.argv = ['tracker', '--dataset', {!r}, '--as-of', '2026-11-26', "
-            "'expiring', '--year', '2027', '-o', {!r}]\n"
-            "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy', 'numpy') "
-            "if m in sys.modules]\nprint(heavy)").format(str(SMALL), str(tmp_path / "o.txt"))
+    code = (
+        "import sys, runpy; sys.argv = ['tracker', '--dataset', {!r}, '--as-of', '2026-11-26', "
+        "'expiring', '--year', '2027', '-o', {!r}]\n"
+        "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy', 'numpy') "
+        "if m in sys.modules]\nprint(heavy)"
+    ).format(str(SMALL), str(tmp_path / "o.txt"))
     for command in ("expiring", "status"):
         src = code.replace("'expiring', '--year', '2027'", repr(command))
         out = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, env=env)
@@ -202,8 +229,9 @@ def test_python_dash_m_and_console_script_agree(tracker, env) -> None:  # type: 
 
     script = shutil.which("tracker", path=os.path.dirname(os.sys.executable))  # type: ignore[attr-defined]
     assert script, "console script 'tracker' is installed next to the interpreter"
-    a = subprocess.run([script, "--dataset", str(SMALL), "--as-of", AS_OF, "status"],
-                       capture_output=True, text=True, env=env)
+    a = subprocess.run(
+        [script, "--dataset", str(SMALL), "--as-of", AS_OF, "status"], capture_output=True, text=True, env=env
+    )
     b = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status")
     assert a.returncode == 0 and a.stdout == b.stdout
 
@@ -211,7 +239,18 @@ def test_python_dash_m_and_console_script_agree(tracker, env) -> None:  # type: 
 def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
     result = tracker("--help")
     assert result.returncode == 0
-    for command in ("status", "expiring", "validate", "report", "alert", "run", "schedule",
-                    "inventory", "calendar", "check", "import"):
+    for command in (
+        "status",
+        "expiring",
+        "validate",
+        "report",
+        "alert",
+        "run",
+        "schedule",
+        "inventory",
+        "calendar",
+        "check",
+        "import",
+    ):
         assert command in result.stdout
     assert tracker("--version").stdout.startswith("tracker ")

@@ -127,10 +127,18 @@ def test_header_shows_as_of_dataset_rows_and_hash(small_report: Path) -> None:
 
 def test_status_cards_count_every_status(small_report: Path) -> None:
     doc = parse(small_report)
-    counts = {li.attrs["data-status"]: int(li.find("span", "n").text())
-              for li in doc.find("ul", "cards").find_all("li")}
-    assert counts == {"approaching": 4, "supported": 3, "security-only": 3, "extended": 1,
-                      "end-of-life": 2, "unreleased": 1}
+    counts = {
+        li.attrs["data-status"]: int(li.find("span", "n").text())
+        for li in doc.find("ul", "cards").find_all("li")
+    }
+    assert counts == {
+        "approaching": 4,
+        "supported": 3,
+        "security-only": 3,
+        "extended": 1,
+        "end-of-life": 2,
+        "unreleased": 1,
+    }
 
 
 def test_needs_action_lists_past_extended_and_approaching_by_date(small_report: Path) -> None:
@@ -138,17 +146,24 @@ def test_needs_action_lists_past_extended_and_approaching_by_date(small_report: 
     rows = doc.by_id("needs-action").find("table", "actions").find("tbody").find_all("tr")
     keys = [r.attrs["data-key"] for r in rows]
     assert keys == [
-        "Proxmox/Proxmox VE/8",                      # eol Aug 2026: 117 days ago
-        "Microsoft/Windows Server/2012 R2",          # ESU ended 2026-10-13
-        "Microsoft/Hyper-V Server/2016",             # 47 days
-        "Microsoft/Windows Server/2016",             # 47 days
-        "Broadcom (VMware)/VMware ESXi/7.0",         # extended until 2027-04-02
-        "Oracle/VirtualBox/7.1",                     # 216 days
-        "Broadcom (VMware)/VMware ESXi/8.0",         # 319 days
+        "Proxmox/Proxmox VE/8",  # eol Aug 2026: 117 days ago
+        "Microsoft/Windows Server/2012 R2",  # ESU ended 2026-10-13
+        "Microsoft/Hyper-V Server/2016",  # 47 days
+        "Microsoft/Windows Server/2016",  # 47 days
+        "Broadcom (VMware)/VMware ESXi/7.0",  # extended until 2027-04-02
+        "Oracle/VirtualBox/7.1",  # 216 days
+        "Broadcom (VMware)/VMware ESXi/8.0",  # 319 days
     ]
     days = [r.find("td", "days").text() for r in rows]
-    assert days == ["117 days ago", "44 days ago", "47 days left", "47 days left",
-                    "127 days left", "216 days left", "319 days left"]
+    assert days == [
+        "117 days ago",
+        "44 days ago",
+        "47 days left",
+        "47 days left",
+        "127 days left",
+        "216 days left",
+        "319 days left",
+    ]
     assert "Aug 2026" in rows[0].find("td", "when").text()
 
 
@@ -158,9 +173,14 @@ def test_table_has_every_row_grouped_by_vendor_and_product(small_report: Path) -
     assert table.find("caption").text().startswith("10 release cycles")
     assert len(cycle_rows(doc)) == 10
     groups = [th.text() for th in table.find_all("th") if th.attrs.get("scope") == "rowgroup"]
-    assert groups == ["Broadcom (VMware) · VMware ESXi", "Example · Future Hypervisor",
-                      "Microsoft · Hyper-V Server", "Microsoft · Windows Server",
-                      "Oracle · VirtualBox", "Proxmox · Proxmox VE"]
+    assert groups == [
+        "Broadcom (VMware) · VMware ESXi",
+        "Example · Future Hypervisor",
+        "Microsoft · Hyper-V Server",
+        "Microsoft · Windows Server",
+        "Oracle · VirtualBox",
+        "Proxmox · Proxmox VE",
+    ]
     for th in table.find("thead").find_all("th"):
         assert th.attrs.get("scope") == "col"
     for row in cycle_rows(doc):
@@ -184,7 +204,8 @@ def test_dates_link_to_source_with_month_and_estimate_marks(small_report: Path) 
     links = [a for td in esxi.find_all("td", "d") for a in td.find_all("a")]
     assert len(links) == 4  # release, support end, eol, extended end
     assert {a.attrs["href"] for a in links} == {
-        "https://knowledge.broadcom.com/external/article?legacyId=2145103"}
+        "https://knowledge.broadcom.com/external/article?legacyId=2145103"
+    }
     pve = row_for(doc, "8", "Proxmox · Proxmox VE")
     eol_cell = pve.find_all("td", "d")[2]
     assert eol_cell.text() == "Aug 2026m"
@@ -250,13 +271,16 @@ def test_hostile_text_is_escaped_everywhere(tracker, tmp_path: Path) -> None:  #
 
 def test_javascript_source_is_rejected_and_nothing_written(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.csv"
-    bad.write_text(SMALL.read_text(encoding="utf-8").replace(
-        "https://pve.proxmox.com/wiki/FAQ,vendor,month precision",
-        "javascript:alert(document.cookie),vendor,month precision"), encoding="utf-8")
+    bad.write_text(
+        SMALL.read_text(encoding="utf-8").replace(
+            "https://pve.proxmox.com/wiki/FAQ,vendor,month precision",
+            "javascript:alert(document.cookie),vendor,month precision",
+        ),
+        encoding="utf-8",
+    )
     result = tracker("validate", str(bad))
     assert result.returncode == 1
-    assert f"{bad}:8: source: not an http(s):// URL: 'javascript:alert(document.cookie)'" \
-        in result.stderr
+    assert f"{bad}:8: source: not an http(s):// URL: 'javascript:alert(document.cookie)'" in result.stderr
     result = tracker("--dataset", str(bad), "--as-of", AS_OF, "report", "--out", "out")
     assert result.returncode == 1
     assert "bad.csv:8: source:" in result.stderr and "Traceback" not in result.stderr
@@ -277,12 +301,16 @@ def test_non_http_source_never_becomes_a_link(tmp_path: Path) -> None:
     assert "javascript:alert(1)" in row.text()
 
 
-@pytest.mark.parametrize("where", [
-    pytest.param("render", id="template-render-raises"),
-    pytest.param("replace", id="rename-fails"),
-])
-def test_crash_mid_run_keeps_previous_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             where: str) -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param("render", id="template-render-raises"),
+        pytest.param("replace", id="rename-fails"),
+    ],
+)
+def test_crash_mid_run_keeps_previous_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     records = load_dataset(SMALL)
     first = write_report(records, Settings(), DAY, tmp_path, SMALL, NOW)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
@@ -295,13 +323,13 @@ def test_crash_mid_run_keeps_previous_report(tmp_path: Path, monkeypatch: pytest
 
         monkeypatch.setattr(jinja2.Template, "render", boom)
     else:
+
         def boom_replace(src, dst):  # type: ignore[no-untyped-def]
             raise OSError("disk gone")
 
         monkeypatch.setattr(os, "replace", boom_replace)
     with pytest.raises((RuntimeError, OSError)):
-        write_report(records[:3], Settings(), DAY, tmp_path, SMALL,
-                     datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
+        write_report(records[:3], Settings(), DAY, tmp_path, SMALL, datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert after == before  # same files, same bytes, no temp files left behind
     assert first.read_bytes() == before[first.name]
@@ -313,10 +341,11 @@ def write_dated(out: Path, *days: str) -> None:
         (out / f"lifecycle-{day}.html").write_text(f"old report {day}", encoding="utf-8")
 
 
-def test_keep_days_prunes_by_file_name_date_and_index_lists_history(tracker, tmp_path: Path  # type: ignore[no-untyped-def]
-                                                                    ) -> None:
-    (tmp_path / "tracker.toml").write_text('[report]\nout_dir = "site"\nkeep_days = 30\n',
-                                           encoding="utf-8")
+def test_keep_days_prunes_by_file_name_date_and_index_lists_history(
+    tracker,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    (tmp_path / "tracker.toml").write_text('[report]\nout_dir = "site"\nkeep_days = 30\n', encoding="utf-8")
     site = tmp_path / "site"
     write_dated(site, "2026-10-27", "2026-10-26", "2026-11-25", "2025-01-01", "2026-12-01")
     (site / "notes.txt").write_text("keep me", encoding="utf-8")
@@ -325,13 +354,23 @@ def test_keep_days_prunes_by_file_name_date_and_index_lists_history(tracker, tmp
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(site / "lifecycle-2026-11-26.html")
     names = sorted(p.name for p in site.iterdir())
-    assert names == ["index.html", "lifecycle-2026-10-27.html", "lifecycle-2026-11-25.html",
-                     "lifecycle-2026-11-26.html", "lifecycle-2026-12-01.html",
-                     "lifecycle-latest.html", "notes.txt"]  # 2026-10-26 is 31 days old
+    assert names == [
+        "index.html",
+        "lifecycle-2026-10-27.html",
+        "lifecycle-2026-11-25.html",
+        "lifecycle-2026-11-26.html",
+        "lifecycle-2026-12-01.html",
+        "lifecycle-latest.html",
+        "notes.txt",
+    ]  # 2026-10-26 is 31 days old
     index = parse(site / "index.html")
     history = [a.attrs["href"] for a in index.find("ol", "history").find_all("a")]
-    assert history == ["lifecycle-2026-12-01.html", "lifecycle-2026-11-26.html",
-                       "lifecycle-2026-11-25.html", "lifecycle-2026-10-27.html"]
+    assert history == [
+        "lifecycle-2026-12-01.html",
+        "lifecycle-2026-11-26.html",
+        "lifecycle-2026-11-25.html",
+        "lifecycle-2026-10-27.html",
+    ]
     assert index.by_id("latest").find("a").attrs["href"] == "lifecycle-2026-12-01.html"
     assert "Kept for 30 days".lower() in index.text().lower()
 
@@ -354,12 +393,14 @@ def test_calendar_link_only_when_feed_exists(tmp_path: Path) -> None:
     assert parse(tmp_path / "index.html").by_id("calendar-link").attrs["href"] == "tracker.ics"
 
 
-def test_report_calendar_option_writes_the_feed_beside_and_links_it(tracker, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                    small_report: Path) -> None:
+def test_report_calendar_option_writes_the_feed_beside_and_links_it(
+    tracker,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    small_report: Path,
+) -> None:
     feed = small_report.parent / "tracker.ics"
     assert not feed.exists()  # plain `tracker report` leaves the calendar state alone
-    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "report", "--out", "out",
-                     "--calendar")
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "report", "--out", "out", "--calendar")
     assert result.returncode == 0, result.stderr
     assert feed.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
     assert parse(small_report).by_id("calendar-link").attrs["href"] == "tracker.ics"
@@ -371,15 +412,20 @@ def test_estate_section_rendered_from_inventory_summary(tmp_path: Path) -> None:
     assert not [n for n in doc.iter() if n.attrs.get("id") == "estate"]
     estate = SimpleNamespace(
         hosts_by_status={"unmatched": 2, "end-of-life": 3, "supported": 40},
-        at_risk=[("Microsoft/Hyper-V Server <lab>", 5), ("Proxmox/Proxmox VE", 1)])
+        at_risk=[("Microsoft/Hyper-V Server <lab>", 5), ("Proxmox/Proxmox VE", 1)],
+    )
     doc = parse(write_report(records, Settings(), DAY, tmp_path, SMALL, NOW, estate=estate))
     section = doc.by_id("estate")
-    cards = [(li.find("span", "l").text(), li.find("span", "n").text())
-             for li in section.find("ul", "cards").find_all("li")]
+    cards = [
+        (li.find("span", "l").text(), li.find("span", "n").text())
+        for li in section.find("ul", "cards").find_all("li")
+    ]
     assert cards == [("Supported", "40"), ("End of life", "3"), ("Unmatched", "2")]
     assert "45 hosts" in section.text()
-    rows = [(tr.find("th").text(), tr.find("td").text())
-            for tr in section.find("table").find("tbody").find_all("tr")]
+    rows = [
+        (tr.find("th").text(), tr.find("td").text())
+        for tr in section.find("table").find("tbody").find_all("tr")
+    ]
     assert rows == [("Microsoft/Hyper-V Server <lab>", "5"), ("Proxmox/Proxmox VE", "1")]
 
 
@@ -389,8 +435,7 @@ def test_old_end_of_life_is_counted_not_listed() -> None:
     items, older = needs_action(rows, date(2028, 1, 1))
     assert older == 2  # Proxmox VE 8 and Windows Server 2012 R2 ended more than a year before
     assert all(-i.days_left <= RECENT_EOL_DAYS for i in items)
-    assert "Microsoft/Windows Server/2012 R2" not in {
-        "/".join(i.row.record.key) for i in items}
+    assert "Microsoft/Windows Server/2012 R2" not in {"/".join(i.row.record.key) for i in items}
 
 
 def test_timeline_scrolls_instead_of_squashing_many_cycles() -> None:
@@ -411,4 +456,7 @@ def test_report_settings_keep_days_zero_window_keeps_todays_report(tmp_path: Pat
     write_dated(tmp_path, "2026-11-25", "2026-11-24")
     path = write_report(load_dataset(SMALL), settings, DAY, tmp_path, SMALL, NOW)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "index.html", "lifecycle-2026-11-25.html", path.name]
+        "index.html",
+        "lifecycle-2026-11-25.html",
+        path.name,
+    ]

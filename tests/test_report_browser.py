@@ -16,13 +16,20 @@ from tests.conftest import AS_OF, ROOT, SMALL, run_tracker
 from tracker.dataset import load_dataset
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 BUNDLED = ROOT / "datasets" / "hypervisors.csv"
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("Chromium not installed at /usr/bin/chromium (required when CI is set)",
-                allow_module_level=True)
+    pytest.skip(
+        "Chromium not installed at /usr/bin/chromium (required when CI is set)", allow_module_level=True
+    )
 
 # Relative luminance contrast of every visible text element against the first opaque background
 # behind it (SVG text: its fill against the chart's background).
@@ -80,8 +87,7 @@ class Visit:
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.page.on("console",
-                     lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(path.resolve().as_uri())
@@ -99,8 +105,17 @@ class Visit:
 def make_report(tmp_path: Path, dataset: Path) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
-    result = run_tracker("--dataset", str(dataset), "--as-of", AS_OF, "report", "--out",
-                         str(tmp_path / "out"), cwd=tmp_path, env=env)
+    result = run_tracker(
+        "--dataset",
+        str(dataset),
+        "--as-of",
+        AS_OF,
+        "report",
+        "--out",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     return Path(result.stdout.strip())
 
@@ -115,8 +130,7 @@ def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_report(tmp_path_factory.mktemp("bundled"), BUNDLED)
 
 
-def test_desktop_no_errors_no_network_rows_match(browser: Any, small_report: Path,
-                                                 tmp_path: Path) -> None:
+def test_desktop_no_errors_no_network_rows_match(browser: Any, small_report: Path, tmp_path: Path) -> None:
     visit = Visit(browser, small_report, 1280)
     visit.assert_clean()
     assert visit.page.locator("table.cycles tbody tr.cycle").count() == len(load_dataset(SMALL))
@@ -128,8 +142,7 @@ def test_desktop_no_errors_no_network_rows_match(browser: Any, small_report: Pat
     visit.page.close()
 
 
-def test_phone_width_has_no_page_overflow(browser: Any, small_report: Path,
-                                          tmp_path: Path) -> None:
+def test_phone_width_has_no_page_overflow(browser: Any, small_report: Path, tmp_path: Path) -> None:
     visit = Visit(browser, small_report, 375)
     visit.assert_clean()
     assert visit.scroll_width() <= 375 + 1
@@ -149,23 +162,22 @@ def test_text_contrast_at_least_4_5(browser: Any, small_report: Path) -> None:
     visit.page.close()
 
 
-def test_print_layout_unrolls_scroll_containers(browser: Any, small_report: Path,
-                                                tmp_path: Path) -> None:
+def test_print_layout_unrolls_scroll_containers(browser: Any, small_report: Path, tmp_path: Path) -> None:
     visit = Visit(browser, small_report, 1280)
     visit.page.emulate_media(media="print")
     styles = visit.page.evaluate(
-        "[...document.querySelectorAll('.tl, .scroll')].map(e => getComputedStyle(e).overflowX)")
+        "[...document.querySelectorAll('.tl, .scroll')].map(e => getComputedStyle(e).overflowX)"
+    )
     assert styles and set(styles) == {"visible"}
-    assert visit.page.evaluate("getComputedStyle(document.querySelector('nav.links')).display") \
-        == "none"
+    assert visit.page.evaluate("getComputedStyle(document.querySelector('nav.links')).display") == "none"
     pdf = visit.page.pdf(path=str(tmp_path / "report.pdf"), print_background=True)
     assert pdf.startswith(b"%PDF")
     visit.page.close()
 
 
-def test_bundled_dataset_report_shows_hyper_v_2016_in_needs_action(browser: Any,
-                                                                    bundled_report: Path,
-                                                                    tmp_path: Path) -> None:
+def test_bundled_dataset_report_shows_hyper_v_2016_in_needs_action(
+    browser: Any, bundled_report: Path, tmp_path: Path
+) -> None:
     visit = Visit(browser, bundled_report, 1280)
     visit.assert_clean()
     rows = visit.page.locator("table.cycles tbody tr.cycle").count()
@@ -177,8 +189,8 @@ def test_bundled_dataset_report_shows_hyper_v_2016_in_needs_action(browser: Any,
     assert bars == rows
     # Tall chart scrolls inside its box rather than squashing rows.
     box = visit.page.evaluate(
-        "(() => { const e = document.querySelector('.tl'); "
-        "return [e.clientHeight, e.scrollHeight]; })()")
+        "(() => { const e = document.querySelector('.tl'); return [e.clientHeight, e.scrollHeight]; })()"
+    )
     assert box[1] > box[0]
     visit.page.screenshot(path=str(tmp_path / "bundled-1280.png"))
     visit.page.close()

@@ -28,8 +28,9 @@ def test_run_outbox_writes_report_and_digest_and_records_the_run(tmp_path: Path)
     env = clean_env(tmp_path)
     first = run_tracker(*run_args(), cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout == (f"tracker run: ok — report {REPORT}, 1 digest (5 items) written to "
-                            "the outbox, 0 failed routes\n")
+    assert first.stdout == (
+        f"tracker run: ok — report {REPORT}, 1 digest (5 items) written to the outbox, 0 failed routes\n"
+    )
     assert (tmp_path / REPORT).is_file() and (tmp_path / "reports" / "index.html").is_file()
     outbox = list((tmp_path / "state" / "outbox").glob("*.eml"))
     assert len(outbox) == 1
@@ -44,8 +45,10 @@ def test_run_outbox_writes_report_and_digest_and_records_the_run(tmp_path: Path)
     assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
 
     rows = runs(tmp_path / "state")
-    assert [(r["outcome"], r["trigger"], r["as_of"], r["digests_sent"], r["items_sent"])
-            for r in rows] == [("ok", "cli", AS_OF, 1, 5), ("ok", "cli", AS_OF, 0, 0)]
+    assert [(r["outcome"], r["trigger"], r["as_of"], r["digests_sent"], r["items_sent"]) for r in rows] == [
+        ("ok", "cli", AS_OF, 1, 5),
+        ("ok", "cli", AS_OF, 0, 0),
+    ]
     assert all(r["ended_at"] >= r["started_at"] for r in rows)
     assert rows[0]["report_path"] == str(tmp_path / REPORT)
     with sqlite3.connect(tmp_path / "state" / "tracker.db") as conn:
@@ -57,10 +60,13 @@ def test_run_delivers_one_digest_per_route_over_smtp(tmp_path: Path) -> None:
         write_config(tmp_path, smtp_port=port)
         result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"tracker run: ok — report {REPORT}, 2 digests (5 items) "
-                                    "sent, 0 failed routes")
-    assert sorted(tuple(m.rcpt_tos) for m in sink.messages) == [("infra@example.org",),
-                                                                ("windows@example.org",)]
+    assert result.stdout.startswith(
+        f"tracker run: ok — report {REPORT}, 2 digests (5 items) sent, 0 failed routes"
+    )
+    assert sorted(tuple(m.rcpt_tos) for m in sink.messages) == [
+        ("infra@example.org",),
+        ("windows@example.org",),
+    ]
     windows = next(m for m in sink.messages if m.rcpt_tos == ["windows@example.org"])
     body = message_from_bytes(windows.content, policy=policy.default)
     assert "Hyper-V Server" in body.get_body(("plain",)).get_content()
@@ -71,23 +77,22 @@ def test_run_with_smtp_down_still_writes_report_and_exits_1(tmp_path: Path) -> N
     env = clean_env(tmp_path)
     result = run_tracker(*run_args(), cwd=tmp_path, env=env)
     assert result.returncode == 1
-    assert result.stdout.startswith(f"tracker run: failed — report {REPORT}, 0 digests (0 items) "
-                                    "sent, 2 failed routes")
+    assert result.stdout.startswith(
+        f"tracker run: failed — report {REPORT}, 0 digests (0 items) sent, 2 failed routes"
+    )
     assert (tmp_path / REPORT).is_file()
     [row] = runs(tmp_path / "state")
     assert row["outcome"] == "failed" and "delivery failed" in row["error"]
 
 
-def test_run_with_inventory_adds_estate_to_report_and_host_counts_to_digest(
-        tmp_path: Path) -> None:
+def test_run_with_inventory_adds_estate_to_report_and_host_counts_to_digest(tmp_path: Path) -> None:
     write_config(tmp_path, extra=f'inventory = "{ROOT / "examples" / "hosts.csv"}"')
     result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert 'id="estate"' in (tmp_path / REPORT).read_text(encoding="utf-8")
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
-    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(
-        ("plain",)).get_content()
-    assert "2 hosts affected" in text[text.index("Hyper-V Server 2016"):]
+    text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "2 hosts affected" in text[text.index("Hyper-V Server 2016") :]
 
 
 def test_run_with_bad_inventory_still_sends_alerts_but_exits_1(tmp_path: Path) -> None:
@@ -104,11 +109,11 @@ def test_run_with_bad_inventory_still_sends_alerts_but_exits_1(tmp_path: Path) -
 
 def test_run_with_invalid_dataset_writes_nothing_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text(SMALL.read_text(encoding="utf-8").replace("2027-01-12", "2027-13-12", 1),
-                   encoding="utf-8")
+    bad.write_text(SMALL.read_text(encoding="utf-8").replace("2027-01-12", "2027-13-12", 1), encoding="utf-8")
     write_config(tmp_path)
-    result = run_tracker("--dataset", str(bad), "--as-of", AS_OF, "run", cwd=tmp_path,
-                         env=clean_env(tmp_path))
+    result = run_tracker(
+        "--dataset", str(bad), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"{bad}:2: eol:" in result.stderr
@@ -119,12 +124,14 @@ def test_run_with_invalid_dataset_writes_nothing_and_exits_1(tmp_path: Path) -> 
     assert row["outcome"] == "failed" and "dataset invalid" in row["error"]
 
 
-@pytest.mark.parametrize("lock_timeout", [
-    pytest.param(60, id="second-waits-then-finds-nothing-due"),
-    pytest.param(0.5, id="second-gives-up-after-timeout"),
-])
-def test_two_runs_at_once_give_one_report_and_one_set_of_digests(
-        tmp_path: Path, lock_timeout: float) -> None:
+@pytest.mark.parametrize(
+    "lock_timeout",
+    [
+        pytest.param(60, id="second-waits-then-finds-nothing-due"),
+        pytest.param(0.5, id="second-gives-up-after-timeout"),
+    ],
+)
+def test_two_runs_at_once_give_one_report_and_one_set_of_digests(tmp_path: Path, lock_timeout: float) -> None:
     with smtp_sink() as (sink, port):
         write_config(tmp_path, smtp_port=port, lock_timeout=lock_timeout)
         # The first holds the lock far longer than the second's timeout (+ its start-up time).
@@ -133,8 +140,10 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(
         first = Proc(run_args(), tmp_path, slow, "first")
         try:
             # Deterministic order: the second starts only once the first holds the lock.
-            wait_for("first run to hold the lock",
-                     lambda: lock.exists() and lock.read_text().strip() == str(first.pid))
+            wait_for(
+                "first run to hold the lock",
+                lambda: lock.exists() and lock.read_text().strip() == str(first.pid),
+            )
             second = Proc(run_args(), tmp_path, clean_env(tmp_path), "second")
             assert second.wait() == (0 if lock_timeout > 2 else 1), second.stderr()
             assert first.wait() == 0, first.stderr()
@@ -142,18 +151,20 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(
             first.kill()
     assert len(sink.messages) == 2  # one digest per route, once
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
-        "index.html", f"lifecycle-{AS_OF}.html", "tracker.ics"]
+        "index.html",
+        f"lifecycle-{AS_OF}.html",
+        "tracker.ics",
+    ]
     assert [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")] == []
     rows = runs(tmp_path / "state")
     if lock_timeout > 2:
         assert [(r["outcome"], r["digests_sent"]) for r in rows] == [("ok", 2), ("ok", 0)]
         assert "0 digests (0 items) sent" in second.stdout()
     else:
-        message = (f"another tracker run holds {lock} (pid {first.pid}); gave up after 0.5 s")
+        message = f"another tracker run holds {lock} (pid {first.pid}); gave up after 0.5 s"
         assert message in second.stderr()
         assert second.stdout() == f"tracker run: failed — lock not obtained: {message}\n"
-        assert sorted((r["outcome"], r["digests_sent"]) for r in rows) == [("locked", 0),
-                                                                          ("ok", 2)]
+        assert sorted((r["outcome"], r["digests_sent"]) for r in rows) == [("locked", 0), ("ok", 2)]
 
 
 def test_run_killed_midway_is_marked_interrupted_and_lock_is_freed(tmp_path: Path) -> None:
@@ -182,13 +193,16 @@ def test_file_lock_bounded_wait_names_the_holder(tmp_path: Path) -> None:
         with pytest.raises(LockTimeout) as caught:
             other.acquire(0.2)
         assert caught.value.messages == [
-            f"another tracker run holds {path} (pid {os.getpid()}); gave up after 0.2 s"]
+            f"another tracker run holds {path} (pid {os.getpid()}); gave up after 0.2 s"
+        ]
     with FileLock(path) as again:
         assert again.try_acquire()
 
 
-@pytest.mark.parametrize("how", [pytest.param("env", id="TRACKER_SMTP_PASSWORD"),
-                                 pytest.param("file", id="TRACKER_SMTP_PASSWORD_FILE")])
+@pytest.mark.parametrize(
+    "how",
+    [pytest.param("env", id="TRACKER_SMTP_PASSWORD"), pytest.param("file", id="TRACKER_SMTP_PASSWORD_FILE")],
+)
 def test_config_prints_effective_settings_with_password_redacted(tmp_path: Path, how: str) -> None:
     secret = "s3cret-Hunter2-pw"
     write_config(tmp_path, smtp_port=2525, extra='dataset = "hv.csv"')
@@ -210,7 +224,8 @@ def test_config_prints_effective_settings_with_password_redacted(tmp_path: Path,
 
 def test_config_reports_every_bad_key_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "tracker.toml").write_text(
-        '[schedule]\ncron = "0 6 * *"\nlock_timeout_seconds = -1\n', encoding="utf-8")
+        '[schedule]\ncron = "0 6 * *"\nlock_timeout_seconds = -1\n', encoding="utf-8"
+    )
     result = run_tracker("config", cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 1
     assert "tracker.toml: schedule.cron: expected 5 fields" in result.stderr

@@ -21,16 +21,32 @@ from tracker.status import (
 )
 
 
-def rec(release: str = "2020-01-01", support_end: str | None = "2022-01-01",
-        eol: str | None = "2024-01-01", extended_end: str | None = None, **kw) -> LifecycleRecord:  # type: ignore[no-untyped-def]
+def rec(
+    release: str = "2020-01-01",
+    support_end: str | None = "2022-01-01",
+    eol: str | None = "2024-01-01",
+    extended_end: str | None = None,
+    **kw,
+) -> LifecycleRecord:  # type: ignore[no-untyped-def]
     def d(t: str | None):  # type: ignore[no-untyped-def]
         return parse_milestone(t) if t else None
 
-    fields = {"vendor": "V", "product": "P", "cycle": "1", "type": 1, "source": "https://x.org",
-              "confidence": "vendor"}
+    fields = {
+        "vendor": "V",
+        "product": "P",
+        "cycle": "1",
+        "type": 1,
+        "source": "https://x.org",
+        "confidence": "vendor",
+    }
     fields.update(kw)
-    return LifecycleRecord(release=parse_milestone(release), support_end=d(support_end),
-                           eol=d(eol), extended_end=d(extended_end), **fields)
+    return LifecycleRecord(
+        release=parse_milestone(release),
+        support_end=d(support_end),
+        eol=d(eol),
+        extended_end=d(extended_end),
+        **fields,
+    )
 
 
 D = date.fromisoformat
@@ -43,23 +59,32 @@ CASES = [
     pytest.param(rec(), "2024-01-01", Status.SECURITY_ONLY, id="eol-day-still-security"),
     pytest.param(rec(), "2024-01-02", Status.END_OF_LIFE, id="day-after-eol"),
     pytest.param(rec(extended_end="2025-01-01"), "2024-01-02", Status.EXTENDED, id="extended"),
-    pytest.param(rec(extended_end="2025-01-01"), "2025-01-01", Status.EXTENDED,
-                 id="extended_end-day"),
-    pytest.param(rec(extended_end="2025-01-01"), "2025-01-02", Status.END_OF_LIFE,
-                 id="after-extended"),
-    pytest.param(rec(support_end=None), "2023-12-31", Status.SUPPORTED,
-                 id="no-support_end-supported-until-eol"),
-    pytest.param(rec(support_end=None), "2024-01-02", Status.END_OF_LIFE,
-                 id="no-support_end-after-eol"),
-    pytest.param(rec(support_end=None, eol=None), "2099-01-01", Status.SUPPORTED,
-                 id="nothing-announced"),
+    pytest.param(rec(extended_end="2025-01-01"), "2025-01-01", Status.EXTENDED, id="extended_end-day"),
+    pytest.param(rec(extended_end="2025-01-01"), "2025-01-02", Status.END_OF_LIFE, id="after-extended"),
+    pytest.param(
+        rec(support_end=None), "2023-12-31", Status.SUPPORTED, id="no-support_end-supported-until-eol"
+    ),
+    pytest.param(rec(support_end=None), "2024-01-02", Status.END_OF_LIFE, id="no-support_end-after-eol"),
+    pytest.param(rec(support_end=None, eol=None), "2099-01-01", Status.SUPPORTED, id="nothing-announced"),
     pytest.param(rec(eol=None), "2030-01-01", Status.SECURITY_ONLY, id="eol-not-announced"),
-    pytest.param(rec(release="2023-06", support_end=None, eol="2026-08"), "2026-08-01",
-                 Status.SUPPORTED, id="month-eol-first-day"),
-    pytest.param(rec(release="2023-06", support_end=None, eol="2026-08"), "2026-08-02",
-                 Status.END_OF_LIFE, id="month-eol-counts-as-first-day"),
-    pytest.param(rec(release="2023-06", support_end=None, eol="2026-08"), "2023-06-01",
-                 Status.SUPPORTED, id="month-release"),
+    pytest.param(
+        rec(release="2023-06", support_end=None, eol="2026-08"),
+        "2026-08-01",
+        Status.SUPPORTED,
+        id="month-eol-first-day",
+    ),
+    pytest.param(
+        rec(release="2023-06", support_end=None, eol="2026-08"),
+        "2026-08-02",
+        Status.END_OF_LIFE,
+        id="month-eol-counts-as-first-day",
+    ),
+    pytest.param(
+        rec(release="2023-06", support_end=None, eol="2026-08"),
+        "2023-06-01",
+        Status.SUPPORTED,
+        id="month-release",
+    ),
 ]
 
 
@@ -72,8 +97,7 @@ def test_days_to_eol() -> None:
     assert days_to_eol(rec(eol="2027-01-12"), D("2026-11-26")) == 47
     assert days_to_eol(rec(eol="2027-01-12"), D("2027-01-13")) == -1
     assert days_to_eol(rec(eol=None), D("2026-11-26")) is None
-    assert days_to_eol(rec(release="2023-06", support_end=None, eol="2026-08"),
-                       D("2026-07-31")) == 1
+    assert days_to_eol(rec(release="2023-06", support_end=None, eol="2026-08"), D("2026-07-31")) == 1
 
 
 def test_approaching_window_is_inclusive() -> None:
@@ -100,8 +124,12 @@ def records(draw):  # type: ignore[no-untyped-def]
             cursor = cursor + timedelta(days=gap)
             dates.append(cursor)
     as_text = [d.isoformat() if d else None for d in dates]
-    return rec(release=base.isoformat(), support_end=as_text[0], eol=as_text[1],
-               extended_end=as_text[2] if as_text[1] else None)
+    return rec(
+        release=base.isoformat(),
+        support_end=as_text[0],
+        eol=as_text[1],
+        extended_end=as_text[2] if as_text[1] else None,
+    )
 
 
 @given(records(), st.integers(-400, 12000), st.integers(1, 3000))
@@ -125,8 +153,7 @@ def test_days_to_eol_falls_by_one_per_day(record: LifecycleRecord, offset: int) 
 
 
 @given(records(), st.integers(0, 12000))
-def test_end_of_life_exactly_when_past_eol_and_extended(record: LifecycleRecord,
-                                                       offset: int) -> None:
+def test_end_of_life_exactly_when_past_eol_and_extended(record: LifecycleRecord, offset: int) -> None:
     day = date(2000, 1, 1) + timedelta(days=offset)
     past_eol = record.eol is not None and day > record.eol.first_day
     past_ext = record.extended_end is None or day > record.extended_end.first_day
@@ -145,23 +172,30 @@ def test_expiring_sorted_and_inclusive() -> None:
     b = rec(cycle="b", support_end="2027-01-01", eol="2028-01-01")
     found = expiring([a, b], D("2027-01-01"), D("2027-12-31"))
     assert [(m.record.cycle, m.milestone, m.when.text) for m in found] == [
-        ("b", "support_end", "2027-01-01"), ("a", "support_end", "2027-03-01"),
-        ("a", "eol", "2027-12-31")]
-    assert [m.milestone for m in expiring([a, b], D("2027-01-01"), D("2027-12-31"), ["eol"])] == [
-        "eol"]
+        ("b", "support_end", "2027-01-01"),
+        ("a", "support_end", "2027-03-01"),
+        ("a", "eol", "2027-12-31"),
+    ]
+    assert [m.milestone for m in expiring([a, b], D("2027-01-01"), D("2027-12-31"), ["eol"])] == ["eol"]
 
 
-@pytest.mark.parametrize(("filters", "expected"), [
-    pytest.param(Filters(products=("hyper-v",)), ["Hyper-V Server"], id="substring-case"),
-    pytest.param(Filters(products=("*server",)), ["Hyper-V Server", "Windows Server"], id="glob"),
-    pytest.param(Filters(vendors=("broadcom*",)), ["VMware ESXi"], id="vendor-glob"),
-    pytest.param(Filters(type=2), ["VirtualBox"], id="type"),
-    pytest.param(Filters(products=("esxi", "virtualbox")), ["VMware ESXi", "VirtualBox"],
-                 id="or-within-field"),
-])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        pytest.param(Filters(products=("hyper-v",)), ["Hyper-V Server"], id="substring-case"),
+        pytest.param(Filters(products=("*server",)), ["Hyper-V Server", "Windows Server"], id="glob"),
+        pytest.param(Filters(vendors=("broadcom*",)), ["VMware ESXi"], id="vendor-glob"),
+        pytest.param(Filters(type=2), ["VirtualBox"], id="type"),
+        pytest.param(
+            Filters(products=("esxi", "virtualbox")), ["VMware ESXi", "VirtualBox"], id="or-within-field"
+        ),
+    ],
+)
 def test_filters(filters: Filters, expected: list[str]) -> None:
-    items = [rec(product="Hyper-V Server", vendor="Microsoft"),
-             rec(product="Windows Server", vendor="Microsoft"),
-             rec(product="VMware ESXi", vendor="Broadcom (VMware)"),
-             rec(product="VirtualBox", vendor="Oracle", type=2)]
+    items = [
+        rec(product="Hyper-V Server", vendor="Microsoft"),
+        rec(product="Windows Server", vendor="Microsoft"),
+        rec(product="VMware ESXi", vendor="Broadcom (VMware)"),
+        rec(product="VirtualBox", vendor="Oracle", type=2),
+    ]
     assert [r.product for r in filters.apply(items)] == expected

@@ -19,60 +19,119 @@ def problems_of(text: str | bytes) -> list[str]:
 
 
 CASES = [
-    pytest.param(HEADER.replace("notes", "notes,colour") + GOOD.rstrip("\n") + ",red\n",
-                 ["data.csv:1: colour: unknown column"], id="unknown-column"),
-    pytest.param(HEADER.replace("vendor,", "") + GOOD.split(",", 1)[1],
-                 ["data.csv:1: vendor: required column is missing"], id="missing-column"),
-    pytest.param(HEADER + GOOD.replace("2029-01-09", "2029-02-30"),
-                 ["data.csv:2: eol: impossible date: '2029-02-30'"], id="impossible-date"),
-    pytest.param(HEADER + GOOD.replace("2029-01-09", "09/01/2029"),
-                 ["data.csv:2: eol: not an ISO date (YYYY-MM-DD or YYYY-MM): '09/01/2029'"],
-                 id="not-iso-date"),
-    pytest.param(HEADER + GOOD.replace("2029-01-09", "2029-1-9"),
-                 ["data.csv:2: eol: not an ISO date (YYYY-MM-DD or YYYY-MM): '2029-1-9'"],
-                 id="unpadded-date"),
-    pytest.param(HEADER + GOOD.replace(",1,2018", ",3,2018"),
-                 ["data.csv:2: type: must be 1 (bare metal) or 2 (hosted), not '3'"], id="type-3"),
-    pytest.param(HEADER + GOOD + GOOD.replace("Hyper-V Server", "hyper-v server"),
-                 ["data.csv:3: cycle: duplicate of line 2 (same vendor, product and cycle: "
-                  "Microsoft / hyper-v server / 2019)"], id="duplicate"),
-    pytest.param(HEADER + GOOD.replace("2024-01-09,2029-01-09", "2030-01-09,2029-01-09"),
-                 ["data.csv:2: eol: 2029-01-09 is before support_end 2030-01-09 "
-                  "(expected release <= support_end <= eol <= extended_end)"], id="order"),
-    pytest.param(HEADER + GOOD.replace("2029-01-09,", "2029-01-09,2028-12-31"),
-                 ["data.csv:2: extended_end: 2028-12-31 is before eol 2029-01-09 "
-                  "(expected release <= support_end <= eol <= extended_end)"], id="order-extended"),
-    pytest.param(HEADER + GOOD.replace("2018-11-13", "2024-02"),
-                 ["data.csv:2: support_end: 2024-01-09 is before release 2024-02 "
-                  "(expected release <= support_end <= eol <= extended_end)"], id="order-month"),
-    pytest.param(HEADER + GOOD.replace("https://learn.microsoft.com/x", "javascript:alert(1)"),
-                 ["data.csv:2: source: not an http(s):// URL: 'javascript:alert(1)'"],
-                 id="javascript-source"),
-    pytest.param(HEADER + GOOD.replace("https://learn.microsoft.com/x",
-                                       "https://a.example/x ; ftp://b.example/y"),
-                 ["data.csv:2: source: not an http(s):// URL: 'ftp://b.example/y'"],
-                 id="second-source-bad"),
-    pytest.param(HEADER + GOOD.replace(",vendor,", ",guess,"),
-                 ["data.csv:2: confidence: must be one of vendor, secondary, estimated, not 'guess'"],
-                 id="confidence"),
-    pytest.param(HEADER + GOOD.replace("Microsoft", ""),
-                 ["data.csv:2: vendor: required value is empty"], id="empty-required"),
-    pytest.param(HEADER + GOOD.replace("2018-11-13", ""),
-                 ["data.csv:2: release: required value is empty"], id="empty-release"),
-    pytest.param(HEADER + GOOD.rstrip("\n") + ",extra\n",
-                 ["data.csv:2: (row): expected 11 fields, found 12"], id="field-count"),
-    pytest.param(HEADER.encode() + GOOD.replace("Microsoft", "Micr\xf6soft").encode("latin-1"),
-                 ["data.csv:2: (file): not UTF-8 text (byte 0xf6); save it as UTF-8"],
-                 id="not-utf8"),
-    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00",
-                 ["data.csv:1: (file): not UTF-8 text (byte 0x89); save it as UTF-8"],
-                 id="binary-file"),
-    pytest.param(HEADER + 'Microsoft,"Hyper-V Server,2019,1\n',
-                 ["data.csv:2: (row): not valid CSV: unexpected end of data"], id="not-csv"),
+    pytest.param(
+        HEADER.replace("notes", "notes,colour") + GOOD.rstrip("\n") + ",red\n",
+        ["data.csv:1: colour: unknown column"],
+        id="unknown-column",
+    ),
+    pytest.param(
+        HEADER.replace("vendor,", "") + GOOD.split(",", 1)[1],
+        ["data.csv:1: vendor: required column is missing"],
+        id="missing-column",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2029-01-09", "2029-02-30"),
+        ["data.csv:2: eol: impossible date: '2029-02-30'"],
+        id="impossible-date",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2029-01-09", "09/01/2029"),
+        ["data.csv:2: eol: not an ISO date (YYYY-MM-DD or YYYY-MM): '09/01/2029'"],
+        id="not-iso-date",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2029-01-09", "2029-1-9"),
+        ["data.csv:2: eol: not an ISO date (YYYY-MM-DD or YYYY-MM): '2029-1-9'"],
+        id="unpadded-date",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace(",1,2018", ",3,2018"),
+        ["data.csv:2: type: must be 1 (bare metal) or 2 (hosted), not '3'"],
+        id="type-3",
+    ),
+    pytest.param(
+        HEADER + GOOD + GOOD.replace("Hyper-V Server", "hyper-v server"),
+        [
+            "data.csv:3: cycle: duplicate of line 2 (same vendor, product and cycle: "
+            "Microsoft / hyper-v server / 2019)"
+        ],
+        id="duplicate",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2024-01-09,2029-01-09", "2030-01-09,2029-01-09"),
+        [
+            "data.csv:2: eol: 2029-01-09 is before support_end 2030-01-09 "
+            "(expected release <= support_end <= eol <= extended_end)"
+        ],
+        id="order",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2029-01-09,", "2029-01-09,2028-12-31"),
+        [
+            "data.csv:2: extended_end: 2028-12-31 is before eol 2029-01-09 "
+            "(expected release <= support_end <= eol <= extended_end)"
+        ],
+        id="order-extended",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2018-11-13", "2024-02"),
+        [
+            "data.csv:2: support_end: 2024-01-09 is before release 2024-02 "
+            "(expected release <= support_end <= eol <= extended_end)"
+        ],
+        id="order-month",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("https://learn.microsoft.com/x", "javascript:alert(1)"),
+        ["data.csv:2: source: not an http(s):// URL: 'javascript:alert(1)'"],
+        id="javascript-source",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("https://learn.microsoft.com/x", "https://a.example/x ; ftp://b.example/y"),
+        ["data.csv:2: source: not an http(s):// URL: 'ftp://b.example/y'"],
+        id="second-source-bad",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace(",vendor,", ",guess,"),
+        ["data.csv:2: confidence: must be one of vendor, secondary, estimated, not 'guess'"],
+        id="confidence",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("Microsoft", ""),
+        ["data.csv:2: vendor: required value is empty"],
+        id="empty-required",
+    ),
+    pytest.param(
+        HEADER + GOOD.replace("2018-11-13", ""),
+        ["data.csv:2: release: required value is empty"],
+        id="empty-release",
+    ),
+    pytest.param(
+        HEADER + GOOD.rstrip("\n") + ",extra\n",
+        ["data.csv:2: (row): expected 11 fields, found 12"],
+        id="field-count",
+    ),
+    pytest.param(
+        HEADER.encode() + GOOD.replace("Microsoft", "Micr\xf6soft").encode("latin-1"),
+        ["data.csv:2: (file): not UTF-8 text (byte 0xf6); save it as UTF-8"],
+        id="not-utf8",
+    ),
+    pytest.param(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00",
+        ["data.csv:1: (file): not UTF-8 text (byte 0x89); save it as UTF-8"],
+        id="binary-file",
+    ),
+    pytest.param(
+        HEADER + 'Microsoft,"Hyper-V Server,2019,1\n',
+        ["data.csv:2: (row): not valid CSV: unexpected end of data"],
+        id="not-csv",
+    ),
     pytest.param("", ["data.csv:1: (file): empty file: expected a CSV header row"], id="empty"),
-    pytest.param(HEADER + GOOD.replace("Hyper-V Server", '"Hyper-V\r\nBcc: x@evil.example"'),
-                 ["data.csv:2: product: line break or control character in value (only notes may "
-                  "span lines)"], id="crlf-in-product"),
+    pytest.param(
+        HEADER + GOOD.replace("Hyper-V Server", '"Hyper-V\r\nBcc: x@evil.example"'),
+        ["data.csv:2: product: line break or control character in value (only notes may span lines)"],
+        id="crlf-in-product",
+    ),
 ]
 
 
@@ -89,8 +148,10 @@ def test_valid_file_has_no_problems() -> None:
 
 
 def test_column_order_is_free_and_optional_columns_may_be_absent() -> None:
-    text = ("product,vendor,cycle,type,release,source,confidence\n"
-            "VMware ESXi,Broadcom (VMware),8.0,1,2022-10-11,https://example.org,secondary\n")
+    text = (
+        "product,vendor,cycle,type,release,source,confidence\n"
+        "VMware ESXi,Broadcom (VMware),8.0,1,2022-10-11,https://example.org,secondary\n"
+    )
     records, problems = parse_dataset(text.encode(), "data.csv")
     assert problems == []
     assert records[0].vendor == "Broadcom (VMware)"
@@ -98,8 +159,11 @@ def test_column_order_is_free_and_optional_columns_may_be_absent() -> None:
 
 
 def test_all_problems_are_reported_at_once() -> None:
-    text = HEADER + GOOD.replace("2029-01-09", "2029-13-01") + GOOD.replace("2019", "2016").replace(
-        ",1,2018", ",3,2018")
+    text = (
+        HEADER
+        + GOOD.replace("2029-01-09", "2029-13-01")
+        + GOOD.replace("2019", "2016").replace(",1,2018", ",3,2018")
+    )
     assert problems_of(text) == [
         "data.csv:2: eol: impossible date: '2029-13-01'",
         "data.csv:3: type: must be 1 (bare metal) or 2 (hosted), not '3'",
@@ -107,16 +171,23 @@ def test_all_problems_are_reported_at_once() -> None:
 
 
 def test_lines_count_like_an_editor_with_multiline_quoted_fields() -> None:
-    text = HEADER + GOOD.replace(",vendor,", ',vendor,"two\nlines"').rstrip("\n") + "\n" + \
-        GOOD.replace("2019", "2016").replace(",1,2018", ",9,2018")
+    text = (
+        HEADER
+        + GOOD.replace(",vendor,", ',vendor,"two\nlines"').rstrip("\n")
+        + "\n"
+        + GOOD.replace("2019", "2016").replace(",1,2018", ",9,2018")
+    )
     assert problems_of(text) == ["data.csv:4: type: must be 1 (bare metal) or 2 (hosted), not '9'"]
 
 
 def test_cli_validate_bad_date_and_type_3(tmp_path: Path, env: dict[str, str]) -> None:
     """The issue's example: a bad date on one line and type 3 on another: two lines, exit 1."""
     bad = tmp_path / "bad.csv"
-    bad.write_text(HEADER + GOOD.replace("2029-01-09", "2029-02-30")
-                   + GOOD.replace("2019", "2016").replace(",1,2018", ",3,2018"))
+    bad.write_text(
+        HEADER
+        + GOOD.replace("2029-01-09", "2029-02-30")
+        + GOOD.replace("2019", "2016").replace(",1,2018", ",3,2018")
+    )
     result = run_tracker("validate", str(bad), env=env)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -128,7 +199,8 @@ def test_cli_validate_bad_date_and_type_3(tmp_path: Path, env: dict[str, str]) -
 
 
 def test_every_command_that_reads_the_dataset_refuses_an_invalid_one(
-        tmp_path: Path, env: dict[str, str]) -> None:
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + GOOD.replace(",1,2018", ",3,2018"))
     out = tmp_path / "out.json"

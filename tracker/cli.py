@@ -22,8 +22,7 @@ from tracker.errors import TrackerError, UsageError
 # `tracker status` does not pay for the parser set-up of every other command.
 COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "every release cycle with its milestones, status and days to end of life"),
-    "expiring": ("expiring", "milestones in a window (default: the calendar year: what expires "
-                 "this year)"),
+    "expiring": ("expiring", "milestones in a window (default: the calendar year: what expires this year)"),
     "validate": ("validate", "check lifecycle datasets; exit 0 when every file is valid"),
     "report": ("report", "write the HTML report"),
     "alert": ("alert", "send the alerts that are due; list, silence and unsilence them"),
@@ -49,16 +48,31 @@ class Parser(argparse.ArgumentParser):
 def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     g = parser.add_argument_group("global options")
-    g.add_argument("--dataset", metavar="PATH", default=default,
-                   help="lifecycle CSV (env TRACKER_DATASET; default: configured, else bundled)")
-    g.add_argument("--config", metavar="PATH", default=default,
-                   help="tracker.toml (env TRACKER_CONFIG; default ./tracker.toml, else "
-                   "~/.config/tracker/tracker.toml)")
-    g.add_argument("--as-of", metavar="DATE", default=default,
-                   help="evaluate as of this day, YYYY-MM-DD (env TRACKER_AS_OF; default today)")
-    g.add_argument("-v", "--verbose", action="store_true",
-                   default=argparse.SUPPRESS if suppress else False,
-                   help="more detail on errors")
+    g.add_argument(
+        "--dataset",
+        metavar="PATH",
+        default=default,
+        help="lifecycle CSV (env TRACKER_DATASET; default: configured, else bundled)",
+    )
+    g.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="tracker.toml (env TRACKER_CONFIG; default ./tracker.toml, else ~/.config/tracker/tracker.toml)",
+    )
+    g.add_argument(
+        "--as-of",
+        metavar="DATE",
+        default=default,
+        help="evaluate as of this day, YYYY-MM-DD (env TRACKER_AS_OF; default today)",
+    )
+    g.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="more detail on errors",
+    )
 
 
 def command_module(name: str) -> ModuleType:
@@ -82,8 +96,11 @@ def command_in(argv: list[str]) -> str | None:
 
 def build_parser(chosen: str | None) -> Parser:
     """The full parser for ``chosen``; other commands get only their name and help."""
-    parser = Parser(prog="tracker", description="Hypervisor end-of-support tracker: lifecycle "
-                    "queries, a nightly HTML report and e-mail alerts.")
+    parser = Parser(
+        prog="tracker",
+        description="Hypervisor end-of-support tracker: lifecycle "
+        "queries, a nightly HTML report and e-mail alerts.",
+    )
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     add_global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -131,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
             return int(handler(exc))
         if "-v" in argv or "--verbose" in argv:
             raise
-        print(f"tracker: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
-              file=sys.stderr)
+        print(
+            f"tracker: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr
+        )
         return 1
 
 

@@ -110,27 +110,35 @@ class Settings:
 
 
 def _check_type(errors: list[str], where: str, key: str, value: Any, kind: type | tuple) -> bool:
-    if isinstance(value, bool) and kind is not bool and bool not in (
-            kind if isinstance(kind, tuple) else (kind,)):
+    if (
+        isinstance(value, bool)
+        and kind is not bool
+        and bool not in (kind if isinstance(kind, tuple) else (kind,))
+    ):
         errors.append(f"{where}: {key}: expected {_kind_name(kind)}, got a boolean")
         return False
     if not isinstance(value, kind):
-        errors.append(f"{where}: {key}: expected {_kind_name(kind)}, got {type(value).__name__} "
-                      f"{value!r}")
+        errors.append(f"{where}: {key}: expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
         return False
     return True
 
 
 def _kind_name(kind: type | tuple) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", list: "a list", bool: "a boolean",
-             dict: "a table"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        list: "a list",
+        bool: "a boolean",
+        dict: "a table",
+    }
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
     return names.get(kind, kind.__name__)
 
 
 def _email_ok(addr: str) -> bool:
-    if any(c in addr for c in "\r\n\t ,;<>\"") or addr.count("@") != 1:
+    if any(c in addr for c in '\r\n\t ,;<>"') or addr.count("@") != 1:
         return False
     local, _, domain = addr.partition("@")
     return bool(local) and bool(domain)
@@ -162,8 +170,17 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         p = Path(value).expanduser()
         return p if p.is_absolute() else base / p
 
-    top_keys = {"dataset", "inventory", "timezone", "state_dir", "report", "schedule", "alerts",
-                "smtp", "routes"}
+    top_keys = {
+        "dataset",
+        "inventory",
+        "timezone",
+        "state_dir",
+        "report",
+        "schedule",
+        "alerts",
+        "smtp",
+        "routes",
+    }
     for key in data:
         if key not in top_keys:
             errors.append(f"{where}: {key}: unknown key (known: {', '.join(sorted(top_keys))})")
@@ -178,8 +195,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
             ZoneInfo(data["timezone"])
             kwargs["timezone"] = data["timezone"]
         except (ZoneInfoNotFoundError, ValueError):
-            errors.append(f"{where}: timezone: unknown time zone {data['timezone']!r} "
-                          "(use an IANA name such as 'Europe/Paris')")
+            errors.append(
+                f"{where}: timezone: unknown time zone {data['timezone']!r} "
+                "(use an IANA name such as 'Europe/Paris')"
+            )
 
     def section(name: str, cls: type, renames: dict[str, str] | None = None) -> Any:
         renames = renames or {}
@@ -211,8 +230,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         if "cron" in schedule:
             n = len(schedule["cron"].split())
             if n not in (5, 6):
-                errors.append(f"{where}: schedule.cron: expected 5 fields (or 6 with seconds "
-                              f"first), got {n}: {schedule['cron']!r}")
+                errors.append(
+                    f"{where}: schedule.cron: expected 5 fields (or 6 with seconds "
+                    f"first), got {n}: {schedule['cron']!r}"
+                )
         for key in ("misfire_grace_hours", "lock_timeout_seconds"):
             if schedule.get(key, 1) < 0:
                 errors.append(f"{where}: schedule.{key}: must not be negative")
@@ -230,8 +251,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
         if ms is not None:
             bad = [m for m in ms if m not in MILESTONE_NAMES]
             if bad:
-                errors.append(f"{where}: alerts.milestones: unknown milestone(s) "
-                              f"{', '.join(map(repr, bad))} (known: {', '.join(MILESTONE_NAMES)})")
+                errors.append(
+                    f"{where}: alerts.milestones: unknown milestone(s) "
+                    f"{', '.join(map(repr, bad))} (known: {', '.join(MILESTONE_NAMES)})"
+                )
             alerts["milestones"] = tuple(dict.fromkeys(ms))
         for key in ("warning_days", "stale_days"):
             if alerts.get(key, 0) < 0:
@@ -240,8 +263,10 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     smtp = section("smtp", SmtpSettings, {"from_addr": "from"})
     if smtp is not None:
         if "security" in smtp and smtp["security"] not in SECURITY_MODES:
-            errors.append(f"{where}: smtp.security: must be one of {', '.join(SECURITY_MODES)}, "
-                          f"not {smtp['security']!r}")
+            errors.append(
+                f"{where}: smtp.security: must be one of {', '.join(SECURITY_MODES)}, "
+                f"not {smtp['security']!r}"
+            )
         if "port" in smtp and not 0 < smtp["port"] < 65536:
             errors.append(f"{where}: smtp.port: must be between 1 and 65535")
         if "from_addr" in smtp and not _email_ok(smtp["from_addr"]):
@@ -283,11 +308,12 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
                 routes.append(Route(match=match, to=tuple(to)))
         kwargs["routes"] = tuple(routes)
         if kwargs.get("smtp") and any(not r.to for r in routes):
-            errors.append(f"{where}: routes: with [smtp], every route needs at least one 'to' "
-                          "address")
+            errors.append(f"{where}: routes: with [smtp], every route needs at least one 'to' address")
     if "smtp" in data and not data.get("routes"):
-        errors.append(f"{where}: routes: [smtp] is set but there are no [[routes]]: add at least "
-                      "one route with recipients (e.g. match = \"*\")")
+        errors.append(
+            f"{where}: routes: [smtp] is set but there are no [[routes]]: add at least "
+            'one route with recipients (e.g. match = "*")'
+        )
     if errors:
         raise ConfigError(*errors)
     return Settings(**kwargs)
@@ -323,10 +349,13 @@ def _convert(errors: list[str], where: str, key: str, annotation: Any, value: An
 
 def redacted(settings: Settings) -> dict[str, Any]:
     """The effective settings as plain data, for `tracker config` (no secret is ever in it)."""
+
     def plain(obj: Any) -> Any:
         if is_dataclass(obj) and not isinstance(obj, type):
-            return {("from" if f.name == "from_addr" else f.name): plain(getattr(obj, f.name))
-                    for f in fields(obj)}
+            return {
+                ("from" if f.name == "from_addr" else f.name): plain(getattr(obj, f.name))
+                for f in fields(obj)
+            }
         if isinstance(obj, tuple | list):
             return [plain(v) for v in obj]
         if isinstance(obj, Path):
@@ -335,7 +364,6 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
     out = plain(settings)
     if settings.smtp is not None:
-        have = bool(os.environ.get("TRACKER_SMTP_PASSWORD")
-                    or os.environ.get("TRACKER_SMTP_PASSWORD_FILE"))
+        have = bool(os.environ.get("TRACKER_SMTP_PASSWORD") or os.environ.get("TRACKER_SMTP_PASSWORD_FILE"))
         out["smtp"]["password"] = "<redacted, from environment>" if have else "<not set>"
     return out

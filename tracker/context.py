@@ -102,5 +102,10 @@ def make_context(args: argparse.Namespace) -> Context:
         dataset_path = settings.dataset
     else:
         dataset_path = bundled_dataset_path()
-    return Context(dataset_path=dataset_path, as_of=as_of, config_path=config_path,
-                   _settings=settings, verbose=bool(getattr(args, "verbose", False)))
+    return Context(
+        dataset_path=dataset_path,
+        as_of=as_of,
+        config_path=config_path,
+        _settings=settings,
+        verbose=bool(getattr(args, "verbose", False)),
+    )

@@ -14,8 +14,9 @@ def decode_csv_text(raw: bytes, name: str) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise CsvTextError(f"{name}:{line}: (file): not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-                           "save it as UTF-8") from None
+        raise CsvTextError(
+            f"{name}:{line}: (file): not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise CsvTextError(f"{name}:{line}: (file): NUL byte: this is not a CSV text file")

@@ -17,8 +17,19 @@ from tracker.errors import DatasetError
 
 REQUIRED = ("vendor", "product", "cycle", "type", "release", "source", "confidence")
 OPTIONAL = ("support_end", "eol", "extended_end", "notes")
-COLUMNS = ("vendor", "product", "cycle", "type", "release", "support_end", "eol", "extended_end",
-           "source", "confidence", "notes")
+COLUMNS = (
+    "vendor",
+    "product",
+    "cycle",
+    "type",
+    "release",
+    "support_end",
+    "eol",
+    "extended_end",
+    "source",
+    "confidence",
+    "notes",
+)
 DATE_COLUMNS = ("release", "support_end", "eol", "extended_end")
 MILESTONES = ("support_end", "eol", "extended_end")
 CONFIDENCE = ("vendor", "secondary", "estimated")
@@ -154,8 +165,12 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
             continue
         key = (record.vendor.casefold(), record.product.casefold(), record.cycle.casefold())
         if key in keys:
-            problem(line, "cycle", f"duplicate of line {keys[key]} (same vendor, product and cycle: "
-                    f"{record.vendor} / {record.product} / {record.cycle})")
+            problem(
+                line,
+                "cycle",
+                f"duplicate of line {keys[key]} (same vendor, product and cycle: "
+                f"{record.vendor} / {record.product} / {record.cycle})",
+            )
             continue
         keys[key] = line
         records.append(record)
@@ -171,8 +186,7 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
     for col, value in values.items():
         # Names end up in e-mail headers and single-line outputs: no line breaks or control codes.
         if col != "notes" and _CONTROL.search(value):
-            problem(line, col, "line break or control character in value (only notes may span "
-                    "lines)")
+            problem(line, col, "line break or control character in value (only notes may span lines)")
             ok = False
     dates: dict[str, MilestoneDate | None] = {}
     for col in DATE_COLUMNS:
@@ -194,8 +208,12 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
     present = [(col, d) for col, d in dates.items() if d is not None]
     for (col_a, a), (col_b, b) in itertools.pairwise(present):
         if b.last_day < a.first_day:
-            problem(line, col_b, f"{b.text} is before {col_a} {a.text} "
-                    "(expected release <= support_end <= eol <= extended_end)")
+            problem(
+                line,
+                col_b,
+                f"{b.text} is before {col_a} {a.text} "
+                "(expected release <= support_end <= eol <= extended_end)",
+            )
             ok = False
     source = values.get("source", "")
     if source:
@@ -231,15 +249,22 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
 
 def record_row(record: LifecycleRecord) -> dict[str, str]:
     """The record as dataset strings, in COLUMNS order (for writing CSV back)."""
+
     def s(d: MilestoneDate | None) -> str:
         return d.text if d else ""
 
     return {
-        "vendor": record.vendor, "product": record.product, "cycle": record.cycle,
-        "type": str(record.type), "release": s(record.release),
-        "support_end": s(record.support_end), "eol": s(record.eol),
-        "extended_end": s(record.extended_end), "source": record.source,
-        "confidence": record.confidence, "notes": record.notes,
+        "vendor": record.vendor,
+        "product": record.product,
+        "cycle": record.cycle,
+        "type": str(record.type),
+        "release": s(record.release),
+        "support_end": s(record.support_end),
+        "eol": s(record.eol),
+        "extended_end": s(record.extended_end),
+        "source": record.source,
+        "confidence": record.confidence,
+        "notes": record.notes,
     }
 
 

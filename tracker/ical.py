@@ -61,8 +61,7 @@ class EventState:
 
 def event_uid(record: LifecycleRecord, milestone: str) -> str:
     """Stable across runs and date changes; case-insensitive like the dataset's duplicate check."""
-    key = "/".join(s.strip().casefold() for s in (record.vendor, record.product, record.cycle,
-                                                  milestone))
+    key = "/".join(s.strip().casefold() for s in (record.vendor, record.product, record.cycle, milestone))
     return hashlib.sha1(key.encode("utf-8")).hexdigest() + "@tracker"
 
 
@@ -83,7 +82,7 @@ def fold(line: str) -> str:
             return line + "\r\n"
         step = MAX_OCTETS - 1
         chunks = [line[:MAX_OCTETS]]
-        chunks += [line[i:i + step] for i in range(MAX_OCTETS, len(line), step)]
+        chunks += [line[i : i + step] for i in range(MAX_OCTETS, len(line), step)]
         return "\r\n ".join(chunks) + "\r\n"
     parts: list[str] = []
     current: list[str] = []
@@ -118,25 +117,32 @@ def load_state(path: Path) -> dict[str, EventState]:
     try:
         data = json.loads(raw)
         events = data["events"]
-        return {uid: EventState(str(e["date"]), int(e["sequence"]), str(e["last_modified"]))
-                for uid, e in events.items()}
+        return {
+            uid: EventState(str(e["date"]), int(e["sequence"]), str(e["last_modified"]))
+            for uid, e in events.items()
+        }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TrackerError(
             f"{path}: damaged calendar state ({type(exc).__name__}: {exc})",
             f"{path}: delete it to start over (calendar clients may then ignore date changes "
-            "until the next change)") from None
+            "until the next change)",
+        ) from None
 
 
 def save_state(path: Path, state: Mapping[str, EventState]) -> None:
-    data = {"schema_version": 1,
-            "events": {uid: {"date": s.date, "sequence": s.sequence,
-                             "last_modified": s.last_modified}
-                       for uid, s in sorted(state.items())}}
+    data = {
+        "schema_version": 1,
+        "events": {
+            uid: {"date": s.date, "sequence": s.sequence, "last_modified": s.last_modified}
+            for uid, s in sorted(state.items())
+        },
+    }
     atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
-def updated_state(milestones: Iterable[Milestone], state: Mapping[str, EventState],
-                  now: datetime) -> dict[str, EventState]:
+def updated_state(
+    milestones: Iterable[Milestone], state: Mapping[str, EventState], now: datetime
+) -> dict[str, EventState]:
     """New state: a first-seen or moved milestone gets LAST-MODIFIED = now, a moved one SEQUENCE+1.
 
     Entries not in ``milestones`` (filtered out this time) are kept, so a filtered feed does not
@@ -159,8 +165,15 @@ def updated_state(milestones: Iterable[Milestone], state: Mapping[str, EventStat
 
 def calendar_milestones(records: Iterable[LifecycleRecord]) -> list[Milestone]:
     found = [m for r in records for m in milestones_of(r, MILESTONES)]
-    found.sort(key=lambda m: (m.day, m.record.vendor.casefold(), m.record.product.casefold(),
-                              m.record.cycle, MILESTONES.index(m.milestone)))
+    found.sort(
+        key=lambda m: (
+            m.day,
+            m.record.vendor.casefold(),
+            m.record.product.casefold(),
+            m.record.cycle,
+            MILESTONES.index(m.milestone),
+        )
+    )
     return found
 
 
@@ -172,8 +185,10 @@ def _summary(m: Milestone) -> str:
 def _description(m: Milestone, as_of: date) -> str:
     r = m.record
     if m.when.month_only:
-        when = (f"in {m.when.text} (month precision: the vendor gives only the month; shown on "
-                f"{m.day.isoformat()}, the first day, to warn early)")
+        when = (
+            f"in {m.when.text} (month precision: the vendor gives only the month; shown on "
+            f"{m.day.isoformat()}, the first day, to warn early)"
+        )
     else:
         when = f"on {m.when.text}"
     lines = [
@@ -208,8 +223,9 @@ def _alarms(m: Milestone, thresholds: Iterable[int], as_of: date) -> list[str]:
     return lines
 
 
-def _event(m: Milestone, uid: str, state: EventState, stamp: str, thresholds: Iterable[int],
-           as_of: date) -> list[str]:
+def _event(
+    m: Milestone, uid: str, state: EventState, stamp: str, thresholds: Iterable[int], as_of: date
+) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{uid}",
@@ -232,9 +248,13 @@ def _event(m: Milestone, uid: str, state: EventState, stamp: str, thresholds: It
     return lines
 
 
-def render_calendar(records: Iterable[LifecycleRecord], settings: Settings, now: datetime,
-                    state: Mapping[str, EventState], as_of: date | None = None,
-                    ) -> tuple[str, dict[str, EventState]]:
+def render_calendar(
+    records: Iterable[LifecycleRecord],
+    settings: Settings,
+    now: datetime,
+    state: Mapping[str, EventState],
+    as_of: date | None = None,
+) -> tuple[str, dict[str, EventState]]:
     """The feed text and the state to store after publishing it. Pure: no I/O, no clock."""
     if as_of is None:
         as_of = now.astimezone(settings.tzinfo()).date()
@@ -261,8 +281,9 @@ def render_calendar(records: Iterable[LifecycleRecord], settings: Settings, now:
     return "".join(fold(line) for line in lines), new_state
 
 
-def calendar_text(records: Iterable[LifecycleRecord], settings: Settings, now: datetime,
-                  as_of: date | None = None) -> str:
+def calendar_text(
+    records: Iterable[LifecycleRecord], settings: Settings, now: datetime, as_of: date | None = None
+) -> str:
     """The feed, remembering published dates in the state directory (see the module docstring)."""
     path = state_path(settings)
     text, new_state = render_calendar(records, settings, now, load_state(path), as_of)
@@ -270,8 +291,13 @@ def calendar_text(records: Iterable[LifecycleRecord], settings: Settings, now: d
     return text
 
 
-def write_calendar(records: Iterable[LifecycleRecord], settings: Settings, now: datetime,
-                   out: Path, as_of: date | None = None) -> Path:
+def write_calendar(
+    records: Iterable[LifecycleRecord],
+    settings: Settings,
+    now: datetime,
+    out: Path,
+    as_of: date | None = None,
+) -> Path:
     """Write the feed to ``out`` atomically; the state is saved only after the feed is in place."""
     path = state_path(settings)
     text, new_state = render_calendar(records, settings, now, load_state(path), as_of)
@@ -280,7 +306,12 @@ def write_calendar(records: Iterable[LifecycleRecord], settings: Settings, now: 
     return out
 
 
-def write_feed_beside(report_dir: Path, records: Iterable[LifecycleRecord], settings: Settings,
-                      now: datetime, as_of: date | None = None) -> Path:
+def write_feed_beside(
+    report_dir: Path,
+    records: Iterable[LifecycleRecord],
+    settings: Settings,
+    now: datetime,
+    as_of: date | None = None,
+) -> Path:
     """``report_dir/tracker.ics``, for the HTML report to link to."""
     return write_calendar(records, settings, now, Path(report_dir) / FEED_NAME, as_of)

@@ -125,10 +125,11 @@ class RunOutcome:
             return f"tracker run: failed — lock not obtained: {self.errors[0]}"
         report = f"report {_shown(self.report_path)}" if self.report_path else "no report"
         verb = "written to the outbox" if self.to_outbox else "sent"
-        parts = [report,
-                 f"{_plural(self.digests_sent, 'digest')} ({_plural(self.items_sent, 'item')}) "
-                 f"{verb}",
-                 _plural(self.failed_routes, "failed route")]
+        parts = [
+            report,
+            f"{_plural(self.digests_sent, 'digest')} ({_plural(self.items_sent, 'item')}) {verb}",
+            _plural(self.failed_routes, "failed route"),
+        ]
         if self.unrouted:
             parts.append(f"{_plural(self.unrouted, 'unrouted item')}")
         head = "ok" if self.ok else "failed"
@@ -178,8 +179,13 @@ def resolve_settings(config_path: str | None) -> Settings:
     return load_settings(find_config(config_path))
 
 
-def nightly_job(config_path: str | None, dataset: str | None = None, as_of: str | None = None,
-                trigger: str = "cli", verbose: bool = False) -> RunOutcome:
+def nightly_job(
+    config_path: str | None,
+    dataset: str | None = None,
+    as_of: str | None = None,
+    trigger: str = "cli",
+    verbose: bool = False,
+) -> RunOutcome:
     """One night's work: lock, report, alerts, record. Plain arguments only (picklable by reference).
 
     ``as_of`` None means "today in the configured zone", evaluated when the job runs, so a
@@ -207,7 +213,8 @@ def nightly_job(config_path: str | None, dataset: str | None = None, as_of: str 
             cur = conn.execute(
                 "INSERT INTO runs (started_at, ended_at, outcome, trigger, error, pid) "
                 "VALUES (?, ?, 'locked', ?, ?, ?)",
-                (_iso(attempt), _iso(utc_now()), trigger, message, os.getpid()))
+                (_iso(attempt), _iso(utc_now()), trigger, message, os.getpid()),
+            )
         return RunOutcome(outcome="locked", errors=(message,), run_id=cur.lastrowid)
     try:
         return _locked_run(settings, log, dataset, day or today_in(settings), trigger, verbose)
@@ -215,19 +222,22 @@ def nightly_job(config_path: str | None, dataset: str | None = None, as_of: str 
         lock.release()
 
 
-def _locked_run(settings: Settings, log: Log, dataset: str | None, as_of: date, trigger: str,
-                verbose: bool) -> RunOutcome:
+def _locked_run(
+    settings: Settings, log: Log, dataset: str | None, as_of: date, trigger: str, verbose: bool
+) -> RunOutcome:
     from tracker.dataset import bundled_dataset_path, load_dataset
 
     started = utc_now()
     with state_db(settings) as conn, conn:
         # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
-        conn.execute("UPDATE runs SET outcome = 'interrupted', ended_at = ? "
-                     "WHERE outcome = 'running'", (_iso(started),))
+        conn.execute(
+            "UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
+            (_iso(started),),
+        )
         run_id = conn.execute(
-            "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) "
-            "VALUES (?, 'running', ?, ?, ?)",
-            (_iso(started), trigger, as_of.isoformat(), os.getpid())).lastrowid
+            "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
+            (_iso(started), trigger, as_of.isoformat(), os.getpid()),
+        ).lastrowid
     log(f"run {run_id} started ({trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
     state = _RunState(as_of=as_of, run_id=run_id, to_outbox=settings.smtp is None)
     try:
@@ -235,7 +245,7 @@ def _locked_run(settings: Settings, log: Log, dataset: str | None, as_of: date, 
         if delay > 0:
             log(f"{TEST_DELAY_ENV}={delay:g}: sleeping {delay:g} s (test hook)")
             time.sleep(delay)
-        dataset_path = (Path(dataset) if dataset else settings.dataset or bundled_dataset_path())
+        dataset_path = Path(dataset) if dataset else settings.dataset or bundled_dataset_path()
         try:
             records = load_dataset(dataset_path)
         except TrackerError as exc:
@@ -275,19 +285,32 @@ class _RunState:
 
     def finish(self, settings: Settings, log: Log) -> RunOutcome:
         outcome = RunOutcome(
-            outcome="failed" if self.errors else "ok", as_of=self.as_of,
-            report_path=self.report_path, digests_sent=self.digests_sent,
-            items_sent=self.items_sent, failed_routes=self.failed_routes,
-            unrouted=self.unrouted, to_outbox=self.to_outbox, errors=tuple(self.errors),
-            run_id=self.run_id)
+            outcome="failed" if self.errors else "ok",
+            as_of=self.as_of,
+            report_path=self.report_path,
+            digests_sent=self.digests_sent,
+            items_sent=self.items_sent,
+            failed_routes=self.failed_routes,
+            unrouted=self.unrouted,
+            to_outbox=self.to_outbox,
+            errors=tuple(self.errors),
+            run_id=self.run_id,
+        )
         with state_db(settings) as conn, conn:
             conn.execute(
                 "UPDATE runs SET ended_at = ?, outcome = ?, report_path = ?, digests_sent = ?, "
                 "items_sent = ?, failed_routes = ?, error = ? WHERE id = ?",
-                (_iso(utc_now()), outcome.outcome,
-                 str(self.report_path) if self.report_path else None, self.digests_sent,
-                 self.items_sent, self.failed_routes, "\n".join(self.errors) or None,
-                 self.run_id))
+                (
+                    _iso(utc_now()),
+                    outcome.outcome,
+                    str(self.report_path) if self.report_path else None,
+                    self.digests_sent,
+                    self.items_sent,
+                    self.failed_routes,
+                    "\n".join(self.errors) or None,
+                    self.run_id,
+                ),
+            )
         log(f"run {self.run_id} finished: {outcome.summary().removeprefix('tracker run: ')}")
         return outcome
 
@@ -298,8 +321,9 @@ def _internal(log: Log, state: _RunState, step: str, exc: Exception, verbose: bo
         log(traceback.format_exc().rstrip())
 
 
-def _estate(settings: Settings, log: Log, state: _RunState, records: list[Any],
-            verbose: bool) -> tuple[Any, bool]:
+def _estate(
+    settings: Settings, log: Log, state: _RunState, records: list[Any], verbose: bool
+) -> tuple[Any, bool]:
     """The inventory summary when one is configured; a bad inventory fails the run, not the alerts."""
     if settings.inventory is None:
         return None, True
@@ -308,15 +332,21 @@ def _estate(settings: Settings, log: Log, state: _RunState, records: list[Any],
 
         return configured_estate(settings, records, state.as_of), True
     except TrackerError as exc:
-        state.fail(log, "inventory invalid: no report written; alerts sent without host counts",
-                   exc.messages)
+        state.fail(log, "inventory invalid: no report written; alerts sent without host counts", exc.messages)
     except Exception as exc:
         _internal(log, state, "inventory", exc, verbose)
     return None, False
 
 
-def _write_report(settings: Settings, log: Log, state: _RunState, records: list[Any],
-                  dataset_path: Path, estate: Any, verbose: bool) -> None:
+def _write_report(
+    settings: Settings,
+    log: Log,
+    state: _RunState,
+    records: list[Any],
+    dataset_path: Path,
+    estate: Any,
+    verbose: bool,
+) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
     A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
@@ -328,8 +358,15 @@ def _write_report(settings: Settings, log: Log, state: _RunState, records: list[
         now = utc_now()
         out_dir = settings.report.out_dir
         write_feed_beside(out_dir, records, settings, now, state.as_of)
-        path = write_report(records, settings, as_of=state.as_of, out_dir=out_dir,
-                            dataset_path=dataset_path, now=now, estate=estate)
+        path = write_report(
+            records,
+            settings,
+            as_of=state.as_of,
+            out_dir=out_dir,
+            dataset_path=dataset_path,
+            now=now,
+            estate=estate,
+        )
     except TrackerError as exc:
         state.fail(log, "report failed", exc.messages)
         return
@@ -340,13 +377,21 @@ def _write_report(settings: Settings, log: Log, state: _RunState, records: list[
     log(f"report written: {_shown(Path(path))}")
 
 
-def _send_alerts(settings: Settings, log: Log, state: _RunState, records: list[Any],
-                 host_counts: Any, verbose: bool) -> None:
+def _send_alerts(
+    settings: Settings, log: Log, state: _RunState, records: list[Any], host_counts: Any, verbose: bool
+) -> None:
     try:
         from tracker.alerts import run_alerts
 
-        result = run_alerts(records, settings, as_of=state.as_of, now=utc_now(), dry_run=False,
-                            log=log, host_counts=host_counts)
+        result = run_alerts(
+            records,
+            settings,
+            as_of=state.as_of,
+            now=utc_now(),
+            dry_run=False,
+            log=log,
+            host_counts=host_counts,
+        )
     except TrackerError as exc:
         state.fail(log, "alerts failed", exc.messages)
         return
@@ -358,9 +403,15 @@ def _send_alerts(settings: Settings, log: Log, state: _RunState, records: list[A
     state.failed_routes = _count(result.failed_routes)
     state.unrouted = _count(result.unrouted)
     where = "written to the outbox" if state.to_outbox else "sent"
-    log(f"alerts: {_plural(state.digests_sent, 'digest')} "
+    log(
+        f"alerts: {_plural(state.digests_sent, 'digest')} "
         f"({_plural(state.items_sent, 'item')}) {where}, "
-        f"{_plural(state.failed_routes, 'failed route')}")
+        f"{_plural(state.failed_routes, 'failed route')}"
+    )
     if not result.ok:
-        state.fail(log, "alerts: delivery failed for "
-                   f"{_plural(state.failed_routes, 'route')}; they will be retried next run", ())
+        state.fail(
+            log,
+            "alerts: delivery failed for "
+            f"{_plural(state.failed_routes, 'route')}; they will be retried next run",
+            (),
+        )

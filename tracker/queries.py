@@ -11,17 +11,27 @@ from tracker.formats import Column, Result
 from tracker.status import days_to_eol, expiring, status_of
 
 STATUS_COLUMNS = [
-    Column("vendor", "Vendor"), Column("product", "Product"), Column("cycle", "Cycle"),
-    Column("type", "Type", numeric=True), Column("release", "Release"),
-    Column("support_end", "Support end"), Column("eol", "EOL"),
-    Column("extended_end", "Extended end"), Column("status", "Status"),
-    Column("days_to_eol", "Days to EOL", numeric=True), Column("confidence", "Confidence"),
+    Column("vendor", "Vendor"),
+    Column("product", "Product"),
+    Column("cycle", "Cycle"),
+    Column("type", "Type", numeric=True),
+    Column("release", "Release"),
+    Column("support_end", "Support end"),
+    Column("eol", "EOL"),
+    Column("extended_end", "Extended end"),
+    Column("status", "Status"),
+    Column("days_to_eol", "Days to EOL", numeric=True),
+    Column("confidence", "Confidence"),
 ]
 
 EXPIRING_COLUMNS = [
-    Column("date", "Date"), Column("days_left", "Days left", numeric=True),
-    Column("milestone", "Milestone"), Column("vendor", "Vendor"), Column("product", "Product"),
-    Column("cycle", "Cycle"), Column("status", "Status"),
+    Column("date", "Date"),
+    Column("days_left", "Days left", numeric=True),
+    Column("milestone", "Milestone"),
+    Column("vendor", "Vendor"),
+    Column("product", "Product"),
+    Column("cycle", "Cycle"),
+    Column("status", "Status"),
 ]
 
 
@@ -30,36 +40,59 @@ def _s(d: MilestoneDate | None) -> str | None:
 
 
 def sort_records(records: Iterable[LifecycleRecord]) -> list[LifecycleRecord]:
-    return sorted(records, key=lambda r: (r.vendor.casefold(), r.product.casefold(),
-                                          r.release.first_day, r.cycle))
+    return sorted(
+        records, key=lambda r: (r.vendor.casefold(), r.product.casefold(), r.release.first_day, r.cycle)
+    )
 
 
 def status_item(record: LifecycleRecord, as_of: date) -> dict[str, object]:
     return {
-        "vendor": record.vendor, "product": record.product, "cycle": record.cycle,
-        "type": record.type, "release": _s(record.release),
-        "support_end": _s(record.support_end), "eol": _s(record.eol),
-        "extended_end": _s(record.extended_end), "status": str(status_of(record, as_of)),
-        "days_to_eol": days_to_eol(record, as_of), "source": record.source,
+        "vendor": record.vendor,
+        "product": record.product,
+        "cycle": record.cycle,
+        "type": record.type,
+        "release": _s(record.release),
+        "support_end": _s(record.support_end),
+        "eol": _s(record.eol),
+        "extended_end": _s(record.extended_end),
+        "status": str(status_of(record, as_of)),
+        "days_to_eol": days_to_eol(record, as_of),
+        "source": record.source,
         "confidence": record.confidence,
     }
 
 
 def status_result(records: Iterable[LifecycleRecord], as_of: date, generated_at: str) -> Result:
     items = [status_item(r, as_of) for r in sort_records(records)]
-    return Result(items=items, columns=STATUS_COLUMNS, as_of=as_of.isoformat(),
-                  generated_at=generated_at)
+    return Result(items=items, columns=STATUS_COLUMNS, as_of=as_of.isoformat(), generated_at=generated_at)
 
 
-def expiring_result(records: Iterable[LifecycleRecord], as_of: date, start: date, end: date,
-                    generated_at: str, which: Sequence[str] = MILESTONES) -> Result:
+def expiring_result(
+    records: Iterable[LifecycleRecord],
+    as_of: date,
+    start: date,
+    end: date,
+    generated_at: str,
+    which: Sequence[str] = MILESTONES,
+) -> Result:
     items: list[dict[str, object]] = [
-        {"vendor": m.record.vendor, "product": m.record.product, "cycle": m.record.cycle,
-         "milestone": m.milestone, "date": m.when.text, "days_left": m.days_left(as_of),
-         "status": str(status_of(m.record, as_of))}
+        {
+            "vendor": m.record.vendor,
+            "product": m.record.product,
+            "cycle": m.record.cycle,
+            "milestone": m.milestone,
+            "date": m.when.text,
+            "days_left": m.days_left(as_of),
+            "status": str(status_of(m.record, as_of)),
+        }
         for m in expiring(records, start, end, which)
     ]
     title = f"Milestones from {start.isoformat()} to {end.isoformat()} (as of {as_of.isoformat()})"
-    return Result(items=items, columns=EXPIRING_COLUMNS, as_of=as_of.isoformat(),
-                  generated_at=generated_at, title=title,
-                  meta={"from": start.isoformat(), "to": end.isoformat()})
+    return Result(
+        items=items,
+        columns=EXPIRING_COLUMNS,
+        as_of=as_of.isoformat(),
+        generated_at=generated_at,
+        title=title,
+        meta={"from": start.isoformat(), "to": end.isoformat()},
+    )

@@ -75,9 +75,12 @@ class FileLock:
             if waited >= timeout:
                 holder = lock_holder(self.path)
                 pid = f"pid {holder}" if holder is not None else "pid unknown"
-                raise LockTimeout(self.path, holder, waited,
-                                  f"another {what} holds {self.path} ({pid}); gave up after "
-                                  f"{timeout:g} s")
+                raise LockTimeout(
+                    self.path,
+                    holder,
+                    waited,
+                    f"another {what} holds {self.path} ({pid}); gave up after {timeout:g} s",
+                )
             time.sleep(min(self.poll_seconds, max(timeout - waited, 0.01)))
 
     def release(self) -> None:
@@ -93,6 +96,7 @@ class FileLock:
     def __enter__(self) -> FileLock:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()

@@ -118,8 +118,10 @@ def parse_cron(expression: str) -> CronSpec:
     """Translate a five- or six-field crontab expression; raise CronError naming the bad field."""
     parts = expression.split()
     if len(parts) not in (5, 6):
-        raise CronError(f"expected 5 fields (minute hour day-of-month month day-of-week), or 6 "
-                        f"with seconds first, got {len(parts)}: {expression!r}")
+        raise CronError(
+            f"expected 5 fields (minute hour day-of-month month day-of-week), or 6 "
+            f"with seconds first, got {len(parts)}: {expression!r}"
+        )
     has_seconds = len(parts) == 6
     if not has_seconds:
         parts = ["0", *parts]
@@ -130,8 +132,11 @@ def parse_cron(expression: str) -> CronSpec:
     # cron(5)/Vixie: when both day fields are restricted (neither starts with "*"), a day matching
     # either runs the job; otherwise both must match ("*/2" still restricts, with AND).
     either_day = not day.startswith("*") and not dow.startswith("*")
-    dow_text = ("*" if len(weekdays) == 7 else
-                ",".join(WEEKDAY_NAMES[d] for d in sorted(weekdays, key=lambda d: (d + 6) % 7)))
+    dow_text = (
+        "*"
+        if len(weekdays) == 7
+        else ",".join(WEEKDAY_NAMES[d] for d in sorted(weekdays, key=lambda d: (d + 6) % 7))
+    )
     return CronSpec(
         expression=expression,
         second=_join(expand_field(SECOND, sec), SECOND),
@@ -141,7 +146,8 @@ def parse_cron(expression: str) -> CronSpec:
         month=_join(months, MONTH),
         day_of_week=dow_text,
         either_day=either_day,
-        has_seconds=has_seconds)
+        has_seconds=has_seconds,
+    )
 
 
 def build_trigger(spec: CronSpec, tz: tzinfo) -> Any:
@@ -150,8 +156,15 @@ def build_trigger(spec: CronSpec, tz: tzinfo) -> Any:
     from apscheduler.triggers.cron import CronTrigger
 
     def cron(day: str, day_of_week: str) -> CronTrigger:
-        return CronTrigger(second=spec.second, minute=spec.minute, hour=spec.hour, day=day,
-                           month=spec.month, day_of_week=day_of_week, timezone=tz)
+        return CronTrigger(
+            second=spec.second,
+            minute=spec.minute,
+            hour=spec.hour,
+            day=day,
+            month=spec.month,
+            day_of_week=day_of_week,
+            timezone=tz,
+        )
 
     if spec.either_day:
         return OrTrigger([cron(spec.day, "*"), cron("*", spec.day_of_week)])
@@ -200,13 +213,15 @@ def next_fire_times(trigger: Any, after: datetime, count: int) -> list[datetime]
     return times
 
 
-def previous_fire_time(trigger: Any, now: datetime,
-                       horizon: timedelta = timedelta(days=366 * 9)) -> datetime | None:
+def previous_fire_time(
+    trigger: Any, now: datetime, horizon: timedelta = timedelta(days=366 * 9)
+) -> datetime | None:
     """The last fire time at or before ``now`` (APScheduler 3 triggers only look forward).
 
     Gallops back until a window [now - w, now] holds a fire time, then binary-searches (to the
     second) the latest start whose next fire time is still <= now. About 60 trigger calls at most.
     """
+
     def first_at_or_after(moment: datetime) -> datetime | None:
         return trigger.get_next_fire_time(None, moment)  # type: ignore[no-any-return]
 
@@ -259,6 +274,7 @@ def catch_up_due(last_ok: datetime | None, first_start: datetime, last_fire: dat
 
 # ----------------------------------------------------------------------------- the process
 
+
 @dataclass(frozen=True)
 class JobArgs:
     """What the stored job is called with: plain strings only, so the job store can pickle it."""
@@ -274,8 +290,9 @@ def _first_start(settings: Settings, now: datetime) -> datetime:
     from tracker.nightly import state_db
 
     with state_db(settings) as conn, conn:
-        conn.execute("INSERT OR IGNORE INTO schedule_state (key, value) VALUES "
-                     "('first_start', ?)", (now.isoformat(),))
+        conn.execute(
+            "INSERT OR IGNORE INTO schedule_state (key, value) VALUES ('first_start', ?)", (now.isoformat(),)
+        )
         row = conn.execute("SELECT value FROM schedule_state WHERE key = 'first_start'").fetchone()
     return datetime.fromisoformat(row[0])
 
@@ -288,8 +305,9 @@ def job_store_url(settings: Settings) -> str:
     return f"sqlite:///{settings.state_dir / 'jobs.sqlite'}"
 
 
-def run_scheduler(settings: Settings, expression: str, trigger: Any, tz: tzinfo, job: JobArgs,
-                  log: Callable[[str], None]) -> int:
+def run_scheduler(
+    settings: Settings, expression: str, trigger: Any, tz: tzinfo, job: JobArgs, log: Callable[[str], None]
+) -> int:
     """Run until SIGTERM/SIGINT; a running job is allowed to finish. Returns the exit status."""
     from tracker.runlock import FileLock, lock_holder
 
@@ -297,17 +315,20 @@ def run_scheduler(settings: Settings, expression: str, trigger: Any, tz: tzinfo,
     if not lock.try_acquire():
         holder = lock_holder(lock.path)
         pid = f"pid {holder}" if holder is not None else "pid unknown"
-        raise TrackerError(f"tracker schedule: another scheduler is already running on "
-                           f"{settings.state_dir} ({pid}, lock {lock.path}); refusing to start "
-                           "a second one")
+        raise TrackerError(
+            f"tracker schedule: another scheduler is already running on "
+            f"{settings.state_dir} ({pid}, lock {lock.path}); refusing to start "
+            "a second one"
+        )
     try:
         return _run_locked(settings, expression, trigger, tz, job, log)
     finally:
         lock.release()
 
 
-def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, job: JobArgs,
-                log: Callable[[str], None]) -> int:
+def _run_locked(
+    settings: Settings, expression: str, trigger: Any, tz: tzinfo, job: JobArgs, log: Callable[[str], None]
+) -> int:
     from apscheduler.events import (
         EVENT_JOB_ERROR,
         EVENT_JOB_EXECUTED,
@@ -331,6 +352,7 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
     catch_up = catch_up_due(last_ok, first_start, last_fire)
 
     grace = max(int(settings.schedule.misfire_grace_hours * 3600), 1)
+
     class Scheduler(BlockingScheduler):  # type: ignore[misc]
         """BlockingScheduler that does nothing once stopped.
 
@@ -348,25 +370,36 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
         jobstores={"default": SQLAlchemyJobStore(url=job_store_url(settings))},
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"misfire_grace_time": grace, "coalesce": True, "max_instances": 1},
-        timezone=tz)
+        timezone=tz,
+    )
     extra: dict[str, Any] = {}
     if catch_up:
         seen = last_ok.astimezone(tz).isoformat(timespec="seconds") if last_ok else "never"
         assert last_fire is not None
-        log(f"catch-up: last successful run {seen} is older than the last scheduled time "
-            f"{format_fire_time(last_fire, spec_seconds(expression))}; running once now")
+        log(
+            f"catch-up: last successful run {seen} is older than the last scheduled time "
+            f"{format_fire_time(last_fire, spec_seconds(expression))}; running once now"
+        )
         extra["next_run_time"] = now
     else:
         log("no catch-up needed" + (" (no successful run recorded yet)" if last_ok is None else ""))
-    scheduler.add_job(nightly_job, trigger=trigger, id=JOB_ID, name="tracker nightly job",
-                      args=[job.config_path, job.dataset, job.as_of],
-                      kwargs={"trigger": "schedule", "verbose": job.verbose},
-                      replace_existing=True, **extra)
+    scheduler.add_job(
+        nightly_job,
+        trigger=trigger,
+        id=JOB_ID,
+        name="tracker nightly job",
+        args=[job.config_path, job.dataset, job.as_of],
+        kwargs={"trigger": "schedule", "verbose": job.verbose},
+        replace_existing=True,
+        **extra,
+    )
 
     def on_event(event: JobEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
-            log(f"missed the run scheduled at {event.scheduled_run_time} (more than "
-                f"{settings.schedule.misfire_grace_hours:g} h late); waiting for the next one")
+            log(
+                f"missed the run scheduled at {event.scheduled_run_time} (more than "
+                f"{settings.schedule.misfire_grace_hours:g} h late); waiting for the next one"
+            )
         elif event.code == EVENT_JOB_ERROR and isinstance(event, JobExecutionEvent):
             log(f"nightly job raised {type(event.exception).__name__}: {event.exception}")
             if job.verbose and event.traceback:
@@ -378,12 +411,13 @@ def _run_locked(settings: Settings, expression: str, trigger: Any, tz: tzinfo, j
 
     scheduler.add_listener(on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_EXECUTED)
     stopper = _Stopper(scheduler, log)
-    previous = {sig: signal.signal(sig, stopper.on_signal) for sig in (signal.SIGTERM,
-                                                                        signal.SIGINT)}
+    previous = {sig: signal.signal(sig, stopper.on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     upcoming = next_fire_times(trigger, now, 1)
-    log(f"scheduler started (pid {os.getpid()}): cron {expression!r} in {_zone_name(tz)}; "
+    log(
+        f"scheduler started (pid {os.getpid()}): cron {expression!r} in {_zone_name(tz)}; "
         f"next run: {format_fire_time(upcoming[0], spec_seconds(expression)) if upcoming else '-'}"
-        f"; job store {job_store_url(settings)}")
+        f"; job store {job_store_url(settings)}"
+    )
     try:
         if stopper.requested:
             stopper.abandon = True
@@ -468,8 +502,7 @@ def _route_apscheduler_logging(log: Callable[[str], None], verbose: bool) -> Non
     logger.propagate = False
 
 
-def print_next(trigger: Any, after: datetime, count: int, seconds: bool,
-               out: Any = None) -> None:
+def print_next(trigger: Any, after: datetime, count: int, seconds: bool, out: Any = None) -> None:
     """`tracker schedule --next N`: one fire time a line, local wall time first."""
     stream = out if out is not None else sys.stdout
     for fire in next_fire_times(trigger, after, count):

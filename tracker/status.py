@@ -80,12 +80,20 @@ def milestones_of(record: LifecycleRecord, which: Iterable[str] = MILESTONES) ->
     return out
 
 
-def expiring(records: Iterable[LifecycleRecord], start: date, end: date,
-             which: Sequence[str] = MILESTONES) -> list[Milestone]:
+def expiring(
+    records: Iterable[LifecycleRecord], start: date, end: date, which: Sequence[str] = MILESTONES
+) -> list[Milestone]:
     """Milestones whose (first) day falls in ``start..end`` inclusive, sorted by date."""
     found = [m for r in records for m in milestones_of(r, which) if start <= m.day <= end]
-    found.sort(key=lambda m: (m.day, m.record.vendor, m.record.product, m.record.cycle,
-                              MILESTONES.index(m.milestone)))
+    found.sort(
+        key=lambda m: (
+            m.day,
+            m.record.vendor,
+            m.record.product,
+            m.record.cycle,
+            MILESTONES.index(m.milestone),
+        )
+    )
     return found
 
 

@@ -45,21 +45,34 @@ class AlertRunResult:
         return not self.failed_routes
 
 
-def plan_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date,
-                read_only: bool = True) -> AlertPlan:
+def plan_alerts(
+    records: list[LifecycleRecord], settings: Settings, as_of: date, read_only: bool = True
+) -> AlertPlan:
     """What is due now given the ledger on disk (read-only: for previews and `alert list`)."""
     from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import Ledger
 
     opener = Ledger.open_read_only if read_only else Ledger.open
     with opener(settings.state_dir) as ledger:
-        return due_alerts(records, settings.alerts, settings.effective_routes(),
-                          ledger.past_deliveries(), ledger.silences(), as_of)
+        return due_alerts(
+            records,
+            settings.alerts,
+            settings.effective_routes(),
+            ledger.past_deliveries(),
+            ledger.silences(),
+            as_of,
+        )
 
 
-def run_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date, now: datetime,
-               dry_run: bool = False, log: Callable[[str], None] = _stderr,
-               host_counts: Mapping[tuple[str, str, str], int] | None = None) -> AlertRunResult:
+def run_alerts(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    now: datetime,
+    dry_run: bool = False,
+    log: Callable[[str], None] = _stderr,
+    host_counts: Mapping[tuple[str, str, str], int] | None = None,
+) -> AlertRunResult:
     """Send every due digest (one per route) and record what was accepted; see SPEC section 7.
 
     Delivery failures do not raise: they are logged and named in ``failed_routes``. Ledger or
@@ -74,29 +87,45 @@ def run_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date, 
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     def report_unrouted(plan: AlertPlan) -> None:
-        result.unrouted = [f"{i.record.vendor}/{i.record.product} {i.record.cycle} {i.milestone}"
-                           for i in plan.unrouted]
+        result.unrouted = [
+            f"{i.record.vendor}/{i.record.product} {i.record.cycle} {i.milestone}" for i in plan.unrouted
+        ]
         if result.unrouted:
-            log(f"tracker: alert: warning: {len(result.unrouted)} due item(s) match no "
-                f"[[routes]] entry and were not sent: {'; '.join(result.unrouted)}")
+            log(
+                f"tracker: alert: warning: {len(result.unrouted)} due item(s) match no "
+                f"[[routes]] entry and were not sent: {'; '.join(result.unrouted)}"
+            )
 
     if dry_run:
         plan = plan_alerts(records, settings, as_of)
         report_unrouted(plan)
         for route, items in plan.by_route(settings.effective_routes()):
             msg = build_digest(items, route, as_of, now, from_addr, host_counts)
-            where = (", ".join(route.to) if settings.smtp else
-                     f"{settings.state_dir / 'outbox'}/" + (f" (To: {', '.join(route.to)})"
-                                                            if route.to else ""))
-            result.previews.append(f"Would send to {where}\nSubject: {msg['Subject']}\n\n"
-                                   + render_text(items, route, as_of, host_counts))
+            where = (
+                ", ".join(route.to)
+                if settings.smtp
+                else f"{settings.state_dir / 'outbox'}/"
+                + (f" (To: {', '.join(route.to)})" if route.to else "")
+            )
+            result.previews.append(
+                f"Would send to {where}\nSubject: {msg['Subject']}\n\n"
+                + render_text(items, route, as_of, host_counts)
+            )
         return result
 
-    with send_lock(settings.state_dir, settings.schedule.lock_timeout_seconds), \
-            Ledger.open(settings.state_dir) as ledger:
+    with (
+        send_lock(settings.state_dir, settings.schedule.lock_timeout_seconds),
+        Ledger.open(settings.state_dir) as ledger,
+    ):
         # Recomputed under the lock: another process may have just delivered some of these.
-        plan = due_alerts(records, settings.alerts, settings.effective_routes(),
-                          ledger.past_deliveries(), ledger.silences(), as_of)
+        plan = due_alerts(
+            records,
+            settings.alerts,
+            settings.effective_routes(),
+            ledger.past_deliveries(),
+            ledger.silences(),
+            as_of,
+        )
         report_unrouted(plan)
         server_down = False
         for route, items in plan.by_route(settings.effective_routes()):
@@ -116,8 +145,14 @@ def run_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date, 
     return result
 
 
-def _deliver(msg: EmailMessage, route: Route, settings: Settings, now: datetime,
-             log: Callable[[str], None], no_retry: bool) -> tuple[bool, bool]:
+def _deliver(
+    msg: EmailMessage,
+    route: Route,
+    settings: Settings,
+    now: datetime,
+    log: Callable[[str], None],
+    no_retry: bool,
+) -> tuple[bool, bool]:
     """(accepted or in the outbox, failed temporarily); failures are logged."""
     from tracker.alerts.delivery import DeliveryError, send_smtp, write_outbox
 
@@ -132,7 +167,9 @@ def _deliver(msg: EmailMessage, route: Route, settings: Settings, now: datetime,
         log(f"tracker: alert: {label}: not delivered, will retry next run: {exc}")
         return False, exc.temporary
     for rcpt, (code, text) in refused.items():
-        log(f"tracker: alert: {label}: warning: {rcpt} refused ({code} "
-            f"{text.decode('utf-8', 'replace')}); the others accepted the digest")
+        log(
+            f"tracker: alert: {label}: warning: {rcpt} refused ({code} "
+            f"{text.decode('utf-8', 'replace')}); the others accepted the digest"
+        )
     log(f"tracker: alert: {label}: digest sent to {', '.join(route.to)}")
     return True, False

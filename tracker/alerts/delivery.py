@@ -39,15 +39,14 @@ def classify(exc: BaseException) -> DeliveryError:
         return DeliveryError(f"TLS certificate not trusted: {exc.verify_message or exc}", False)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
-        detail = "; ".join(f"{rcpt}: {code} {_text(msg)}"
-                           for rcpt, (code, msg) in exc.recipients.items())
-        return DeliveryError(f"all recipients refused ({detail})",
-                             all(400 <= c < 500 for c in codes))
+        detail = "; ".join(f"{rcpt}: {code} {_text(msg)}" for rcpt, (code, msg) in exc.recipients.items())
+        return DeliveryError(f"all recipients refused ({detail})", all(400 <= c < 500 for c in codes))
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return DeliveryError(f"server does not support it: {exc}", False)
     if isinstance(exc, smtplib.SMTPResponseException):
-        return DeliveryError(f"server replied {exc.smtp_code} {_text(exc.smtp_error)}",
-                             400 <= exc.smtp_code < 500)
+        return DeliveryError(
+            f"server replied {exc.smtp_code} {_text(exc.smtp_error)}", 400 <= exc.smtp_code < 500
+        )
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return DeliveryError(f"connection dropped: {exc or 'server disconnected'}", True)
     if isinstance(exc, ssl.SSLError):
@@ -63,8 +62,9 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def send_once(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
-              password: str | None) -> dict[str, tuple[int, bytes]]:
+def send_once(
+    msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str], password: str | None
+) -> dict[str, tuple[int, bytes]]:
     """One delivery attempt; returns the recipients the server refused (others accepted)."""
     context = ssl.create_default_context()
     client: smtplib.SMTP
@@ -90,9 +90,14 @@ def send_once(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
     return refused
 
 
-def send_smtp(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
-              log: Callable[[str], None], sleep: Callable[[float], None] = time.sleep,
-              retries: int | None = None) -> dict[str, tuple[int, bytes]]:
+def send_smtp(
+    msg: EmailMessage,
+    smtp: SmtpSettings,
+    recipients: Sequence[str],
+    log: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+    retries: int | None = None,
+) -> dict[str, tuple[int, bytes]]:
     """Deliver with bounded retries (``smtp.retries`` unless given); raise DeliveryError when
     the digest was not accepted."""
     retries = smtp.retries if retries is None else retries
@@ -100,8 +105,9 @@ def send_smtp(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
         raise DeliveryError("route has no recipients (only the outbox can serve it)", False)
     password = smtp.password() if smtp.username else None
     if smtp.username and password is None:
-        raise DeliveryError("smtp.username is set but neither TRACKER_SMTP_PASSWORD nor "
-                            "TRACKER_SMTP_PASSWORD_FILE is", False)
+        raise DeliveryError(
+            "smtp.username is set but neither TRACKER_SMTP_PASSWORD nor TRACKER_SMTP_PASSWORD_FILE is", False
+        )
     attempt = 0
     while True:
         try:
@@ -111,13 +117,14 @@ def send_smtp(msg: EmailMessage, smtp: SmtpSettings, recipients: Sequence[str],
             if not error.temporary or attempt >= retries:
                 if error.temporary:
                     n = attempt + 1
-                    raise DeliveryError(f"{error} (gave up after {n} attempt{'s' * (n > 1)})",
-                                        True) from exc
+                    raise DeliveryError(f"{error} (gave up after {n} attempt{'s' * (n > 1)})", True) from exc
                 raise error from exc
-            wait = smtp.retry_backoff_seconds * (2 ** attempt)
+            wait = smtp.retry_backoff_seconds * (2**attempt)
             attempt += 1
-            log(f"tracker: alert: {smtp.host}:{smtp.port}: {error}; retrying in {wait:g} s "
-                f"(attempt {attempt + 1} of {retries + 1})")
+            log(
+                f"tracker: alert: {smtp.host}:{smtp.port}: {error}; retrying in {wait:g} s "
+                f"(attempt {attempt + 1} of {retries + 1})"
+            )
             sleep(wait)
 
 

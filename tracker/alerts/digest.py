@@ -55,27 +55,41 @@ SILENCE_AT_LEAST_DAYS = 30
 
 def silence_command(item: DueItem, as_of: date) -> str:
     """The exact command that mutes this item until its milestone has passed (30 days at least)."""
-    until = max(item.when.last_day + timedelta(days=1),
-                as_of + timedelta(days=SILENCE_AT_LEAST_DAYS))
-    return shlex.join(["tracker", "alert", "silence", item.record.product, item.record.cycle,
-                       "--milestone", item.milestone, "--until", until.isoformat(),
-                       "--reason", "REASON"])
+    until = max(item.when.last_day + timedelta(days=1), as_of + timedelta(days=SILENCE_AT_LEAST_DAYS))
+    return shlex.join(
+        [
+            "tracker",
+            "alert",
+            "silence",
+            item.record.product,
+            item.record.cycle,
+            "--milestone",
+            item.milestone,
+            "--until",
+            until.isoformat(),
+            "--reason",
+            "REASON",
+        ]
+    )
 
 
 def subject_for(items: Sequence[DueItem]) -> str:
     """Count the items and name the most urgent one (the soonest date)."""
     first = min(items, key=lambda i: i.sort_key)
     n = len(items)
-    what = (f"{first.record.name} {subject_term(first.record.vendor, first.milestone)} "
-            f"{when_phrase(first.days_left)} ({first.when.text})")
+    what = (
+        f"{first.record.name} {subject_term(first.record.vendor, first.milestone)} "
+        f"{when_phrase(first.days_left)} ({first.when.text})"
+    )
     return one_line(f"[tracker] {n} lifecycle alert{'s' if n != 1 else ''}: {what}")
 
 
 def _item_lines(item: DueItem, host_counts: Mapping[CycleKey, int] | None) -> list[str]:
     r = item.record
-    lines = [f"- {r.name} ({r.vendor})",
-             f"  {milestone_label(r.vendor, item.milestone)}: {item.when.text}, "
-             f"{days_left_text(item.days_left)}"]
+    lines = [
+        f"- {r.name} ({r.vendor})",
+        f"  {milestone_label(r.vendor, item.milestone)}: {item.when.text}, {days_left_text(item.days_left)}",
+    ]
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
     if host_counts is not None:
@@ -86,13 +100,16 @@ def _item_lines(item: DueItem, host_counts: Mapping[CycleKey, int] | None) -> li
     return lines
 
 
-def render_text(items: Sequence[DueItem], route: Route, as_of: date,
-                host_counts: Mapping[CycleKey, int] | None = None) -> str:
+def render_text(
+    items: Sequence[DueItem], route: Route, as_of: date, host_counts: Mapping[CycleKey, int] | None = None
+) -> str:
     n = len(items)
-    out = [f"Hypervisor lifecycle alerts as of {as_of.isoformat()} (route {route.match}).",
-           "",
-           f"{n} milestone{'s' if n != 1 else ''} reached an alert threshold, soonest first:",
-           ""]
+    out = [
+        f"Hypervisor lifecycle alerts as of {as_of.isoformat()} (route {route.match}).",
+        "",
+        f"{n} milestone{'s' if n != 1 else ''} reached an alert threshold, soonest first:",
+        "",
+    ]
     for item in items:
         out.extend(_item_lines(item, host_counts))
         out.append("")
@@ -103,8 +120,9 @@ def render_text(items: Sequence[DueItem], route: Route, as_of: date,
     return "\n".join(out) + "\n"
 
 
-def render_html(items: Sequence[DueItem], route: Route, as_of: date,
-                host_counts: Mapping[CycleKey, int] | None = None) -> str:
+def render_html(
+    items: Sequence[DueItem], route: Route, as_of: date, host_counts: Mapping[CycleKey, int] | None = None
+) -> str:
     e = html.escape
     rows = []
     for item in items:
@@ -115,8 +133,8 @@ def render_html(items: Sequence[DueItem], route: Route, as_of: date,
         if host_counts is not None:
             notes.append(e(hosts_text(host_counts.get(r.key, 0))))
         links = ", ".join(
-            f'<a href="{e(src)}">{e(src)}</a>' if is_http_url(src) else e(src)
-            for src in r.sources)
+            f'<a href="{e(src)}">{e(src)}</a>' if is_http_url(src) else e(src) for src in r.sources
+        )
         urgent = ' style="color:#b00020;font-weight:bold"' if item.days_left <= 30 else ""
         rows.append(
             "<tr>"
@@ -126,7 +144,8 @@ def render_html(items: Sequence[DueItem], route: Route, as_of: date,
             f"<td{urgent}>{e(days_left_text(item.days_left))}</td>"
             f"<td>{'<br>'.join(notes)}</td>"
             f"<td>{links}</td>"
-            "</tr>")
+            "</tr>"
+        )
     commands = "".join(f"<li><code>{e(silence_command(i, as_of))}</code></li>" for i in items)
     n = len(items)
     return f"""<!DOCTYPE html>
@@ -134,7 +153,7 @@ def render_html(items: Sequence[DueItem], route: Route, as_of: date,
 <body style="font-family:sans-serif;line-height:1.4">
 <p>Hypervisor lifecycle alerts as of <strong>{e(as_of.isoformat())}</strong>
 (route <code>{e(route.match)}</code>).</p>
-<p>{n} milestone{'s' if n != 1 else ''} reached an alert threshold, soonest first:</p>
+<p>{n} milestone{"s" if n != 1 else ""} reached an alert threshold, soonest first:</p>
 <table cellpadding="6" style="border-collapse:collapse" border="1">
 <thead><tr><th>Release</th><th>Milestone</th><th>Date</th><th>Days left</th><th>Notes</th>
 <th>Source</th></tr></thead>
@@ -153,9 +172,14 @@ def address(addr: str) -> Address:
     return Address(addr_spec=one_line(addr))
 
 
-def build_digest(items: Sequence[DueItem], route: Route, as_of: date, now: datetime,
-                 from_addr: str = DEFAULT_FROM,
-                 host_counts: Mapping[CycleKey, int] | None = None) -> EmailMessage:
+def build_digest(
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    now: datetime,
+    from_addr: str = DEFAULT_FROM,
+    host_counts: Mapping[CycleKey, int] | None = None,
+) -> EmailMessage:
     """The digest for one route; To: is the route's recipients (none for an outbox-only route)."""
     items = sorted(items, key=lambda i: i.sort_key)
     sender = address(from_addr)

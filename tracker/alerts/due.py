@@ -52,10 +52,12 @@ class Silence:
         return as_of < self.until
 
     def covers(self, record: LifecycleRecord, milestone: str, as_of: date) -> bool:
-        return (self.active(as_of)
-                and record.product.casefold() == self.product.casefold()
-                and record.cycle.casefold() == self.cycle.casefold()
-                and self.milestone in (None, milestone))
+        return (
+            self.active(as_of)
+            and record.product.casefold() == self.product.casefold()
+            and record.cycle.casefold() == self.cycle.casefold()
+            and self.milestone in (None, milestone)
+        )
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,13 @@ class DueItem:
 
     @property
     def sort_key(self) -> tuple[date, str, str, str, int]:
-        return (self.when.first_day, self.record.vendor, self.record.product, self.record.cycle,
-                MILESTONES.index(self.milestone))
+        return (
+            self.when.first_day,
+            self.record.vendor,
+            self.record.product,
+            self.record.cycle,
+            MILESTONES.index(self.milestone),
+        )
 
 
 @dataclass
@@ -98,8 +105,14 @@ class AlertPlan:
         return [(route, sorted(items, key=lambda i: i.sort_key)) for route, items in ordered]
 
 
-def due_alerts(records: Iterable[LifecycleRecord], alerts: AlertSettings, routes: Sequence[Route],
-               past: Iterable[PastDelivery], silences: Iterable[Silence], as_of: date) -> AlertPlan:
+def due_alerts(
+    records: Iterable[LifecycleRecord],
+    alerts: AlertSettings,
+    routes: Sequence[Route],
+    past: Iterable[PastDelivery],
+    silences: Iterable[Silence],
+    as_of: date,
+) -> AlertPlan:
     """Everything due as of ``as_of`` given what was already delivered (SPEC section 7)."""
     done: dict[tuple[CycleKey, str, str, str], set[int]] = {}
     latest: dict[tuple[CycleKey, str], PastDelivery] = {}
@@ -120,8 +133,7 @@ def due_alerts(records: Iterable[LifecycleRecord], alerts: AlertSettings, routes
             if not crossed:
                 continue
             if route is None:
-                plan.unrouted.append(DueItem(record, m.milestone, m.when, days_left, min(crossed),
-                                             (), None))
+                plan.unrouted.append(DueItem(record, m.milestone, m.when, days_left, min(crossed), (), None))
                 continue
             sent = done.get((record.key, m.milestone, route.match, m.when.text), set())
             # A threshold larger than one already sent is never mailed after it (e.g. a new
@@ -134,8 +146,16 @@ def due_alerts(records: Iterable[LifecycleRecord], alerts: AlertSettings, routes
             last = latest.get((record.key, m.milestone))
             if not sent and last is not None and last.milestone_date != m.when.text:
                 moved_from = last.milestone_date
-            item = DueItem(record, m.milestone, m.when, days_left, threshold,
-                           tuple(t for t in pending if t != threshold), route, moved_from)
+            item = DueItem(
+                record,
+                m.milestone,
+                m.when,
+                days_left,
+                threshold,
+                tuple(t for t in pending if t != threshold),
+                route,
+                moved_from,
+            )
             silence = next((s for s in silences if s.covers(record, m.milestone, as_of)), None)
             if silence is not None:
                 plan.silenced.append((item, silence))

@@ -82,11 +82,17 @@ class Ledger:
         path = ledger_path(state_dir)
         try:
             if path.is_file():
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                       timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                )
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                has = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                                   "name IN ('alert_deliveries', 'alert_silences')").fetchone()[0]
+                has = conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                    "name IN ('alert_deliveries', 'alert_silences')"
+                ).fetchone()[0]
                 if has == 2:
                     return cls(conn)
                 conn.close()
@@ -118,7 +124,8 @@ class Ledger:
     def past_deliveries(self) -> list[PastDelivery]:
         rows = self.conn.execute(
             "SELECT vendor, product, cycle, milestone, milestone_date, threshold, route, "
-            "delivered_at FROM alert_deliveries ORDER BY id")
+            "delivered_at FROM alert_deliveries ORDER BY id"
+        )
         return [PastDelivery((v, p, c), m, md, t, r, at) for v, p, c, m, md, t, r, at in rows]
 
     def deliveries(self) -> list[dict[str, object]]:
@@ -126,42 +133,48 @@ class Ledger:
         cur = self.conn.execute(
             "SELECT id, vendor, product, cycle, milestone, milestone_date, threshold, route, "
             "status, message_id, as_of, delivered_at FROM alert_deliveries "
-            "ORDER BY delivered_at DESC, id DESC")
+            "ORDER BY delivered_at DESC, id DESC"
+        )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
 
-    def record_delivery(self, items: Iterable[DueItem], route: Route, message_id: str,
-                        as_of: date, now: datetime) -> int:
+    def record_delivery(
+        self, items: Iterable[DueItem], route: Route, message_id: str, as_of: date, now: datetime
+    ) -> int:
         """Record a delivered digest: each item's threshold as sent, larger ones as covered."""
         rows = []
         at = now.isoformat(timespec="seconds")
         for item in items:
             v, p, c = item.record.key
             base = (v, p, c, item.milestone, item.when.text)
-            rows.append((*base, item.threshold, route.match, "sent", message_id, as_of.isoformat(),
-                         at))
-            rows.extend((*base, t, route.match, "covered", message_id, as_of.isoformat(), at)
-                        for t in item.covered)
+            rows.append((*base, item.threshold, route.match, "sent", message_id, as_of.isoformat(), at))
+            rows.extend(
+                (*base, t, route.match, "covered", message_id, as_of.isoformat(), at) for t in item.covered
+            )
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO alert_deliveries (vendor, product, cycle, milestone, "
                 "milestone_date, threshold, route, status, message_id, as_of, delivered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
         return len(rows)
 
     def silences(self) -> list[Silence]:
-        rows = self.conn.execute("SELECT id, product, cycle, milestone, until, reason, created_at "
-                                 "FROM alert_silences ORDER BY id")
+        rows = self.conn.execute(
+            "SELECT id, product, cycle, milestone, until, reason, created_at FROM alert_silences ORDER BY id"
+        )
         return [Silence(i, p, c, m, date.fromisoformat(u), r, at) for i, p, c, m, u, r, at in rows]
 
-    def add_silence(self, product: str, cycle: str, milestone: str | None, until: date,
-                    reason: str, now: datetime) -> int:
+    def add_silence(
+        self, product: str, cycle: str, milestone: str | None, until: date, reason: str, now: datetime
+    ) -> int:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO alert_silences (product, cycle, milestone, until, reason, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (product, cycle, milestone, until.isoformat(), reason,
-                 now.isoformat(timespec="seconds")))
+                (product, cycle, milestone, until.isoformat(), reason, now.isoformat(timespec="seconds")),
+            )
             return int(cur.lastrowid or 0)
 
     def remove_silence(self, silence_id: int) -> bool:

@@ -33,7 +33,8 @@ def send_lock(state_dir: Path, timeout: float, poll: float = 0.05) -> Iterator[N
                 if time.monotonic() >= deadline:
                     raise TrackerError(
                         f"{path}: another `tracker alert` is still sending after {timeout:g} s; "
-                        "nothing sent by this run (try again later)") from None
+                        "nothing sent by this run (try again later)"
+                    ) from None
                 time.sleep(poll)
         try:
             yield

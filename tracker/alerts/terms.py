@@ -14,16 +14,22 @@ DEFAULT_TERMS = {
 
 VENDOR_TERMS: tuple[tuple[str, dict[str, str]], ...] = (
     # (case-insensitive substring of the vendor, terms)
-    ("microsoft", {
-        "support_end": "end of mainstream support",
-        "eol": "end of extended support",
-        "extended_end": "end of Extended Security Updates",
-    }),
-    ("vmware", {
-        "support_end": "end of general support",
-        "eol": "end of general support",
-        "extended_end": "end of technical guidance",
-    }),
+    (
+        "microsoft",
+        {
+            "support_end": "end of mainstream support",
+            "eol": "end of extended support",
+            "extended_end": "end of Extended Security Updates",
+        },
+    ),
+    (
+        "vmware",
+        {
+            "support_end": "end of general support",
+            "eol": "end of general support",
+            "extended_end": "end of technical guidance",
+        },
+    ),
 )
 
 

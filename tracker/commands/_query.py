@@ -15,22 +15,34 @@ if TYPE_CHECKING:
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=[f.value for f in Format], default=None,
-                   help="output format (env TRACKER_FORMAT; default table)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of "
-                   "stdout")
+    p.add_argument(
+        "--format",
+        choices=[f.value for f in Format],
+        default=None,
+        help="output format (env TRACKER_FORMAT; default table)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
 
 
 def add_filter_options(p: argparse.ArgumentParser, positional: bool = True) -> None:
     if positional:
-        p.add_argument("products", nargs="*", metavar="PRODUCT",
-                       help="product filter, like --product")
-    p.add_argument("--vendor", action="append", default=[], metavar="TEXT",
-                   help="vendor: case-insensitive substring or glob (repeatable)")
-    p.add_argument("--product", dest="product_filters", action="append", default=[],
-                   metavar="TEXT", help="product: case-insensitive substring or glob (repeatable)")
-    p.add_argument("--type", type=int, choices=(1, 2), help="hypervisor type: 1 bare metal, 2 "
-                   "hosted")
+        p.add_argument("products", nargs="*", metavar="PRODUCT", help="product filter, like --product")
+    p.add_argument(
+        "--vendor",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="vendor: case-insensitive substring or glob (repeatable)",
+    )
+    p.add_argument(
+        "--product",
+        dest="product_filters",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="product: case-insensitive substring or glob (repeatable)",
+    )
+    p.add_argument("--type", type=int, choices=(1, 2), help="hypervisor type: 1 bare metal, 2 hosted")
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
@@ -43,8 +55,10 @@ def output_format(args: argparse.Namespace) -> Format:
     try:
         return Format(value)
     except ValueError:
-        raise UsageError(f"tracker: error: TRACKER_FORMAT: invalid format {value!r} (choose from "
-                         f"{', '.join(f.value for f in Format)})") from None
+        raise UsageError(
+            f"tracker: error: TRACKER_FORMAT: invalid format {value!r} (choose from "
+            f"{', '.join(f.value for f in Format)})"
+        ) from None
 
 
 def emit(ctx: Context, args: argparse.Namespace, result: Result) -> None:

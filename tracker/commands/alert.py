@@ -19,25 +19,38 @@ MILESTONE_CHOICES = ("support_end", "eol", "extended_end")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from tracker.cli import add_global_options
 
-    p.add_argument("--dry-run", action="store_true",
-                   help="print the digests that would be sent; change nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the digests that would be sent; change nothing"
+    )
     sub = p.add_subparsers(dest="alert_action", metavar="ACTION")
-    ls = sub.add_parser("list", help="alerts due now, silenced, unrouted, and delivered before",
-                        description="Alerts due now, silences, unrouted items and the ledger.")
-    si = sub.add_parser("silence", help="mute a release cycle's alerts until a date",
-                        description="Mute alerts for PRODUCT CYCLE (all watched milestones, or "
-                        "--milestone) until DATE; alerts resume on DATE. Silenced alerts are not "
-                        "marked delivered: once the silence ends, the most urgent one is sent.")
-    si.add_argument("product", metavar="PRODUCT", help="product name as in the dataset, e.g. "
-                    "'Hyper-V Server' (case-insensitive)")
+    ls = sub.add_parser(
+        "list",
+        help="alerts due now, silenced, unrouted, and delivered before",
+        description="Alerts due now, silences, unrouted items and the ledger.",
+    )
+    si = sub.add_parser(
+        "silence",
+        help="mute a release cycle's alerts until a date",
+        description="Mute alerts for PRODUCT CYCLE (all watched milestones, or "
+        "--milestone) until DATE; alerts resume on DATE. Silenced alerts are not "
+        "marked delivered: once the silence ends, the most urgent one is sent.",
+    )
+    si.add_argument(
+        "product",
+        metavar="PRODUCT",
+        help="product name as in the dataset, e.g. 'Hyper-V Server' (case-insensitive)",
+    )
     si.add_argument("cycle", metavar="CYCLE", help="release cycle, e.g. 2016")
-    si.add_argument("--milestone", choices=MILESTONE_CHOICES,
-                    help="only this milestone (default: all)")
-    si.add_argument("--until", required=True, metavar="DATE",
-                    help="YYYY-MM-DD: first day alerts are sent again")
+    si.add_argument("--milestone", choices=MILESTONE_CHOICES, help="only this milestone (default: all)")
+    si.add_argument(
+        "--until", required=True, metavar="DATE", help="YYYY-MM-DD: first day alerts are sent again"
+    )
     si.add_argument("--reason", required=True, metavar="TEXT", help="why (shown by `alert list`)")
-    un = sub.add_parser("unsilence", help="remove a silence by its ID (see `alert list`)",
-                        description="Remove a silence; its alerts are due again on the next run.")
+    un = sub.add_parser(
+        "unsilence",
+        help="remove a silence by its ID (see `alert list`)",
+        description="Remove a silence; its alerts are due again on the next run.",
+    )
     un.add_argument("silence_id", metavar="ID", type=int)
     for sp in (ls, si, un):
         add_global_options(sp, suppress=True)
@@ -68,8 +81,9 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
         host_counts = estate.host_counts if estate is not None else None
-    result = run_alerts(records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log,
-                        host_counts=host_counts)
+    result = run_alerts(
+        records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log, host_counts=host_counts
+    )
     if args.dry_run:
         if result.previews:
             ctx.stdout.write("\n\n".join(result.previews))
@@ -79,8 +93,10 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     if not result.ok:
         routes = ", ".join(repr(r) for r in result.failed_routes)
-        ctx.warn(f"alert: {len(result.failed_routes)} digest(s) not delivered (route {routes}); "
-                 "nothing was recorded for them, so they are due again on the next run")
+        ctx.warn(
+            f"alert: {len(result.failed_routes)} digest(s) not delivered (route {routes}); "
+            "nothing was recorded for them, so they are due again on the next run"
+        )
         return 1
     return 0
 
@@ -94,16 +110,24 @@ def _list(ctx: Context) -> int:
     settings = ctx.settings
     with Ledger.open_read_only(settings.state_dir) as ledger:
         silences = ledger.silences()
-        plan = due_alerts(records, settings.alerts, settings.effective_routes(),
-                          ledger.past_deliveries(), silences, ctx.as_of)
+        plan = due_alerts(
+            records,
+            settings.alerts,
+            settings.effective_routes(),
+            ledger.past_deliveries(),
+            silences,
+            ctx.as_of,
+        )
         delivered = ledger.deliveries()
 
     def item_line(item) -> str:  # type: ignore[no-untyped-def]
         r = item.record
         days = item.days_left
         left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"
-        text = (f"{r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} "
-                f"{item.when.text}, {left}, threshold {item.threshold}")
+        text = (
+            f"{r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} "
+            f"{item.when.text}, {left}, threshold {item.threshold}"
+        )
         if item.moved_from:
             text += f", date moved from {item.moved_from}"
         return text
@@ -119,13 +143,16 @@ def _list(ctx: Context) -> int:
     for s in silences:
         state = "active" if s.active(ctx.as_of) else "expired"
         what = s.milestone or "all milestones"
-        out.append(f"  {s.id}: {s.product} {s.cycle} ({what}) until {s.until.isoformat()} "
-                   f"[{state}]: {s.reason}")
+        out.append(
+            f"  {s.id}: {s.product} {s.cycle} ({what}) until {s.until.isoformat()} [{state}]: {s.reason}"
+        )
     out.append(f"Delivered ({len(delivered)}):")
     for d in delivered:
-        out.append(f"  {d['delivered_at']} {d['product']} {d['cycle']} ({d['vendor']}) "
-                   f"{d['milestone']} {d['milestone_date']} threshold {d['threshold']} "
-                   f"{d['status']} -> route {d['route']}")
+        out.append(
+            f"  {d['delivered_at']} {d['product']} {d['cycle']} ({d['vendor']}) "
+            f"{d['milestone']} {d['milestone_date']} threshold {d['threshold']} "
+            f"{d['status']} -> route {d['route']}"
+        )
     ctx.write_output("\n".join(out) + "\n", None)
     return 0
 
@@ -140,23 +167,25 @@ def _silence(args: argparse.Namespace, ctx: Context) -> int:
     except ValueError as exc:
         raise UsageError(f"tracker alert silence: --until: {exc}") from None
     if until <= ctx.as_of:
-        raise UsageError(f"tracker alert silence: --until: {until.isoformat()} is not after "
-                         f"{ctx.as_of.isoformat()}; the silence would already be over")
+        raise UsageError(
+            f"tracker alert silence: --until: {until.isoformat()} is not after "
+            f"{ctx.as_of.isoformat()}; the silence would already be over"
+        )
     reason = one_line(args.reason)
     if not reason:
         raise UsageError("tracker alert silence: --reason: must not be empty")
     want = (args.product.casefold(), args.cycle.casefold())
     matches = [r for r in ctx.records() if (r.product.casefold(), r.cycle.casefold()) == want]
     if not matches:
-        raise TrackerError(f"tracker alert silence: no release cycle {args.product!r} "
-                           f"{args.cycle!r} in {ctx.dataset_path} (`tracker status` lists them)")
+        raise TrackerError(
+            f"tracker alert silence: no release cycle {args.product!r} "
+            f"{args.cycle!r} in {ctx.dataset_path} (`tracker status` lists them)"
+        )
     record = matches[0]
     with Ledger.open(ctx.settings.state_dir) as ledger:
-        sid = ledger.add_silence(record.product, record.cycle, args.milestone, until, reason,
-                                 ctx.now())
+        sid = ledger.add_silence(record.product, record.cycle, args.milestone, until, reason, ctx.now())
     what = args.milestone or "all milestones"
-    ctx.write_output(f"silence {sid}: {record.name} ({what}) until {until.isoformat()}: "
-                     f"{reason}\n", None)
+    ctx.write_output(f"silence {sid}: {record.name} ({what}) until {until.isoformat()}: {reason}\n", None)
     return 0
 
 
@@ -166,7 +195,8 @@ def _unsilence(args: argparse.Namespace, ctx: Context) -> int:
     with Ledger.open(ctx.settings.state_dir) as ledger:
         removed = ledger.remove_silence(args.silence_id)
     if not removed:
-        raise TrackerError(f"tracker alert unsilence: no silence with ID {args.silence_id} "
-                           "(`tracker alert list` shows them)")
+        raise TrackerError(
+            f"tracker alert unsilence: no silence with ID {args.silence_id} (`tracker alert list` shows them)"
+        )
     ctx.write_output(f"silence {args.silence_id} removed\n", None)
     return 0

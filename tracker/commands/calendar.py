@@ -10,8 +10,12 @@ HELP = "iCalendar (RFC 5545) feed of all milestones, with reminders at the alert
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_filter_options(p)
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="write the feed to FILE (atomically) instead of stdout, e.g. tracker.ics")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the feed to FILE (atomically) instead of stdout, e.g. tracker.ics",
+    )
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]

@@ -17,17 +17,36 @@ STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNK
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--warning", "-w", type=int, metavar="DAYS",
-                   help="WARNING when end of life is at most DAYS away (default: "
-                   "alerts.warning_days, 365)")
-    p.add_argument("--critical", "-c", type=int, metavar="DAYS", default=90,
-                   help="CRITICAL when end of life is at most DAYS away (default 90)")
-    p.add_argument("--inventory", metavar="FILE",
-                   help="count hosts of this inventory (default: the configured inventory)")
-    p.add_argument("--no-inventory", action="store_true",
-                   help="look at release cycles even when an inventory is configured")
-    p.add_argument("--aliases", metavar="FILE",
-                   help="product aliases and version rules (default: the bundled aliases.csv)")
+    p.add_argument(
+        "--warning",
+        "-w",
+        type=int,
+        metavar="DAYS",
+        help="WARNING when end of life is at most DAYS away (default: alerts.warning_days, 365)",
+    )
+    p.add_argument(
+        "--critical",
+        "-c",
+        type=int,
+        metavar="DAYS",
+        default=90,
+        help="CRITICAL when end of life is at most DAYS away (default 90)",
+    )
+    p.add_argument(
+        "--inventory",
+        metavar="FILE",
+        help="count hosts of this inventory (default: the configured inventory)",
+    )
+    p.add_argument(
+        "--no-inventory",
+        action="store_true",
+        help="look at release cycles even when an inventory is configured",
+    )
+    p.add_argument(
+        "--aliases",
+        metavar="FILE",
+        help="product aliases and version rules (default: the bundled aliases.csv)",
+    )
     add_filter_options(p)
 
 
@@ -72,19 +91,28 @@ def check_cycles(records, as_of, warning: int, critical: int) -> tuple[int, str,
     past = sum(1 for d, _ in dated if d < 0)
     state = CRITICAL if crit else WARNING if approaching else OK
     if crit:
-        summary = (f"{len(crit)} within {critical} days of end of life ({crit[0][1]} "
-                   f"{_days(crit[0][0])}), {len(approaching)} approaching, {past} past")
+        summary = (
+            f"{len(crit)} within {critical} days of end of life ({crit[0][1]} "
+            f"{_days(crit[0][0])}), {len(approaching)} approaching, {past} past"
+        )
     elif approaching:
-        summary = (f"{len(approaching)} approaching end of life ({approaching[0][1]} "
-                   f"{_days(approaching[0][0])}), {past} past")
+        summary = (
+            f"{len(approaching)} approaching end of life ({approaching[0][1]} "
+            f"{_days(approaching[0][0])}), {past} past"
+        )
     else:
         summary = f"0 approaching end of life, {past} past"
     perf = f"approaching={len(approaching)} critical={len(crit)} past={past}"
     return state, summary, perf
 
 
-def check_hosts(args: argparse.Namespace, ctx, inventory, warning: int,  # type: ignore[no-untyped-def]
-                critical: int) -> tuple[int, str, str]:
+def check_hosts(
+    args: argparse.Namespace,
+    ctx,
+    inventory,
+    warning: int,  # type: ignore[no-untyped-def]
+    critical: int,
+) -> tuple[int, str, str]:
     """Hosts of the inventory: any host past eol is CRITICAL, like one within --critical days."""
     from tracker.commands._query import filters_from
     from tracker.inventory import load_aliases, load_inventory, match_inventory
@@ -93,32 +121,47 @@ def check_hosts(args: argparse.Namespace, ctx, inventory, warning: int,  # type:
 
     records = ctx.records()
     filters = filters_from(args)
-    matched = match_inventory(load_inventory(inventory), records, ctx.as_of,
-                              load_aliases(args.aliases), None if filters == Filters() else filters)
+    matched = match_inventory(
+        load_inventory(inventory),
+        records,
+        ctx.as_of,
+        load_aliases(args.aliases),
+        None if filters == Filters() else filters,
+    )
     estate = estate_summary(matched, records, ctx.as_of, max(warning, critical))
-    cycles = [(d, f"{key[1]} {key[2]}", estate.host_counts[key])
-              for key, d in estate.cycles.items() if d is not None]
+    cycles = [
+        (d, f"{key[1]} {key[2]}", estate.host_counts[key])
+        for key, d in estate.cycles.items()
+        if d is not None
+    ]
     past = sorted((t for t in cycles if t[0] < 0), key=lambda t: (-t[2], t[1]))
     upcoming = sorted((t for t in cycles if t[0] >= 0), key=lambda t: (t[0], t[1]))
     approaching = [t for t in upcoming if t[0] <= warning]
     crit = [t for t in upcoming if t[0] <= critical]
     n_past, n_appr, n_crit = (sum(t[2] for t in group) for group in (past, approaching, crit))
     state = CRITICAL if past or crit else WARNING if approaching else OK
-    parts = [f"{n_past} of {_hosts(estate.total)} past end of life"
-             + (f" ({past[0][1]} on {_hosts(past[0][2])})" if past else "")]
+    parts = [
+        f"{n_past} of {_hosts(estate.total)} past end of life"
+        + (f" ({past[0][1]} on {_hosts(past[0][2])})" if past else "")
+    ]
     if crit:
-        parts.append(f"{n_crit} within {critical} days ({crit[0][1]} {_days(crit[0][0])} on "
-                     f"{_hosts(crit[0][2])})")
+        parts.append(
+            f"{n_crit} within {critical} days ({crit[0][1]} {_days(crit[0][0])} on {_hosts(crit[0][2])})"
+        )
         parts.append(f"{n_appr} approaching")
     elif approaching:
-        parts.append(f"{n_appr} approaching ({approaching[0][1]} {_days(approaching[0][0])} on "
-                     f"{_hosts(approaching[0][2])})")
+        parts.append(
+            f"{n_appr} approaching ({approaching[0][1]} {_days(approaching[0][0])} on "
+            f"{_hosts(approaching[0][2])})"
+        )
     else:
         parts.append("0 approaching")
     parts.append(f"{estate.unmatched} unmatched")
     summary = ", ".join(parts)
-    perf = (f"hosts={estate.total} past={n_past} critical={n_crit} approaching={n_appr} "
-            f"unmatched={estate.unmatched}")
+    perf = (
+        f"hosts={estate.total} past={n_past} critical={n_crit} approaching={n_appr} "
+        f"unmatched={estate.unmatched}"
+    )
     return state, summary, perf
 
 
@@ -137,6 +180,5 @@ def handle_error(exc: TrackerError) -> int:
 
 
 def handle_internal_error(exc: BaseException) -> int:
-    print(f"TRACKER UNKNOWN - internal error: {type(exc).__name__}: {exc}".replace("|", "/"),
-          file=sys.stdout)
+    print(f"TRACKER UNKNOWN - internal error: {type(exc).__name__}: {exc}".replace("|", "/"), file=sys.stdout)
     return UNKNOWN

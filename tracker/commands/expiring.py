@@ -20,13 +20,16 @@ MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "any")
 def add_arguments(p: argparse.ArgumentParser) -> None:
     window = p.add_mutually_exclusive_group()
     window.add_argument("--year", type=int, metavar="YYYY", help="calendar year")
-    window.add_argument("--within", metavar="N[d|w|m|y]",
-                        help="from --as-of to N days/weeks/months/years later, e.g. 90d, 6m, 1y")
-    window.add_argument("--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD "
-                        "(with --to)")
+    window.add_argument(
+        "--within",
+        metavar="N[d|w|m|y]",
+        help="from --as-of to N days/weeks/months/years later, e.g. 90d, 6m, 1y",
+    )
+    window.add_argument("--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD (with --to)")
     p.add_argument("--to", dest="end", metavar="DATE", help="window end, YYYY-MM-DD (inclusive)")
-    p.add_argument("--milestone", choices=MILESTONE_CHOICES, default="any",
-                   help="which milestone (default any)")
+    p.add_argument(
+        "--milestone", choices=MILESTONE_CHOICES, default="any", help="which milestone (default any)"
+    )
     add_filter_options(p)
     add_output_options(p)
 
@@ -34,8 +37,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def parse_within(text: str, as_of: date) -> date:
     m = re.fullmatch(r"(\d+)\s*([dwmy])", text.strip().lower())
     if not m:
-        raise UsageError(f"tracker expiring: error: --within: expected a number and a unit d, w, m "
-                         f"or y (e.g. 90d, 6m, 1y), not {text!r}")
+        raise UsageError(
+            f"tracker expiring: error: --within: expected a number and a unit d, w, m "
+            f"or y (e.g. 90d, 6m, 1y), not {text!r}"
+        )
     n, unit = int(m[1]), m[2]
     if unit == "d":
         return as_of + timedelta(days=n)

@@ -23,34 +23,56 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = EPILOG
     p.add_argument("source", choices=("endoflife",), help="where to read from: endoflife.date")
-    p.add_argument("products", nargs="*", metavar="PRODUCT",
-                   help="endoflife.date product names, e.g. esxi windows-server proxmox-ve")
-    p.add_argument("--api-url", metavar="URL", default=None,
-                   help="API v1 base (default https://endoflife.date/api/v1)")
-    p.add_argument("--from", dest="from_file", metavar="FILE",
-                   help="read a saved /products/{name} response instead of fetching")
-    p.add_argument("--merge", metavar="DATASET",
-                   help="update DATASET (atomically) instead of printing rows")
-    p.add_argument("--dry-run", action="store_true",
-                   help="with --merge: print the changes, write nothing")
-    p.add_argument("--force", action="store_true",
-                   help="with --merge: also overwrite rows whose confidence is 'vendor'")
-    p.add_argument("--vendor", dest="vendor_name", metavar="NAME",
-                   help="vendor for the rows (required for products tracker does not know)")
-    p.add_argument("--product-name", metavar="NAME",
-                   help="product name for the rows (default: known name, else the API label)")
-    p.add_argument("--type", type=int, choices=(1, 2),
-                   help="hypervisor type of the rows: 1 bare metal, 2 hosted")
-    p.add_argument("--timeout", type=float, default=None, metavar="S",
-                   help="seconds to wait for each response (default 10)")
+    p.add_argument(
+        "products",
+        nargs="*",
+        metavar="PRODUCT",
+        help="endoflife.date product names, e.g. esxi windows-server proxmox-ve",
+    )
+    p.add_argument(
+        "--api-url", metavar="URL", default=None, help="API v1 base (default https://endoflife.date/api/v1)"
+    )
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="read a saved /products/{name} response instead of fetching",
+    )
+    p.add_argument("--merge", metavar="DATASET", help="update DATASET (atomically) instead of printing rows")
+    p.add_argument("--dry-run", action="store_true", help="with --merge: print the changes, write nothing")
+    p.add_argument(
+        "--force", action="store_true", help="with --merge: also overwrite rows whose confidence is 'vendor'"
+    )
+    p.add_argument(
+        "--vendor",
+        dest="vendor_name",
+        metavar="NAME",
+        help="vendor for the rows (required for products tracker does not know)",
+    )
+    p.add_argument(
+        "--product-name",
+        metavar="NAME",
+        help="product name for the rows (default: known name, else the API label)",
+    )
+    p.add_argument(
+        "--type", type=int, choices=(1, 2), help="hypervisor type of the rows: 1 bare metal, 2 hosted"
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds to wait for each response (default 10)",
+    )
 
 
 def _check_args(args: argparse.Namespace) -> None:
     if args.from_file and len(args.products) > 1:
         raise UsageError("tracker import: --from FILE reads one product: give at most one PRODUCT")
     if not args.from_file and not args.products:
-        raise UsageError("tracker import: name at least one endoflife.date PRODUCT (e.g. esxi), "
-                         "or --from FILE")
+        raise UsageError(
+            "tracker import: name at least one endoflife.date PRODUCT (e.g. esxi), or --from FILE"
+        )
     if args.product_name and len(args.products) > 1:
         raise UsageError("tracker import: --product-name applies to one PRODUCT only")
     if args.timeout is not None and args.timeout <= 0:
@@ -72,8 +94,7 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
 
     _check_args(args)
     if args.from_file:
-        datas = [eol.read_product_file(Path(args.from_file),
-                                       args.products[0] if args.products else None)]
+        datas = [eol.read_product_file(Path(args.from_file), args.products[0] if args.products else None)]
     else:
         api_url = args.api_url or eol.DEFAULT_API_URL
         timeout = args.timeout or eol.DEFAULT_TIMEOUT
@@ -86,9 +107,12 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
         mapping = eol.mapping_for(data, args.vendor_name, args.product_name, args.type)
         if mapping is None:
             known = ", ".join(sorted(eol.KNOWN_PRODUCTS))
-            raise UsageError(f"tracker import: endoflife.date product {data.name!r} has no "
-                             "built-in vendor/product mapping: give --vendor NAME (and "
-                             "--product-name, --type)", f"  known products: {known}")
+            raise UsageError(
+                f"tracker import: endoflife.date product {data.name!r} has no "
+                "built-in vendor/product mapping: give --vendor NAME (and "
+                "--product-name, --type)",
+                f"  known products: {known}",
+            )
         rows += eol.product_rows(data, mapping, ctx.warn)
 
     if not args.merge:
@@ -102,8 +126,10 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     for line in result.skipped:
         print(line, file=ctx.stderr)
     records = eol.validated_records(result.rows, str(path))
-    summary = (f"{path}: {result.updated} updated, {result.added} added, "
-               f"{len(result.skipped)} skipped, {result.unchanged} unchanged")
+    summary = (
+        f"{path}: {result.updated} updated, {result.added} added, "
+        f"{len(result.skipped)} skipped, {result.unchanged} unchanged"
+    )
     if args.dry_run:
         ctx.warn(f"{summary} (dry run: nothing written)")
     elif result.changed:

@@ -9,10 +9,14 @@ HELP = "match an inventory of hosts against the dataset"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("hosts", metavar="HOSTS.csv",
-                   help="inventory CSV with at least hostname, product, version columns")
-    p.add_argument("--aliases", metavar="FILE",
-                   help="product aliases and version rules (default: the bundled aliases.csv)")
+    p.add_argument(
+        "hosts", metavar="HOSTS.csv", help="inventory CSV with at least hostname, product, version columns"
+    )
+    p.add_argument(
+        "--aliases",
+        metavar="FILE",
+        help="product aliases and version rules (default: the bundled aliases.csv)",
+    )
     add_filter_options(p, positional=False)
     add_output_options(p)
 
@@ -28,10 +32,10 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     aliases = load_aliases(args.aliases)
     hosts = load_inventory(args.hosts)
     filters = filters_from(args)
-    matched = match_inventory(hosts, records, ctx.as_of, aliases,
-                              None if filters == Filters() else filters)
-    chunks = render_chunks(matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(),
-                           ctx.use_color(args.output))
+    matched = match_inventory(hosts, records, ctx.as_of, aliases, None if filters == Filters() else filters)
+    chunks = render_chunks(
+        matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(), ctx.use_color(args.output)
+    )
     write_chunks(chunks, args.output, ctx.stdout)
     counts = status_counts(matched)
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"

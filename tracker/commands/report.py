@@ -10,11 +10,17 @@ HELP = "write the HTML report (DIR/lifecycle-YYYY-MM-DD.html and DIR/index.html)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="output directory (default: report.out_dir from the config, else reports/)")
-    p.add_argument("--calendar", action="store_true",
-                   help="also write the calendar feed DIR/tracker.ics and link it (tracker run "
-                   "always does)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="output directory (default: report.out_dir from the config, else reports/)",
+    )
+    p.add_argument(
+        "--calendar",
+        action="store_true",
+        help="also write the calendar feed DIR/tracker.ics and link it (tracker run always does)",
+    )
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
@@ -31,7 +37,6 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     now = ctx.now()
     if args.calendar:  # the report links tracker.ics whenever it sits beside it
         write_feed_beside(out_dir, records, ctx.settings, now, ctx.as_of)
-    path = write_report(records, ctx.settings, ctx.as_of, out_dir, ctx.dataset_path, now,
-                        estate)
+    path = write_report(records, ctx.settings, ctx.as_of, out_dir, ctx.dataset_path, now, estate)
     print(path, file=ctx.stdout)
     return 0

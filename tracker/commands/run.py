@@ -9,16 +9,19 @@ HELP = "the nightly job: report, then alerts (for cron)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.epilog = ("Takes <state_dir>/run.lock (waits schedule.lock_timeout_seconds for another run), "
-                "logs timestamped lines on stderr, records the run in <state_dir>/tracker.db and "
-                "prints a one-line summary. Exit 0 only when the report and the alerts succeeded.")
+    p.epilog = (
+        "Takes <state_dir>/run.lock (waits schedule.lock_timeout_seconds for another run), "
+        "logs timestamped lines on stderr, records the run in <state_dir>/tracker.db and "
+        "prints a one-line summary. Exit 0 only when the report and the alerts succeeded."
+    )
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     from tracker.nightly import nightly_job
 
     config = str(ctx.settings.path) if ctx.settings.path is not None else None
-    outcome = nightly_job(config, str(ctx.dataset_path), ctx.as_of.isoformat(), trigger="cli",
-                          verbose=ctx.verbose)
+    outcome = nightly_job(
+        config, str(ctx.dataset_path), ctx.as_of.isoformat(), trigger="cli", verbose=ctx.verbose
+    )
     print(outcome.summary(), file=ctx.stdout, flush=True)
     return 0 if outcome.ok else 1

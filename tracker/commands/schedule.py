@@ -20,19 +20,27 @@ def _positive(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--next", type=_positive, metavar="N",
-                   help="print the next N fire times (local time first) and exit")
-    p.add_argument("--cron", metavar="EXPR",
-                   help="use this crontab expression instead of schedule.cron (5 fields; "
-                   "6 = seconds first)")
-    p.add_argument("--now", metavar="DATETIME",
-                   help="with --next: count from this moment (ISO 8601; without an offset it is "
-                   "in the configured time zone) instead of now")
-    p.epilog = ("Crontab meaning: day-of-week 0 and 7 are Sunday, names (mon-fri, jan) accepted; "
-                "when both day fields are restricted the job runs when either matches. One "
-                "scheduler per state_dir. SIGTERM/SIGINT let a running job finish, then exit 0. "
-                "At start, if a scheduled time passed with no successful run since, the job runs "
-                "once at once (catch-up).")
+    p.add_argument(
+        "--next", type=_positive, metavar="N", help="print the next N fire times (local time first) and exit"
+    )
+    p.add_argument(
+        "--cron",
+        metavar="EXPR",
+        help="use this crontab expression instead of schedule.cron (5 fields; 6 = seconds first)",
+    )
+    p.add_argument(
+        "--now",
+        metavar="DATETIME",
+        help="with --next: count from this moment (ISO 8601; without an offset it is "
+        "in the configured time zone) instead of now",
+    )
+    p.epilog = (
+        "Crontab meaning: day-of-week 0 and 7 are Sunday, names (mon-fri, jan) accepted; "
+        "when both day fields are restricted the job runs when either matches. One "
+        "scheduler per state_dir. SIGTERM/SIGINT let a running job finish, then exit 0. "
+        "At start, if a scheduled time passed with no successful run since, the job runs "
+        "once at once (catch-up)."
+    )
 
 
 def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
@@ -73,6 +81,10 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     config = str(settings.path.resolve()) if settings.path is not None else None
     dataset = getattr(args, "dataset", None) or os.environ.get("TRACKER_DATASET") or None
     as_of = getattr(args, "as_of", None) or os.environ.get("TRACKER_AS_OF") or None
-    job = JobArgs(config_path=config, dataset=str(Path(dataset).resolve()) if dataset else None,
-                  as_of=as_of, verbose=ctx.verbose)
+    job = JobArgs(
+        config_path=config,
+        dataset=str(Path(dataset).resolve()) if dataset else None,
+        as_of=as_of,
+        verbose=ctx.verbose,
+    )
     return run_scheduler(settings, expression, trigger, tz, job, make_logger(settings))

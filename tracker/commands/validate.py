@@ -13,8 +13,12 @@ HELP = "check lifecycle datasets; exit 0 when every file is valid"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="*", metavar="CSV",
-                   help="datasets to check (default: the configured or bundled dataset)")
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="CSV",
+        help="datasets to check (default: the configured or bundled dataset)",
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

@@ -23,8 +23,19 @@ from tracker.inventory.hosts import (
 )
 
 __all__ = [
-    "OUTPUT", "UNMATCHED", "Aliases", "EstateSummary", "InventoryError", "Match", "Matcher",
+    "OUTPUT",
+    "UNMATCHED",
+    "Aliases",
+    "EstateSummary",
+    "InventoryError",
+    "Match",
+    "Matcher",
     "configured_estate",
-    "estate_summary", "inventory_problems", "load_aliases", "load_inventory", "match_inventory",
-    "parse_aliases", "status_counts",
+    "estate_summary",
+    "inventory_problems",
+    "load_aliases",
+    "load_inventory",
+    "match_inventory",
+    "parse_aliases",
+    "status_counts",
 ]

@@ -161,13 +161,19 @@ def _rule(values: dict[str, str], line: int, problem) -> Rule | None:  # type: i
         return None
     unknown = set(regex.groupindex) - GROUPS
     if unknown:
-        problem(line, "pattern", f"unknown named group(s) {', '.join(sorted(unknown))} (use "
-                "cycle or version)")
+        problem(
+            line, "pattern", f"unknown named group(s) {', '.join(sorted(unknown))} (use cycle or version)"
+        )
         return None
-    applies = tuple(p.strip().casefold() for p in values.get("applies_to", "").split(";")
-                    if p.strip())
-    return Rule(kind=kind, regex=regex, applies_to=applies, product=values["product"],
-                cycle=values["cycle"], line=line)
+    applies = tuple(p.strip().casefold() for p in values.get("applies_to", "").split(";") if p.strip())
+    return Rule(
+        kind=kind,
+        regex=regex,
+        applies_to=applies,
+        product=values["product"],
+        cycle=values["cycle"],
+        line=line,
+    )
 
 
 def load_aliases(path: str | Path | None = None) -> Aliases:
@@ -202,8 +208,9 @@ class Matcher:
         if found is None:
             return Match(None, None)
         name, literal_cycle, cycle_hint, version_hint = found
-        for cand_product, cand_cycle in self._candidates(name, literal_cycle, cycle_hint,
-                                                         version_hint, version):
+        for cand_product, cand_cycle in self._candidates(
+            name, literal_cycle, cycle_hint, version_hint, version
+        ):
             cycle = self.cycles.get(cand_product, {}).get(cand_cycle.casefold())
             if cycle is not None:
                 return Match(cand_product, cycle)
@@ -218,15 +225,20 @@ class Matcher:
             m = rule.regex.fullmatch(text)
             if m is not None:
                 groups = m.groupdict()
-                return (self.products.get(rule.product.casefold(), rule.product), rule.cycle,
-                        groups.get("cycle") or "", groups.get("version") or "")
+                return (
+                    self.products.get(rule.product.casefold(), rule.product),
+                    rule.cycle,
+                    groups.get("cycle") or "",
+                    groups.get("version") or "",
+                )
         for name in self._by_length:
-            if folded.startswith(name) and folded[len(name):len(name) + 1] == " ":
-                return self.products[name], "", "", text[len(name):].strip()
+            if folded.startswith(name) and folded[len(name) : len(name) + 1] == " ":
+                return self.products[name], "", "", text[len(name) :].strip()
         return None
 
-    def _candidates(self, product: str, literal_cycle: str, cycle_hint: str, version_hint: str,
-                    version: str) -> Iterator[tuple[str, str]]:
+    def _candidates(
+        self, product: str, literal_cycle: str, cycle_hint: str, version_hint: str, version: str
+    ) -> Iterator[tuple[str, str]]:
         """Candidate (product, cycle) pairs, best first; the first one in the dataset wins."""
         for cycle in (literal_cycle, cycle_hint):
             if cycle:
@@ -243,8 +255,7 @@ class Matcher:
             m = rule.regex.fullmatch(text)
             if m is None:
                 continue
-            target = self.products.get(rule.product.casefold(), rule.product) if rule.product \
-                else product
+            target = self.products.get(rule.product.casefold(), rule.product) if rule.product else product
             groups = m.groupdict()
             if rule.cycle or groups.get("cycle"):
                 yield target, (rule.cycle or groups.get("cycle") or "").strip()
@@ -260,8 +271,7 @@ class Matcher:
             if folded == cycle:
                 yield product, cycle
                 return
-            if (len(cycle) > len(best) and folded.startswith(cycle)
-                    and not folded[len(cycle)].isdigit()):
+            if len(cycle) > len(best) and folded.startswith(cycle) and not folded[len(cycle)].isdigit():
                 best = cycle
         if best:
             yield product, best

@@ -59,8 +59,9 @@ def load_inventory(path: str | Path) -> pd.DataFrame:
     if b"\x00" in raw:  # pyarrow would take it as text; it means a binary file
         raise InventoryError(*_problems_or(path, "NUL byte"))
     try:
-        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, engine="pyarrow",
-                         encoding="utf-8")
+        df = pd.read_csv(
+            io.BytesIO(raw), dtype=str, keep_default_na=False, engine="pyarrow", encoding="utf-8"
+        )
     except (ValueError, OSError, UnicodeDecodeError) as exc:  # ParserError, ArrowInvalid
         raise InventoryError(*_problems_or(path, str(exc))) from None
     del raw
@@ -77,8 +78,7 @@ def _header(path: Path) -> list[str] | None:
 
 
 def _header_problems(header: list[str], name: str) -> list[str]:
-    problems = [f"{name}:1: {col}: required column is missing" for col in REQUIRED
-                if col not in header]
+    problems = [f"{name}:1: {col}: required column is missing" for col in REQUIRED if col not in header]
     seen: set[str] = set()
     for h in header:
         if not h:
@@ -151,8 +151,13 @@ def _record_index(records: Iterable[LifecycleRecord]) -> dict[tuple[str, str], L
     return index
 
 
-def match_inventory(df: pd.DataFrame, records: Iterable[LifecycleRecord], as_of: date,
-                    aliases: Aliases, filters: Filters | None = None) -> pd.DataFrame:
+def match_inventory(
+    df: pd.DataFrame,
+    records: Iterable[LifecycleRecord],
+    as_of: date,
+    aliases: Aliases,
+    filters: Filters | None = None,
+) -> pd.DataFrame:
     """One row per host: the input's hostname, product, version, the matched product, cycle,
     status and days_to_eol, then the other input columns. Unmatched hosts have status
     ``unmatched`` and are kept even when filters are given (they might be what was asked for)."""
@@ -216,7 +221,7 @@ def status_counts(matched: pd.DataFrame) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class EstateSummary:
-    """"Your estate" in numbers, for the report, the alert digests and ``tracker check``."""
+    """ "Your estate" in numbers, for the report, the alert digests and ``tracker check``."""
 
     hosts_by_status: dict[str, int]
     """Hosts per status (lifecycle order, then ``unmatched``)."""
@@ -232,8 +237,9 @@ class EstateSummary:
     """days_to_eol per (vendor, product, cycle) present in the estate."""
 
 
-def estate_summary(matched: pd.DataFrame, records: Iterable[LifecycleRecord], as_of: date,
-                   warning_days: int, top: int = 10) -> EstateSummary:
+def estate_summary(
+    matched: pd.DataFrame, records: Iterable[LifecycleRecord], as_of: date, warning_days: int, top: int = 10
+) -> EstateSummary:
     """Summarise a ``match_inventory`` frame; days are recomputed per cycle for ``as_of``."""
     index = _record_index(records)
     is_matched = matched["cycle"].notna()
@@ -261,13 +267,20 @@ def estate_summary(matched: pd.DataFrame, records: Iterable[LifecycleRecord], as
         ranked = sorted(((str(g), int(c)) for g, c in counts.items()), key=lambda t: (-t[1], t[0]))
         at_risk = ranked[:top]
     by_status = status_counts(matched)
-    return EstateSummary(hosts_by_status=by_status, at_risk=at_risk, host_counts=host_counts,
-                         at_risk_by=group_by, total=len(matched),
-                         unmatched=by_status.get(UNMATCHED, 0), cycles=cycles)
+    return EstateSummary(
+        hosts_by_status=by_status,
+        at_risk=at_risk,
+        host_counts=host_counts,
+        at_risk_by=group_by,
+        total=len(matched),
+        unmatched=by_status.get(UNMATCHED, 0),
+        cycles=cycles,
+    )
 
 
-def configured_estate(settings: Settings, records: list[LifecycleRecord],
-                      as_of: date) -> EstateSummary | None:
+def configured_estate(
+    settings: Settings, records: list[LifecycleRecord], as_of: date
+) -> EstateSummary | None:
     """The estate summary of ``settings.inventory``, or None when no inventory is configured.
 
     The report ("Your estate"), alert digests (hosts affected) and the nightly job share this.

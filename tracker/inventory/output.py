@@ -26,9 +26,13 @@ from tracker.formats import Column, Format, Result, renderer
 LARGE = 50_000
 CHUNK = 100_000
 COLUMNS = [
-    Column("hostname", "Hostname"), Column("product", "Product"), Column("version", "Version"),
-    Column("matched_product", "Matched product"), Column("cycle", "Cycle"),
-    Column("status", "Status"), Column("days_to_eol", "Days to EOL", numeric=True),
+    Column("hostname", "Hostname"),
+    Column("product", "Product"),
+    Column("version", "Version"),
+    Column("matched_product", "Matched product"),
+    Column("cycle", "Cycle"),
+    Column("status", "Status"),
+    Column("days_to_eol", "Days to EOL", numeric=True),
 ]
 
 
@@ -37,14 +41,16 @@ def columns_of(matched: pd.DataFrame) -> list[Column]:
     return COLUMNS + [Column(str(c), str(c)) for c in matched.columns if c not in known]
 
 
-def render_bytes(matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str,
-                 color: bool = False) -> bytes:
+def render_bytes(
+    matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str, color: bool = False
+) -> bytes:
     """The whole output document as UTF-8 bytes."""
     return b"".join(render_chunks(matched, fmt, as_of, generated_at, color))
 
 
-def render_chunks(matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str,
-                  color: bool = False) -> Iterator[bytes]:
+def render_chunks(
+    matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str, color: bool = False
+) -> Iterator[bytes]:
     """The output document in pieces of at most ``CHUNK`` hosts, so that peak memory stays
     bounded by the input and not by the (larger) rendered text."""
     if fmt is Format.CSV:
@@ -52,8 +58,9 @@ def render_chunks(matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: 
     elif fmt is Format.JSON:
         yield from json_chunks(matched, as_of, generated_at)
     elif len(matched) <= LARGE:
-        result = Result(items=items_of(matched), columns=columns_of(matched), as_of=as_of,
-                        generated_at=generated_at)
+        result = Result(
+            items=items_of(matched), columns=columns_of(matched), as_of=as_of, generated_at=generated_at
+        )
         yield renderer(fmt)(result, color).encode("utf-8")
     else:
         yield from _large_text_chunks(matched, fmt)
@@ -112,12 +119,10 @@ def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
         part = table.slice(start, CHUNK)
         body = io.BytesIO()
         try:  # minimal quoting, like the other commands' csv, when no value needs quotes
-            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False,
-                                                           quoting_style="none"))
+            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
         except pa.ArrowInvalid:
             body = io.BytesIO()
-            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False,
-                                                           quoting_style="needed"))
+            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         yield body.getvalue()
 
 
@@ -127,11 +132,10 @@ def to_json(matched: pd.DataFrame, as_of: str, generated_at: str) -> bytes:
 
 def json_chunks(matched: pd.DataFrame, as_of: str, generated_at: str) -> Iterator[bytes]:
     """``{"schema_version": 1, "generated_at", "as_of", "items": [...]}``, items encoded by pandas."""
-    head = json.dumps({"schema_version": 1, "generated_at": generated_at, "as_of": as_of},
-                      ensure_ascii=False)
+    head = json.dumps({"schema_version": 1, "generated_at": generated_at, "as_of": as_of}, ensure_ascii=False)
     yield (head[:-1] + ', "items": [').encode("utf-8")
     for start in range(0, len(matched), CHUNK):
-        items = matched.iloc[start:start + CHUNK].to_json(orient="records", force_ascii=False)
+        items = matched.iloc[start : start + CHUNK].to_json(orient="records", force_ascii=False)
         # pandas escapes "/" as "\/" (valid JSON, but noisy); a data backslash is always "\\",
         # so every remaining "\/" pair is such an escape.
         text = (items or "[]")[1:-1].replace("\\/", "/")
@@ -145,26 +149,27 @@ def _large_text_chunks(matched: pd.DataFrame, fmt: Format) -> Iterator[bytes]:
     text = _large_text(matched.iloc[:0], fmt, widths)
     yield text.encode("utf-8")
     for start in range(0, len(matched), CHUNK):
-        yield _large_text(matched.iloc[start:start + CHUNK], fmt, widths, head=False) \
-            .encode("utf-8")
+        yield _large_text(matched.iloc[start : start + CHUNK], fmt, widths, head=False).encode("utf-8")
 
 
 def _cells(s: pd.Series) -> pd.Series:
     return s.astype("str").fillna("").replace("", "-")
 
 
-def _large_text(matched: pd.DataFrame, fmt: Format, widths: list[int] | None = None,
-                head: bool = True) -> str:
+def _large_text(
+    matched: pd.DataFrame, fmt: Format, widths: list[int] | None = None, head: bool = True
+) -> str:
     """Table or markdown text of ``matched`` laid out like the shared renderers, vectorized."""
     cols = columns_of(matched)
     cells = [_cells(matched[c.key]) for c in cols]
     lines: list[str] = []
     if fmt is Format.MARKDOWN:
-        cells = [s.str.replace("\\", "\\\\").str.replace("|", "\\|").str.replace("\n", " ")
-                 for s in cells]
+        cells = [s.str.replace("\\", "\\\\").str.replace("|", "\\|").str.replace("\n", " ") for s in cells]
         if head:
-            lines += ["| " + " | ".join(c.header for c in cols) + " |",
-                      "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |"]
+            lines += [
+                "| " + " | ".join(c.header for c in cols) + " |",
+                "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |",
+            ]
         if len(matched):
             line = "| " + cells[0]
             for s in cells[1:]:
@@ -172,15 +177,20 @@ def _large_text(matched: pd.DataFrame, fmt: Format, widths: list[int] | None = N
             lines += (line + " |").tolist()
         return "".join(x + "\n" for x in lines)
     if widths is None:
-        widths = [max([len(c.header), *s.str.len().tolist()]) for c, s in
-                  zip(cols, cells, strict=True)]
+        widths = [max([len(c.header), *s.str.len().tolist()]) for c, s in zip(cols, cells, strict=True)]
     if head:
-        lines += ["  ".join(c.header.rjust(w) if c.numeric else c.header.ljust(w)
-                            for c, w in zip(cols, widths, strict=True)).rstrip(),
-                  "  ".join("-" * w for w in widths)]
+        lines += [
+            "  ".join(
+                c.header.rjust(w) if c.numeric else c.header.ljust(w)
+                for c, w in zip(cols, widths, strict=True)
+            ).rstrip(),
+            "  ".join("-" * w for w in widths),
+        ]
     if len(matched):
-        padded = [s.str.rjust(w) if c.numeric else s.str.ljust(w)
-                  for c, s, w in zip(cols, cells, widths, strict=True)]
+        padded = [
+            s.str.rjust(w) if c.numeric else s.str.ljust(w)
+            for c, s, w in zip(cols, cells, widths, strict=True)
+        ]
         line = padded[0]
         for s in padded[1:]:
             line = line + "  " + s

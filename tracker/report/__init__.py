@@ -35,12 +35,18 @@ from tracker.report.timeline import build_timeline
 
 __all__ = ["render_index", "render_report", "write_report"]
 
-_FRIENDLY_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                    "Dec")
+_FRIENDLY_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def write_report(records: list[LifecycleRecord], settings: Settings, as_of: date, out_dir: Path,
-                 dataset_path: Path, now: datetime, estate: object | None = None) -> Path:
+def write_report(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    out_dir: Path,
+    dataset_path: Path,
+    now: datetime,
+    estate: object | None = None,
+) -> Path:
     """Write ``out_dir/lifecycle-YYYY-MM-DD.html`` and ``out_dir/index.html``; return the report.
 
     The whole page is rendered in memory before anything touches the disk, and each file is
@@ -62,8 +68,15 @@ def write_report(records: list[LifecycleRecord], settings: Settings, as_of: date
     return path
 
 
-def render_report(records: list[LifecycleRecord], settings: Settings, as_of: date, out_dir: Path,
-                  dataset_path: Path, now: datetime, estate: object | None = None) -> str:
+def render_report(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    out_dir: Path,
+    dataset_path: Path,
+    now: datetime,
+    estate: object | None = None,
+) -> str:
     """The report page as a string (no I/O besides hashing the dataset file)."""
     warning_days = settings.alerts.warning_days
     rows = [cycle_row(r, as_of, warning_days) for r in records]
@@ -125,8 +138,10 @@ def sha256_of(path: Path) -> str:
 def _local(now: datetime, settings: Settings) -> dict[str, str]:
     """Generation time in the configured zone (system zone when none is configured)."""
     local = now.astimezone(settings.tzinfo())
-    return {"iso": local.isoformat(timespec="seconds"),
-            "text": f"{friendly_day(local.date())} {local:%H:%M} {local.tzname() or ''}".strip()}
+    return {
+        "iso": local.isoformat(timespec="seconds"),
+        "text": f"{friendly_day(local.date())} {local:%H:%M} {local.tzname() or ''}".strip(),
+    }
 
 
 def _environment():  # type: ignore[no-untyped-def]

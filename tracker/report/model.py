@@ -28,8 +28,12 @@ STATUS_LABELS: dict[Status, str] = {
     Status.END_OF_LIFE: "End of life",
 }
 
-MILESTONE_LABELS = {"release": "Release", "support_end": "Support end", "eol": "End of life",
-                    "extended_end": "Extended end"}
+MILESTONE_LABELS = {
+    "release": "Release",
+    "support_end": "Support end",
+    "eol": "End of life",
+    "extended_end": "Extended end",
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,12 @@ class CycleRow:
     @property
     def cells(self) -> list[DateCell | None]:
         """Release, support end, end of life, extended end: the table's date columns in order."""
-        return [self.dates["release"], self.dates["support_end"], self.dates["eol"],
-                self.dates["extended_end"]]
+        return [
+            self.dates["release"],
+            self.dates["support_end"],
+            self.dates["eol"],
+            self.dates["extended_end"],
+        ]
 
 
 @dataclass(frozen=True)
@@ -146,12 +154,18 @@ def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int) -> CycleR
     links = source_links(record)
     href = next((link.href for link in links if link.href), None)
     estimated = record.confidence == "estimated"
-    dates = {name: _date_cell(getattr(record, name), estimated, href)
-             for name in ("release", "support_end", "eol", "extended_end")}
-    return CycleRow(record=record, status=status_of(record, as_of),
-                    days_to_eol=days_to_eol(record, as_of),
-                    approaching=is_approaching(record, as_of, warning_days),
-                    dates=dates, sources=links)
+    dates = {
+        name: _date_cell(getattr(record, name), estimated, href)
+        for name in ("release", "support_end", "eol", "extended_end")
+    }
+    return CycleRow(
+        record=record,
+        status=status_of(record, as_of),
+        days_to_eol=days_to_eol(record, as_of),
+        approaching=is_approaching(record, as_of, warning_days),
+        dates=dates,
+        sources=links,
+    )
 
 
 def _slug(*parts: str) -> str:
@@ -161,8 +175,15 @@ def _slug(*parts: str) -> str:
 
 def group_rows(rows: Sequence[CycleRow]) -> list[ProductGroup]:
     """Rows grouped by vendor then product (case-insensitive), oldest release first in each."""
-    ordered = sorted(rows, key=lambda r: (r.record.vendor.casefold(), r.record.product.casefold(),
-                                          r.record.release.first_day, r.record.cycle))
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            r.record.vendor.casefold(),
+            r.record.product.casefold(),
+            r.record.release.first_day,
+            r.record.cycle,
+        ),
+    )
     groups: list[ProductGroup] = []
     seen: dict[str, int] = {}
     current: tuple[str, str] | None = None
@@ -183,8 +204,7 @@ def status_cards(rows: Sequence[CycleRow], warning_days: int) -> list[Card]:
     counts = dict.fromkeys(STATUS_ORDER, 0)
     for row in rows:
         counts[row.status] += 1
-    order = (Status.SUPPORTED, Status.SECURITY_ONLY, Status.EXTENDED, Status.END_OF_LIFE,
-             Status.UNRELEASED)
+    order = (Status.SUPPORTED, Status.SECURITY_ONLY, Status.EXTENDED, Status.END_OF_LIFE, Status.UNRELEASED)
     cards = [Card(str(s), STATUS_LABELS[s], counts[s]) for s in order]
     approaching = sum(1 for row in rows if row.approaching)
     cards.insert(0, Card("approaching", f"End of life within {warning_days} days", approaching))
@@ -215,15 +235,23 @@ def needs_action(rows: Sequence[CycleRow], as_of: date) -> tuple[list[ActionItem
         elif row.status is Status.EXTENDED:
             cell = row.dates["extended_end"]
             assert cell is not None and r.extended_end is not None
-            items.append(ActionItem(row, "In extended support", "Extended end", cell,
-                                    (r.extended_end.first_day - as_of).days))
+            items.append(
+                ActionItem(
+                    row, "In extended support", "Extended end", cell, (r.extended_end.first_day - as_of).days
+                )
+            )
         elif row.approaching:
             cell = row.dates["eol"]
             assert cell is not None and row.days_to_eol is not None
-            items.append(ActionItem(row, "Approaching end of life", "End of life", cell,
-                                    row.days_to_eol))
-    items.sort(key=lambda i: (i.days_left, i.row.record.vendor.casefold(),
-                              i.row.record.product.casefold(), i.row.record.cycle))
+            items.append(ActionItem(row, "Approaching end of life", "End of life", cell, row.days_to_eol))
+    items.sort(
+        key=lambda i: (
+            i.days_left,
+            i.row.record.vendor.casefold(),
+            i.row.record.product.casefold(),
+            i.row.record.cycle,
+        )
+    )
     return items, older
 
 
@@ -237,8 +265,13 @@ def estate_view(estate: object) -> EstateView:
     def order(key: str) -> tuple[int, str]:
         return (known.index(key) if key in known else len(known), key)
 
-    entries = [(str(k), labels.get(str(k), str(k).replace("-", " ").capitalize()), int(v))
-               for k, v in by_status.items()]
+    entries = [
+        (str(k), labels.get(str(k), str(k).replace("-", " ").capitalize()), int(v))
+        for k, v in by_status.items()
+    ]
     entries.sort(key=lambda e: order(e[0]))
-    return EstateView(hosts_by_status=entries, total_hosts=sum(e[2] for e in entries),
-                      at_risk=[(str(name), int(n)) for name, n in at_risk])
+    return EstateView(
+        hosts_by_status=entries,
+        total_hosts=sum(e[2] for e in entries),
+        at_risk=[(str(name), int(n)) for name, n in at_risk],
+    )

@@ -92,8 +92,12 @@ def _dates(row: CycleRow) -> list[MilestoneDate]:
 def _title(row: CycleRow) -> str:
     r = row.record
     parts = [f"{r.vendor} {r.name}: {row.status_label.lower()}"]
-    for key, label in (("release", "release"), ("support_end", "support end"),
-                       ("eol", "end of life"), ("extended_end", "extended end")):
+    for key, label in (
+        ("release", "release"),
+        ("support_end", "support end"),
+        ("eol", "end of life"),
+        ("extended_end", "extended end"),
+    ):
         cell = row.dates[key]
         if cell is not None:
             parts.append(f"{label} {'≈ ' if cell.estimated else ''}{cell.friendly}")
@@ -131,8 +135,7 @@ def build_timeline(groups: Sequence[ProductGroup], as_of: date, today_label: str
             r = row.record
             bars: list[Bar] = []
 
-            def add(cls: str, a: MilestoneDate, b: MilestoneDate | None, bars: list[Bar] = bars
-                    ) -> None:
+            def add(cls: str, a: MilestoneDate, b: MilestoneDate | None, bars: list[Bar] = bars) -> None:
                 x1 = x_of(a.first_day)
                 x2 = x_of(b.first_day) if b is not None else x_end
                 if b is None:
@@ -151,18 +154,32 @@ def build_timeline(groups: Sequence[ProductGroup], as_of: date, today_label: str
             for bar in bars:
                 cls = bar.cls + (" est" if estimated else "")
                 segments.setdefault(cls, []).append(f"M{bar.x} {y + BAR_Y:g}h{bar.w}v{BAR_H}H{bar.x}z")
-            rows.append(Row("cycle", y, _short(r.cycle), _title(row), bars,
-                            estimated=estimated, zebra=i % 2 == 1))
+            rows.append(
+                Row("cycle", y, _short(r.cycle), _title(row), bars, estimated=estimated, zebra=i % 2 == 1)
+            )
             y += ROW_H
             cycles += 1
     plot_bottom = int(y) + 4
     height = plot_bottom + BOTTOM_H
     step = 1 if px_year >= 44 else 2
-    ticks = [Tick(x_of(_year_start(year)), str(year))
-             for year in range(first_year, last_year + 1) if (year - first_year) % step == 0]
+    ticks = [
+        Tick(x_of(_year_start(year)), str(year))
+        for year in range(first_year, last_year + 1)
+        if (year - first_year) % step == 0
+    ]
     grid = " ".join(f"M{t.x} 0V{plot_bottom}" for t in ticks)
     axis_grid = " ".join(f"M{t.x} 18V{AXIS_H}" for t in ticks)
-    return Timeline(width=width, height=height, plot_bottom=plot_bottom, label_w=LABEL_W,
-                    today_x=x_of(as_of), today_label=today_label, ticks=ticks, grid_path=grid,
-                    axis_grid_path=axis_grid, rows=rows, cycles=cycles,
-                    paths=[(cls, "".join(d)) for cls, d in sorted(segments.items())])
+    return Timeline(
+        width=width,
+        height=height,
+        plot_bottom=plot_bottom,
+        label_w=LABEL_W,
+        today_x=x_of(as_of),
+        today_label=today_label,
+        ticks=ticks,
+        grid_path=grid,
+        axis_grid_path=axis_grid,
+        rows=rows,
+        cycles=cycles,
+        paths=[(cls, "".join(d)) for cls, d in sorted(segments.items())],
+    )

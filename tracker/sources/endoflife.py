@@ -58,9 +58,12 @@ class ProductMapping:
 
 KNOWN_PRODUCTS: dict[str, ProductMapping] = {
     "windows-server": ProductMapping(
-        "Microsoft", "Windows Server", windows_cycles=True,
+        "Microsoft",
+        "Windows Server",
+        windows_cycles=True,
         # endoflife.date tracks the service-pack releases; the dataset the original cycles.
-        cycle_names={"2008-sp2": "2008", "2008-r2-sp1": "2008 R2"}),
+        cycle_names={"2008-sp2": "2008", "2008-r2-sp1": "2008 R2"},
+    ),
     "esxi": ProductMapping("Broadcom (VMware)", "VMware ESXi"),
     "vcenter": ProductMapping("Broadcom (VMware)", "VMware vCenter Server"),
     "vmware-cloud-foundation": ProductMapping("Broadcom (VMware)", "VMware Cloud Foundation"),
@@ -103,34 +106,33 @@ def product_url(api_url: str, name: str) -> str:
     return f"{api_url.rstrip('/')}/products/{quote(name, safe='')}"
 
 
-def fetch_product(name: str, api_url: str = DEFAULT_API_URL,
-                  timeout: float = DEFAULT_TIMEOUT) -> ProductData:
+def fetch_product(name: str, api_url: str = DEFAULT_API_URL, timeout: float = DEFAULT_TIMEOUT) -> ProductData:
     """GET ``/products/{name}`` (redirects followed: renamed products and aliases answer 301)."""
     url = product_url(api_url, name)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                   "Accept": "application/json"})
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
         exc.close()
         if exc.code == 404:
-            raise TrackerError(f"endoflife.date: product {name!r} not found at {url} (HTTP 404)",
-                               f"  product names are listed at {api_url.rstrip('/')}/products"
-                               ) from None
+            raise TrackerError(
+                f"endoflife.date: product {name!r} not found at {url} (HTTP 404)",
+                f"  product names are listed at {api_url.rstrip('/')}/products",
+            ) from None
         detail = f"HTTP {exc.code} {exc.reason}"
         if exc.code == 429:
             after = exc.headers.get("Retry-After") if exc.headers else None
             detail += f" (rate limited; retry after {after} s)" if after else " (rate limited)"
         raise TrackerError(f"endoflife.date: {detail} fetching {url}") from None
     except TimeoutError:
-        raise TrackerError(f"endoflife.date: timed out after {_seconds(timeout)} fetching {url}"
-                           ) from None
+        raise TrackerError(f"endoflife.date: timed out after {_seconds(timeout)} fetching {url}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
-            raise TrackerError(f"endoflife.date: timed out after {_seconds(timeout)} fetching "
-                               f"{url}") from None
+            raise TrackerError(
+                f"endoflife.date: timed out after {_seconds(timeout)} fetching {url}"
+            ) from None
         if isinstance(reason, ConnectionRefusedError):
             raise TrackerError(f"endoflife.date: connection refused fetching {url}") from None
         text = getattr(reason, "strerror", None) or str(reason)
@@ -149,24 +151,26 @@ def read_product_file(path: Path, name: str | None = None) -> ProductData:
     return parse_product(body, name, str(path), prefix=f"{path}")
 
 
-def parse_product(body: bytes, requested: str | None, where: str,
-                  prefix: str = "endoflife.date") -> ProductData:
+def parse_product(
+    body: bytes, requested: str | None, where: str, prefix: str = "endoflife.date"
+) -> ProductData:
     """Check the envelope; raise TrackerError naming ``where`` when it is not API v1."""
+
     def bad(message: str) -> TrackerError:
-        return TrackerError(f"{prefix}: {where}: {message}" if prefix != where
-                            else f"{where}: {message}")
+        return TrackerError(f"{prefix}: {where}: {message}" if prefix != where else f"{where}: {message}")
 
     try:
         payload = json.loads(body)
     except UnicodeDecodeError:
         raise bad("not valid JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        raise bad(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-                  "expected an endoflife.date API v1 response") from None
+        raise bad(
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            "expected an endoflife.date API v1 response"
+        ) from None
     result = payload.get("result") if isinstance(payload, dict) else None
     if not isinstance(result, dict):
-        raise bad("unexpected response: no 'result' object (expected the API v1 "
-                  "/products/{name} format)")
+        raise bad("unexpected response: no 'result' object (expected the API v1 /products/{name} format)")
     releases = result.get("releases")
     if not isinstance(releases, list) or not all(isinstance(r, dict) for r in releases):
         raise bad("unexpected response: 'result.releases' is missing or not a list of objects")
@@ -177,11 +181,14 @@ def parse_product(body: bytes, requested: str | None, where: str,
     links = result.get("links") if isinstance(result.get("links"), dict) else {}
     labels = result.get("labels") if isinstance(result.get("labels"), dict) else {}
     return ProductData(
-        requested=requested or name, where=where, name=name,
+        requested=requested or name,
+        where=where,
+        name=name,
         label=str(result.get("label") or name),
-        aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list)
-        else (),
-        links=links or {}, labels=labels or {}, releases=releases,
+        aliases=tuple(a for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else (),
+        links=links or {},
+        labels=labels or {},
+        releases=releases,
         generated_at=str(payload.get("generated_at") or ""),
     )
 
@@ -196,16 +203,22 @@ def known_mapping(data: ProductData) -> ProductMapping | None:
     return None
 
 
-def mapping_for(data: ProductData, vendor: str | None = None, product: str | None = None,
-                type_: int | None = None) -> ProductMapping | None:
+def mapping_for(
+    data: ProductData, vendor: str | None = None, product: str | None = None, type_: int | None = None
+) -> ProductMapping | None:
     """The built-in mapping with the command-line overrides; None when unknown and no vendor."""
     base = known_mapping(data)
     if base is None:
         if not vendor:
             return None
         base = ProductMapping(vendor, product or data.label, type_ or 1)
-    return ProductMapping(vendor or base.vendor, product or base.product, type_ or base.type,
-                          base.cycle_names, base.windows_cycles)
+    return ProductMapping(
+        vendor or base.vendor,
+        product or base.product,
+        type_ or base.type,
+        base.cycle_names,
+        base.windows_cycles,
+    )
 
 
 def _date(value: Any) -> str:
@@ -214,16 +227,16 @@ def _date(value: Any) -> str:
 
 def _sources(data: ProductData) -> str:
     html = data.links.get("html")
-    urls = [html if isinstance(html, str) and is_http_url(html)
-            else f"https://endoflife.date/{data.name}"]
+    urls = [html if isinstance(html, str) and is_http_url(html) else f"https://endoflife.date/{data.name}"]
     policy = data.links.get("releasePolicy")
     if isinstance(policy, str) and is_http_url(policy) and policy not in urls:
         urls.append(policy)
     return " ; ".join(urls)
 
 
-def product_rows(data: ProductData, mapping: ProductMapping,
-                 warn: Callable[[str], None]) -> list[dict[str, str]]:
+def product_rows(
+    data: ProductData, mapping: ProductMapping, warn: Callable[[str], None]
+) -> list[dict[str, str]]:
     """Dataset rows (COLUMNS order) for every usable release; the others are skipped with a warning.
 
     A row is usable when it passes the dataset validator on its own: a release date, ISO dates,
@@ -241,18 +254,26 @@ def product_rows(data: ProductData, mapping: ProductMapping,
         label = f"{mapping.product} {cycle}"
         custom = release.get("custom") if isinstance(release.get("custom"), dict) else {}
         guidance = _date((custom or {}).get("technicalGuidance"))
-        notes = [f"Imported from endoflife.date {data.name} {name}"
-                 + (f" (API generated_at {data.generated_at})." if data.generated_at else ".")]
+        notes = [
+            f"Imported from endoflife.date {data.name} {name}"
+            + (f" (API generated_at {data.generated_at})." if data.generated_at else ".")
+        ]
         if isinstance(eol_label, str) and eol_label:
             notes.append(f"eol = end of {eol_label}.")
         if guidance:
             notes.append("extended_end = End of Technical Guidance.")
         row = {
-            "vendor": mapping.vendor, "product": mapping.product, "cycle": cycle,
-            "type": str(mapping.type), "release": _date(release.get("releaseDate")),
-            "support_end": _date(release.get("eoasFrom")), "eol": _date(release.get("eolFrom")),
+            "vendor": mapping.vendor,
+            "product": mapping.product,
+            "cycle": cycle,
+            "type": str(mapping.type),
+            "release": _date(release.get("releaseDate")),
+            "support_end": _date(release.get("eoasFrom")),
+            "eol": _date(release.get("eolFrom")),
             "extended_end": guidance or _date(release.get("eoesFrom")),
-            "source": source, "confidence": "secondary", "notes": " ".join(notes),
+            "source": source,
+            "confidence": "secondary",
+            "notes": " ".join(notes),
         }
         if not row["release"]:
             warn(f"endoflife.date {data.name}: skipped {label}: no release date")
@@ -262,8 +283,7 @@ def product_rows(data: ProductData, mapping: ProductMapping,
             warn(f"endoflife.date {data.name}: skipped {label}: {'; '.join(problems)}")
             continue
         if not row["eol"] and release.get("isEol") is True:
-            warn(f"endoflife.date {data.name}: {label} is marked end of life without a date; "
-                 "eol left blank")
+            warn(f"endoflife.date {data.name}: {label} is marked end of life without a date; eol left blank")
         rows.append(row)
     return rows
 
@@ -308,8 +328,9 @@ class MergeResult:
         return bool(self.updated or self.added)
 
 
-def merge_rows(existing: Sequence[LifecycleRecord], imported: Iterable[dict[str, str]],
-               force: bool = False) -> MergeResult:
+def merge_rows(
+    existing: Sequence[LifecycleRecord], imported: Iterable[dict[str, str]], force: bool = False
+) -> MergeResult:
     """Update matching (vendor, product, cycle) rows and add new ones.
 
     Only dates are taken from the import, and a blank never clears a date (endoflife.date leaves a
@@ -339,21 +360,20 @@ def merge_rows(existing: Sequence[LifecycleRecord], imported: Iterable[dict[str,
             continue
         what = ", ".join(f"{f} {_shown(a)} -> {b}" for f, a, b in diffs)
         if old["confidence"] == "vendor" and not force:
-            result.skipped.append(f"{label}: skipped, confidence is vendor (--force to "
-                                  f"overwrite): {what}")
+            result.skipped.append(f"{label}: skipped, confidence is vendor (--force to overwrite): {what}")
             continue
         merged = dict(old)
         for f, _, b in diffs:
             merged[f] = b
         problems = row_problems(merged)
         if problems:
-            result.skipped.append(f"{label}: skipped, the merged row would be invalid "
-                                  f"({'; '.join(problems)}): {what}")
+            result.skipped.append(
+                f"{label}: skipped, the merged row would be invalid ({'; '.join(problems)}): {what}"
+            )
             continue
         lines = [f"{label}: {f} {_shown(a)} -> {b}" for f, a, b in diffs]
         sources = [s.strip() for s in old["source"].split(";") if s.strip()]
-        extra = [s.strip() for s in new["source"].split(";")
-                 if s.strip() and s.strip() not in sources]
+        extra = [s.strip() for s in new["source"].split(";") if s.strip() and s.strip() not in sources]
         if extra and not any("endoflife.date" in s for s in sources):
             merged["source"] = " ; ".join([*sources, extra[0]])
             lines.append(f"{label}: source + {extra[0]}")
@@ -380,6 +400,5 @@ def validated_records(rows: Iterable[dict[str, str]], name: str) -> list[Lifecyc
     """Run the merged rows through the dataset validator; raise with every problem."""
     records, problems = parse_dataset(rows_csv(rows).encode("utf-8"), name)
     if problems:
-        raise TrackerError(f"{name}: the merged dataset would not be valid; nothing written:",
-                           *problems)
+        raise TrackerError(f"{name}: the merged dataset would not be valid; nothing written:", *problems)
     return records
