@@ -28,7 +28,7 @@ def test_report_has_your_estate_only_with_an_inventory(tracker, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "reports" / "lifecycle-2026-11-26.html").read_text()
     assert 'id="estate"' in page
-    assert "20 hosts in the inventory" in page
+    assert "21 hosts in the inventory" in page
     assert "Hosts past end of life or approaching it" in page
 
 

@@ -253,8 +253,8 @@ def test_example_inventory_csv_names_each_hosts_cycle_and_status(tracker) -> Non
     r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", "csv")
     assert r.returncode == 0, r.stderr
     rows = rows_of(r.stdout)
-    assert list(rows[0]) == [*OUTPUT_HEAD, "cluster", "owner", "site"]
-    assert len(rows) == 20
+    assert list(rows[0]) == [*OUTPUT_HEAD, "cluster", "owner", "site", "hardware_end", "vcenter"]
+    assert len(rows) == 21
     by_host = {row["hostname"]: row for row in rows}
     expect = {
         "esx-prod-01.corp.example": ("VMware ESXi", "7.0"),
@@ -277,7 +277,7 @@ def test_example_inventory_csv_names_each_hosts_cycle_and_status(tracker) -> Non
         "",
     )
     assert kvm["site"] == "PAR2" and kvm["owner"] == "linux-team"
-    assert r.stderr.startswith("tracker: 20 hosts: ") and "1 unmatched" in r.stderr
+    assert r.stderr.startswith("tracker: 21 hosts: ") and "1 unmatched" in r.stderr
 
 
 def test_json_items_have_typed_values_and_nulls(tracker) -> None:  # type: ignore[no-untyped-def]
@@ -286,7 +286,7 @@ def test_json_items_have_typed_values_and_nulls(tracker) -> None:  # type: ignor
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 1 and doc["as_of"] == AS_OF
     items = doc["items"]
-    assert len(items) == 20 and list(items[0])[:7] == OUTPUT_HEAD
+    assert len(items) == 21 and list(items[0])[:7] == OUTPUT_HEAD
     pve = next(i for i in items if i["hostname"] == "pve-01.lab.example")
     assert pve["version"] == "pve-manager/8.2.4" and pve["days_to_eol"] == -117
     assert "\\/" not in r.stdout
@@ -308,7 +308,7 @@ def test_text_formats(tracker, fmt: str, expected_start: str) -> None:  # type: 
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith(expected_start)
-    assert len(lines) == 22  # header, rule, 20 hosts
+    assert len(lines) == 23  # header, rule, 21 hosts
     kvm = next(line for line in lines if "kvm-01" in line)
     assert "unmatched" in kvm and "PAR2" in kvm
     assert "\x1b[" not in r.stdout
@@ -321,7 +321,7 @@ def test_output_file_and_env_format(tracker, tmp_path: Path, env) -> None:  # ty
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
-    assert len(json.loads(out.read_text(encoding="utf-8"))["items"]) == 20
+    assert len(json.loads(out.read_text(encoding="utf-8"))["items"]) == 21
 
 
 def test_filters_keep_unmatched_hosts(tracker) -> None:  # type: ignore[no-untyped-def]
@@ -453,7 +453,7 @@ def test_estate_summary_counts_statuses_groups_and_cycles(records) -> None:  # t
     estate = estate_summary(matched, records, as_of, warning_days=365)
     assert estate.hosts_by_status == {
         "supported": 5,
-        "security-only": 6,
+        "security-only": 7,
         "extended": 3,
         "end-of-life": 5,
         "unmatched": 1,
@@ -467,13 +467,14 @@ def test_estate_summary_counts_statuses_groups_and_cycles(records) -> None:  # t
     ]
     assert estate.at_risk_by == "cluster"
     # past eol or within 365 days: prod-vsphere has ESXi 7.0 x2, 8.0 x2 and vCenter 8.0 (319 d);
-    # legacy-hyperv Hyper-V 2016 x2 and 2012 R2; pve-lab Proxmox VE 8 x2
+    # legacy-hyperv Hyper-V 2016 x2 and 2012 R2; pve-lab Proxmox VE 8 x2 (hv-file-01, Windows
+    # Server 2016, has no cluster)
     assert estate.at_risk[:3] == [("prod-vsphere", 5), ("legacy-hyperv", 3), ("pve-lab", 2)]
     assert estate.host_counts[("Broadcom (VMware)", "VMware ESXi", "7.0")] == 3
     assert estate.host_counts[("Microsoft", "Hyper-V Server", "2016")] == 2
     assert estate.host_counts[("Proxmox", "Proxmox VE", "8")] == 2
-    assert sum(estate.host_counts.values()) == 19
-    assert estate.total == 20 and estate.unmatched == 1
+    assert sum(estate.host_counts.values()) == 20
+    assert estate.total == 21 and estate.unmatched == 1
 
 
 def test_estate_summary_groups_by_owner_without_cluster() -> None:
@@ -535,4 +536,4 @@ def test_chunked_output_equals_whole_output(records, monkeypatch, fmt: Format) -
     assert len(chunks) >= 3
     assert b"".join(chunks) == whole
     if fmt is Format.JSON:
-        assert len(json.loads(whole)["items"]) == 20
+        assert len(json.loads(whole)["items"]) == 21

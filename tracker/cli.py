@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "the nightly job: report, then alerts (for cron)"),
     "schedule": ("schedule", "long-running scheduler that runs the nightly job on schedule.cron"),
     "inventory": ("inventory", "match an inventory of hosts against the dataset"),
+    "plan": ("plan", "plan upgrades: effective end, target release, path and start-by date per host"),
     "calendar": ("calendar", "iCalendar (RFC 5545) feed of all milestones"),
     "check": ("check", "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"),
     "import": ("import_", "read release data from the endoflife.date API and print or merge rows"),

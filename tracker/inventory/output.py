@@ -36,9 +36,10 @@ COLUMNS = [
 ]
 
 
-def columns_of(matched: pd.DataFrame) -> list[Column]:
-    known = {c.key for c in COLUMNS}
-    return COLUMNS + [Column(str(c), str(c)) for c in matched.columns if c not in known]
+def columns_of(matched: pd.DataFrame, base: list[Column] = COLUMNS) -> list[Column]:
+    """``base`` (the command's own columns), then every other column of ``matched``."""
+    known = {c.key for c in base}
+    return base + [Column(str(c), str(c)) for c in matched.columns if c not in known]
 
 
 def render_bytes(
@@ -49,7 +50,12 @@ def render_bytes(
 
 
 def render_chunks(
-    matched: pd.DataFrame, fmt: Format, as_of: str, generated_at: str, color: bool = False
+    matched: pd.DataFrame,
+    fmt: Format,
+    as_of: str,
+    generated_at: str,
+    color: bool = False,
+    base: list[Column] = COLUMNS,
 ) -> Iterator[bytes]:
     """The output document in pieces of at most ``CHUNK`` hosts, so that peak memory stays
     bounded by the input and not by the (larger) rendered text."""
@@ -59,11 +65,11 @@ def render_chunks(
         yield from json_chunks(matched, as_of, generated_at)
     elif len(matched) <= LARGE:
         result = Result(
-            items=items_of(matched), columns=columns_of(matched), as_of=as_of, generated_at=generated_at
+            items=items_of(matched), columns=columns_of(matched, base), as_of=as_of, generated_at=generated_at
         )
         yield renderer(fmt)(result, color).encode("utf-8")
     else:
-        yield from _large_text_chunks(matched, fmt)
+        yield from _large_text_chunks(matched, fmt, base)
 
 
 def write_chunks(chunks: Iterable[bytes], output: str | None, stdout: IO[str]) -> None:
@@ -143,13 +149,14 @@ def json_chunks(matched: pd.DataFrame, as_of: str, generated_at: str) -> Iterato
     yield b"]}\n"
 
 
-def _large_text_chunks(matched: pd.DataFrame, fmt: Format) -> Iterator[bytes]:
-    cols = columns_of(matched)
+def _large_text_chunks(matched: pd.DataFrame, fmt: Format, base: list[Column] = COLUMNS) -> Iterator[bytes]:
+    cols = columns_of(matched, base)
     widths = [max(len(c.header), int(_cells(matched[c.key]).str.len().max())) for c in cols]
-    text = _large_text(matched.iloc[:0], fmt, widths)
+    text = _large_text(matched.iloc[:0], fmt, widths, base=base)
     yield text.encode("utf-8")
     for start in range(0, len(matched), CHUNK):
-        yield _large_text(matched.iloc[start : start + CHUNK], fmt, widths, head=False).encode("utf-8")
+        part = matched.iloc[start : start + CHUNK]
+        yield _large_text(part, fmt, widths, head=False, base=base).encode("utf-8")
 
 
 def _cells(s: pd.Series) -> pd.Series:
@@ -157,10 +164,14 @@ def _cells(s: pd.Series) -> pd.Series:
 
 
 def _large_text(
-    matched: pd.DataFrame, fmt: Format, widths: list[int] | None = None, head: bool = True
+    matched: pd.DataFrame,
+    fmt: Format,
+    widths: list[int] | None = None,
+    head: bool = True,
+    base: list[Column] = COLUMNS,
 ) -> str:
     """Table or markdown text of ``matched`` laid out like the shared renderers, vectorized."""
-    cols = columns_of(matched)
+    cols = columns_of(matched, base)
     cells = [_cells(matched[c.key]) for c in cols]
     lines: list[str] = []
     if fmt is Format.MARKDOWN:

@@ -1,0 +1,83 @@
+"""``tracker plan [HOSTS.csv]``: per host, what to upgrade to, through which hops, starting when."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tracker.commands._query import add_filter_options, add_output_options, filters_from
+from tracker.errors import UsageError
+
+if TYPE_CHECKING:
+    from tracker.context import Context
+
+NAME = "plan"
+HELP = "plan upgrades: effective end, target release, path and start-by date per host"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "hosts",
+        nargs="?",
+        metavar="HOSTS.csv",
+        help="inventory CSV (default: the configured inventory)",
+    )
+    p.add_argument(
+        "--group-by",
+        metavar="COLUMN",
+        help="one row per value of an inventory column (e.g. cluster, owner): host count, "
+        "earliest start-by date and what sets it",
+    )
+    p.add_argument(
+        "--aliases",
+        metavar="FILE",
+        help="product aliases and version rules (default: the bundled aliases.csv)",
+    )
+    add_filter_options(p, positional=False)
+    add_output_options(p)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from pathlib import Path
+
+    from tracker.commands._query import emit, output_format
+    from tracker.inventory import load_aliases
+    from tracker.inventory.output import render_chunks, write_chunks
+    from tracker.plan.hosts import plan_file, plan_summary
+    from tracker.plan.output import TABLE_COLUMNS, grouped_result
+    from tracker.status import Filters
+
+    hosts = Path(args.hosts) if args.hosts else ctx.settings.inventory
+    if hosts is None:
+        raise UsageError(
+            "tracker plan: no inventory: give HOSTS.csv or set `inventory` in tracker.toml",
+        )
+    fmt = output_format(args)
+    records = ctx.records()
+    filters = filters_from(args)
+    planned = plan_file(
+        hosts,
+        ctx.settings,
+        records,
+        ctx.dataset_path,
+        ctx.as_of,
+        load_aliases(args.aliases),
+        None if filters == Filters() else filters,
+    )
+    if args.group_by:
+        if args.group_by not in planned.columns:
+            known = ", ".join(str(c) for c in planned.columns)
+            raise UsageError(f"tracker plan: --group-by: no column {args.group_by!r} (columns: {known})")
+        emit(ctx, args, grouped_result(planned, args.group_by, ctx.as_of.isoformat(), ctx.generated_at()))
+    else:
+        chunks = render_chunks(
+            planned,
+            fmt,
+            ctx.as_of.isoformat(),
+            ctx.generated_at(),
+            ctx.use_color(args.output),
+            base=TABLE_COLUMNS,
+        )
+        write_chunks(chunks, args.output, ctx.stdout)
+    ctx.warn(plan_summary(planned))
+    return 0

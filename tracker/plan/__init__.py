@@ -1,0 +1,23 @@
+"""Upgrade planning (SPEC section 9): what to do, to which release, starting when.
+
+``data`` reads and validates ``upgrades.csv``, ``stack.csv`` and the hardware list; ``engine`` is
+the pure rule set (effective end, target, path, start-by); ``hosts`` applies it to an inventory
+with pandas, once per distinct (cycle, layers, hardware end).
+"""
+
+from tracker.plan.data import Hop, Requirement, load_hardware, load_plan_data, parse_stack, parse_upgrades
+from tracker.plan.engine import NONE_KNOWN, CyclePlan, Planner, PlanRules, Target
+
+__all__ = [
+    "NONE_KNOWN",
+    "CyclePlan",
+    "Hop",
+    "PlanRules",
+    "Planner",
+    "Requirement",
+    "Target",
+    "load_hardware",
+    "load_plan_data",
+    "parse_stack",
+    "parse_upgrades",
+]

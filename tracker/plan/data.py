@@ -1,0 +1,432 @@
+"""The two planning files beside the dataset (SPEC section 9), read and checked like the dataset.
+
+``upgrades.csv`` lists supported hops; ``stack.csv`` lists what a release cycle depends on. Both name
+products and cycles of the lifecycle dataset, so both are validated *against* it: every problem is
+reported as ``FILE:LINE: column: message``, all at once. A third, optional file (``plan.hardware``)
+maps hardware models to their end of service.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from tracker.csvtext import CsvTextError, decode_csv_text
+from tracker.dataset import CONFIDENCE, LifecycleRecord, is_http_url
+from tracker.dates import parse_milestone
+from tracker.errors import DatasetError
+
+UPGRADE_COLUMNS = (
+    "vendor",
+    "product",
+    "from_cycle",
+    "to_product",
+    "to_cycle",
+    "kind",
+    "source",
+    "confidence",
+    "notes",
+)
+STACK_COLUMNS = (
+    "vendor",
+    "product",
+    "cycle",
+    "relation",
+    "requires_product",
+    "requires_cycle",
+    "source",
+    "confidence",
+    "notes",
+)
+HARDWARE_COLUMNS = ("hardware_model", "hardware_end", "source", "notes")
+KINDS = ("in-place", "migrate", "reinstall")
+RELATIONS = ("managed-by", "runs-on", "bundled-with")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+Problem = Callable[[int, str, str], None]
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One supported upgrade hop (a row of ``upgrades.csv``)."""
+
+    vendor: str
+    product: str
+    from_cycle: str
+    to_product: str
+    to_cycle: str
+    kind: str
+    """``in-place``, ``migrate`` (to other hardware or another product) or ``reinstall``."""
+    source: str = ""
+    confidence: str = ""
+    notes: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What one cycle needs (a row of ``stack.csv``).
+
+    Several rows for the same cycle, relation and required product are alternatives; for
+    ``managed-by`` the required cycle is the oldest allowed ("vCenter Server 8.0 or later")."""
+
+    vendor: str
+    product: str
+    cycle: str
+    relation: str
+    """``managed-by``, ``runs-on`` or ``bundled-with``."""
+    requires_product: str
+    requires_cycle: str
+    source: str = ""
+    confidence: str = ""
+    notes: str = ""
+    line: int = 0
+
+
+def upgrades_path_for(dataset_path: Path) -> Path:
+    """``upgrades.csv`` beside the dataset."""
+    return Path(dataset_path).with_name("upgrades.csv")
+
+
+def stack_path_for(dataset_path: Path) -> Path:
+    """``stack.csv`` beside the dataset."""
+    return Path(dataset_path).with_name("stack.csv")
+
+
+def _rows(
+    raw: bytes, name: str, columns: tuple[str, ...], required: tuple[str, ...], problems: list[str]
+) -> Iterable[tuple[int, dict[str, str]]]:
+    """``(line, values)`` per non-blank row; header and row-shape problems go to ``problems``."""
+
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(f"{name}:{line}: {column}: {message}")
+
+    try:
+        text = decode_csv_text(raw, name)
+    except CsvTextError as exc:
+        problems.append(str(exc))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        problem(1, "(file)", "empty file: expected a CSV header row")
+        return
+    except csv.Error as exc:
+        problem(1, "(file)", f"not valid CSV: {exc}")
+        return
+    bad = False
+    for h in header:
+        if h not in columns:
+            problem(1, h or "(blank)", "unknown column")
+            bad = True
+    for col in required:
+        if col not in header:
+            problem(1, col, "required column is missing")
+            bad = True
+    if len(set(header)) != len(header):
+        problem(1, "(header)", "a column appears twice in the header")
+        bad = True
+    if bad:
+        return
+    previous_end = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem(previous_end + 1, "(row)", f"not valid CSV: {exc}")
+            return
+        line, previous_end = previous_end + 1, reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problem(line, "(row)", f"expected {len(header)} fields, found {len(row)}")
+            continue
+        values = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
+        for col, value in values.items():
+            if col != "notes" and _CONTROL.search(value):
+                problem(line, col, "line break or control character in value (only notes may span lines)")
+        yield line, values
+
+
+def _check_sourced(values: dict[str, str], line: int, required: tuple[str, ...], problem: Problem) -> bool:
+    ok = True
+    for col in required:
+        if not values.get(col):
+            problem(line, col, "required value is empty")
+            ok = False
+    for part in values.get("source", "").split(";") if values.get("source") else ():
+        part = part.strip()
+        if not is_http_url(part):
+            problem(line, "source", f"not an http(s):// URL: {part!r}")
+            ok = False
+    confidence = values.get("confidence", "")
+    if confidence and confidence not in CONFIDENCE:
+        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
+        ok = False
+    return ok
+
+
+class _Cycles:
+    """Dataset lookup by (product, cycle), case-insensitive, for validation messages."""
+
+    def __init__(self, records: Iterable[LifecycleRecord]) -> None:
+        self.by_key: dict[tuple[str, str], LifecycleRecord] = {}
+        self.products: dict[str, str] = {}
+        for r in records:
+            self.by_key.setdefault((r.product.casefold(), r.cycle.casefold()), r)
+            self.products.setdefault(r.product.casefold(), r.product)
+
+    def find(
+        self, product: str, cycle: str, line: int, pcol: str, ccol: str, problem: Problem
+    ) -> LifecycleRecord | None:
+        if product.casefold() not in self.products:
+            problem(line, pcol, f"product {product!r} is not in the dataset")
+            return None
+        record = self.by_key.get((product.casefold(), cycle.casefold()))
+        if record is None:
+            problem(line, ccol, f"{product} {cycle} is not a release cycle of the dataset")
+        return record
+
+
+def parse_upgrades(raw: bytes, name: str, records: Iterable[LifecycleRecord]) -> tuple[list[Hop], list[str]]:
+    """Hops of an ``upgrades.csv``, checked against the dataset ``records``."""
+    problems: list[str] = []
+
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(f"{name}:{line}: {column}: {message}")
+
+    cycles = _Cycles(records)
+    required = ("vendor", "product", "from_cycle", "to_product", "to_cycle", "kind", "source", "confidence")
+    hops: list[Hop] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for line, v in _rows(raw, name, UPGRADE_COLUMNS, required, problems):
+        ok = _check_sourced(v, line, required, problem)
+        if v["kind"] and v["kind"] not in KINDS:
+            problem(line, "kind", f"must be one of {', '.join(KINDS)}, not {v['kind']!r}")
+            ok = False
+        if not ok:
+            continue
+        source = cycles.find(v["product"], v["from_cycle"], line, "product", "from_cycle", problem)
+        target = cycles.find(v["to_product"], v["to_cycle"], line, "to_product", "to_cycle", problem)
+        if source is None or target is None:
+            continue
+        if source.key == target.key:
+            problem(line, "to_cycle", f"a hop from {source.name} to itself")
+            continue
+        if target.release.last_day < source.release.first_day:
+            problem(
+                line,
+                "to_cycle",
+                f"hop backwards in time: {target.name} (released {target.release.text}) is older "
+                f"than {source.name} (released {source.release.text})",
+            )
+            continue
+        if source.vendor != v["vendor"]:
+            problem(line, "vendor", f"{source.name} belongs to {source.vendor!r} in the dataset")
+            continue
+        key = (source.product, source.cycle, target.product, target.cycle)
+        if key in seen:
+            problem(line, "to_cycle", f"duplicate of line {seen[key]}")
+            continue
+        seen[key] = line
+        hops.append(
+            Hop(
+                vendor=source.vendor,
+                product=source.product,
+                from_cycle=source.cycle,
+                to_product=target.product,
+                to_cycle=target.cycle,
+                kind=v["kind"],
+                source=v["source"],
+                confidence=v["confidence"],
+                notes=v.get("notes", ""),
+                line=line,
+            )
+        )
+    return hops, problems
+
+
+def parse_stack(
+    raw: bytes, name: str, records: Iterable[LifecycleRecord]
+) -> tuple[list[Requirement], list[str]]:
+    """Requirements of a ``stack.csv``, checked against the dataset ``records``."""
+    problems: list[str] = []
+
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(f"{name}:{line}: {column}: {message}")
+
+    cycles = _Cycles(records)
+    required = (
+        "vendor",
+        "product",
+        "cycle",
+        "relation",
+        "requires_product",
+        "requires_cycle",
+        "source",
+        "confidence",
+    )
+    reqs: list[Requirement] = []
+    seen: dict[tuple[str, str, str, str, str], int] = {}
+    for line, v in _rows(raw, name, STACK_COLUMNS, required, problems):
+        ok = _check_sourced(v, line, required, problem)
+        if v["relation"] and v["relation"] not in RELATIONS:
+            problem(line, "relation", f"must be one of {', '.join(RELATIONS)}, not {v['relation']!r}")
+            ok = False
+        if not ok:
+            continue
+        own = cycles.find(v["product"], v["cycle"], line, "product", "cycle", problem)
+        needed = cycles.find(
+            v["requires_product"], v["requires_cycle"], line, "requires_product", "requires_cycle", problem
+        )
+        if own is None or needed is None:
+            continue
+        if own.product == needed.product:
+            problem(
+                line,
+                "requires_product",
+                f"{own.name} cannot require its own product ({needed.name}): a cycle requiring itself",
+            )
+            continue
+        if own.vendor != v["vendor"]:
+            problem(line, "vendor", f"{own.name} belongs to {own.vendor!r} in the dataset")
+            continue
+        key = (own.product, own.cycle, v["relation"], needed.product, needed.cycle)
+        if key in seen:
+            problem(line, "requires_cycle", f"duplicate of line {seen[key]}")
+            continue
+        seen[key] = line
+        reqs.append(
+            Requirement(
+                vendor=own.vendor,
+                product=own.product,
+                cycle=own.cycle,
+                relation=v["relation"],
+                requires_product=needed.product,
+                requires_cycle=needed.cycle,
+                source=v["source"],
+                confidence=v["confidence"],
+                notes=v.get("notes", ""),
+                line=line,
+            )
+        )
+    problems += _cycle_problems(reqs, name)
+    return reqs, problems
+
+
+def _cycle_problems(reqs: list[Requirement], name: str) -> list[str]:
+    """A product that, through its requirements, ends up requiring itself (A -> B -> A)."""
+    edges: dict[str, set[str]] = {}
+    first_line: dict[tuple[str, str], int] = {}
+    for r in reqs:
+        edges.setdefault(r.product, set()).add(r.requires_product)
+        first_line.setdefault((r.product, r.requires_product), r.line)
+    problems = []
+    for start in sorted(edges):
+        stack, seen = list(edges[start]), set()
+        while stack:
+            node = stack.pop()
+            if node == start:
+                via = sorted(edges[start])[0]
+                problems.append(
+                    f"{name}:{first_line[(start, via)]}: requires_product: {start} ends up requiring "
+                    "itself through the stack (a cycle of requirements)"
+                )
+                break
+            if node not in seen:
+                seen.add(node)
+                stack.extend(edges.get(node, ()))
+    return problems
+
+
+def _load(path: Path, what: str) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+
+
+def load_plan_data(dataset_path: Path, records: list[LifecycleRecord]) -> tuple[list[Hop], list[Requirement]]:
+    """The hops and requirements beside ``dataset_path`` (none when a file is absent);
+    DatasetError with every problem of both files."""
+    hops: list[Hop] = []
+    reqs: list[Requirement] = []
+    problems: list[str] = []
+    up = upgrades_path_for(dataset_path)
+    raw = _load(up, "upgrade paths")
+    if raw is not None:
+        hops, found = parse_upgrades(raw, str(up), records)
+        problems += found
+    st = stack_path_for(dataset_path)
+    raw = _load(st, "stack")
+    if raw is not None:
+        reqs, found = parse_stack(raw, str(st), records)
+        problems += found
+    if problems:
+        raise DatasetError(*problems)
+    return hops, reqs
+
+
+def load_hardware(path: Path) -> dict[str, date]:
+    """``hardware_model -> end of service`` from the ``plan.hardware`` CSV (casefolded models)."""
+    raw = _load(path, "hardware list")
+    if raw is None:
+        raise DatasetError(f"{path}: cannot read hardware list (plan.hardware): no such file")
+    problems: list[str] = []
+    name = str(path)
+    ends: dict[str, date] = {}
+    lines: dict[str, int] = {}
+    for line, v in _rows(raw, name, HARDWARE_COLUMNS, ("hardware_model", "hardware_end"), problems):
+        model, text = v["hardware_model"], v["hardware_end"]
+        if not model:
+            problems.append(f"{name}:{line}: hardware_model: required value is empty")
+            continue
+        try:
+            end = parse_milestone(text).first_day
+        except ValueError as exc:
+            problems.append(f"{name}:{line}: hardware_end: {exc}")
+            continue
+        key = model.casefold()
+        if key in ends:
+            problems.append(f"{name}:{line}: hardware_model: duplicate of line {lines[key]}")
+            continue
+        ends[key], lines[key] = end, line
+    if problems:
+        raise DatasetError(*problems)
+    return ends
+
+
+PLAN_FILES = ("upgrades.csv", "stack.csv")
+
+
+def check_plan_data(dataset_path: Path, records: list[LifecycleRecord]) -> tuple[list[str], list[str]]:
+    """For ``tracker validate``: (summary lines, problems) of the planning files beside a valid
+    dataset; files that are absent are skipped."""
+    lines: list[str] = []
+    problems: list[str] = []
+    for path, parse, what in (
+        (upgrades_path_for(dataset_path), parse_upgrades, "upgrade hops"),
+        (stack_path_for(dataset_path), parse_stack, "requirements"),
+    ):
+        try:
+            raw = _load(path, what)
+        except DatasetError as exc:
+            problems += exc.messages
+            continue
+        if raw is None:
+            continue
+        found, errors = parse(raw, str(path), records)  # type: ignore[operator]
+        problems += errors
+        if not errors:
+            lines.append(f"{path}: valid, {len(found)} {what}")
+    return lines, problems
