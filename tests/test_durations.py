@@ -18,7 +18,7 @@ import pytest
 )
 def test_within_out_of_range_is_a_usage_error(within: str, message: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "tracker", "expiring", "--within", within, "--as-of", "2026-11-26"],
+        [sys.executable, "-m", "tracker", "expiring", f"--within={within}", "--as-of", "2026-11-26"],
         capture_output=True,
         text=True,
     )
