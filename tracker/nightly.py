@@ -255,7 +255,7 @@ def _locked_run(
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
             _write_report(settings, log, state, records, dataset_path, estate, verbose)
         host_counts = getattr(estate, "host_counts", None)
-        _send_alerts(settings, log, state, records, host_counts, verbose)
+        _send_alerts(settings, log, state, records, host_counts, verbose, dataset_path)
         return state.finish(settings, log)
     except BaseException as exc:
         # A bug, or the process being torn down: still close the run's row before re-raising.
@@ -378,10 +378,19 @@ def _write_report(
 
 
 def _send_alerts(
-    settings: Settings, log: Log, state: _RunState, records: list[Any], host_counts: Any, verbose: bool
+    settings: Settings,
+    log: Log,
+    state: _RunState,
+    records: list[Any],
+    host_counts: Any,
+    verbose: bool,
+    dataset_path: Path,
 ) -> None:
     try:
         from tracker.alerts import run_alerts
+        from tracker.plan.hosts import configured_start_by
+
+        start_by = configured_start_by(settings, records, dataset_path, state.as_of)
 
         result = run_alerts(
             records,
@@ -391,6 +400,7 @@ def _send_alerts(
             dry_run=False,
             log=log,
             host_counts=host_counts,
+            start_by=start_by,
         )
     except TrackerError as exc:
         state.fail(log, "alerts failed", exc.messages)

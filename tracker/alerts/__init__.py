@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-    from tracker.alerts.due import AlertPlan
+    from tracker.alerts.due import AlertPlan, StartBy
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
 
@@ -46,7 +46,11 @@ class AlertRunResult:
 
 
 def plan_alerts(
-    records: list[LifecycleRecord], settings: Settings, as_of: date, read_only: bool = True
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    read_only: bool = True,
+    start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
 ) -> AlertPlan:
     """What is due now given the ledger on disk (read-only: for previews and `alert list`)."""
     from tracker.alerts.due import due_alerts
@@ -61,6 +65,7 @@ def plan_alerts(
             ledger.past_deliveries(),
             ledger.silences(),
             as_of,
+            start_by,
         )
 
 
@@ -72,6 +77,7 @@ def run_alerts(
     dry_run: bool = False,
     log: Callable[[str], None] = _stderr,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
+    start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
 ) -> AlertRunResult:
     """Send every due digest (one per route) and record what was accepted; see SPEC section 7.
 
@@ -97,7 +103,7 @@ def run_alerts(
             )
 
     if dry_run:
-        plan = plan_alerts(records, settings, as_of)
+        plan = plan_alerts(records, settings, as_of, start_by=start_by)
         report_unrouted(plan)
         for route, items in plan.by_route(settings.effective_routes()):
             msg = build_digest(items, route, as_of, now, from_addr, host_counts)
@@ -125,6 +131,7 @@ def run_alerts(
             ledger.past_deliveries(),
             ledger.silences(),
             as_of,
+            start_by,
         )
         report_unrouted(plan)
         server_down = False

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from tracker import __version__
-from tracker.alerts.due import CycleKey, DueItem
+from tracker.alerts.due import START_BY, CycleKey, DueItem
 from tracker.alerts.terms import milestone_label, subject_term
 from tracker.config import Route
 from tracker.dataset import is_http_url
@@ -84,12 +84,22 @@ def subject_for(items: Sequence[DueItem]) -> str:
     return one_line(f"[tracker] {n} lifecycle alert{'s' if n != 1 else ''}: {what}")
 
 
+def start_sentence(item: DueItem) -> str:
+    """``start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025``."""
+    start = item.start
+    hosts = f" ({start.hosts} host{'s' if start.hosts != 1 else ''})" if start else ""
+    target = f" — target {start.target}" if start and start.target else " — no known upgrade path"
+    return one_line(f"start the upgrade of {item.record.name}{hosts} by {item.when.text}{target}")
+
+
 def _item_lines(item: DueItem, host_counts: Mapping[CycleKey, int] | None) -> list[str]:
     r = item.record
     lines = [
         f"- {r.name} ({r.vendor})",
         f"  {milestone_label(r.vendor, item.milestone)}: {item.when.text}, {days_left_text(item.days_left)}",
     ]
+    if item.milestone == START_BY:
+        lines[0] = f"- {start_sentence(item)} ({r.vendor})"
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
     if host_counts is not None:
@@ -132,6 +142,8 @@ def render_html(
             notes.append(f"date moved from {e(item.moved_from)} to {e(item.when.text)}")
         if host_counts is not None:
             notes.append(e(hosts_text(host_counts.get(r.key, 0))))
+        if item.milestone == START_BY:
+            notes.append(e(start_sentence(item)))
         links = ", ".join(
             f'<a href="{e(src)}">{e(src)}</a>' if is_http_url(src) else e(src) for src in r.sources
         )

@@ -7,7 +7,7 @@ is sent, larger ones are recorded as covered), stale milestones, moved dates and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,9 +15,23 @@ from tracker.alerts.routing import route_for
 from tracker.config import AlertSettings, Route
 from tracker.dataset import MILESTONES, LifecycleRecord
 from tracker.dates import MilestoneDate
-from tracker.status import milestones_of
+from tracker.status import Milestone, milestones_of
 
 CycleKey = tuple[str, str, str]
+START_BY = "start_by"
+"""The planning milestone (SPEC section 9): the day a cycle's hosts must start their upgrade."""
+_ORDER = (*MILESTONES, START_BY)
+
+
+@dataclass(frozen=True)
+class StartBy:
+    """When a cycle's hosts must start their upgrade (``tracker.plan``), for ``start_by`` alerts."""
+
+    day: date
+    """The earliest start-by date of the cycle's hosts."""
+    hosts: int
+    target: str = ""
+    """``Windows Server 2025``, or empty when no upgrade path is known."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,8 @@ class DueItem:
     route: Route | None
     moved_from: str | None = None
     """The date text earlier alerts were sent for, when the dataset's date has moved since."""
+    start: StartBy | None = None
+    """For ``start_by`` items: the hosts and the target release."""
 
     @property
     def sort_key(self) -> tuple[date, str, str, str, int]:
@@ -83,7 +99,7 @@ class DueItem:
             self.record.vendor,
             self.record.product,
             self.record.cycle,
-            MILESTONES.index(self.milestone),
+            _ORDER.index(self.milestone),
         )
 
 
@@ -112,8 +128,15 @@ def due_alerts(
     past: Iterable[PastDelivery],
     silences: Iterable[Silence],
     as_of: date,
+    start_by: Mapping[CycleKey, StartBy] | None = None,
 ) -> AlertPlan:
-    """Everything due as of ``as_of`` given what was already delivered (SPEC section 7)."""
+    """Everything due as of ``as_of`` given what was already delivered (SPEC section 7).
+
+    With ``start_by`` in ``alerts.milestones``, each cycle of ``start_by`` (from the planned
+    inventory) also has a ``start_by`` milestone on its earliest start-by date, handled like the
+    others: same thresholds, same ledger (a moved start-by date re-arms them)."""
+    watched = [m for m in alerts.milestones if m != START_BY]
+    starts = start_by if START_BY in alerts.milestones and start_by else {}
     done: dict[tuple[CycleKey, str, str, str], set[int]] = {}
     latest: dict[tuple[CycleKey, str], PastDelivery] = {}
     for d in past:
@@ -125,15 +148,20 @@ def due_alerts(
     plan = AlertPlan()
     for record in records:
         route = route_for(record, routes)
-        for m in milestones_of(record, alerts.milestones):
+        planned = starts.get(record.key)
+        extra = [Milestone(record, START_BY, _as_milestone(planned.day))] if planned else []
+        for m in [*milestones_of(record, watched), *extra]:
             days_left = m.days_left(as_of)
             if days_left < -alerts.stale_days:
                 continue  # long past: the report lists it, mail would only be noise
             crossed = [t for t in alerts.thresholds_days if days_left <= t]
             if not crossed:
                 continue
+            start = planned if m.milestone == START_BY else None
             if route is None:
-                plan.unrouted.append(DueItem(record, m.milestone, m.when, days_left, min(crossed), (), None))
+                plan.unrouted.append(
+                    DueItem(record, m.milestone, m.when, days_left, min(crossed), (), None, start=start)
+                )
                 continue
             sent = done.get((record.key, m.milestone, route.match, m.when.text), set())
             # A threshold larger than one already sent is never mailed after it (e.g. a new
@@ -155,6 +183,7 @@ def due_alerts(
                 tuple(t for t in pending if t != threshold),
                 route,
                 moved_from,
+                start,
             )
             silence = next((s for s in silences if s.covers(record, m.milestone, as_of)), None)
             if silence is not None:
@@ -165,3 +194,7 @@ def due_alerts(
         items.sort(key=lambda i: i.sort_key)
     plan.silenced.sort(key=lambda pair: pair[0].sort_key)
     return plan
+
+
+def _as_milestone(day: date) -> MilestoneDate:
+    return MilestoneDate(day, day.isoformat())

@@ -10,6 +10,7 @@ DEFAULT_TERMS = {
     "support_end": "end of support",
     "eol": "end of life",
     "extended_end": "end of extended support",
+    "start_by": "upgrade start",
 }
 
 VENDOR_TERMS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -38,7 +39,7 @@ def milestone_term(vendor: str, milestone: str) -> str:
     folded = vendor.casefold()
     for needle, terms in VENDOR_TERMS:
         if needle in folded:
-            return terms[milestone]
+            return terms.get(milestone, DEFAULT_TERMS[milestone])
     return DEFAULT_TERMS[milestone]
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 NAME = "alert"
 HELP = "send the alerts that are due (also: list, silence, unsilence)"
 
-MILESTONE_CHOICES = ("support_end", "eol", "extended_end")
+MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "start_by")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -81,8 +81,18 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
         host_counts = estate.host_counts if estate is not None else None
+    from tracker.plan.hosts import configured_start_by  # "start_by" alerts (SPEC section 9)
+
+    start_by = configured_start_by(ctx.settings, records, ctx.dataset_path, ctx.as_of)
     result = run_alerts(
-        records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log, host_counts=host_counts
+        records,
+        ctx.settings,
+        ctx.as_of,
+        ctx.now(),
+        dry_run=args.dry_run,
+        log=log,
+        host_counts=host_counts,
+        start_by=start_by,
     )
     if args.dry_run:
         if result.previews:

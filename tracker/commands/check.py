@@ -43,6 +43,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="look at release cycles even when an inventory is configured",
     )
     p.add_argument(
+        "--plan",
+        action="store_true",
+        help="check the upgrade plan (SPEC section 9): CRITICAL when hosts are past their start-by "
+        "date or reach it within --critical days, WARNING within --warning days",
+    )
+    p.add_argument(
         "--aliases",
         metavar="FILE",
         help="product aliases and version rules (default: the bundled aliases.csv)",
@@ -72,7 +78,11 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
             raise UsageError(f"{option}: must be 0 or more days, not {value}")
     records = filters_from(args).apply(ctx.records())
     inventory = None if args.no_inventory else (args.inventory or ctx.settings.inventory)
-    if inventory is None:
+    if args.plan:
+        if inventory is None:
+            raise UsageError("--plan: needs an inventory (--inventory FILE or `inventory` in tracker.toml)")
+        state, summary, perf = check_plan(args, ctx, inventory, warning, critical)
+    elif inventory is None:
         state, summary, perf = check_cycles(records, ctx.as_of, warning, critical)
     else:
         state, summary, perf = check_hosts(args, ctx, inventory, warning, critical)
@@ -161,6 +171,63 @@ def check_hosts(
     perf = (
         f"hosts={estate.total} past={n_past} critical={n_crit} approaching={n_appr} "
         f"unmatched={estate.unmatched}"
+    )
+    return state, summary, perf
+
+
+def check_plan(
+    args: argparse.Namespace,
+    ctx,  # type: ignore[no-untyped-def]
+    inventory,
+    warning: int,
+    critical: int,
+) -> tuple[int, str, str]:
+    """Hosts against their start-by dates: past it or within --critical days is CRITICAL."""
+    from pathlib import Path
+
+    from tracker.commands._query import filters_from
+    from tracker.inventory import load_aliases
+    from tracker.plan.hosts import plan_by_cycle, plan_file
+    from tracker.status import Filters
+
+    records = ctx.records()
+    filters = filters_from(args)
+    planned = plan_file(
+        Path(inventory),
+        ctx.settings,
+        records,
+        ctx.dataset_path,
+        ctx.as_of,
+        load_aliases(args.aliases),
+        None if filters == Filters() else filters,
+    )
+    days = planned["days_to_start"]
+    n_past, n_crit, n_warn = (
+        int((days.notna() & cond).sum()) for cond in (days < 0, days <= critical, days <= warning)
+    )
+    n_crit, n_warn = n_crit - n_past, n_warn - n_past
+    no_path = int((planned["path"] == "none known").sum())
+    cycles = sorted(
+        (c for c in plan_by_cycle(planned, records).values() if c.start_by is not None),
+        key=lambda c: (c.start_by, c.product, c.cycle),
+    )
+    state = CRITICAL if n_past or n_crit else WARNING if n_warn else OK
+    first = cycles[0] if cycles else None
+    where = (
+        f" ({first.product} {first.cycle} on {_hosts(first.hosts)}, start by {first.start_by})"
+        if first is not None and (n_past or n_warn)
+        else ""
+    )
+    summary = (
+        f"{n_past} of {_hosts(len(planned))} past their start-by date"
+        + (where if n_past else "")
+        + f", {n_crit} within {critical} days"
+        + (where if n_crit and not n_past else "")
+        + f", {n_warn} within {warning} days, {no_path} with no known upgrade path"
+    )
+    perf = (
+        f"hosts={len(planned)} past_start={n_past} start_critical={n_crit} start_warning={n_warn} "
+        f"no_path={no_path}"
     )
     return state, summary, perf
 

@@ -25,6 +25,7 @@ from tracker.plan.engine import Planner
 from tracker.status import Filters
 
 if TYPE_CHECKING:
+    from tracker.alerts.due import StartBy
     from tracker.config import Settings
     from tracker.plan.engine import PlanRules
 
@@ -59,7 +60,7 @@ def rules_from(settings: Settings) -> PlanRules:
     plan = getattr(settings, "plan", None)
     if plan is None:
         return PlanRules()
-    from tracker.dates import parse_duration  # type: ignore[attr-defined]
+    from tracker.dates import parse_duration
 
     return PlanRules(
         lead=parse_duration(plan.lead),
@@ -305,3 +306,22 @@ def plan_file(
         hardware,
         str(inventory),
     )
+
+
+def configured_start_by(
+    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
+) -> dict[tuple[str, str, str], StartBy] | None:
+    """Per cycle of the configured inventory, when its hosts must start upgrading, for
+    ``start_by`` alerts; None unless ``alerts.milestones`` watches it and an inventory is set."""
+    from tracker.alerts.due import START_BY, StartBy
+
+    if START_BY not in settings.alerts.milestones:
+        return None
+    planned = configured_plan(settings, records, dataset_path, as_of)
+    if planned is None:
+        return None
+    return {
+        key: StartBy(day=c.start_by, hosts=c.hosts, target=c.target)
+        for key, c in plan_by_cycle(planned, records).items()
+        if c.start_by is not None
+    }
