@@ -1,0 +1,280 @@
+"""`tracker plan` end to end (real subprocesses), the estate API, start_by alerts and check --plan."""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import AS_OF, FIXTURES, ROOT
+
+EXAMPLE = ROOT / "examples" / "hosts.csv"
+PLAN = FIXTURES / "plan"
+HEAD = [
+    "hostname",
+    "product",
+    "cycle",
+    "status",
+    "effective_end",
+    "binding",
+    "target_product",
+    "target_cycle",
+    "path",
+    "hops",
+    "start_by",
+    "days_to_start",
+]
+
+
+def rows_of(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def by_host(text: str) -> dict[str, dict[str, str]]:
+    return {row["hostname"]: row for row in rows_of(text)}
+
+
+def test_example_plan_answers_what_when_and_to_which_release(tracker) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    rows = rows_of(r.stdout)
+    assert list(rows[0])[:12] == HEAD
+    assert list(rows[0])[12:] == ["version", "cluster", "owner", "site", "hardware_end", "vcenter"]
+    hosts = {row["hostname"]: row for row in rows}
+    assert len(hosts) == 21
+    ws2016 = hosts["hv-file-01.corp.example"]
+    assert {k: ws2016[k] for k in HEAD[1:]} == {
+        "product": "Windows Server",
+        "cycle": "2016",
+        "status": "security-only",
+        "effective_end": "2027-01-12",
+        "binding": "Windows Server 2016",
+        "target_product": "Windows Server",
+        "target_cycle": "2025",
+        "path": "2016 -> 2025",
+        "hops": "1",
+        "start_by": "2026-07-12",
+        "days_to_start": "-137",
+    }
+    hv2019 = hosts["hv-legacy-03.corp.example"]
+    assert (hv2019["product"], hv2019["target_product"], hv2019["path"]) == (
+        "Hyper-V Server",
+        "Windows Server",
+        "2019 -> Windows Server 2025",
+    )
+    esx = hosts["esx-prod-03.corp.example"]
+    assert (esx["cycle"], esx["binding"], esx["effective_end"], esx["start_by"]) == (
+        "8.0",
+        "hardware",
+        "2027-03-31",
+        "2026-09-30",
+    )
+    assert hosts["esx-prod-04.corp.example"]["path"] == "none known"
+    kvm = hosts["kvm-01.lab.example"]
+    assert kvm["status"] == "unmatched" and kvm["product"] == "Ubuntu KVM"
+    assert all(kvm[k] == "" for k in HEAD[4:]), kvm
+    assert r.stderr == (
+        "tracker: 12 hosts must start an upgrade within 90 days (12 already past their start-by date); "
+        "5 have no known upgrade path; 1 unmatched\n"
+    )
+
+
+def test_json_items_are_typed(tracker) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["schema_version"] == 1 and doc["as_of"] == AS_OF
+    items = {i["hostname"]: i for i in doc["items"]}
+    ws = items["hv-file-01.corp.example"]
+    assert ws["hops"] == 1 and ws["days_to_start"] == -137 and ws["start_by"] == "2026-07-12"
+    pve9 = items["pve-03.lab.example"]
+    assert pve9["effective_end"] is None and pve9["start_by"] is None and pve9["path"] == "none known"
+    assert items["kvm-01.lab.example"]["path"] is None and items["kvm-01.lab.example"]["hops"] is None
+
+
+@pytest.mark.parametrize(
+    ("fmt", "start"),
+    [
+        pytest.param("table", "Hostname ", id="table"),
+        pytest.param("markdown", "| Hostname | Product | Cycle | Status | Effective end |", id="markdown"),
+    ],
+)
+def test_text_formats(tracker, fmt: str, start: str) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(start) and len(lines) == 23
+    assert any("hv-file-01" in line and "2016 -> 2025" in line for line in lines)
+
+
+def test_group_by_cluster(tracker) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "cluster", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    rows = rows_of(r.stdout)
+    groups = {row["cluster"]: row for row in rows}
+    assert sum(int(row["hosts"]) for row in rows) == 21
+    legacy = groups["legacy-hyperv"]
+    assert legacy["hosts"] == "4"
+    assert (legacy["start_by"], legacy["binding"]) == ("2023-04-10", "Windows Server 2012 R2")
+    assert groups["(none)"]["hosts"] == "1" and groups["(none)"]["cycle"] == "2016"
+    vsphere = groups["prod-vsphere"]
+    assert (vsphere["hosts"], vsphere["start_by"], vsphere["no_path"]) == ("5", "2025-04-02", "3")
+    starts = [row["start_by"] for row in rows if row["start_by"]]
+    assert starts == sorted(starts)  # soonest first
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "owner", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert {i["owner"]: i["hosts"] for i in doc["items"]} == {
+        "vmware-team": 7,
+        "windows-team": 9,
+        "linux-team": 5,
+    }
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "rack")
+    assert r.returncode == 2 and "--group-by: no column 'rack'" in r.stderr and "cluster" in r.stderr
+
+
+def test_layers_hardware_model_and_filters_with_fixture_data(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tracker.toml").write_text(
+        f'dataset = "{PLAN / "hypervisors.csv"}"\n[plan]\nhardware = "{PLAN / "hardware.csv"}"\n'
+        '[[plan.leads]]\nmatch = "nutanix/*"\nlead = "1y"\n',
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", AS_OF, "plan", str(PLAN / "hosts.csv"), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    hosts = by_host(r.stdout)
+    assert hosts["esx8-c"]["binding"] == "VMware vCenter Server 7.0"  # deployed vCenter 7.0
+    assert hosts["esx8-b"]["binding"] == "VMware ESXi 8.0"  # no vcenter column value: vCenter 8.0
+    assert hosts["esx8-a"]["binding"] == "hardware"
+    assert (hosts["ws16-b"]["binding"], hosts["ws16-b"]["effective_end"]) == ("hardware", "2026-12-31")
+    assert hosts["pve8-a"]["binding"] == "Debian 12"
+    assert (hosts["ahv-a"]["binding"], hosts["ahv-b"]["binding"]) == ("AOS 6.10", "AOS 7.3")
+    assert hosts["ahv-b"]["start_by"] == "2025-09-30"  # [[plan.leads]] nutanix: one year
+    r = tracker("--as-of", AS_OF, "plan", str(PLAN / "hosts.csv"), "--format", "csv", "--product", "ahv")
+    assert sorted(by_host(r.stdout)) == ["ahv-a", "ahv-b", "odd-1"]  # unmatched hosts pass filters
+
+
+def test_bad_hardware_end_is_named_with_its_line(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text("hostname,product,version,hardware_end\nh1,ESXi,8.0,2027-02-30\n", encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "plan", str(hosts))
+    assert r.returncode == 1
+    assert r.stderr == f"{hosts}:2: hardware_end: impossible date: '2027-02-30'\n"
+
+
+def test_default_inventory_comes_from_the_config(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "plan")
+    assert r.returncode == 2 and "give HOSTS.csv or set `inventory`" in r.stderr
+    (tmp_path / "tracker.toml").write_text(f'inventory = "{EXAMPLE}"\n', encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "plan", "--format", "csv", "-o", str(tmp_path / "plan.csv"))
+    assert r.returncode == 0 and r.stdout == ""
+    assert len(rows_of((tmp_path / "plan.csv").read_text(encoding="utf-8"))) == 21
+
+
+@pytest.mark.parametrize("value", ['"6 months"', '"-1m"', '"0"'])
+def test_bad_lead_time_is_a_configuration_error_naming_the_key(tracker, tmp_path: Path, value: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tracker.toml").write_text(f"[plan]\nlead = {value}\n", encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE))
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.startswith("tracker.toml: plan.lead: ") and "Traceback" not in r.stderr
+
+
+def test_plan_starts_without_pandas(env) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import sys\nfrom tracker.cli import build_parser\nbuild_parser('plan')\n"
+        "import tracker.plan, tracker.plan.engine, tracker.commands.plan\n"
+        "print([m for m in ('pandas', 'numpy', 'jinja2') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_large_output_path_matches_the_small_one(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tracker.config import Settings
+    from tracker.dataset import load_dataset
+    from tracker.formats import Format
+    from tracker.inventory import output
+    from tracker.plan.hosts import plan_file
+    from tracker.plan.output import TABLE_COLUMNS
+
+    dataset = ROOT / "datasets" / "hypervisors.csv"
+    planned = plan_file(EXAMPLE, Settings(), load_dataset(dataset), dataset, date.fromisoformat(AS_OF))
+    for fmt in (Format.TABLE, Format.MARKDOWN):
+        small = b"".join(output.render_chunks(planned, fmt, AS_OF, "t", base=TABLE_COLUMNS))
+        monkeypatch.setattr(output, "LARGE", 5)
+        monkeypatch.setattr(output, "CHUNK", 4)
+        large = b"".join(output.render_chunks(planned, fmt, AS_OF, "t", base=TABLE_COLUMNS))
+        monkeypatch.undo()
+        assert large.decode().splitlines()[0].split() == small.decode().splitlines()[0].split()
+        assert len(large.splitlines()) == len(small.splitlines())
+
+
+def test_plan_by_cycle_for_the_estate_section() -> None:
+    from tracker.config import Settings
+    from tracker.dataset import load_dataset
+    from tracker.plan.hosts import plan_by_cycle, plan_file
+
+    dataset = ROOT / "datasets" / "hypervisors.csv"
+    records = load_dataset(dataset)
+    planned = plan_file(EXAMPLE, Settings(), records, dataset, date.fromisoformat(AS_OF))
+    cycles = plan_by_cycle(planned, records)
+    hv = cycles[("Microsoft", "Hyper-V Server", "2016")]
+    assert (hv.hosts, hv.target, hv.start_by, hv.hosts_past_start) == (
+        2,
+        "Windows Server 2025",
+        date(2026, 7, 12),
+        2,
+    )
+    esx = cycles[("Broadcom (VMware)", "VMware ESXi", "8.0")]
+    assert (esx.hosts, esx.start_by, esx.target) == (2, date(2026, 9, 30), "")  # the earliest host
+    assert sum(c.hosts for c in cycles.values()) == 20  # the unmatched host is left out
+
+
+def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol", "start_by"]\n',
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", "2026-05-01", "alert")
+    assert r.returncode == 0, r.stderr
+    [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert (
+        "- start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025"
+        in text
+    )
+    assert "upgrade start: 2026-07-12, 72 days left" in text
+    assert "--milestone start_by" in text
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "start the upgrade of Hyper-V Server 2016 (2 hosts)" in html
+    r = tracker("--as-of", "2026-05-01", "alert")
+    assert r.returncode == 0 and "nothing due" in r.stderr
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
+    # a silence by milestone works for start_by too
+    r = tracker(
+        "alert", "silence", "Hyper-V Server", "2016", "--milestone", "start_by", "--until", "2026-12-01",
+        "--reason", "migration booked",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+
+
+def test_check_plan(tracker) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "check", "--plan", "--inventory", str(EXAMPLE))
+    assert r.returncode == 2
+    assert r.stdout.startswith(
+        "TRACKER CRITICAL - 12 of 21 hosts past their start-by date (VMware ESXi 6.7 on 1 host, start by "
+        "2022-04-15)"
+    )
+    assert "past_start=12" in r.stdout and "no_path=5" in r.stdout
+    r = tracker(
+        "--as-of", "2020-01-01", "check", "--plan", "--inventory", str(EXAMPLE), "--product", "windows server"
+    )
+    assert r.returncode == 0 and r.stdout.startswith("TRACKER OK - 0 of 7 hosts past their start-by date")
+    r = tracker("--as-of", AS_OF, "check", "--plan")
+    assert r.returncode == 3 and r.stdout.startswith("TRACKER UNKNOWN - --plan: needs an inventory")
