@@ -151,16 +151,34 @@ def _record_index(records: Iterable[LifecycleRecord]) -> dict[tuple[str, str], L
     return index
 
 
-def match_inventory(
+@dataclass(frozen=True)
+class PairMatch:
+    """What each distinct (product, version) pair of an inventory matched; hosts point at pairs."""
+
+    codes: np.ndarray
+    """Per host: the index of its pair in the arrays below."""
+    products: list[str]
+    """Per pair: the inventory's product text."""
+    matched: np.ndarray
+    """Per pair: the dataset product, or None."""
+    cycles: np.ndarray
+    """Per pair: the dataset cycle, or None."""
+    statuses: np.ndarray
+    """Per pair: the status on ``as_of``, or ``unmatched``."""
+    days: np.ndarray
+    """Per pair: days_to_eol, or None."""
+    keep: np.ndarray
+    """Per pair: passes the filters (unmatched pairs always do unless their product fails)."""
+
+
+def match_pairs(
     df: pd.DataFrame,
     records: Iterable[LifecycleRecord],
     as_of: date,
     aliases: Aliases,
     filters: Filters | None = None,
-) -> pd.DataFrame:
-    """One row per host: the input's hostname, product, version, the matched product, cycle,
-    status and days_to_eol, then the other input columns. Unmatched hosts have status
-    ``unmatched`` and are kept even when filters are given (they might be what was asked for)."""
+) -> PairMatch:
+    """Match each distinct (product, version) pair once (the per-host work is pandas factorize)."""
     records = list(records)
     index = _record_index(records)
     matcher = Matcher(records, aliases)
@@ -181,9 +199,11 @@ def match_inventory(
     statuses = np.empty(n, dtype=object)
     days = np.empty(n, dtype=object)
     keep = np.ones(n, dtype=bool)
+    products: list[str] = []
     per_cycle: dict[tuple[str, str], tuple[str, int | None]] = {}
     p_texts, v_texts = [str(x) for x in p_uniq], [str(x) for x in v_uniq]
     for i, key in enumerate(pairs.tolist()):
+        products.append(p_texts[key // width])
         m = matcher.match(p_texts[key // width], v_texts[key % width])
         matched[i], cycles[i] = m.product, m.cycle
         record = index.get((m.product, m.cycle)) if m.product and m.cycle else None
@@ -198,18 +218,32 @@ def match_inventory(
         statuses[i], days[i] = per_cycle[record.key[1:]]
         if filters is not None:
             keep[i] = filters.match(record)
+    return PairMatch(codes, products, matched, cycles, statuses, days, keep)
 
+
+def match_inventory(
+    df: pd.DataFrame,
+    records: Iterable[LifecycleRecord],
+    as_of: date,
+    aliases: Aliases,
+    filters: Filters | None = None,
+) -> pd.DataFrame:
+    """One row per host: the input's hostname, product, version, the matched product, cycle,
+    status and days_to_eol, then the other input columns. Unmatched hosts have status
+    ``unmatched`` and are kept even when filters are given (they might be what was asked for)."""
+    pm = match_pairs(df, records, as_of, aliases, filters)
+    codes = pm.codes
     columns: dict[str, object] = {c: df[c] for c in REQUIRED}
-    columns["matched_product"] = pd.array(matched, dtype="str").take(codes)
-    columns["cycle"] = pd.array(cycles, dtype="str").take(codes)
-    columns["status"] = pd.array(statuses, dtype="str").take(codes)
-    columns["days_to_eol"] = pd.array(days, dtype="Int64").take(codes)
+    columns["matched_product"] = pd.array(pm.matched, dtype="str").take(codes)
+    columns["cycle"] = pd.array(pm.cycles, dtype="str").take(codes)
+    columns["status"] = pd.array(pm.statuses, dtype="str").take(codes)
+    columns["days_to_eol"] = pd.array(pm.days, dtype="Int64").take(codes)
     for c in df.columns:
         if c not in REQUIRED:
             columns[f"input_{c}" if c in MATCHED else c] = df[c]
     out = pd.DataFrame(columns, index=df.index)
-    if filters is not None and not keep.all():
-        out = out[keep[codes]]
+    if filters is not None and not pm.keep.all():
+        out = out[pm.keep[codes]]
     return out.reset_index(drop=True)
 
 

@@ -121,6 +121,7 @@ class Planner:
             groups = self._requires.setdefault((q.product, q.cycle), {})
             groups.setdefault((q.relation, q.requires_product), []).append(q)
         self._targets: dict[tuple[str, str], Target | None] = {}
+        self._leads: dict[tuple[str, str, int], relativedelta] = {}
 
     # -- target -------------------------------------------------------------------------------
 
@@ -181,6 +182,14 @@ class Planner:
             return Target(hop.to_product, dest, tuple(steps))
         return None
 
+    def lead(self, record: LifecycleRecord, hops: int) -> relativedelta:
+        """The lead time of ``record``'s product for a path of ``hops`` hops (cached)."""
+        key = (record.vendor, record.product, hops)
+        if key not in self._leads:
+            extra = max(hops - 1, 0)
+            self._leads[key] = self.rules.lead_for(record.vendor, record.product) + self.rules.per_hop * extra
+        return self._leads[key]
+
     # -- effective end ------------------------------------------------------------------------
 
     def layers(
@@ -218,8 +227,6 @@ class Planner:
         target = self.target(record)
         start_by = None
         if effective_end is not None:
-            extra = max((target.hops if target else 1) - 1, 0)
-            lead = self.rules.lead_for(record.vendor, record.product) + self.rules.per_hop * extra
-            start_by = effective_end - lead
+            start_by = effective_end - self.lead(record, target.hops if target else 1)
         path = target.path(record.product, record.cycle) if target is not None else NONE_KNOWN
         return CyclePlan(effective_end, binding, target, path, start_by)

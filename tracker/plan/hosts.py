@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ import pandas as pd
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.inventory.aliases import Aliases, Matcher
-from tracker.inventory.hosts import UNMATCHED, InventoryError, match_inventory
+from tracker.inventory.hosts import UNMATCHED, InventoryError, match_pairs
 from tracker.plan.engine import Planner
 from tracker.status import Filters
 
@@ -70,52 +70,62 @@ def rules_from(settings: Settings) -> PlanRules:
     )
 
 
-def _hardware_days(df: pd.DataFrame, hardware: dict[str, date] | None, name: str) -> pd.Series:
-    """Per host: the hardware end of service as an ISO day string ('' = unknown)."""
-    out = pd.Series("", index=df.index, dtype="str")
-    if hardware is not None and "hardware_model" in df.columns:
-        models = df["hardware_model"].fillna("").astype(str)
-        codes, uniq = pd.factorize(models.str.strip().str.casefold())
-        found = np.array([hardware[m].isoformat() if m in hardware else "" for m in uniq], dtype=object)
-        if len(uniq):
-            out = pd.Series(pd.array(found, dtype="str").take(codes), index=df.index)
-    if "hardware_end" in df.columns:
-        text = df["hardware_end"].fillna("").astype(str).str.strip()
-        codes, uniq = pd.factorize(text)
-        days = np.empty(len(uniq), dtype=object)
-        problems = []
-        for i, value in enumerate(uniq.tolist()):
-            if not value:
-                days[i] = ""
-                continue
-            try:
-                days[i] = parse_milestone(value).first_day.isoformat()
-            except ValueError as exc:
-                row = int(np.flatnonzero(codes == i)[0])
-                problems.append(f"{name}:{row + 2}: hardware_end: {exc}")
-                days[i] = ""
-        if problems:
-            raise InventoryError(*problems[:50])
-        given = pd.Series(pd.array(days, dtype="str").take(codes), index=df.index)
-        out = given.where(given != "", out)
-    return out
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Factorize a text column; the distinct values come back stripped ('' for blanks)."""
+    codes, uniq = pd.factorize(column)
+    codes = np.asarray(codes, dtype=np.int64)
+    values = [str(v).strip() for v in uniq]
+    missing = codes < 0
+    if missing.any():  # NaN: a blank like any other
+        codes[missing] = len(values)
+        values.append("")
+    return codes, values
 
 
-def _deployed(df: pd.DataFrame, matcher: Matcher) -> dict[str, pd.Series]:
-    """Per layer column present: the (product, cycle) each host names, as ``product\\tcycle``."""
-    out: dict[str, pd.Series] = {}
-    for col, default in LAYER_COLUMNS.items():
-        if col not in df.columns:
+def _hardware_ends(values: list[str], codes: np.ndarray, name: str) -> list[date | None]:
+    """Parse each distinct ``hardware_end``; InventoryError naming the first row of each bad one."""
+    ends: list[date | None] = []
+    problems = []
+    for i, value in enumerate(values):
+        if not value:
+            ends.append(None)
             continue
-        codes, uniq = pd.factorize(df[col].fillna("").astype(str).str.strip())
-        keys = np.empty(len(uniq), dtype=object)
-        for i, value in enumerate(uniq.tolist()):
-            m = matcher.match(value, "") if value else None
-            if (m is None or m.cycle is None) and value and default is not None:
-                m = matcher.match(default, value)
-            keys[i] = f"{m.product}\t{m.cycle}" if m is not None and m.cycle else ""
-        out[col] = pd.Series(pd.array(keys, dtype="str").take(codes), index=df.index)
-    return out
+        try:
+            ends.append(parse_milestone(value).first_day)
+        except ValueError as exc:
+            row = int(np.flatnonzero(codes == i)[0])
+            problems.append(f"{name}:{row + 2}: hardware_end: {exc}")
+            ends.append(None)
+    if problems:
+        raise InventoryError(*problems[:50])
+    return ends
+
+
+def _layer(value: str, default: str | None, matcher: Matcher) -> tuple[str, str] | None:
+    """The (product, cycle) a layer column's value names, or None."""
+    if not value:
+        return None
+    m = matcher.match(value, "")
+    if m.cycle is None and default is not None:
+        m = matcher.match(default, value)
+    return (m.product, m.cycle) if m.product and m.cycle else None
+
+
+def _categorical(values: list[str | None], codes: np.ndarray) -> pd.Categorical:
+    """Per-host text from per-group ``values`` (None = missing), without building a million strings."""
+    cats = sorted({v for v in values if v is not None})
+    position = {v: i for i, v in enumerate(cats)}
+    small = np.array([position[v] if v is not None else -1 for v in values] or [-1], dtype=np.int64)
+    host_codes = small[codes] if len(values) else np.full(len(codes), -1, dtype=np.int64)
+    return pd.Categorical.from_codes(host_codes, categories=cats)  # type: ignore[call-overload]
+
+
+def _integers(values: list[int | None], codes: np.ndarray) -> pd.arrays.IntegerArray:
+    data = np.array([0 if v is None else v for v in values] or [0], dtype=np.int64)
+    mask = np.array([v is None for v in values] or [True], dtype=bool)
+    if not len(values):
+        codes = codes * 0
+    return pd.arrays.IntegerArray(data[codes], mask[codes])
 
 
 def plan_inventory(
@@ -130,64 +140,100 @@ def plan_inventory(
     """One row per host (SPEC section 9): ``OUTPUT`` columns, then the other input columns.
 
     Unmatched hosts are kept, with an empty plan; a matched host with no known path has
-    ``path`` = ``none known``. ``name`` is the inventory file, for ``FILE:LINE`` messages."""
+    ``path`` = ``none known``. ``name`` is the inventory file, for ``FILE:LINE`` messages.
+    Text columns are categoricals: a million hosts share a few hundred distinct plans."""
     records = list(records)
     index = {(r.product, r.cycle): r for r in records}
-    matched = match_inventory(hosts, records, planner.as_of, aliases, filters)
-    hw = _hardware_days(matched, hardware, name)
-    layers = _deployed(matched, Matcher(records, aliases))
+    pm = match_pairs(hosts, records, planner.as_of, aliases, filters)
+    pair_codes = pm.codes
+    if filters is not None and not pm.keep.all():
+        kept = pm.keep[pair_codes]
+        hosts = hosts[kept]
+        pair_codes = pair_codes[kept]
+    hosts = hosts.reset_index(drop=True)
 
-    key_cols = [matched["matched_product"].fillna(""), matched["cycle"].fillna(""), hw, *layers.values()]
-    codes = np.zeros(len(matched), dtype=np.int64)
-    for col in key_cols:  # refactorized at each step, so the combined key never overflows
-        col_codes, uniq = pd.factorize(col)
-        codes, _ = pd.factorize(codes * max(len(uniq), 1) + col_codes)
-    _, first = np.unique(codes, return_index=True)
-    n = len(first)
-    cols = {c: np.empty(n, dtype=object) for c in PLAN_COLUMNS}
-    product_col = matched["matched_product"].to_numpy(dtype=object)
-    cycle_col = matched["cycle"].to_numpy(dtype=object)
-    hw_col = hw.to_numpy(dtype=object)
-    layer_cols = [s.to_numpy(dtype=object) for s in layers.values()]
+    # Every column that changes a plan, as integer codes; one combined key per host.
+    parts: list[np.ndarray] = [np.asarray(pair_codes, dtype=np.int64)]
+    end_codes, end_values = _codes(hosts["hardware_end"]) if "hardware_end" in hosts.columns else (None, [])
+    ends = _hardware_ends(end_values, end_codes, name) if end_codes is not None else []
+    if end_codes is not None:
+        parts.append(end_codes)
+    model_codes, model_values = (
+        _codes(hosts["hardware_model"])
+        if hardware is not None and "hardware_model" in hosts.columns
+        else (None, [])
+    )
+    models = [hardware.get(m.casefold()) if hardware and m else None for m in model_values]
+    if model_codes is not None:
+        parts.append(model_codes)
+    matcher = Matcher(records, aliases)
+    layer_parts: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = []
+    for col, default in LAYER_COLUMNS.items():
+        if col in hosts.columns:
+            codes, texts = _codes(hosts[col])
+            layer_parts.append((codes, [_layer(v, default, matcher) for v in texts]))
+            parts.append(codes)
+    key = parts[0]
+    width = int(key.max()) + 1 if len(key) else 1
+    for codes in parts[1:]:
+        size = int(codes.max()) + 1 if len(codes) else 1
+        if width * size >= 2**62:  # refactorize before the combined key could overflow
+            key, uniq = pd.factorize(key)
+            width = len(uniq)
+        key = key * size + codes
+        width *= size
+    key_codes, _ = pd.factorize(key)
+    first = pd.Series(key_codes).drop_duplicates().index.to_numpy()
+
+    values: dict[str, list[Any]] = {c: [] for c in PLAN_COLUMNS}
     as_of = planner.as_of
-    for i, row in enumerate(first.tolist()):
-        record = index.get((product_col[row], cycle_col[row]))
+    for row in first.tolist():
+        pair = pair_codes[row]
+        record = index.get((pm.matched[pair], pm.cycles[pair])) if pm.cycles[pair] else None
         if record is None:
+            for c in PLAN_COLUMNS:
+                values[c].append(None)
             continue
         deployed = {}
-        for values in layer_cols:
-            if values[row]:
-                p, c = str(values[row]).split("\t")
-                deployed[p] = c
-        end = date.fromisoformat(hw_col[row]) if hw_col[row] else None
+        for codes, layers in layer_parts:
+            layer = layers[codes[row]]
+            if layer is not None:
+                deployed[layer[0]] = layer[1]
+        end = ends[end_codes[row]] if end_codes is not None else None
+        if end is None and model_codes is not None:
+            end = models[model_codes[row]]
         plan = planner.plan(record, deployed, end)
-        cols["effective_end"][i] = plan.effective_end.isoformat() if plan.effective_end else None
-        cols["binding"][i] = plan.binding or None
-        cols["target_product"][i] = plan.target.product if plan.target else None
-        cols["target_cycle"][i] = plan.target.cycle if plan.target else None
-        cols["path"][i] = plan.path
-        cols["hops"][i] = plan.hops
-        cols["start_by"][i] = plan.start_by.isoformat() if plan.start_by else None
-        cols["days_to_start"][i] = plan.days_to_start(as_of)
+        values["effective_end"].append(plan.effective_end.isoformat() if plan.effective_end else None)
+        values["binding"].append(plan.binding or None)
+        values["target_product"].append(plan.target.product if plan.target else None)
+        values["target_cycle"].append(plan.target.cycle if plan.target else None)
+        values["path"].append(plan.path)
+        values["hops"].append(plan.hops)
+        values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
+        values["days_to_start"].append(plan.days_to_start(as_of))
 
-    unmatched = matched["status"] == UNMATCHED
+    shown = [
+        m if m is not None and c is not None else p
+        for m, c, p in zip(pm.matched.tolist(), pm.cycles.tolist(), pm.products, strict=True)
+    ]
     out: dict[str, object] = {
-        "hostname": matched["hostname"],
-        "product": matched["matched_product"].where(
-            ~unmatched & matched["cycle"].notna(), matched["product"]
-        ),
-        "cycle": matched["cycle"],
-        "status": matched["status"],
+        "hostname": hosts["hostname"],
+        "product": _categorical(shown, pair_codes),
+        "cycle": _categorical(pm.cycles.tolist(), pair_codes),
+        "status": _categorical(pm.statuses.tolist(), pair_codes),
     }
     for c in PLAN_COLUMNS:
-        dtype = "Int64" if c in ("hops", "days_to_start") else "str"
-        out[c] = pd.array(cols[c], dtype=dtype).take(codes)  # type: ignore[call-overload]
-    taken = set(OUTPUT) | {"matched_product", "days_to_eol"}
-    out["version"] = matched["version"]
-    for c in matched.columns:
-        if c not in taken and c not in out:
-            out[c] = matched[c]
-    return pd.DataFrame(out, index=matched.index)
+        if c in ("hops", "days_to_start"):
+            out[c] = _integers(values[c], key_codes)
+        else:
+            out[c] = _categorical(values[c], key_codes)
+    out["version"] = hosts["version"]
+    for c in hosts.columns:
+        if c not in out:
+            out[c] = hosts[c]
+        elif c not in ("hostname", "version", "product"):
+            out[f"input_{c}"] = hosts[c]
+    return pd.DataFrame(out)
 
 
 @dataclass(frozen=True)
@@ -224,6 +270,8 @@ def plan_by_cycle(
     out: dict[tuple[str, str, str], CycleStart] = {}
     if frame.empty:
         return out
+    text = ["product", "cycle", "start_by", "target_product", "target_cycle", "path"]
+    frame = frame.astype(dict.fromkeys(text, "str"))
     late = frame["days_to_start"].fillna(1) < 0
     grouped = frame.assign(late=late).groupby(["product", "cycle"], sort=False, dropna=False)
     summary = grouped.agg(

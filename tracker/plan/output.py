@@ -38,7 +38,8 @@ def grouped_result(planned: pd.DataFrame, column: str, as_of: str, generated_at:
     the earliest start-by date and the host plan that sets it, hosts with no known path, hosts
     that must start within 90 days."""
     group = planned[column].astype("str").fillna("").replace("", NO_GROUP)
-    frame = planned.assign(_group=group)
+    shown = ["start_by", "binding", "product", "cycle", "target_product", "target_cycle", "path"]
+    frame = planned.astype(dict.fromkeys(shown, "str")).assign(_group=group)
     by = frame.groupby("_group", sort=False)
     hosts = by.size()
     no_path = frame["path"].eq(NONE_KNOWN).groupby(frame["_group"], sort=False).sum()

@@ -1,0 +1,118 @@
+"""Benchmark: `tracker plan` on a synthetic 1,000,000-host CSV against a bare pyarrow read.
+
+The hosts are those of bench/inventory.py plus a ``hardware_end`` column (a third of the hosts) and a
+``vcenter`` column (the ESXi hosts). Both commands run as separate processes, alternating, 3 times
+each; wall time and peak RSS are measured per child. Targets: median ratio <= 2.5, peak < 1.5 GiB.
+
+    python bench/plan.py [--hosts N] [--runs N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from _child import measure
+from inventory import AS_OF, PAIRS
+
+RATIO_TARGET = 2.5
+MEMORY_TARGET = 1.5 * 2**30
+HARDWARE_ENDS = [
+    f"{y}-{m:02d}-{d}" for y in (2026, 2027, 2028, 2029) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))
+]
+
+
+def generate(path: Path, hosts: int, seed: int = 7) -> None:
+    """bench/inventory.py's hosts (same seed, same rows) with hardware_end and vcenter columns."""
+    rng = random.Random(seed)
+    extra = random.Random(seed + 1)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["hostname", "product", "version", "cluster", "owner", "site", "hardware_end", "vcenter"])
+        for i in range(hosts):
+            product, version = rng.choice(PAIRS)
+            n = str(rng.randrange(8))
+            hardware = extra.choice(HARDWARE_ENDS) if extra.random() < 1 / 3 else ""
+            esxi = "esxi" in product.lower() or "hypervisor 7" in product.lower()
+            vcenter = extra.choice(("7.0.3", "8.0.2", "8.0.3")) if esxi else ""
+            w.writerow(
+                [
+                    f"host{i:07d}.dc{i % 7}.example.org",
+                    product.replace("{n}", n),
+                    version.replace("{n}", n),
+                    f"cluster-{i % 400:03d}",
+                    f"team-{i % 23}",
+                    f"site-{i % 5}",
+                    hardware,
+                    vcenter,
+                ]
+            )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hosts", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", metavar="DIR", help="use DIR and keep the files")
+    args = ap.parse_args()
+
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tracker-bench-plan-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        hosts, out = tmp / "hosts.csv", tmp / "plan.csv"
+        if not hosts.exists() or not args.keep:
+            generate(hosts, args.hosts)
+        size = hosts.stat().st_size
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+        env["XDG_CONFIG_HOME"] = str(tmp / "config")  # no user config changes the run
+        tracker = [sys.executable, "-m", "tracker", "--as-of", AS_OF, "plan", str(hosts)]
+        tracker += ["--format", "csv", "-o", str(out)]
+        baseline = [
+            sys.executable,
+            "-c",
+            "import sys, pandas; pandas.read_csv(sys.argv[1], engine='pyarrow')",
+            str(hosts),
+        ]
+        times: dict[str, list[float]] = {"tracker": [], "baseline": []}
+        peaks: dict[str, list[int]] = {"tracker": [], "baseline": []}
+        measure(baseline, env=env)  # warm the page cache so neither side pays the first read
+        for _ in range(args.runs):
+            for name, cmd in (("baseline", baseline), ("tracker", tracker)):
+                wall, rss = measure(cmd, env=env)
+                times[name].append(wall)
+                peaks[name].append(rss)
+        with open(out, encoding="utf-8") as f:
+            rows = sum(1 for _ in f) - 1
+        if rows != args.hosts:
+            raise SystemExit(f"tracker wrote {rows} rows for {args.hosts} hosts")
+        t_med, b_med = statistics.median(times["tracker"]), statistics.median(times["baseline"])
+        ratio = t_med / b_med
+        peak = max(peaks["tracker"])
+        print(f"plan: {args.hosts:,} hosts, {size / 2**20:.1f} MiB CSV, {args.runs} runs each")
+        for name in ("baseline", "tracker"):
+            runs = " ".join(f"{t:.2f}" for t in times[name])
+            print(
+                f"  {name:<9} median {statistics.median(times[name]):.2f} s  (runs: {runs})  "
+                f"peak RSS {max(peaks[name]) / 2**20:.0f} MiB"
+            )
+        ok = ratio <= RATIO_TARGET and peak < MEMORY_TARGET
+        print(
+            f"  ratio {ratio:.2f} (target <= {RATIO_TARGET:g}), tracker peak "
+            f"{peak / 2**30:.2f} GiB (target < {MEMORY_TARGET / 2**30:g} GiB): "
+            f"{'OK' if ok else 'MISSED'}"
+        )
+        return 0 if ok else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
