@@ -278,3 +278,17 @@ def test_check_plan(tracker) -> None:  # type: ignore[no-untyped-def]
     assert r.returncode == 0 and r.stdout.startswith("TRACKER OK - 0 of 7 hosts past their start-by date")
     r = tracker("--as-of", AS_OF, "check", "--plan")
     assert r.returncode == 3 and r.stdout.startswith("TRACKER UNKNOWN - --plan: needs an inventory")
+
+
+def test_configured_plan_by_cycle_needs_an_inventory(tmp_path: Path) -> None:
+    from tracker.config import Settings
+    from tracker.dataset import load_dataset
+    from tracker.plan.hosts import configured_plan_by_cycle
+
+    dataset = ROOT / "datasets" / "hypervisors.csv"
+    records = load_dataset(dataset)
+    as_of = date.fromisoformat(AS_OF)
+    assert configured_plan_by_cycle(Settings(), records, dataset, as_of) is None
+    cycles = configured_plan_by_cycle(Settings(inventory=EXAMPLE), records, dataset, as_of)
+    assert cycles is not None
+    assert cycles[("Microsoft", "Windows Server", "2016")].target == "Windows Server 2025"

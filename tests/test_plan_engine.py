@@ -141,3 +141,18 @@ def test_first_matching_lead_wins(data) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_end_gives_no_start_date(data) -> None:  # type: ignore[no-untyped-def]
     plan = planner(data).plan(rec(data, "Proxmox VE", "9"))
     assert plan.effective_end is None and plan.start_by is None and plan.days_to_start(AS_OF) is None
+
+
+def test_a_migrate_hop_is_preferred_to_other_hops_into_another_product(data) -> None:  # type: ignore[no-untyped-def]
+    hops = [
+        Hop("Microsoft", "Hyper-V Server", "2016", "Windows Server", "2022", "reinstall"),
+        Hop("Microsoft", "Hyper-V Server", "2016", "Windows Server", "2025", "migrate"),
+    ]
+    assert planner(data, hops=hops).plan(rec(data, "Hyper-V Server", "2016")).path == (
+        "2016 -> Windows Server 2025"
+    )
+    # a renamed line (Citrix Hypervisor -> XenServer) has only an in-place hop into the new name
+    renamed = [Hop("Microsoft", "Hyper-V Server", "2016", "Windows Server", "2022", "in-place")]
+    assert planner(data, hops=renamed).plan(rec(data, "Hyper-V Server", "2016")).path == (
+        "2016 -> Windows Server 2022"
+    )

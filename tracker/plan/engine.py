@@ -163,11 +163,12 @@ class Planner:
         best = self._best(product, others)
         if best is not None:
             return Target(product, best, tuple((product, c) for c in others[best]))
-        # A discontinued line: the first `migrate` hop listed for it, from this cycle or one
+        # A discontinued line: the first `migrate` hop listed for it (then any other hop into another
+        # product: a renamed line such as Citrix Hypervisor -> XenServer), from this cycle or one
         # reachable from it, then the destination product's best cycle reachable from there.
-        for hop in self.hops:
-            if hop.product != product or hop.kind != "migrate" or hop.to_product == product:
-                continue
+        successors = [h for h in self.hops if h.product == product and h.to_product != product]
+        successors.sort(key=lambda h: h.kind != "migrate")  # stable: file order within each kind
+        for hop in successors:
             if hop.from_cycle not in reach:
                 continue
             there = self._reach(hop.to_product, hop.to_cycle)

@@ -373,3 +373,12 @@ def configured_start_by(
         for key, c in plan_by_cycle(planned, records).items()
         if c.start_by is not None
     }
+
+
+def configured_plan_by_cycle(
+    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
+) -> dict[tuple[str, str, str], CycleStart] | None:
+    """For the report's estate section: target and start-by per (vendor, product, cycle) of the
+    configured inventory, or None without one."""
+    planned = configured_plan(settings, records, dataset_path, as_of)
+    return None if planned is None else plan_by_cycle(planned, records)
