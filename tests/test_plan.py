@@ -153,6 +153,8 @@ def test_layers_hardware_model_and_filters_with_fixture_data(tracker, tmp_path: 
     assert hosts["esx8-a"]["binding"] == "hardware"
     assert (hosts["ws16-b"]["binding"], hosts["ws16-b"]["effective_end"]) == ("hardware", "2026-12-31")
     assert hosts["pve8-a"]["binding"] == "Debian 12"
+    assert hosts["ws16-a"]["binding"] == "Windows Server 2016"  # SCVMM is optional: not named
+    assert hosts["ws16-c"]["binding"] == "System Center Virtual Machine Manager 2016"
     assert (hosts["ahv-a"]["binding"], hosts["ahv-b"]["binding"]) == ("AOS 6.10", "AOS 7.3")
     assert hosts["ahv-b"]["start_by"] == "2025-09-30"  # [[plan.leads]] nutanix: one year
     r = tracker("--as-of", AS_OF, "plan", str(PLAN / "hosts.csv"), "--format", "csv", "--product", "ahv")

@@ -14,8 +14,9 @@ from tracker.plan import load_hardware, load_plan_data, parse_stack, parse_upgra
 
 PLAN = FIXTURES / "plan"
 UP_HEAD = "vendor,product,from_cycle,to_product,to_cycle,kind,source,confidence,notes\n"
-ST_HEAD = "vendor,product,cycle,relation,requires_product,requires_cycle,source,confidence,notes\n"
+ST_HEAD = "vendor,product,cycle,relation,requires_product,requires_cycle,optional,source,confidence,notes\n"
 SRC = "https://example.org/x,vendor"
+OPT = ",https://example.org/x,vendor"  # blank optional, then source and confidence
 
 
 @pytest.fixture(scope="module")
@@ -125,29 +126,34 @@ def test_header_problems(records) -> None:  # type: ignore[no-untyped-def]
     ("rows", "expected"),
     [
         pytest.param(
-            f"Proxmox,Proxmox VE,8,runs-on,Proxmox VE,7,{SRC},\n",
+            f"Proxmox,Proxmox VE,8,runs-on,Proxmox VE,7,{OPT},\n",
             "s.csv:2: requires_product: Proxmox VE 8 cannot require its own product (Proxmox VE 7): "
             "a cycle requiring itself",
             id="requires-itself",
         ),
         pytest.param(
-            f"Proxmox,Proxmox VE,8,runs-on,Debian,12,{SRC},\nDebian,Debian,12,runs-on,Proxmox VE,8,{SRC},\n",
+            f"Proxmox,Proxmox VE,8,runs-on,Debian,12,{OPT},\nDebian,Debian,12,runs-on,Proxmox VE,8,{OPT},\n",
             "s.csv:3: requires_product: Debian ends up requiring itself through the stack (a cycle of "
             "requirements)",
             id="loop",
         ),
         pytest.param(
-            f"Proxmox,Proxmox VE,8,depends-on,Debian,12,{SRC},\n",
+            f"Proxmox,Proxmox VE,8,depends-on,Debian,12,{OPT},\n",
             "s.csv:2: relation: must be one of managed-by, runs-on, bundled-with, not 'depends-on'",
             id="relation",
         ),
         pytest.param(
-            f"Proxmox,Proxmox VE,8,runs-on,Debian,14,{SRC},\n",
+            f"Proxmox,Proxmox VE,8,runs-on,Debian,14,{OPT},\n",
             "s.csv:2: requires_cycle: Debian 14 is not a release cycle of the dataset",
             id="unknown-cycle",
         ),
         pytest.param(
-            f"Vates,Proxmox VE,8,runs-on,Debian,12,{SRC},\n",
+            "Proxmox,Proxmox VE,8,runs-on,Debian,12,maybe,https://example.org/x,vendor,\n",
+            "s.csv:2: optional: must be yes, no or blank, not 'maybe'",
+            id="optional",
+        ),
+        pytest.param(
+            f"Vates,Proxmox VE,8,runs-on,Debian,12,{OPT},\n",
             "s.csv:2: vendor: Proxmox VE 8 belongs to 'Proxmox' in the dataset",
             id="vendor",
         ),

@@ -156,3 +156,14 @@ def test_a_migrate_hop_is_preferred_to_other_hops_into_another_product(data) -> 
     assert planner(data, hops=renamed).plan(rec(data, "Hyper-V Server", "2016")).path == (
         "2016 -> Windows Server 2022"
     )
+
+
+def test_an_optional_layer_counts_only_when_the_host_names_it(data) -> None:  # type: ignore[no-untyped-def]
+    p = planner(data)
+    ws = rec(data, "Windows Server", "2016")
+    assert p.plan(ws).binding == "Windows Server 2016"
+    managed = p.plan(ws, deployed={"System Center Virtual Machine Manager": "2016"})
+    assert (managed.binding, managed.effective_end) == (
+        "System Center Virtual Machine Manager 2016",
+        date(2027, 1, 11),
+    )

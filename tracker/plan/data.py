@@ -39,6 +39,7 @@ STACK_COLUMNS = (
     "relation",
     "requires_product",
     "requires_cycle",
+    "optional",
     "source",
     "confidence",
     "notes",
@@ -46,6 +47,7 @@ STACK_COLUMNS = (
 HARDWARE_COLUMNS = ("hardware_model", "hardware_end", "source", "notes")
 KINDS = ("in-place", "migrate", "reinstall")
 RELATIONS = ("managed-by", "runs-on", "bundled-with")
+OPTIONAL = ("", "yes", "no")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 Problem = Callable[[int, str, str], None]
@@ -82,6 +84,8 @@ class Requirement:
     """``managed-by``, ``runs-on`` or ``bundled-with``."""
     requires_product: str
     requires_cycle: str
+    optional: bool = False
+    """The layer counts only when the host names it (a host may run without it: SCVMM)."""
     source: str = ""
     confidence: str = ""
     notes: str = ""
@@ -281,6 +285,9 @@ def parse_stack(
         if v["relation"] and v["relation"] not in RELATIONS:
             problem(line, "relation", f"must be one of {', '.join(RELATIONS)}, not {v['relation']!r}")
             ok = False
+        if v.get("optional", "") not in OPTIONAL:
+            problem(line, "optional", f"must be yes, no or blank, not {v['optional']!r}")
+            ok = False
         if not ok:
             continue
         own = cycles.find(v["product"], v["cycle"], line, "product", "cycle", problem)
@@ -312,6 +319,7 @@ def parse_stack(
                 relation=v["relation"],
                 requires_product=needed.product,
                 requires_cycle=needed.cycle,
+                optional=v.get("optional", "") == "yes",
                 source=v["source"],
                 confidence=v["confidence"],
                 notes=v.get("notes", ""),

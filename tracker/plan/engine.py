@@ -197,11 +197,14 @@ class Planner:
         self, record: LifecycleRecord, deployed: Mapping[str, str] | None = None
     ) -> list[LifecycleRecord]:
         """The layer cycles ``record`` depends on: the deployed cycle of a required product when the
-        host names one (``deployed``: product -> cycle), else the oldest cycle the stack allows."""
+        host names one (``deployed``: product -> cycle), else the oldest cycle the stack allows;
+        an optional layer only when the host names it."""
         deployed = deployed or {}
         out = []
         for (_, needed), reqs in self._requires.get((record.product, record.cycle), {}).items():
             layer = self.records.get((needed, deployed[needed])) if needed in deployed else None
+            if layer is None and all(q.optional for q in reqs):
+                continue  # an optional layer (SCVMM) counts only when the host names it
             if layer is None:
                 allowed = [self.records[(q.requires_product, q.requires_cycle)] for q in reqs]
                 layer = min(allowed, key=lambda r: (r.release.first_day, r.cycle))

@@ -44,7 +44,7 @@ OUTPUT = ("hostname", "product", "cycle", "status", *PLAN_COLUMNS)
 LAYER_COLUMNS: dict[str, str | None] = {
     "vcenter": "VMware vCenter Server",
     "aos": "AOS",
-    "scvmm": None,
+    "scvmm": "System Center Virtual Machine Manager",
     "os": None,
 }
 """Inventory columns that name a host's deployed management or base layer, with the product a bare
