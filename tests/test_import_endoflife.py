@@ -20,7 +20,7 @@ from tracker.dataset import COLUMNS, load_dataset
 from tracker.sources.endoflife import KNOWN_PRODUCTS
 
 EOL_FIXTURES = FIXTURES / "endoflife"
-HEADER = ",".join(COLUMNS) + "\n"
+HEADER = ",".join(c for c in COLUMNS if c != "verified_on") + "\n"
 NOT_FOUND_PAGE = (
     b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>"
     b"<h1>Page not found</h1><p>Looks like you followed a broken link.</p></body>"
