@@ -117,3 +117,67 @@ def test_passed_milestones_window_bounds() -> None:
         ("1", "eol", "2026-11-25"),
         ("1", "extended_end", "2026-11-26"),
     ]
+
+
+# --- tracker diff OLD.csv NEW.csv --------------------------------------------------------------------
+
+OLD_CSV = (
+    "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes,verified_on\n"
+    "Vates,XCP-ng,8.2,1,2020-11-18,,2025-06-25,,https://docs.xcp-ng.org/releases/,secondary,,2026-01-01\n"
+    "Proxmox,Proxmox VE,8,1,2023-06,,2026-08,,https://pve.proxmox.com/wiki/FAQ,vendor,,2026-01-01\n"
+    "Oracle,VirtualBox,6.0,2,2018-12-18,,2020-07,,https://www.virtualbox.org/wiki/Download_Old_Builds,vendor,,\n"
+)
+NEW_CSV = (
+    "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes\n"
+    "Vates,XCP-ng,8.2,1,2020-11-18,,2025-09-16,,https://docs.xcp-ng.org/releases/,vendor,\n"
+    "Proxmox,Proxmox VE,8,1,2023-06,,2026-08-31,,https://pve.proxmox.com/wiki/FAQ,vendor,\n"
+    "Debian,Debian,13,1,2025-08-09,,,,https://www.debian.org/releases/,vendor,\n"
+)
+
+
+def test_cli_diff_table_and_json(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.conftest import run_tracker
+
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_text(OLD_CSV)
+    new.write_text(NEW_CSV)
+    result = run_tracker("diff", str(old), str(new), "--format", "csv", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "kind,vendor,product,cycle,milestone,old,new",
+        "moved,Vates,XCP-ng,8.2,eol,2025-06-25,2025-09-16",
+        "refined,Proxmox,Proxmox VE,8,eol,2026-08,2026-08-31",
+        "added,Debian,Debian,13,,,",
+        "removed,Oracle,VirtualBox,6.0,,,",
+    ]
+    assert result.stderr == f"tracker: {old} -> {new}: 1 moved, 1 added, 1 removed, 1 refined\n"
+    api = run_tracker("diff", str(old), str(new), "--api-month-end", "--format", "json", env=env)
+    items = json.loads(api.stdout)["items"]
+    assert [(i["kind"], i["cycle"]) for i in items] == [("moved", "8.2"), ("added", "13"), ("removed", "6.0")]
+    assert items[0] == {
+        "kind": "moved",
+        "vendor": "Vates",
+        "product": "XCP-ng",
+        "cycle": "8.2",
+        "milestone": "eol",
+        "old": "2025-06-25",
+        "new": "2025-09-16",
+    }
+    same = run_tracker("diff", str(old), str(old), env=env)
+    assert same.returncode == 0 and same.stderr.endswith(": no changes\n")
+
+
+def test_cli_diff_invalid_dataset_is_an_error(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import run_tracker
+
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_text(OLD_CSV)
+    new.write_text(NEW_CSV.replace(",1,2025-08-09", ",3,2025-08-09"))
+    result = run_tracker("diff", str(old), str(new), env=env)
+    assert result.returncode == 1
+    assert result.stderr == f"{new}:4: type: must be 1 (bare metal) or 2 (hosted), not '3'\n"
+    assert result.stdout == ""
+    missing = run_tracker("diff", str(old), env=env)
+    assert missing.returncode == 2
