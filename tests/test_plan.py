@@ -78,7 +78,7 @@ def test_example_plan_answers_what_when_and_to_which_release(tracker) -> None:  
     )
     assert hosts["esx-prod-04.corp.example"]["path"] == "none known"
     kvm = hosts["kvm-01.lab.example"]
-    assert kvm["status"] == "unmatched" and kvm["product"] == "Ubuntu KVM"
+    assert kvm["status"] == "unmatched" and kvm["product"] == "Harvester"
     assert all(kvm[k] == "" for k in HEAD[4:]), kvm
     assert r.stderr == (
         "tracker: 12 hosts must start an upgrade within 90 days (12 already past their start-by date); "
@@ -95,7 +95,9 @@ def test_json_items_are_typed(tracker) -> None:  # type: ignore[no-untyped-def]
     ws = items["hv-file-01.corp.example"]
     assert ws["hops"] == 1 and ws["days_to_start"] == -137 and ws["start_by"] == "2026-07-12"
     pve9 = items["pve-03.lab.example"]
-    assert pve9["effective_end"] is None and pve9["start_by"] is None and pve9["path"] == "none known"
+    # Proxmox VE 9 has no announced end, but it runs on Debian 13, which has one
+    assert (pve9["effective_end"], pve9["binding"], pve9["path"]) == ("2028-08-09", "Debian 13", "none known")
+    assert pve9["target_product"] is None and pve9["hops"] is None
     assert items["kvm-01.lab.example"]["path"] is None and items["kvm-01.lab.example"]["hops"] is None
 
 

@@ -19,17 +19,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="datasets to check (default: the configured or bundled dataset)",
     )
+    p.add_argument(
+        "--stale-after-days",
+        type=int,
+        metavar="N",
+        help="warn about rows whose verified_on is older than N days (default: data.stale_after_days, 180)",
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from tracker.dataset import load_dataset
-    from tracker.errors import DatasetError
+    from tracker.dataset import dataset_age, load_dataset
+    from tracker.errors import DatasetError, UsageError
     from tracker.plan.data import PLAN_FILES, check_plan_data
 
+    stale_after = args.stale_after_days
+    if stale_after is None:
+        stale_after = ctx.settings.data.stale_after_days
+    elif stale_after < 0:
+        raise UsageError(f"tracker validate: --stale-after-days must be 0 or more, not {stale_after}")
     files = [Path(f) for f in args.files] or [ctx.dataset_path]
     failed = False
     for path in files:
-        # upgrades.csv / stack.csv (SPEC section 9) are checked with the dataset beside them.
+        # upgrades.csv / stack.csv (SPEC section 9) are checked against the dataset beside them.
         dataset = path.with_name("hypervisors.csv") if path.name in PLAN_FILES else path
         try:
             records = load_dataset(dataset)
@@ -38,13 +49,29 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             for line in exc.messages:
                 print(line, file=sys.stderr)
             continue
-        if dataset == path:
-            print(f"{path}: valid, {len(records)} release cycles")
-        valid, problems = check_plan_data(dataset, records)
-        failed = failed or bool(problems)
-        for line in problems:
+        plan_lines, plan_problems = check_plan_data(dataset, records)
+        failed = failed or bool(plan_problems)
+        for line in plan_problems:
             print(line, file=sys.stderr)
-        for line in valid:
-            if dataset == path or line.startswith(f"{path}:"):
-                print(line)
+        if dataset != path:
+            for line in plan_lines:
+                if line.startswith(f"{path}:"):
+                    print(line)
+            continue
+        print(f"{path}: valid, {len(records)} release cycles")
+        for line in plan_lines:
+            print(line)
+        # Stale rows are a warning (exit 0): the data is usable, it wants a fresh look.
+        age = dataset_age(records, ctx.as_of, stale_after)
+        print(f"{path}: data age: {age.describe()}")
+        for record in age.stale:
+            if record.verified_on is None:
+                why = "never verified (no verified_on): check its dates against the source"
+            else:
+                days = (ctx.as_of - record.verified_on).days
+                why = (
+                    f"last verified {record.verified_on.isoformat()}, {days} days ago "
+                    f"(more than {stale_after}): check its dates against the source"
+                )
+            print(f"{path}:{record.line}: verified_on: warning: {record.name}: {why}", file=sys.stderr)
     return 1 if failed else 0
