@@ -244,6 +244,8 @@ def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None
         f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol", "start_by"]\n',
         encoding="utf-8",
     )
+    r = tracker("--as-of", "2026-05-01", "alert", "list")
+    assert "Hyper-V Server 2016 (Microsoft): upgrade start 2026-07-12, 72 days left, threshold 90" in r.stdout
     r = tracker("--as-of", "2026-05-01", "alert")
     assert r.returncode == 0, r.stderr
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")

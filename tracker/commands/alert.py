@@ -115,9 +115,11 @@ def _list(ctx: Context) -> int:
     from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.terms import milestone_label
+    from tracker.plan.hosts import configured_start_by
 
     records = ctx.records()
     settings = ctx.settings
+    start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
     with Ledger.open_read_only(settings.state_dir) as ledger:
         silences = ledger.silences()
         plan = due_alerts(
@@ -127,6 +129,7 @@ def _list(ctx: Context) -> int:
             ledger.past_deliveries(),
             silences,
             ctx.as_of,
+            start_by,
         )
         delivered = ledger.deliveries()
 
