@@ -1,0 +1,97 @@
+"""start_by alerts in the pure due computation: same thresholds, same ledger rules, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from tracker.alerts.digest import render_text, start_sentence, subject_for
+from tracker.alerts.due import PastDelivery, Silence, StartBy, due_alerts
+from tracker.config import AlertSettings, Route
+from tracker.dataset import LifecycleRecord
+from tracker.dates import parse_milestone
+
+ALL = Route("*", ("infra@example.org",))
+WATCH = AlertSettings(milestones=("eol", "start_by"))
+KEY = ("Microsoft", "Hyper-V Server", "2016")
+START = {KEY: StartBy(date(2026, 7, 12), 2, "Windows Server 2025")}
+
+
+def hyperv() -> LifecycleRecord:
+    return LifecycleRecord(
+        vendor="Microsoft",
+        product="Hyper-V Server",
+        cycle="2016",
+        type=1,
+        release=parse_milestone("2016-10-15"),
+        support_end=parse_milestone("2022-01-11"),
+        eol=parse_milestone("2027-01-12"),
+        extended_end=None,
+        source="https://example.org/x",
+        confidence="vendor",
+    )
+
+
+def past(threshold: int, day: str = "2026-07-12") -> PastDelivery:
+    return PastDelivery(KEY, "start_by", day, threshold, "*", "2026-05-01T06:00:00+00:00")
+
+
+def test_start_by_is_due_at_the_thresholds_only_when_watched() -> None:
+    plan = due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1), START)
+    [item] = [i for i in plan.due if i.milestone == "start_by"]
+    assert (item.when.text, item.days_left, item.threshold, item.covered) == (
+        "2026-07-12",
+        72,
+        90,
+        (365, 180),
+    )
+    assert item.start is not None and item.start.hosts == 2
+    assert not any(
+        i.milestone == "start_by"
+        for i in due_alerts([hyperv()], AlertSettings(), [ALL], [], [], date(2026, 5, 1), START).due
+    )
+    assert not any(
+        i.milestone == "start_by" for i in due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1)).due
+    )
+
+
+def test_the_ledger_deduplicates_and_a_moved_start_date_rearms() -> None:
+    as_of = date(2026, 5, 1)
+    assert not [
+        i
+        for i in due_alerts([hyperv()], WATCH, [ALL], [past(90)], [], as_of, START).due
+        if i.milestone == "start_by"
+    ]
+    moved = {KEY: replace(START[KEY], day=date(2026, 6, 12))}
+    [item] = [
+        i
+        for i in due_alerts([hyperv()], WATCH, [ALL], [past(90)], [], as_of, moved).due
+        if i.milestone == "start_by"
+    ]
+    assert (item.when.text, item.moved_from, item.threshold) == ("2026-06-12", "2026-07-12", 90)
+
+
+def test_silence_by_milestone_and_unrouted() -> None:
+    as_of = date(2026, 5, 1)
+    silence = Silence(1, "hyper-v server", "2016", "start_by", date(2026, 8, 1), "booked")
+    plan = due_alerts([hyperv()], WATCH, [ALL], [], [silence], as_of, START)
+    assert [i.milestone for i, _ in plan.silenced] == ["start_by"]
+    plan = due_alerts([hyperv()], WATCH, [Route("vmware/*", ())], [], [], as_of, START)
+    assert [i.milestone for i in plan.unrouted] == ["start_by", "eol"]  # soonest first
+    assert plan.unrouted[0].start == START[KEY]
+
+
+def test_digest_words() -> None:
+    plan = due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1), START)
+    [item] = [i for i in plan.due if i.milestone == "start_by"]
+    assert start_sentence(item) == (
+        "start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025"
+    )
+    assert (
+        subject_for([item])
+        == "[tracker] 1 lifecycle alert: Hyper-V Server 2016 upgrade start in 72 days (2026-07-12)"
+    )
+    no_path = replace(item, start=StartBy(date(2026, 7, 12), 1, ""))
+    assert start_sentence(no_path).endswith("(1 host) by 2026-07-12 — no known upgrade path")
+    text = render_text([item], ALL, date(2026, 5, 1))
+    assert "  upgrade start: 2026-07-12, 72 days left" in text
