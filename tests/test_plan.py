@@ -298,3 +298,22 @@ def test_configured_plan_by_cycle_needs_an_inventory(tmp_path: Path) -> None:
     cycles = configured_plan_by_cycle(Settings(inventory=EXAMPLE), records, dataset, as_of)
     assert cycles is not None
     assert cycles[("Microsoft", "Windows Server", "2016")].target == "Windows Server 2025"
+
+
+def test_the_nightly_run_sends_start_by_alerts_once(tmp_path: Path) -> None:
+    from conftest import clean_env, run_tracker
+
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[report]\nout_dir = "reports"\n'
+        '[alerts]\nmilestones = ["start_by"]\n',
+        encoding="utf-8",
+    )
+    env = clean_env(tmp_path)
+    first = run_tracker("--as-of", "2026-05-01", "run", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
+    text = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(("plain",))
+    assert "start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12" in text.get_content()  # type: ignore[union-attr]
+    again = run_tracker("--as-of", "2026-05-01", "run", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
