@@ -165,10 +165,15 @@ def test_layers_hardware_model_and_filters_with_fixture_data(tracker, tmp_path: 
 
 def test_bad_hardware_end_is_named_with_its_line(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     hosts = tmp_path / "hosts.csv"
-    hosts.write_text("hostname,product,version,hardware_end\nh1,ESXi,8.0,2027-02-30\n", encoding="utf-8")
+    hosts.write_text(
+        "hostname,product,version,hardware_end\nh0,Windows Server,2019,\nh1,ESXi,8.0,2027-02-30\n",
+        encoding="utf-8",
+    )
     r = tracker("--as-of", AS_OF, "plan", str(hosts))
     assert r.returncode == 1
-    assert r.stderr == f"{hosts}:2: hardware_end: impossible date: '2027-02-30'\n"
+    assert r.stderr == f"{hosts}:3: hardware_end: impossible date: '2027-02-30'\n"
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--product", "esxi")  # line numbers survive filters
+    assert r.stderr == f"{hosts}:3: hardware_end: impossible date: '2027-02-30'\n"
 
 
 def test_default_inventory_comes_from_the_config(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

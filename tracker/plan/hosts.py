@@ -1,9 +1,10 @@
 """Plan every host of an inventory: pandas for the join, the pure planner once per distinct key.
 
-A million hosts share a few hundred (product, cycle, deployed layers, hardware end) combinations.
-The inventory match (``tracker.inventory``) gives each host its cycle; the columns that change a
-plan are factorized into one integer key, ``Planner.plan`` runs once per distinct key, and the
-results are broadcast back with ``take``.
+A million hosts share a few thousand (product, version, deployed layers, hardware end)
+combinations. ``match_pairs`` (``tracker.inventory``) matches each distinct (product, version) pair
+once; the columns that change a plan are factorized into one integer key per host,
+``Planner.plan`` runs once per distinct key, and the per-key results become categorical columns
+(integer codes into a few thousand strings, never a million Python strings).
 """
 
 from __future__ import annotations
@@ -55,13 +56,10 @@ URGENT_DAYS = 90
 
 def rules_from(settings: Settings) -> PlanRules:
     """The ``[plan]`` settings as planning rules (durations were validated with the config)."""
+    from tracker.dates import parse_duration
     from tracker.plan.engine import PlanRules
 
-    plan = getattr(settings, "plan", None)
-    if plan is None:
-        return PlanRules()
-    from tracker.dates import parse_duration
-
+    plan = settings.plan
     return PlanRules(
         lead=parse_duration(plan.lead),
         per_hop=parse_duration(plan.per_hop),
@@ -82,8 +80,9 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, values
 
 
-def _hardware_ends(values: list[str], codes: np.ndarray, name: str) -> list[date | None]:
-    """Parse each distinct ``hardware_end``; InventoryError naming the first row of each bad one."""
+def _hardware_ends(values: list[str], codes: np.ndarray, rows: np.ndarray, name: str) -> list[date | None]:
+    """Parse each distinct ``hardware_end``; InventoryError naming the first line of each bad one
+    (``rows``: each host's data row in the file, header excluded)."""
     ends: list[date | None] = []
     problems = []
     for i, value in enumerate(values):
@@ -93,7 +92,7 @@ def _hardware_ends(values: list[str], codes: np.ndarray, name: str) -> list[date
         try:
             ends.append(parse_milestone(value).first_day)
         except ValueError as exc:
-            row = int(np.flatnonzero(codes == i)[0])
+            row = int(rows[np.flatnonzero(codes == i)[0]])
             problems.append(f"{name}:{row + 2}: hardware_end: {exc}")
             ends.append(None)
     if problems:
@@ -150,12 +149,13 @@ def plan_inventory(
         kept = pm.keep[pair_codes]
         hosts = hosts[kept]
         pair_codes = pair_codes[kept]
+    rows = hosts.index.to_numpy()  # positions in the file, for FILE:LINE messages
     hosts = hosts.reset_index(drop=True)
 
     # Every column that changes a plan, as integer codes; one combined key per host.
     parts: list[np.ndarray] = [np.asarray(pair_codes, dtype=np.int64)]
     end_codes, end_values = _codes(hosts["hardware_end"]) if "hardware_end" in hosts.columns else (None, [])
-    ends = _hardware_ends(end_values, end_codes, name) if end_codes is not None else []
+    ends = _hardware_ends(end_values, end_codes, rows, name) if end_codes is not None else []
     if end_codes is not None:
         parts.append(end_codes)
     model_codes, model_values = (
@@ -342,8 +342,7 @@ def plan_file(
 
     hops, reqs = load_plan_data(dataset_path, records)
     planner = Planner(records, hops, reqs, rules_from(settings), as_of)
-    plan_settings = getattr(settings, "plan", None)
-    hw_path = getattr(plan_settings, "hardware", None)
+    hw_path = settings.plan.hardware
     hardware = load_hardware(hw_path) if hw_path is not None else None
     return plan_inventory(
         load_inventory(inventory),
