@@ -140,7 +140,7 @@ def plan_inventory(
 
     Unmatched hosts are kept, with an empty plan; a matched host with no known path has
     ``path`` = ``none known``. ``name`` is the inventory file, for ``FILE:LINE`` messages.
-    Text columns are categoricals: a million hosts share a few hundred distinct plans."""
+    Text columns are categoricals: a million hosts share a few thousand distinct plans."""
     records = list(records)
     index = {(r.product, r.cycle): r for r in records}
     pm = match_pairs(hosts, records, planner.as_of, aliases, filters)
