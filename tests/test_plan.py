@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, FIXTURES, ROOT
 
+from tracker.alerts.terms import milestone_label
+
 EXAMPLE = ROOT / "examples" / "hosts.csv"
 PLAN = FIXTURES / "plan"
 HEAD = [
@@ -250,7 +252,8 @@ def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None
         encoding="utf-8",
     )
     r = tracker("--as-of", "2026-05-01", "alert", "list")
-    assert "Hyper-V Server 2016 (Microsoft): upgrade start 2026-07-12, 72 days left, threshold 90" in r.stdout
+    term = milestone_label("Microsoft", "start_by")  # the words live in tracker.alerts.terms
+    assert f"Hyper-V Server 2016 (Microsoft): {term} 2026-07-12, 72 days left, threshold 90" in r.stdout
     r = tracker("--as-of", "2026-05-01", "alert")
     assert r.returncode == 0, r.stderr
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
@@ -260,7 +263,7 @@ def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None
         "- start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025"
         in text
     )
-    assert "upgrade start: 2026-07-12, 72 days left" in text
+    assert f"{term}: 2026-07-12, 72 days left" in text
     assert "--milestone start_by" in text
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "start the upgrade of Hyper-V Server 2016 (2 hosts)" in html
