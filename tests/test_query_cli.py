@@ -138,7 +138,9 @@ def test_filters_and_positional_products(tracker) -> None:  # type: ignore[no-un
     assert set(products("--type", "2")) == {"VirtualBox"}
     assert set(products("esxi", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
     assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server", "Windows Server"}
-    assert products("nothing-matches") == []
+    missing = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "nothing-matches")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("tracker: no release cycle matches 'nothing-matches'")
 
 
 def test_global_options_work_after_the_command_and_from_env(tracker, env, tmp_path) -> None:  # type: ignore[no-untyped-def]

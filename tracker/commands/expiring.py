@@ -4,7 +4,7 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
+from tracker.commands._query import add_filter_options, add_output_options, emit, selected_records
 from tracker.dates import parse_day, parse_duration
 from tracker.errors import UsageError
 
@@ -69,6 +69,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     start, end = window(args, ctx.as_of)
     which = MILESTONES if args.milestone == "any" else (args.milestone,)
-    records = filters_from(args).apply(ctx.records())
+    records = selected_records(args, ctx)
     emit(ctx, args, expiring_result(records, ctx.as_of, start, end, ctx.generated_at(), which))
     return 0

@@ -14,16 +14,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from tracker.config import Settings
-from tracker.csvtext import CsvTextError, decode_csv_text
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
+from tracker.formats import Result
 from tracker.inventory.aliases import Aliases, Matcher
-from tracker.status import STATUS_ORDER, Filters, days_to_eol, status_of
+from tracker.status import STATUS_ORDER, days_to_eol, status_of
 
 REQUIRED = ("hostname", "product", "version")
 MATCHED = ("matched_product", "cycle", "status", "days_to_eol")
@@ -34,6 +36,12 @@ STATUSES = (*(str(s) for s in STATUS_ORDER), UNMATCHED)
 MAX_PROBLEMS = 50
 AT_RISK_GROUPS = ("cluster", "owner")
 """Columns the estate summary groups at-risk hosts by, the first present one wins."""
+
+
+class RecordFilter(Protocol):
+    """What ``match_inventory`` filters with: ``tracker.resolve.QueryFilters`` (or status.Filters)."""
+
+    def apply(self, records: list[LifecycleRecord]) -> list[LifecycleRecord]: ...
 
 
 class InventoryError(TrackerError):
@@ -106,31 +114,21 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
         text = decode_csv_text(raw, name)
     except CsvTextError as exc:
         return [str(exc)]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        problem(1, "(file)", "empty file: expected a header with hostname, product, version")
-        return problems
-    except csv.Error as exc:
-        problem(1, "(file)", f"not valid CSV: {exc}")
-        return problems
+    errors: list[str] = []
+    rows = csv_rows(text, name, errors)
+    first = next(rows, None)
+    if first is None:
+        if not errors:
+            problem(1, "(file)", "empty file: expected a header with hostname, product, version")
+        return errors or problems
+    header = [h.strip() for h in first[1]]
     problems += _header_problems(header, name)
     if problems:
         return problems
     host_col = header.index("hostname")
-    previous_end = reader.line_num
     extra = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problem(previous_end + 1, "(row)", f"not valid CSV: {exc}")
-            break
-        line, previous_end = previous_end + 1, reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
+    for line, row in rows:
+        if len(row) <= 1 and is_blank(row):  # an empty line; ",," is a host without a name
             continue
         if len(problems) >= MAX_PROBLEMS:
             extra += 1
@@ -139,6 +137,7 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
             problem(line, "(row)", f"{len(row)} fields, but the header has {len(header)} columns")
         elif not row[host_col].strip():
             problem(line, "hostname", "empty: every host needs a name")
+    problems += errors
     if extra:
         problems.append(f"{name}: ... and more problems not shown (first {MAX_PROBLEMS} listed)")
     return problems
@@ -156,17 +155,18 @@ def match_inventory(
     records: Iterable[LifecycleRecord],
     as_of: date,
     aliases: Aliases,
-    filters: Filters | None = None,
+    filters: RecordFilter | None = None,
 ) -> pd.DataFrame:
     """One row per host: the input's hostname, product, version, the matched product, cycle,
     status and days_to_eol, then the other input columns. Unmatched hosts have status
     ``unmatched`` and are kept even when filters are given (they might be what was asked for)."""
     records = list(records)
+    selected = {(r.product, r.cycle) for r in filters.apply(records)} if filters is not None else set()
     index = _record_index(records)
     matcher = Matcher(records, aliases)
-    by_product: dict[str, LifecycleRecord] = {}
+    by_product: dict[str, list[LifecycleRecord]] = {}
     for r in records:
-        by_product.setdefault(r.product, r)
+        by_product.setdefault(r.product, []).append(r)
 
     product = df["product"].fillna("").astype(str)
     version = df["version"].fillna("").astype(str)
@@ -189,15 +189,15 @@ def match_inventory(
         record = index.get((m.product, m.cycle)) if m.product and m.cycle else None
         if record is None:
             statuses[i], days[i] = UNMATCHED, None
-            representative = by_product.get(m.product) if m.product else None
-            if filters is not None and representative is not None:
-                keep[i] = filters.match(representative)
+            cycles_of_product = by_product.get(m.product, []) if m.product else []
+            if filters is not None and cycles_of_product:
+                keep[i] = any((r.product, r.cycle) in selected for r in cycles_of_product)
             continue
         if record.key[1:] not in per_cycle:
             per_cycle[record.key[1:]] = (str(status_of(record, as_of)), days_to_eol(record, as_of))
         statuses[i], days[i] = per_cycle[record.key[1:]]
         if filters is not None:
-            keep[i] = filters.match(record)
+            keep[i] = (record.product, record.cycle) in selected
 
     columns: dict[str, object] = {c: df[c] for c in REQUIRED}
     columns["matched_product"] = pd.array(matched, dtype="str").take(codes)
@@ -291,3 +291,49 @@ def configured_estate(
 
     matched = match_inventory(load_inventory(settings.inventory), records, as_of, load_aliases())
     return estate_summary(matched, records, as_of, settings.alerts.warning_days)
+
+
+EXPLAIN_COLUMNS = (
+    ("product", "Product"),
+    ("version", "Version"),
+    ("hosts", "Hosts"),
+    ("matched_product", "Matched product"),
+    ("cycle", "Cycle"),
+    ("product_rule", "Product matched by"),
+    ("cycle_rule", "Cycle chosen by"),
+)
+
+
+def explain_inventory(
+    df: pd.DataFrame, records: Iterable[LifecycleRecord], aliases: Aliases, as_of: date, generated_at: str
+) -> Result:
+    """``tracker inventory --explain``: one item per distinct (product, version), most hosts first,
+    with the rule that recognised the product and the one that chose the cycle (or why none did)."""
+    from tracker.formats import Column
+
+    matcher = Matcher(list(records), aliases)
+    pairs = df.groupby(["product", "version"], sort=False).size()
+    items: list[dict[str, object]] = []
+    for pair, hosts in pairs.items():
+        product, version = str(pair[0]), str(pair[1])  # type: ignore[index]
+        m = matcher.match(product, version)
+        items.append(
+            {
+                "product": product,
+                "version": version,
+                "hosts": int(hosts),
+                "matched_product": m.product,
+                "cycle": m.cycle,
+                "product_rule": m.product_rule,
+                "cycle_rule": m.cycle_rule,
+            }
+        )
+    items.sort(key=lambda i: (i["cycle"] is not None, -int(str(i["hosts"])), str(i["product"])))
+    columns = [Column(key, header, numeric=key == "hosts") for key, header in EXPLAIN_COLUMNS]
+    return Result(
+        items=items,
+        columns=columns,
+        as_of=as_of.isoformat(),
+        generated_at=generated_at,
+        title="How each (product, version) of the inventory was matched (unmatched first)",
+    )
