@@ -256,3 +256,86 @@ def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
     ):
         assert command in result.stdout
     assert tracker("--version").stdout.startswith("tracker ")
+
+
+# -- asking the way people talk (SPEC section 4) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["status", "nutanix"], {"AOS"}, id="vendor"),
+        pytest.param(["status", "windows server 2019"], {"Windows Server 2019"}, id="product-cycle"),
+        pytest.param(
+            ["status", "esxi 7", "hyper-v 2016"], {"VMware ESXi 7.0", "Hyper-V Server 2016"}, id="or"
+        ),
+        pytest.param(["status", "--product", "pve 8.2"], {"Proxmox VE 8"}, id="product-option"),
+        pytest.param(["expiring", "--year", "2029", "esxi 8"], {"VMware ESXi 8.0"}, id="expiring"),
+    ],
+)
+def test_terms_answer_what_a_person_means(tracker, args: list[str], expected: set[str]) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    got = {f"{i['product']} {i['cycle']}" for i in items}
+    if expected == {"AOS"}:
+        assert items and {i["product"] for i in items} == {"AOS"}
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["status", "vmwre"], 1, id="status"),
+        pytest.param(["expiring", "--product", "vmwre"], 1, id="expiring"),
+        pytest.param(["calendar", "vmwre"], 1, id="calendar"),
+        pytest.param(["check", "--product", "vmwre"], 3, id="check-unknown"),
+    ],
+)
+def test_a_typo_is_an_error_with_suggestions_never_an_empty_answer(
+    tracker, args: list[str], code: int
+) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, *args)
+    assert result.returncode == code, (result.stdout, result.stderr)
+    message = "no release cycle matches 'vmwre' (did you mean: VMware ESXi, "
+    if code == 3:
+        assert result.stdout.startswith("TRACKER UNKNOWN - ") and message in result.stdout
+    else:
+        assert result.stdout == ""
+        assert result.stderr.startswith("tracker: " + message)
+    assert "Traceback" not in result.stderr
+
+
+def test_check_product_nothingmatches_is_unknown_not_ok(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "check", "--product", "nothingmatches")
+    assert result.returncode == 3
+    assert result.stdout.startswith("TRACKER UNKNOWN - ")
+
+
+def test_unknown_vendor_is_an_error_naming_the_vendors(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "status", "--vendor", "micrsoft")
+    assert result.returncode == 1
+    assert result.stderr.startswith("tracker: no vendor matches 'micrsoft' (did you mean: Microsoft")
+
+
+def test_valid_but_empty_combination_says_so_and_exits_0(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "status", "--type", "2", "--vendor", "Proxmox", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["items"] == []
+    assert result.stderr == "tracker: no release cycle matches --vendor Proxmox and --type 2 together\n"
+
+
+def test_own_aliases_file_is_tried_before_the_bundled_one(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    own = tmp_path / "my-aliases.csv"
+    own.write_text(
+        "kind,syntax,pattern,product,cycle\nproduct,exact,bigiron,VMware ESXi,\n", encoding="utf-8"
+    )
+    result = tracker(
+        "--as-of", AS_OF, "status", "bigiron 8", "pve 8", "--aliases", str(own), "--format", "csv"
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line.split(",")[1:3] for line in result.stdout.splitlines()[1:]] == [
+        ["VMware ESXi", "8.0"],
+        ["Proxmox VE", "8"],
+    ]

@@ -119,6 +119,12 @@ class Resolver:
         if is_glob(text):
             return self._glob(text)
         keys = self._whole(text) | self._split(text)
+        if not keys:  # "Broadcom (VMware) VMware ESXi 8.0": the vendor, then a term
+            folded = text.casefold()
+            for vendor in set(self.vendor_of.values()):
+                if folded.startswith(vendor.casefold() + " "):
+                    rest = text[len(vendor) :].strip()
+                    keys |= {(r.product, r.cycle) for r in self.resolve_term(rest) if r.vendor == vendor}
         return [r for r in self.records if (r.product, r.cycle) in keys]
 
     def _glob(self, pattern: str) -> list[LifecycleRecord]:
