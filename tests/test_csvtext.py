@@ -8,7 +8,7 @@ from tracker.csvtext import CsvTextError, csv_rows, is_blank
 from tracker.dataset import parse_dataset
 from tracker.errors import DatasetError
 from tracker.inventory.aliases import parse_aliases
-from tracker.inventory.hosts import inventory_problems
+from tracker.inventory.table import inventory_problems
 
 MULTI = 'a,b\n1,"two\nlines"\n\n3,4\n'
 

@@ -538,3 +538,33 @@ def test_chunked_output_equals_whole_output(records, monkeypatch, fmt: Format) -
     assert b"".join(chunks) == whole
     if fmt is Format.JSON:
         assert len(json.loads(whole)["items"]) == 20
+
+
+TRICKY = (
+    "hostname,product,version,status,note\n"
+    'h1,ESXi,7.0.3,old,"comma, inside"\n'
+    'h2,"Windows Server",10.0.17763,x,"quote "" inside"\n'
+    'h3,Acme,1.0,y,"line\nbreak"\n'
+    "h4,PVE,8.2.4,z,=HYPERLINK()\n"
+)
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+@pytest.mark.parametrize("source", ["example", "tricky"])
+def test_arrow_join_writes_what_the_pandas_join_writes(
+    records, tmp_path: Path, source: str, filtered: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The CLI's csv path (Arrow, no pandas) and the frame the report uses agree byte for byte."""
+    from tracker.inventory.table import csv_chunks, match_table, read_hosts_table
+    from tracker.resolve import QueryFilters
+
+    path = EXAMPLE
+    if source == "tricky":
+        path = tmp_path / "tricky.csv"
+        path.write_text(TRICKY, encoding="utf-8")
+    as_of = date.fromisoformat(AS_OF)
+    filters = QueryFilters(terms=("esxi",)) if filtered else None
+    arrow = b"".join(csv_chunks(match_table(read_hosts_table(path), records, as_of, load_aliases(), filters)))
+    frame = match_inventory(load_inventory(path), records, as_of, load_aliases(), filters)
+    assert arrow == render_bytes(frame, Format.CSV, AS_OF, "t")
+    assert len(arrow.splitlines()) > 2

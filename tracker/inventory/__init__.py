@@ -8,7 +8,8 @@ Library API::
     estate = estate_summary(matched, records, as_of, warning_days=365)
 
 The names are imported on first use: ``tracker.inventory.aliases`` (pure Python) serves the query
-commands' resolver, which must not pay for pandas (``tracker.inventory.hosts``).
+commands' resolver, which must not pay for pandas (``tracker.inventory.hosts``);
+``tracker.inventory.table`` is the Arrow join the CLI uses for csv output (no pandas either).
 """
 
 from __future__ import annotations
@@ -19,20 +20,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tracker.inventory.aliases import Aliases, Match, Matcher, load_aliases, parse_aliases
     from tracker.inventory.hosts import (
-        OUTPUT,
-        UNMATCHED,
         EstateSummary,
-        InventoryError,
         configured_estate,
         estate_summary,
         explain_inventory,
-        inventory_problems,
         load_inventory,
         match_inventory,
         status_counts,
     )
+    from tracker.inventory.table import OUTPUT, UNMATCHED, InventoryError, inventory_problems
 
 _ALIASES = ("Aliases", "Match", "Matcher", "load_aliases", "parse_aliases")
+_TABLE = ("OUTPUT", "UNMATCHED", "InventoryError", "inventory_problems")
 __all__ = [
     "OUTPUT",
     "UNMATCHED",
@@ -56,5 +55,10 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'tracker.inventory' has no attribute {name!r}")
-    module = import_module("tracker.inventory.aliases" if name in _ALIASES else "tracker.inventory.hosts")
+    if name in _ALIASES:
+        module = import_module("tracker.inventory.aliases")
+    elif name in _TABLE:
+        module = import_module("tracker.inventory.table")
+    else:
+        module = import_module("tracker.inventory.hosts")
     return getattr(module, name)

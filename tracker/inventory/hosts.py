@@ -1,146 +1,43 @@
-"""Host inventory -> matched release cycles: pandas for the large join, Python per distinct pair.
+"""Host inventory -> matched release cycles as a pandas frame, for the report, alerts and check.
 
 A million hosts have only a few hundred distinct (product, version) pairs, so each pair is matched
-once in Python (``Matcher``) and the status engine runs once per distinct cycle; pandas factorizes
-the columns and broadcasts the results back to every host. A valid file is read with pyarrow; only
-when that fails does a slower stdlib pass run, to name each problem as ``FILE:LINE: column: msg``.
+once (``table.resolve_pairs``: the ``Matcher`` and the status engine) and pandas broadcasts the
+results back to every host. Reading and validation live in ``table`` (pyarrow), which is also the
+join of ``tracker inventory --format csv``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from tracker.config import Settings
-from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
 from tracker.dataset import LifecycleRecord
-from tracker.errors import TrackerError
 from tracker.formats import Result
 from tracker.inventory.aliases import Aliases, Matcher
-from tracker.status import STATUS_ORDER, days_to_eol, status_of
+from tracker.inventory.table import (
+    MATCHED,
+    REQUIRED,
+    STATUSES,
+    UNMATCHED,
+    RecordFilter,
+    read_hosts_table,
+    resolve_pairs,
+)
+from tracker.status import days_to_eol
 
-REQUIRED = ("hostname", "product", "version")
-MATCHED = ("matched_product", "cycle", "status", "days_to_eol")
-OUTPUT = (*REQUIRED, *MATCHED)
-"""Output columns, in order; passed-through input columns follow them."""
-UNMATCHED = "unmatched"
-STATUSES = (*(str(s) for s in STATUS_ORDER), UNMATCHED)
-MAX_PROBLEMS = 50
 AT_RISK_GROUPS = ("cluster", "owner")
 """Columns the estate summary groups at-risk hosts by, the first present one wins."""
 
 
-class RecordFilter(Protocol):
-    """What ``match_inventory`` filters with: ``tracker.resolve.QueryFilters`` (or status.Filters)."""
-
-    def apply(self, records: list[LifecycleRecord]) -> list[LifecycleRecord]: ...
-
-
-class InventoryError(TrackerError):
-    """A host inventory that cannot be read; each message is ``FILE:LINE: column: message``."""
-
-
 def load_inventory(path: str | Path) -> pd.DataFrame:
     """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept."""
-    path = Path(path)
-    name = str(path)
-    try:
-        header = _header(path)
-    except OSError as exc:
-        raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, csv.Error):
-        header = None
-    if header is None or _header_problems(header, name):
-        raise InventoryError(*_problems_or(path, "unreadable header"))
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
-    if b"\x00" in raw:  # pyarrow would take it as text; it means a binary file
-        raise InventoryError(*_problems_or(path, "NUL byte"))
-    try:
-        df = pd.read_csv(
-            io.BytesIO(raw), dtype=str, keep_default_na=False, engine="pyarrow", encoding="utf-8"
-        )
-    except (ValueError, OSError, UnicodeDecodeError) as exc:  # ParserError, ArrowInvalid
-        raise InventoryError(*_problems_or(path, str(exc))) from None
-    del raw
-    df.columns = [str(c).strip() for c in df.columns]
-    if (df["hostname"].str.strip() == "").any():
-        raise InventoryError(*_problems_or(path, "empty hostname"))
-    return df
-
-
-def _header(path: Path) -> list[str] | None:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        row = next(csv.reader(f, strict=True), None)
-    return None if row is None else [h.strip() for h in row]
-
-
-def _header_problems(header: list[str], name: str) -> list[str]:
-    problems = [f"{name}:1: {col}: required column is missing" for col in REQUIRED if col not in header]
-    seen: set[str] = set()
-    for h in header:
-        if not h:
-            problems.append(f"{name}:1: (blank): empty column name in the header")
-        elif h in seen:
-            problems.append(f"{name}:1: {h}: column appears twice in the header")
-        seen.add(h)
-    return problems
-
-
-def _problems_or(path: Path, fallback: str) -> list[str]:
-    """The precise problems of a file the fast reader refused (never empty)."""
-    problems = inventory_problems(path.read_bytes(), str(path))
-    return problems or [f"{path}:1: (file): cannot read as CSV: {fallback}"]
-
-
-def inventory_problems(raw: bytes, name: str) -> list[str]:
-    """Every problem of an inventory file, ``FILE:LINE: column: message`` (capped at 50)."""
-    problems: list[str] = []
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
-    try:
-        text = decode_csv_text(raw, name)
-    except CsvTextError as exc:
-        return [str(exc)]
-    errors: list[str] = []
-    rows = csv_rows(text, name, errors)
-    first = next(rows, None)
-    if first is None:
-        if not errors:
-            problem(1, "(file)", "empty file: expected a header with hostname, product, version")
-        return errors or problems
-    header = [h.strip() for h in first[1]]
-    problems += _header_problems(header, name)
-    if problems:
-        return problems
-    host_col = header.index("hostname")
-    extra = 0
-    for line, row in rows:
-        if len(row) <= 1 and is_blank(row):  # an empty line; ",," is a host without a name
-            continue
-        if len(problems) >= MAX_PROBLEMS:
-            extra += 1
-            continue
-        if len(row) != len(header):
-            problem(line, "(row)", f"{len(row)} fields, but the header has {len(header)} columns")
-        elif not row[host_col].strip():
-            problem(line, "hostname", "empty: every host needs a name")
-    problems += errors
-    if extra:
-        problems.append(f"{name}: ... and more problems not shown (first {MAX_PROBLEMS} listed)")
-    return problems
+    return read_hosts_table(path).to_pandas()
 
 
 def _record_index(records: Iterable[LifecycleRecord]) -> dict[tuple[str, str], LifecycleRecord]:
@@ -160,44 +57,25 @@ def match_inventory(
     """One row per host: the input's hostname, product, version, the matched product, cycle,
     status and days_to_eol, then the other input columns. Unmatched hosts have status
     ``unmatched`` and are kept even when filters are given (they might be what was asked for)."""
-    records = list(records)
-    selected = {(r.product, r.cycle) for r in filters.apply(records)} if filters is not None else set()
-    index = _record_index(records)
-    matcher = Matcher(records, aliases)
-    by_product: dict[str, list[LifecycleRecord]] = {}
-    for r in records:
-        by_product.setdefault(r.product, []).append(r)
-
     product = df["product"].fillna("").astype(str)
     version = df["version"].fillna("").astype(str)
     p_codes, p_uniq = pd.factorize(product)
     v_codes, v_uniq = pd.factorize(version)
     width = max(len(v_uniq), 1)
     codes, pairs = pd.factorize(p_codes.astype(np.int64) * width + v_codes)
-
-    n = len(pairs)
-    matched = np.empty(n, dtype=object)
-    cycles = np.empty(n, dtype=object)
-    statuses = np.empty(n, dtype=object)
-    days = np.empty(n, dtype=object)
-    keep = np.ones(n, dtype=bool)
-    per_cycle: dict[tuple[str, str], tuple[str, int | None]] = {}
-    p_texts, v_texts = [str(x) for x in p_uniq], [str(x) for x in v_uniq]
-    for i, key in enumerate(pairs.tolist()):
-        m = matcher.match(p_texts[key // width], v_texts[key % width])
-        matched[i], cycles[i] = m.product, m.cycle
-        record = index.get((m.product, m.cycle)) if m.product and m.cycle else None
-        if record is None:
-            statuses[i], days[i] = UNMATCHED, None
-            cycles_of_product = by_product.get(m.product, []) if m.product else []
-            if filters is not None and cycles_of_product:
-                keep[i] = any((r.product, r.cycle) in selected for r in cycles_of_product)
-            continue
-        if record.key[1:] not in per_cycle:
-            per_cycle[record.key[1:]] = (str(status_of(record, as_of)), days_to_eol(record, as_of))
-        statuses[i], days[i] = per_cycle[record.key[1:]]
-        if filters is not None:
-            keep[i] = (record.product, record.cycle) in selected
+    p_texts, v_texts = [str(x).strip() for x in p_uniq], [str(x).strip() for x in v_uniq]
+    results = resolve_pairs(
+        [(p_texts[key // width], v_texts[key % width]) for key in pairs.tolist()],
+        records,
+        as_of,
+        aliases,
+        filters,
+    )
+    matched = np.array(results.matched, dtype=object)
+    cycles = np.array(results.cycles, dtype=object)
+    statuses = np.array(results.statuses, dtype=object)
+    days = np.array(results.days, dtype=object)
+    keep = np.array(results.keep, dtype=bool)
 
     columns: dict[str, object] = {c: df[c] for c in REQUIRED}
     columns["matched_product"] = pd.array(matched, dtype="str").take(codes)
@@ -208,7 +86,7 @@ def match_inventory(
         if c not in REQUIRED:
             columns[f"input_{c}" if c in MATCHED else c] = df[c]
     out = pd.DataFrame(columns, index=df.index)
-    if filters is not None and not keep.all():
+    if not keep.all():
         out = out[keep[codes]]
     return out.reset_index(drop=True)
 
