@@ -38,7 +38,6 @@ none fits, a version that is a whole leading part of cycles means all of them: `
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Iterable, Sequence
@@ -231,6 +230,8 @@ class Resolver:
 
     def suggest(self, term: str) -> list[str]:
         """Up to four product names (or "product cycle" names) close to a term that matched nothing."""
+        import difflib
+
         text = " ".join(term.split()).casefold()
         words = text.split(" ")
         for i in range(len(words) - 1, 0, -1):  # a known name with an unknown version
@@ -330,6 +331,8 @@ def select(
         chosen = [r for r in chosen if (r.product, r.cycle) in keys]
         parts.append(" or ".join(repr(t) for t in terms))
     if vendors:
+        import difflib
+
         all_vendors = sorted({r.vendor for r in records})
         for v in vendors:
             if not any(_vendor_hit(name, v) for name in all_vendors):

@@ -72,6 +72,8 @@ def filters_from(args: argparse.Namespace) -> QueryFilters:
 
 def selected_records(args: argparse.Namespace, ctx: Context) -> list[LifecycleRecord]:
     """The records the filters select; says so on stderr when valid filters select nothing."""
+    if not (getattr(args, "products", None) or args.product_filters or args.vendor or args.type):
+        return ctx.records()  # no filter: the resolver is not even imported (start-up time)
     filters = filters_from(args)
     records = filters.apply(ctx.records())
     if filters.empty_message:
