@@ -74,6 +74,8 @@ CASES: list[tuple[str, str, tuple[str | None, str | None]]] = [
     ("Windows 10 Enterprise LTSC", "10.0.17763", ("Windows 10 Enterprise LTSC", "2019")),
     ("Windows 10 Enterprise LTSC", "10.0.14393", ("Windows 10 Enterprise LTSC", "2016 LTSB")),
     ("Hyper-V Server", "10.0.20348", (WS, "2022")),
+    ("Hyper-V", "2022", (WS, "2022")),
+    ("Microsoft Hyper-V Server 2025", "", (WS, "2025")),
     ("Hyper-V Server", "10.0.26100", (WS, "2025")),
     ("AHV", "20230302.103003", ("AOS", None)),
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL
+from tests.conftest import AS_OF, ROOT, SMALL
 from tracker.formats import Format
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -339,3 +339,39 @@ def test_own_aliases_file_is_tried_before_the_bundled_one(tracker, tmp_path: Pat
         ["VMware ESXi", "8.0"],
         ["Proxmox VE", "8"],
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "heavy_allowed"),
+    [
+        pytest.param(["status", "esxi 7", "--format", "json"], False, id="resolver-path"),
+        pytest.param(["expiring", "--year", "2027", "vmware 8"], False, id="expiring-terms"),
+        pytest.param(
+            ["inventory", str(ROOT / "examples" / "hosts.csv"), "--format", "csv"], True, id="inventory-csv"
+        ),
+    ],
+)
+def test_resolver_and_arrow_paths_never_import_pandas(
+    tmp_path, env, args: list[str], heavy_allowed: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The resolver is pure Python; the inventory's csv path is Arrow only (pyarrow is allowed there)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom tracker.cli import main\n"
+        f"rc = main(['--as-of', '2026-11-26', *{args!r}, '-o', {str(tmp_path / 'out')!r}])\n"
+        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy') if m in sys.modules]\n"
+        "print(rc, heavy, 'pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split() == ["0", "[]", "True" if heavy_allowed else "False"], (out.stdout, out.stderr)
+    assert (tmp_path / "out").stat().st_size > 0
+
+
+def test_inventory_product_typo_is_an_error(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker(
+        "--as-of", AS_OF, "inventory", str(ROOT / "examples" / "hosts.csv"), "--product", "vmwre"
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("tracker: no release cycle matches 'vmwre' (did you mean: VMware ESXi")

@@ -35,6 +35,7 @@ def cycles_of(product: str) -> set[str]:
         pytest.param("esxi 7.0 u3", {"VMware ESXi 7.0"}, id="update-name"),
         pytest.param("pve 8.2", {"Proxmox VE 8"}, id="pve-minor-to-major-cycle"),
         pytest.param("hyper-v 2016", {"Hyper-V Server 2016"}, id="hyper-v"),
+        pytest.param("hyper-v 2022", {"Windows Server 2022"}, id="hyper-v-role-of-windows-server"),
         pytest.param("esx*", cycles_of("VMware ESXi"), id="glob-at-word-boundary"),
         pytest.param(
             "*server",
