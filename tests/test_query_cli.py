@@ -375,3 +375,13 @@ def test_inventory_product_typo_is_an_error(tracker) -> None:  # type: ignore[no
     )
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("tracker: no release cycle matches 'vmwre' (did you mean: VMware ESXi")
+
+
+def test_expiring_says_why_a_matched_term_has_no_milestone_in_the_window(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "expiring", "esxi 7", "--format", "json")
+    assert result.returncode == 0 and json.loads(result.stdout)["items"] == []
+    assert result.stderr == (
+        "tracker: no milestone of VMware ESXi 7.0 from 2026-01-01 to 2026-12-31; "
+        "next: VMware ESXi 7.0 extended_end 2027-04-02\n"
+    )
+    assert tracker("--as-of", AS_OF, "expiring", "--year", "2027", "esxi 7").stderr == ""
