@@ -14,21 +14,27 @@ Library API (pure Python: no pandas, so the query commands stay fast)::
 
     resolve_terms(terms, records, aliases) -> Resolution          # the same in one call
     select(records, aliases, terms=..., vendors=..., type=...)    # Selection: the query filters
+    QueryFilters(terms, vendors, type, aliases).apply(records)    # the command line's filters
 
-How one term is read, first rule that gives cycles wins (case-insensitive, spaces collapsed):
+How one term is read (case-insensitive, spaces collapsed):
 
 1. **A glob** (``*``, ``?``, ``[``) matches at any word boundary of a vendor, a product or a
    "product cycle" name: ``esx*`` finds VMware ESXi, ``*server`` every "... Server",
    ``esxi 8*`` the 8.x cycles of ESXi.
-2. **The whole term** names products, each contributing cycles:
-   a substring of a vendor or product name (``nutanix``, ``hyper-v``, ``server``) gives all of
-   that product's cycles; every product alias of ``aliases.csv`` that matches the whole term (the
-   inventory's table, so ``ahv``, ``pve``, ``xenserver``, ``ESXi-8.0U3-24022510-standard``) gives
-   all cycles, or when the alias captured a version, the cycle of that version; a product name
-   followed by a version (``windows server 2019``) gives that version's cycle.
-3. **A name and a trailing version**: the term is split before its last word that starts with a
-   digit (then the one before...), the name part is read as in 2 and the version picks, per named
-   product, a cycle: ``windows 11 23h2``, ``vmware 8``, ``microsoft 2019``.
+2. Otherwise the cycles of two readings are united:
+
+   - **the whole term** names products: a substring of a vendor or product name (``nutanix``,
+     ``hyper-v``, ``server``) gives all of that product's cycles; every product alias of
+     ``aliases.csv`` that matches the whole term (the inventory's table: ``ahv``, ``pve``,
+     ``xenserver``, ``ESXi-8.0U3-24022510-standard``) gives all cycles, or when the alias captured a
+     version, that version's cycle; a product name and a version (``windows server 2019``) gives
+     that version's cycle;
+   - **a name and a trailing version**: the term is split before its last word that starts with a
+     digit (else the one before...); the name part names products as above, and the version picks
+     a cycle of each: ``windows 11 23h2`` (both editions), ``vmware 8``, ``microsoft 2019``.
+
+3. Nothing yet, and the term starts with a vendor's full name: the rest, within that vendor
+   (``Broadcom (VMware) VMware ESXi 8.0``).
 
 A version picks its cycle by the inventory's rules (``Matcher``: version rules of
 ``aliases.csv``, then the cycle the version starts with: ``7.0 u3`` -> 7.0, ``8.2`` -> 8); when
