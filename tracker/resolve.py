@@ -9,7 +9,7 @@ Library API (pure Python: no pandas, so the query commands stay fast)::
     found.records        # the matching LifecycleRecords, dataset order, terms OR-ed
     found.unmatched      # the terms that matched nothing (an error for the caller)
     found.by_term        # term -> its records
-    resolver.suggest("vmwre")      # ["VMware ESXi", "VMware Fusion Pro", ...] (difflib)
+    resolver.suggest("vmwre")      # ["VMware ESXi", "VMware vCenter Server", ...] (difflib)
     resolver.explain_unmatched(found)   # the error lines: "no release cycle matches 'vmwre' (did you ...)"
 
     resolve_terms(terms, records, aliases) -> Resolution          # the same in one call
@@ -53,7 +53,7 @@ from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.inventory.aliases import Aliases, Matcher
 
-MAX_SUGGESTIONS = 4
+MAX_SUGGESTIONS = 3
 _GLOB = re.compile(r"[*?\[]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z]{3,}")
 _REGEX_NOISE = re.compile(r"\(\?P<\w+>|\\[a-zA-Z]|\[[^\]]*\]|\{[^}]*\}")
@@ -235,7 +235,7 @@ class Resolver:
         return keys
 
     def suggest(self, term: str) -> list[str]:
-        """Up to four product names (or "product cycle" names) close to a term that matched nothing."""
+        """Up to three product names (or "product cycle" names) close to a term that matched nothing."""
         import difflib
 
         text = " ".join(term.split()).casefold()
@@ -253,11 +253,30 @@ class Resolver:
             if ratio >= 0.6:
                 for p in products:
                     scores[p] = max(scores.get(p, 0.0), ratio)
+        # Ties (a typo of "VMware" is as close to every VMware product) go to the products people
+        # name in the most ways (alias rows), then to the closest whole name.
+        aliases: dict[str, int] = {}
+        for rule in self.matcher.product_rules + self.matcher.version_rules:
+            targets = {self.matcher.target(rule), *(self.matcher.products.get(a) for a in rule.applies_to)}
+            for target in targets - {None}:
+                aliases[str(target)] = aliases.get(str(target), 0) + 1
         ranked = sorted(
             scores,
-            key=lambda p: (-scores[p], -difflib.SequenceMatcher(None, text, p.casefold()).ratio(), p),
+            key=lambda p: (
+                -scores[p],
+                -aliases.get(p, 0),
+                -difflib.SequenceMatcher(None, text, p.casefold()).ratio(),
+                p,
+            ),
         )
-        return ranked[:MAX_SUGGESTIONS]
+        vendors = sorted(
+            {
+                v
+                for v in self.vendor_of.values()
+                if difflib.SequenceMatcher(None, text, v.casefold()).ratio() >= 0.75
+            }
+        )
+        return (vendors + ranked)[:MAX_SUGGESTIONS]
 
     def no_match_message(self, term: str) -> str:
         """``no release cycle matches 'vmwre' (did you mean: VMware ESXi, ...?)``."""

@@ -234,7 +234,7 @@ class Matcher:
         # Longest names first, so "Windows Server 2019" is not read as a shorter product.
         self._by_length = sorted(self.products, key=len, reverse=True)
         self.product_rules = aliases.product_rules
-        self._version_rules = aliases.version_rules
+        self.version_rules = aliases.version_rules
 
     def target(self, rule: Rule) -> str | None:
         """The first of the rule's products that the dataset has (None: none of them)."""
@@ -302,7 +302,7 @@ class Matcher:
     def _from_version(self, product: str, text: str) -> list[_Candidate]:
         folded = product.casefold()
         out: list[_Candidate] = []
-        for rule in self._version_rules:
+        for rule in self.version_rules:
             if rule.applies_to and folded not in rule.applies_to:
                 continue
             m = rule.regex.fullmatch(text)
