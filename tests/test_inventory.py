@@ -326,6 +326,22 @@ def test_output_file_and_env_format(tracker, tmp_path: Path, env) -> None:  # ty
     assert len(json.loads(out.read_text(encoding="utf-8"))["items"]) == 20
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_output_file_goes_through_the_one_atomic_writer(tracker, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """Same file mode as every other output (0644 whatever the umask), no temp file left behind."""
+    import os
+
+    out = tmp_path / "sub" / f"matched.{fmt}"
+    old = os.umask(0o077)  # inherited by the child: a writer that follows the umask would give 0600
+    try:
+        r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", fmt, "-o", str(out))
+    finally:
+        os.umask(old)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
 def test_filters_keep_unmatched_hosts(tracker) -> None:  # type: ignore[no-untyped-def]
     r = tracker("--as-of", AS_OF, "inventory", str(EXAMPLE), "--format", "csv", "--product", "hyper-v")
     assert r.returncode == 0, r.stderr
