@@ -56,7 +56,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "ntnx-cvm-a1": ("AOS", "6.10"),
         "ntnx-cvm-a2": ("AOS", "6.10"),
         "ntnx-cvm-b1": ("AOS", "6.5"),
-        # AHV hosts: matched once the dataset has AHV rows; until then AOS without a cycle.
+        # AHV ships with AOS: named as AOS, but an AHV build names no AOS cycle.
         "ntnx-ahv-a1": None,
     },
 }

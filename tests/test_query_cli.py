@@ -264,7 +264,7 @@ def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        pytest.param(["status", "nutanix"], {"AOS"}, id="vendor"),
+        pytest.param(["status", "nutanix"], {"Nutanix"}, id="vendor"),
         pytest.param(["status", "windows server 2019"], {"Windows Server 2019"}, id="product-cycle"),
         pytest.param(
             ["status", "esxi 7", "hyper-v 2016"], {"VMware ESXi 7.0", "Hyper-V Server 2016"}, id="or"
@@ -278,8 +278,8 @@ def test_terms_answer_what_a_person_means(tracker, args: list[str], expected: se
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)["items"]
     got = {f"{i['product']} {i['cycle']}" for i in items}
-    if expected == {"AOS"}:
-        assert items and {i["product"] for i in items} == {"AOS"}
+    if expected == {"Nutanix"}:
+        assert items and {i["vendor"] for i in items} == {"Nutanix"}
     else:
         assert got == expected
 
