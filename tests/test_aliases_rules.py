@@ -148,3 +148,13 @@ def test_every_rule_of_aliases_csv_has_a_test_row() -> None:
         and (rule.kind == "version" or any(p in PRODUCTS for p in rule.products))
     ]
     assert untested == []
+
+
+def test_bundled_file_is_valid_when_compiled_eagerly() -> None:
+    """The bundled file is compiled lazily at run time (start-up); here every pattern and group is
+    checked as a user's --aliases file is."""
+    from tracker.inventory.aliases import bundled_aliases_path, parse_aliases
+
+    eager = parse_aliases(bundled_aliases_path().read_bytes(), "aliases.csv")
+    assert [r.expression for r in eager.rules] == [r.expression for r in ALIASES.rules]
+    assert all(set(r.regex.groupindex) <= {"cycle", "version"} for r in eager.rules)

@@ -14,6 +14,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
@@ -35,12 +36,12 @@ def bundled_aliases_path() -> Path:
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the aliases file, with its pattern compiled."""
+    """One row of the aliases file; its pattern is compiled on first use (start-up time)."""
 
     kind: str
     """``product``: names a dataset product; ``version``: maps a version text to a cycle."""
-    regex: re.Pattern[str]
-    """The pattern as a case-insensitive whole-text regex (exact and glob are translated)."""
+    expression: str
+    """The pattern as a regular expression (exact and glob are translated)."""
     applies_to: tuple[str, ...]
     """Version rules only: casefolded products the rule is for; empty = any product."""
     product: str
@@ -53,6 +54,16 @@ class Rule:
     syntax: str = "regex"
     pattern: str = ""
     """The pattern as written in the file."""
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Case-insensitive, matched against the whole text (``fullmatch``)."""
+        try:
+            return re.compile(self.expression, re.IGNORECASE)
+        except re.error as exc:  # only an unvalidated file (the bundled one, edited in place)
+            raise DatasetError(
+                f"{self.source}:{self.line}: pattern: invalid regular expression: {exc}"
+            ) from None
 
     @property
     def products(self) -> tuple[str, ...]:
@@ -95,18 +106,19 @@ class Aliases:
         return [r for r in self.rules if r.kind == "version"]
 
 
-def _compile(syntax: str, pattern: str) -> re.Pattern[str]:
+def _expression(syntax: str, pattern: str) -> str:
     if syntax == "exact":
-        text = re.escape(pattern.strip())
-    elif syntax == "glob":
-        text = fnmatch.translate(pattern.strip())
-    else:
-        text = pattern
-    return re.compile(text, re.IGNORECASE)
+        return re.escape(pattern.strip())
+    if syntax == "glob":
+        return fnmatch.translate(pattern.strip())
+    return pattern
 
 
-def parse_aliases(raw: bytes, name: str) -> Aliases:
-    """Parse and validate an aliases CSV; raise DatasetError with every ``FILE:LINE:`` problem."""
+def parse_aliases(raw: bytes, name: str, compile_now: bool = True) -> Aliases:
+    """Parse and validate an aliases CSV; raise DatasetError with every ``FILE:LINE:`` problem.
+
+    ``compile_now=False`` leaves the regular expressions to first use (the bundled file, which its
+    tests compile): a query compiles only the rules it tries."""
     problems: list[str] = []
 
     def problem(line: int, column: str, message: str) -> None:
@@ -139,7 +151,7 @@ def parse_aliases(raw: bytes, name: str) -> Aliases:
             continue
         values = dict.fromkeys(header, "")
         values.update({h: cell.strip() for h, cell in zip(header, row, strict=False)})
-        rule = _rule(values, line, name, problem)
+        rule = _rule(values, line, name, problem, compile_now)
         if rule is not None:
             rules.append(rule)
     problems += errors
@@ -149,7 +161,11 @@ def parse_aliases(raw: bytes, name: str) -> Aliases:
 
 
 def _rule(
-    values: dict[str, str], line: int, name: str, problem: Callable[[int, str, str], None]
+    values: dict[str, str],
+    line: int,
+    name: str,
+    problem: Callable[[int, str, str], None],
+    compile_now: bool = True,
 ) -> Rule | None:
     kind, syntax, pattern = values["kind"], values["syntax"], values["pattern"]
     ok = True
@@ -170,21 +186,23 @@ def _rule(
         ok = False
     if not ok:
         return None
-    try:
-        regex = _compile(syntax, pattern)
-    except re.error as exc:
-        problem(line, "pattern", f"invalid regular expression: {exc}")
-        return None
-    unknown = set(regex.groupindex) - GROUPS
-    if unknown:
-        problem(
-            line, "pattern", f"unknown named group(s) {', '.join(sorted(unknown))} (use cycle or version)"
-        )
-        return None
+    expression = _expression(syntax, pattern)
+    if compile_now:
+        try:
+            regex = re.compile(expression, re.IGNORECASE)
+        except re.error as exc:
+            problem(line, "pattern", f"invalid regular expression: {exc}")
+            return None
+        unknown = set(regex.groupindex) - GROUPS
+        if unknown:
+            problem(
+                line, "pattern", f"unknown named group(s) {', '.join(sorted(unknown))} (use cycle or version)"
+            )
+            return None
     applies = tuple(p.strip().casefold() for p in values.get("applies_to", "").split(";") if p.strip())
     return Rule(
         kind=kind,
-        regex=regex,
+        expression=expression,
         applies_to=applies,
         product=values["product"],
         cycle=values["cycle"],
@@ -198,19 +216,19 @@ def _rule(
 def load_aliases(path: str | Path | None = None) -> Aliases:
     """The bundled ``aliases.csv``, after the rows of ``path`` when given (a user's own rules come
     first, so they win over the bundled ones); raise DatasetError when a file is invalid."""
-    bundled = _read_aliases(bundled_aliases_path())
+    bundled = _read_aliases(bundled_aliases_path(), compile_now=False)
     if path is None or Path(path).resolve() == bundled_aliases_path().resolve():
         return bundled
     own = _read_aliases(Path(path))
     return Aliases(rules=own.rules + bundled.rules, source=f"{own.source} + {bundled.source}")
 
 
-def _read_aliases(path: Path) -> Aliases:
+def _read_aliases(path: Path, compile_now: bool = True) -> Aliases:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read aliases: {exc.strerror or exc}") from None
-    return parse_aliases(raw, str(path))
+    return parse_aliases(raw, str(path), compile_now)
 
 
 @dataclass(frozen=True)
