@@ -43,9 +43,9 @@ class AlertRunResult:
     failed_routes: list[str] = field(default_factory=list)
     """``match`` of each route with a digest not confirmed for every recipient (due again next run)."""
     refused: list[str] = field(default_factory=list)
-    """Recipients refused at RCPT, as ``address (route 'match')``; the next run sends to them alone."""
+    """Recipients refused at RCPT, as ``address on route 'match'``; the next run sends to them alone."""
     uncertain: list[str] = field(default_factory=list)
-    """Digests sent without a reply, as ``route 'match' (Message-ID)``; re-sent next run, same ID."""
+    """Digests sent without a reply, as ``route 'match', Message-ID <id>``; re-sent next run, same ID."""
     unrouted: list[str] = field(default_factory=list)
     """Items due that no route matches, as ``Product cycle milestone``."""
     previews: list[str] = field(default_factory=list)
@@ -277,7 +277,7 @@ def _deliver(
         result.failed_routes.append(route.match)
         if exc.uncertain:
             ledger.record_uncertain(items, route, digest.keys, mid)
-            result.uncertain.append(f"route {route.match!r} ({mid})")
+            result.uncertain.append(f"route {route.match!r}, Message-ID {mid}")
             log(
                 f"tracker: alert: {label}: {exc}. Recorded as uncertain: not sent again in this run; "
                 f"the next run sends it again with the same Message-ID {mid}"
@@ -302,7 +302,7 @@ def _deliver(
         not_confirmed(tuple(key_of[a] for a in sent.refused))
         result.failed_routes.append(route.match)
         for address, (code, text) in sent.refused.items():
-            result.refused.append(f"{address} (route {route.match!r})")
+            result.refused.append(f"{address} on route {route.match!r}")
             others = "; the other recipients got the digest" if accepted else ""
             log(
                 f"tracker: alert: {label}: not delivered to {address}: RCPT TO refused with "

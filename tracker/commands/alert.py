@@ -113,11 +113,10 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     parts = []
     if result.refused:
-        parts.append(f"refused recipients ({'; '.join(result.refused)}) get the digest on the next run")
+        parts.append(f"refused: {'; '.join(result.refused)} (sent to alone on the next run)")
     if result.uncertain:
         parts.append(
-            f"uncertain deliveries ({'; '.join(result.uncertain)}) are sent again on the next run "
-            "with the same Message-ID"
+            f"uncertain: {'; '.join(result.uncertain)} (sent again on the next run, same Message-ID)"
         )
     failed = sorted(set(result.failed_routes))
     if not parts:
