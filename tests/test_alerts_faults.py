@@ -78,6 +78,8 @@ def test_refused_recipient_not_recorded_exit_1_and_sent_alone_next_run(
         assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
         assert rows_by_recipient(tmp_path / "state") == {"ok@example.org": HYPERV_DONE}
 
+        listed = alert(tmp_path, config, "list")
+        assert "threshold 90 -> route * (to bob@example.org)" in listed.stdout
         handler.refuse.clear()  # the mailbox is fixed: only bob gets the digest now
         second = alert(tmp_path, config)
         assert second.returncode == 0, second.stderr
