@@ -366,3 +366,44 @@ def test_unwritable_state_dir_is_a_sentence_not_an_internal_error(tmp_path: Path
         "directory the user running tracker can write\n"
     )
     stat.S_ISREG(blocker.stat().st_mode)
+
+
+class LockingHandler(Handler):
+    """Accepts the message, then takes the ledger (BEGIN EXCLUSIVE) before replying."""
+
+    db: Path | None = None
+    holder: sqlite3.Connection | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.db is not None and self.holder is None:
+            self.holder = sqlite3.connect(self.db, isolation_level=None, check_same_thread=False)
+            self.holder.execute("BEGIN EXCLUSIVE")
+        return reply
+
+
+def test_outcome_not_recordable_after_sending_is_resent_once_with_same_message_id(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = LockingHandler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path, dataset, port, lock_timeout=1)
+        made = alert(
+            tmp_path, config, "silence", "Hyper-V Server", "2016", "--until", "2026-11-27", "--reason", "r"
+        )
+        assert made.returncode == 0
+        handler.db = tmp_path / "state" / "tracker.db"
+        first = alert(tmp_path, config, as_of="2026-11-28")
+        assert handler.holder is not None
+        handler.holder.close()
+        handler.db = None
+        second = alert(tmp_path, config, as_of="2026-11-28")
+        third = alert(tmp_path, config, as_of="2026-11-28")
+    assert first.returncode == 1
+    assert first.stderr.startswith(
+        f"{tmp_path / 'state' / 'tracker.db'}: after sending the digest for route '*' (Message-ID "
+    )
+    assert "it stays pending and is sent again with the same Message-ID" in first.stderr
+    assert second.returncode == 0 and "sending again the uncertain digest" in second.stderr
+    assert third.returncode == 0 and "nothing due" in third.stderr
+    assert len(handler.received) == 2
+    assert len({str(r.message["Message-ID"]).strip() for r in handler.received}) == 1

@@ -162,7 +162,7 @@ def run_alerts(
     named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
     from tracker.alerts.digest import DEFAULT_FROM, build_digest, render_text
-    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
@@ -220,7 +220,13 @@ def run_alerts(
                     msg.replace_header("Message-ID", digest.retry_of)
                 # Once the server has failed a route after all retries, later routes get one try:
                 # waiting out the backoff again for each route would only delay the report.
-                temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                try:
+                    temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                except LedgerError as exc:
+                    if result.digests_sent:
+                        done = f"{result.digests_sent} digest(s) before it were delivered and recorded"
+                        raise LedgerError(*exc.messages, f"({done}; the rest stays due)") from None
+                    raise
                 server_down = server_down or temporary
     finally:
         lock.release()
@@ -241,13 +247,39 @@ def _deliver(
     result: AlertRunResult,
 ) -> bool:
     """Record the attempt, send, record the outcome per recipient; True when the server failed
-    temporarily. Delivery failures are logged into ``result``; ledger failures raise."""
-    from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
+    temporarily. Delivery failures are logged into ``result``; ledger failures raise LedgerError."""
+    from tracker.alerts.ledger import LedgerError
 
     route, items = digest.route, digest.items
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])
     ledger.record_attempt(items, route, digest.keys, mid, as_of, now)
+    try:
+        return _send_and_record(msg, digest, settings, ledger, as_of, now, log, no_retry, result)
+    except LedgerError as exc:
+        raise LedgerError(
+            f"{ledger.path}: after sending the digest for {label} (Message-ID {mid}), the ledger could "
+            f"not record the outcome ({exc.reason or exc}); it stays pending and is sent again with the "
+            "same Message-ID by the next run that can write the ledger"
+        ) from None
+
+
+def _send_and_record(
+    msg: EmailMessage,
+    digest: Digest,
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    no_retry: bool,
+    result: AlertRunResult,
+) -> bool:
+    from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
+
+    route, items = digest.route, digest.items
+    label = f"route {route.match!r}"
+    mid = str(msg["Message-ID"])
     if digest.retry_of:
         log(f"tracker: alert: {label}: sending again the uncertain digest {mid} (same Message-ID)")
 

@@ -120,9 +120,18 @@ def item_key(item: DueItem, threshold: int | None = None) -> ItemKey:
 class LedgerError(TrackerError):
     """The ledger cannot be used for sending: nothing was (or will be) sent."""
 
+    reason = ""
+    """What SQLite or the system said, for callers that word the consequence themselves."""
+
 
 def _problem(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
     """A sentence naming the file, what is wrong and what to do."""
+    error = _problem_text(path, exc, busy_timeout)
+    error.reason = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    return error
+
+
+def _problem_text(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
     name = getattr(exc, "sqlite_errorname", "")
     text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
