@@ -407,3 +407,22 @@ def test_outcome_not_recordable_after_sending_is_resent_once_with_same_message_i
     assert third.returncode == 0 and "nothing due" in third.stderr
     assert len(handler.received) == 2
     assert len({str(r.message["Message-ID"]).strip() for r in handler.received}) == 1
+
+
+class RejectingSender(Handler):
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        return "550 5.7.1 sender rejected"
+
+
+def test_mail_from_refused_names_the_stage_and_the_setting(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = RejectingSender()
+    with smtp_server(handler) as port:
+        result = alert(tmp_path, write_config(tmp_path, dataset, port))
+    assert result.returncode == 1
+    assert (
+        "tracker: alert: route '*': not delivered: MAIL FROM <tracker@example.org>: the server replied 550 "
+        "5.7.1 sender rejected (permanent: the server will refuse it again until the cause is fixed; check "
+        "smtp.from); the digest stays due: fix the cause, then run `tracker alert`"
+    ) in result.stderr
+    assert "retrying" not in result.stderr and handler.attempts == 0
