@@ -17,11 +17,12 @@ MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "start_by")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from tracker.cli import add_global_options
+    from tracker.commands._globals import add_global_options
 
     p.add_argument(
         "--dry-run", action="store_true", help="print the digests that would be sent; change nothing"
     )
+    add_ledger_options(p)
     sub = p.add_subparsers(dest="alert_action", metavar="ACTION")
     ls = sub.add_parser(
         "list",
@@ -54,6 +55,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     un.add_argument("silence_id", metavar="ID", type=int)
     for sp in (ls, si, un):
         add_global_options(sp, suppress=True)
+
+
+def add_ledger_options(p: argparse.ArgumentParser) -> None:
+    """Shared with `tracker run`."""
+    p.add_argument(
+        "--accept-new-ledger",
+        action="store_true",
+        help="start a new alert ledger although an earlier one had recorded deliveries (every alert "
+        "still due is sent again); without it tracker refuses, so a lost ledger cannot mass re-send",
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
@@ -92,6 +103,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         dry_run=args.dry_run,
         log=log,
         host_counts=host_counts,
+        accept_new_ledger=args.accept_new_ledger,
         start_by=start_by,
     )
     if args.dry_run:
@@ -101,19 +113,29 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
             ctx.stdout.write(f"Nothing due as of {ctx.as_of.isoformat()}.\n")
         ctx.stdout.flush()
         return 0
-    if not result.ok:
-        routes = ", ".join(repr(r) for r in result.failed_routes)
-        ctx.warn(
-            f"alert: {len(result.failed_routes)} digest(s) not delivered (route {routes}); "
-            "nothing was recorded for them, so they are due again on the next run"
+    if result.ok:
+        return 0
+    parts = []
+    if result.refused:
+        parts.append(f"refused: {'; '.join(result.refused)} (sent to alone on the next run)")
+    if result.uncertain:
+        parts.append(
+            f"uncertain: {'; '.join(result.uncertain)} (sent again on the next run, same Message-ID)"
         )
-        return 1
-    return 0
+    failed = sorted(set(result.failed_routes))
+    if not parts:
+        routes = ", ".join(repr(r) for r in failed)
+        parts.append(
+            f"{len(failed)} route(s) not delivered ({routes}); nothing was recorded for them, so they "
+            "are due again on the next run"
+        )
+    ctx.warn("alert: failed: " + "; ".join(parts))
+    return 1
 
 
 def _list(ctx: Context) -> int:
-    from tracker.alerts.due import due_alerts
-    from tracker.alerts.ledger import Ledger
+    from tracker.alerts import plan_digests
+    from tracker.alerts.ledger import Ledger, item_key
     from tracker.alerts.terms import milestone_label
     from tracker.plan.hosts import configured_start_by
 
@@ -122,15 +144,7 @@ def _list(ctx: Context) -> int:
     start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
     with Ledger.open_read_only(settings.state_dir) as ledger:
         silences = ledger.silences()
-        plan = due_alerts(
-            records,
-            settings.alerts,
-            settings.effective_routes(),
-            ledger.past_deliveries(),
-            silences,
-            ctx.as_of,
-            start_by,
-        )
+        plan, digests = plan_digests(records, settings, ledger, ctx.as_of, start_by)
         delivered = ledger.deliveries()
 
     def item_line(item) -> str:  # type: ignore[no-untyped-def]
@@ -147,7 +161,20 @@ def _list(ctx: Context) -> int:
 
     out: list[str] = [f"Alerts as of {ctx.as_of.isoformat()} (ledger: {settings.state_dir})", ""]
     out.append(f"Due ({len(plan.due)}):")
-    out.extend(f"  {item_line(i)} -> route {i.route.match if i.route else '?'}" for i in plan.due)
+    # Who still needs an item, when that is not the whole route (e.g. one refused recipient).
+    due_to: dict[tuple[str, object], list[str]] = {}
+    for digest in digests:
+        for item in digest.items:
+            due_to.setdefault((digest.route.match, item_key(item)), []).extend(digest.recipients)
+
+    def route_text(item) -> str:  # type: ignore[no-untyped-def]
+        if item.route is None:
+            return "?"
+        to = due_to.get((item.route.match, item_key(item)), [])
+        partial = to and sorted(to) != sorted(item.route.to)
+        return item.route.match + (f" (to {', '.join(to)})" if partial else "")
+
+    out.extend(f"  {item_line(i)} -> route {route_text(i)}" for i in plan.due)
     out.append(f"Silenced ({len(plan.silenced)}):")
     out.extend(f"  {item_line(i)} -> silence {s.id}" for i, s in plan.silenced)
     out.append(f"Unrouted ({len(plan.unrouted)}):")
@@ -164,7 +191,7 @@ def _list(ctx: Context) -> int:
         out.append(
             f"  {d['delivered_at']} {d['product']} {d['cycle']} ({d['vendor']}) "
             f"{d['milestone']} {d['milestone_date']} threshold {d['threshold']} "
-            f"{d['status']} -> route {d['route']}"
+            f"{d['status']} -> route {d['route']}" + (f" ({d['recipient']})" if d["recipient"] != "*" else "")
         )
     ctx.write_output("\n".join(out) + "\n", None)
     return 0
@@ -195,7 +222,7 @@ def _silence(args: argparse.Namespace, ctx: Context) -> int:
             f"{args.cycle!r} in {ctx.dataset_path} (`tracker status` lists them)"
         )
     record = matches[0]
-    with Ledger.open(ctx.settings.state_dir) as ledger:
+    with Ledger.open(ctx.settings.state_dir, guard=False) as ledger:
         sid = ledger.add_silence(record.product, record.cycle, args.milestone, until, reason, ctx.now())
     what = args.milestone or "all milestones"
     ctx.write_output(f"silence {sid}: {record.name} ({what}) until {until.isoformat()}: {reason}\n", None)
@@ -205,7 +232,7 @@ def _silence(args: argparse.Namespace, ctx: Context) -> int:
 def _unsilence(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.alerts.ledger import Ledger
 
-    with Ledger.open(ctx.settings.state_dir) as ledger:
+    with Ledger.open(ctx.settings.state_dir, guard=False) as ledger:
         removed = ledger.remove_silence(args.silence_id)
     if not removed:
         raise TrackerError(

@@ -210,7 +210,6 @@ def check_plan(
     from tracker.commands._query import filters_from
     from tracker.inventory import load_aliases
     from tracker.plan.hosts import plan_by_cycle, plan_file
-    from tracker.status import Filters
 
     records = ctx.records()
     filters = filters_from(args)
@@ -221,7 +220,7 @@ def check_plan(
         ctx.dataset_path,
         ctx.as_of,
         load_aliases(args.aliases),
-        None if filters == Filters() else filters,
+        filters if filters.filtered else None,
     )
     days = planned["days_to_start"]
     n_past, n_crit, n_warn = (

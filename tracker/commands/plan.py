@@ -28,11 +28,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="one row per value of an inventory column (e.g. cluster, owner): host count, "
         "earliest start-by date and what sets it",
     )
-    p.add_argument(
-        "--aliases",
-        metavar="FILE",
-        help="product aliases and version rules (default: the bundled aliases.csv)",
-    )
     add_filter_options(p, positional=False)
     add_output_options(p)
 
@@ -45,7 +40,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.inventory.output import render_chunks, write_chunks
     from tracker.plan.hosts import plan_file, plan_summary
     from tracker.plan.output import TABLE_COLUMNS, grouped_result
-    from tracker.status import Filters
 
     hosts = Path(args.hosts) if args.hosts else ctx.settings.inventory
     if hosts is None:
@@ -55,6 +49,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     fmt = output_format(args)
     records = ctx.records()
     filters = filters_from(args)
+    if filters.filtered:
+        filters.select(records)  # a term that matches nothing is an error, like every query
+        if filters.empty_message:
+            print(filters.empty_message, file=ctx.stderr)
     planned = plan_file(
         hosts,
         ctx.settings,
@@ -62,7 +60,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.dataset_path,
         ctx.as_of,
         load_aliases(args.aliases),
-        None if filters == Filters() else filters,
+        filters if filters.filtered else None,
     )
     if args.group_by:
         if args.group_by not in planned.columns:

@@ -21,9 +21,9 @@ import pandas as pd
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.inventory.aliases import Aliases, Matcher
-from tracker.inventory.hosts import UNMATCHED, InventoryError, match_pairs
+from tracker.inventory.hosts import match_pairs
+from tracker.inventory.table import UNMATCHED, InventoryError, RecordFilter
 from tracker.plan.engine import Planner
-from tracker.status import Filters
 
 if TYPE_CHECKING:
     from tracker.alerts.due import StartBy
@@ -132,7 +132,7 @@ def plan_inventory(
     records: Iterable[LifecycleRecord],
     planner: Planner,
     aliases: Aliases,
-    filters: Filters | None = None,
+    filters: RecordFilter | None = None,
     hardware: dict[str, date] | None = None,
     name: str = "inventory",
 ) -> pd.DataFrame:
@@ -334,7 +334,7 @@ def plan_file(
     dataset_path: Path,
     as_of: date,
     aliases: Aliases | None = None,
-    filters: Filters | None = None,
+    filters: RecordFilter | None = None,
 ) -> pd.DataFrame:
     """Read, validate and plan one inventory file with the data beside ``dataset_path``."""
     from tracker.inventory import load_aliases, load_inventory
