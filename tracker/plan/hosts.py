@@ -114,9 +114,13 @@ def _categorical(values: list[str | None], codes: np.ndarray) -> pd.Categorical:
     """Per-host text from per-group ``values`` (None = missing), without building a million strings."""
     cats = sorted({v for v in values if v is not None})
     position = {v: i for i, v in enumerate(cats)}
-    small = np.array([position[v] if v is not None else -1 for v in values] or [-1], dtype=np.int64)
-    host_codes = small[codes] if len(values) else np.full(len(codes), -1, dtype=np.int64)
-    return pd.Categorical.from_codes(host_codes, categories=cats)  # type: ignore[call-overload]
+    kind = np.int8 if len(cats) < 127 else np.int16 if len(cats) < 32767 else np.int32
+    small = np.array([position[v] if v is not None else -1 for v in values] or [-1], dtype=kind)
+    host_codes: Any = small[codes] if len(values) else np.full(len(codes), -1, dtype=kind)
+    # validate=False: the codes are ours and in range; checking a million of them costs two passes
+    make: Any = pd.Categorical.from_codes
+    result: pd.Categorical = make(host_codes, dtype=pd.CategoricalDtype(cats), validate=False)
+    return result
 
 
 def _integers(values: list[int | None], codes: np.ndarray) -> pd.arrays.IntegerArray:
@@ -233,7 +237,7 @@ def plan_inventory(
             out[c] = hosts[c]
         elif c not in ("hostname", "version", "product"):
             out[f"input_{c}"] = hosts[c]
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 @dataclass(frozen=True)
