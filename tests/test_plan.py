@@ -325,3 +325,31 @@ def test_the_nightly_run_sends_start_by_alerts_once(tmp_path: Path) -> None:
     again = run_tracker("--as-of", "2026-05-01", "run", cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
     assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
+
+
+def test_csv_fast_path_writes_what_the_frame_path_writes_without_pandas(env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`tracker plan --format csv` stays in Arrow (no pandas import) and agrees with the frame."""
+    from tracker.config import Settings
+    from tracker.dataset import load_dataset
+    from tracker.formats import Format
+    from tracker.inventory.output import render_bytes
+    from tracker.inventory.table import csv_chunks
+    from tracker.plan.hosts import to_frame
+    from tracker.plan.table import read_and_plan
+
+    dataset = ROOT / "datasets" / "hypervisors.csv"
+    records = load_dataset(dataset)
+    table, counts = read_and_plan(EXAMPLE, Settings(), records, dataset, date.fromisoformat(AS_OF))
+    fast = b"".join(csv_chunks(table))
+    assert fast == render_bytes(to_frame(table), Format.CSV, AS_OF, "t")
+    assert (counts.hosts, counts.urgent, counts.late, counts.no_path, counts.unmatched) == (21, 12, 12, 5, 1)
+    code = (
+        "import sys, runpy; sys.argv = ['tracker', '--as-of', {as_of!r}, 'plan', {hosts!r}, "
+        "'--format', 'csv', '-o', {out!r}]\n"
+        "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('pandas' in sys.modules)"
+    ).format(as_of=AS_OF, hosts=str(EXAMPLE), out=str(tmp_path / "plan.csv"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "False", out.stderr
+    assert (tmp_path / "plan.csv").read_bytes() == fast

@@ -36,10 +36,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from tracker.commands._query import emit, output_format
-    from tracker.inventory import load_aliases
-    from tracker.inventory.output import render_chunks, write_chunks
-    from tracker.plan.hosts import plan_file, plan_summary
-    from tracker.plan.output import TABLE_COLUMNS, grouped_result
+    from tracker.formats import Format
+    from tracker.inventory.aliases import load_aliases
+    from tracker.inventory.output import write_chunks
+    from tracker.plan.table import read_and_plan
 
     hosts = Path(args.hosts) if args.hosts else ctx.settings.inventory
     if hosts is None:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         filters.select(records)  # a term that matches nothing is an error, like every query
         if filters.empty_message:
             print(filters.empty_message, file=ctx.stderr)
-    planned = plan_file(
+    table, counts = read_and_plan(
         hosts,
         ctx.settings,
         records,
@@ -63,19 +63,26 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         filters if filters.filtered else None,
     )
     if args.group_by:
-        if args.group_by not in planned.columns:
-            known = ", ".join(str(c) for c in planned.columns)
+        from tracker.plan.hosts import to_frame
+        from tracker.plan.output import grouped_result
+
+        if args.group_by not in table.column_names:
+            known = ", ".join(table.column_names)
             raise UsageError(f"tracker plan: --group-by: no column {args.group_by!r} (columns: {known})")
-        emit(ctx, args, grouped_result(planned, args.group_by, ctx.as_of.isoformat(), ctx.generated_at()))
+        grouped = grouped_result(to_frame(table), args.group_by, ctx.as_of.isoformat(), ctx.generated_at())
+        emit(ctx, args, grouped)
+    elif fmt is Format.CSV:  # the fast path: Arrow from file to file, pandas never imported
+        from tracker.inventory.table import csv_chunks
+
+        write_chunks(csv_chunks(table), args.output, ctx.stdout)
     else:
-        chunks = render_chunks(
-            planned,
-            fmt,
-            ctx.as_of.isoformat(),
-            ctx.generated_at(),
-            ctx.use_color(args.output),
-            base=TABLE_COLUMNS,
-        )
+        from tracker.inventory.output import render_chunks
+        from tracker.plan.hosts import to_frame
+        from tracker.plan.output import TABLE_COLUMNS
+
+        color = ctx.use_color(args.output)
+        as_of, now = ctx.as_of.isoformat(), ctx.generated_at()
+        chunks = render_chunks(to_frame(table), fmt, as_of, now, color, base=TABLE_COLUMNS)
         write_chunks(chunks, args.output, ctx.stdout)
-    ctx.warn(plan_summary(planned))
+    ctx.warn(counts.summary())
     return 0

@@ -13,122 +13,48 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tracker.dataset import LifecycleRecord
-from tracker.dates import parse_milestone
-from tracker.inventory.aliases import Aliases, Matcher
-from tracker.inventory.hosts import match_pairs
-from tracker.inventory.table import UNMATCHED, InventoryError, RecordFilter
-from tracker.plan.engine import Planner
+from tracker.inventory.aliases import Aliases
+from tracker.inventory.table import UNMATCHED, RecordFilter
+from tracker.plan.engine import NONE_KNOWN, Planner
+from tracker.plan.table import (
+    LAYER_COLUMNS,
+    OUTPUT,
+    PLAN_COLUMNS,
+    URGENT_DAYS,
+    PlanCounts,
+    plan_table,
+    read_and_plan,
+    rules_from,
+)
 
 if TYPE_CHECKING:
     from tracker.alerts.due import StartBy
     from tracker.config import Settings
-    from tracker.plan.engine import PlanRules
 
-PLAN_COLUMNS = (
-    "effective_end",
-    "binding",
-    "target_product",
-    "target_cycle",
-    "path",
-    "hops",
-    "start_by",
-    "days_to_start",
-)
-OUTPUT = ("hostname", "product", "cycle", "status", *PLAN_COLUMNS)
-"""Output columns, in order (SPEC section 9); passed-through input columns follow them."""
-LAYER_COLUMNS: dict[str, str | None] = {
-    "vcenter": "VMware vCenter Server",
-    "aos": "AOS",
-    "scvmm": "System Center Virtual Machine Manager",
-    "os": None,
-}
-"""Inventory columns that name a host's deployed management or base layer, with the product a bare
-version in them belongs to (None: the value must name the product, e.g. ``Debian 12``)."""
-URGENT_DAYS = 90
-"""The stderr summary counts hosts that must start within this many days."""
+__all__ = [
+    "LAYER_COLUMNS",
+    "OUTPUT",
+    "PLAN_COLUMNS",
+    "URGENT_DAYS",
+    "CycleStart",
+    "plan_by_cycle",
+    "plan_file",
+    "plan_inventory",
+    "plan_summary",
+    "rules_from",
+    "to_frame",
+]
 
 
-def rules_from(settings: Settings) -> PlanRules:
-    """The ``[plan]`` settings as planning rules (durations were validated with the config)."""
-    from tracker.dates import parse_duration
-    from tracker.plan.engine import PlanRules
-
-    plan = settings.plan
-    return PlanRules(
-        lead=parse_duration(plan.lead),
-        per_hop=parse_duration(plan.per_hop),
-        leads=tuple((lead.match, parse_duration(lead.lead)) for lead in plan.leads),
-        count_extended=bool(plan.count_extended),
-    )
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Factorize a text column; the distinct values come back stripped ('' for blanks)."""
-    codes, uniq = pd.factorize(column)
-    codes = np.asarray(codes, dtype=np.int64)
-    values = [str(v).strip() for v in uniq]
-    missing = codes < 0
-    if missing.any():  # NaN: a blank like any other
-        codes[missing] = len(values)
-        values.append("")
-    return codes, values
-
-
-def _hardware_ends(values: list[str], codes: np.ndarray, rows: np.ndarray, name: str) -> list[date | None]:
-    """Parse each distinct ``hardware_end``; InventoryError naming the first line of each bad one
-    (``rows``: each host's data row in the file, header excluded)."""
-    ends: list[date | None] = []
-    problems = []
-    for i, value in enumerate(values):
-        if not value:
-            ends.append(None)
-            continue
-        try:
-            ends.append(parse_milestone(value).first_day)
-        except ValueError as exc:
-            row = int(rows[np.flatnonzero(codes == i)[0]])
-            problems.append(f"{name}:{row + 2}: hardware_end: {exc}")
-            ends.append(None)
-    if problems:
-        raise InventoryError(*problems[:50])
-    return ends
-
-
-def _layer(value: str, default: str | None, matcher: Matcher) -> tuple[str, str] | None:
-    """The (product, cycle) a layer column's value names, or None."""
-    if not value:
-        return None
-    m = matcher.match(value, "")
-    if m.cycle is None and default is not None:
-        m = matcher.match(default, value)
-    return (m.product, m.cycle) if m.product and m.cycle else None
-
-
-def _categorical(values: list[str | None], codes: np.ndarray) -> pd.Categorical:
-    """Per-host text from per-group ``values`` (None = missing), without building a million strings."""
-    cats = sorted({v for v in values if v is not None})
-    position = {v: i for i, v in enumerate(cats)}
-    kind = np.int8 if len(cats) < 127 else np.int16 if len(cats) < 32767 else np.int32
-    small = np.array([position[v] if v is not None else -1 for v in values] or [-1], dtype=kind)
-    host_codes: Any = small[codes] if len(values) else np.full(len(codes), -1, dtype=kind)
-    # validate=False: the codes are ours and in range; checking a million of them costs two passes
-    make: Any = pd.Categorical.from_codes
-    result: pd.Categorical = make(host_codes, dtype=pd.CategoricalDtype(cats), validate=False)
-    return result
-
-
-def _integers(values: list[int | None], codes: np.ndarray) -> pd.arrays.IntegerArray:
-    data = np.array([0 if v is None else v for v in values] or [0], dtype=np.int64)
-    mask = np.array([v is None for v in values] or [True], dtype=bool)
-    if not len(values):
-        codes = codes * 0
-    return pd.arrays.IntegerArray(data[codes], mask[codes])
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """A planned table as a frame: text columns categorical, ``hops`` and ``days_to_start`` Int64."""
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def plan_inventory(
@@ -140,104 +66,9 @@ def plan_inventory(
     hardware: dict[str, date] | None = None,
     name: str = "inventory",
 ) -> pd.DataFrame:
-    """One row per host (SPEC section 9): ``OUTPUT`` columns, then the other input columns.
-
-    Unmatched hosts are kept, with an empty plan; a matched host with no known path has
-    ``path`` = ``none known``. ``name`` is the inventory file, for ``FILE:LINE`` messages.
-    Text columns are categoricals: a million hosts share a few thousand distinct plans."""
-    records = list(records)
-    index = {(r.product, r.cycle): r for r in records}
-    pm = match_pairs(hosts, records, planner.as_of, aliases, filters)
-    pair_codes = pm.codes
-    if filters is not None and not pm.keep.all():
-        kept = pm.keep[pair_codes]
-        hosts = hosts[kept]
-        pair_codes = pair_codes[kept]
-    rows = hosts.index.to_numpy()  # positions in the file, for FILE:LINE messages
-    hosts = hosts.reset_index(drop=True)
-
-    # Every column that changes a plan, as integer codes; one combined key per host.
-    parts: list[np.ndarray] = [np.asarray(pair_codes, dtype=np.int64)]
-    end_codes, end_values = _codes(hosts["hardware_end"]) if "hardware_end" in hosts.columns else (None, [])
-    ends = _hardware_ends(end_values, end_codes, rows, name) if end_codes is not None else []
-    if end_codes is not None:
-        parts.append(end_codes)
-    model_codes, model_values = (
-        _codes(hosts["hardware_model"])
-        if hardware is not None and "hardware_model" in hosts.columns
-        else (None, [])
-    )
-    models = [hardware.get(m.casefold()) if hardware and m else None for m in model_values]
-    if model_codes is not None:
-        parts.append(model_codes)
-    matcher = Matcher(records, aliases)
-    layer_parts: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = []
-    for col, default in LAYER_COLUMNS.items():
-        if col in hosts.columns:
-            codes, texts = _codes(hosts[col])
-            layer_parts.append((codes, [_layer(v, default, matcher) for v in texts]))
-            parts.append(codes)
-    key = parts[0]
-    width = int(key.max()) + 1 if len(key) else 1
-    for codes in parts[1:]:
-        size = int(codes.max()) + 1 if len(codes) else 1
-        if width * size >= 2**62:  # refactorize before the combined key could overflow
-            key, uniq = pd.factorize(key)
-            width = len(uniq)
-        key = key * size + codes
-        width *= size
-    key_codes, _ = pd.factorize(key)
-    first = pd.Series(key_codes).drop_duplicates().index.to_numpy()
-
-    values: dict[str, list[Any]] = {c: [] for c in PLAN_COLUMNS}
-    as_of = planner.as_of
-    for row in first.tolist():
-        pair = pair_codes[row]
-        record = index.get((pm.matched[pair], pm.cycles[pair])) if pm.cycles[pair] else None
-        if record is None:
-            for c in PLAN_COLUMNS:
-                values[c].append(None)
-            continue
-        deployed = {}
-        for codes, layers in layer_parts:
-            layer = layers[codes[row]]
-            if layer is not None:
-                deployed[layer[0]] = layer[1]
-        end = ends[end_codes[row]] if end_codes is not None else None
-        if end is None and model_codes is not None:
-            end = models[model_codes[row]]
-        plan = planner.plan(record, deployed, end)
-        values["effective_end"].append(plan.effective_end.isoformat() if plan.effective_end else None)
-        values["binding"].append(plan.binding or None)
-        values["target_product"].append(plan.target.product if plan.target else None)
-        values["target_cycle"].append(plan.target.cycle if plan.target else None)
-        values["path"].append(plan.path)
-        values["hops"].append(plan.hops)
-        values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
-        values["days_to_start"].append(plan.days_to_start(as_of))
-
-    shown = [
-        m if m is not None and c is not None else p
-        for m, c, p in zip(pm.matched.tolist(), pm.cycles.tolist(), pm.products, strict=True)
-    ]
-    out: dict[str, object] = {
-        "hostname": hosts["hostname"],
-        "product": _categorical(shown, pair_codes),
-        "cycle": _categorical(pm.cycles.tolist(), pair_codes),
-        "status": _categorical(pm.statuses.tolist(), pair_codes),
-    }
-    for c in PLAN_COLUMNS:
-        if c in ("hops", "days_to_start"):
-            out[c] = _integers(values[c], key_codes)
-        else:
-            out[c] = _categorical(values[c], key_codes)
-    out["version"] = hosts["version"]
-    for c in hosts.columns:
-        if c not in out:
-            out[c] = hosts[c]
-        elif c not in ("hostname", "version", "product"):
-            out[f"input_{c}"] = hosts[c]
-    return pd.DataFrame(out, copy=False)
+    """``plan_table`` for a hosts frame (as ``load_inventory`` reads it)."""
+    table = pa.Table.from_pandas(hosts, preserve_index=False)
+    return to_frame(plan_table(table, records, planner, aliases, filters, hardware, name)[0])
 
 
 @dataclass(frozen=True)
@@ -309,17 +140,13 @@ def plan_by_cycle(
 def plan_summary(planned: pd.DataFrame, within: int = URGENT_DAYS) -> str:
     """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
     days = planned["days_to_start"]
-    urgent = int((days.notna() & (days <= within)).sum())
-    late = int((days.notna() & (days < 0)).sum())
-    no_path = int((planned["path"] == "none known").sum())
-    unmatched = int((planned["status"] == UNMATCHED).sum())
-    text = f"{urgent} host{'s' if urgent != 1 else ''} must start an upgrade within {within} days"
-    if late:
-        text += f" ({late} already past their start-by date)"
-    text += f"; {no_path} {'has' if no_path == 1 else 'have'} no known upgrade path"
-    if unmatched:
-        text += f"; {unmatched} unmatched"
-    return text
+    return PlanCounts(
+        hosts=len(planned),
+        urgent=int((days.notna() & (days <= within)).sum()),
+        late=int((days.notna() & (days < 0)).sum()),
+        no_path=int((planned["path"] == NONE_KNOWN).sum()),
+        unmatched=int((planned["status"] == UNMATCHED).sum()),
+    ).summary(within)
 
 
 def configured_plan(
@@ -341,22 +168,7 @@ def plan_file(
     filters: RecordFilter | None = None,
 ) -> pd.DataFrame:
     """Read, validate and plan one inventory file with the data beside ``dataset_path``."""
-    from tracker.inventory import load_aliases, load_inventory
-    from tracker.plan.data import load_hardware, load_plan_data
-
-    hops, reqs = load_plan_data(dataset_path, records)
-    planner = Planner(records, hops, reqs, rules_from(settings), as_of)
-    hw_path = settings.plan.hardware
-    hardware = load_hardware(hw_path) if hw_path is not None else None
-    return plan_inventory(
-        load_inventory(inventory),
-        records,
-        planner,
-        aliases if aliases is not None else load_aliases(),
-        filters,
-        hardware,
-        str(inventory),
-    )
+    return to_frame(read_and_plan(inventory, settings, records, dataset_path, as_of, aliases, filters)[0])
 
 
 def configured_start_by(

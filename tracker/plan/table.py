@@ -1,0 +1,334 @@
+"""Plan every host of an inventory in Arrow: a million hosts, a few thousand distinct plans.
+
+The columns that change a plan (the (product, version) pair, ``hardware_end``, ``hardware_model``
+and the layer columns) are dictionary-encoded and combined into one integer key per host;
+``Planner.plan`` runs once per distinct key, and each result column is a dictionary column whose
+indices are the hosts' keys: no per-host Python and no string copied per host. The csv output of
+``tracker plan`` goes from this table to the file without importing pandas (like ``tracker
+inventory``); the other formats, the report and the alerts convert it to a frame (``hosts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tracker.dataset import LifecycleRecord
+from tracker.dates import parse_milestone
+from tracker.inventory.aliases import Aliases, Matcher
+from tracker.inventory.table import (
+    UNMATCHED,
+    InventoryError,
+    RecordFilter,
+    _ints,
+    _small_array,
+    resolve_pairs,
+)
+from tracker.plan.engine import NONE_KNOWN, Planner
+
+if TYPE_CHECKING:
+    from tracker.config import Settings
+    from tracker.plan.engine import PlanRules
+
+PLAN_COLUMNS = (
+    "effective_end",
+    "binding",
+    "target_product",
+    "target_cycle",
+    "path",
+    "hops",
+    "start_by",
+    "days_to_start",
+)
+INT_COLUMNS = ("hops", "days_to_start")
+OUTPUT = ("hostname", "product", "cycle", "status", *PLAN_COLUMNS)
+"""Output columns, in order (SPEC section 9); ``version`` and the other input columns follow."""
+LAYER_COLUMNS: dict[str, str | None] = {
+    "vcenter": "VMware vCenter Server",
+    "aos": "AOS",
+    "scvmm": "System Center Virtual Machine Manager",
+    "os": None,
+}
+"""Inventory columns that name a host's deployed management or base layer, with the product a bare
+version in them belongs to (None: the value must name the product, e.g. ``Debian 12``)."""
+URGENT_DAYS = 90
+"""The stderr summary counts hosts that must start within this many days."""
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """The numbers of the stderr summary, counted per key (never per host in Python)."""
+
+    hosts: int = 0
+    urgent: int = 0
+    """Hosts whose start-by date is at most ``URGENT_DAYS`` away (or already behind)."""
+    late: int = 0
+    """Hosts already past their start-by date."""
+    no_path: int = 0
+    unmatched: int = 0
+
+    def summary(self, within: int = URGENT_DAYS) -> str:
+        """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
+        hosts = f"{self.urgent} host{'s' if self.urgent != 1 else ''}"
+        text = f"{hosts} must start an upgrade within {within} days"
+        if self.late:
+            text += f" ({self.late} already past their start-by date)"
+        text += f"; {self.no_path} {'has' if self.no_path == 1 else 'have'} no known upgrade path"
+        if self.unmatched:
+            text += f"; {self.unmatched} unmatched"
+        return text
+
+
+def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Per-row codes (int64) and the distinct values, stripped (a null is a blank)."""
+    if column.null_count:
+        column = pc.fill_null(column, "")
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.int64), []
+    encoded = pc.dictionary_encode(column)
+    # One dictionary for all chunks (pa.Table.from_arrays: pa.table() would import pandas).
+    unified = pa.Table.from_arrays([encoded], names=["c"]).unify_dictionaries().combine_chunks()
+    one = unified.column(0).chunk(0)
+    return _ints(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
+
+
+def _dense(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Renumber ``key`` (values below ``size``) as 0..n-1; returns the codes and n."""
+    if len(key) == 0:
+        return key, 0
+    if size <= 4 * len(key) + 4096:  # a presence table: linear, no sort
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        renumber = np.cumsum(present, dtype=np.int64) - 1
+        return renumber[key], int(renumber[-1]) + 1
+    distinct, codes = np.unique(key, return_inverse=True)
+    return codes.astype(np.int64), len(distinct)
+
+
+def _indices(codes: np.ndarray) -> pa.Array:
+    """Dictionary indices from a numpy array, through the buffer (pa.array would import pandas)."""
+    data = np.ascontiguousarray(codes, dtype=np.int32)
+    return pa.Array.from_buffers(pa.int32(), len(data), [None, pa.py_buffer(data)])
+
+
+def _dict_column(values: Sequence[str | None], codes: np.ndarray) -> pa.DictionaryArray:
+    """A text column from one value per group (None = missing) and each host's group code: a
+    dictionary of the distinct values (sorted, no duplicates, as pandas categories need)."""
+    distinct = sorted({v for v in values if v is not None})
+    position = {v: i for i, v in enumerate(distinct)}
+    small = np.array([position[v] if v is not None else -1 for v in values] or [-1], dtype=np.int32)
+    host = small[codes] if len(values) else np.full(len(codes), -1, dtype=np.int32)
+    missing = host < 0
+    nulls = int(missing.sum())
+    validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if nulls else None
+    host = np.where(missing, 0, host).astype(np.int32) if nulls else np.ascontiguousarray(host)
+    indices = pa.Array.from_buffers(pa.int32(), len(host), [validity, pa.py_buffer(host)], null_count=nulls)
+    return pa.DictionaryArray.from_arrays(indices, _small_array(distinct, pa.string()))
+
+
+def _layer(value: str, default: str | None, matcher: Matcher) -> tuple[str, str] | None:
+    """The (product, cycle) a layer column's value names, or None."""
+    if not value:
+        return None
+    m = matcher.match(value, "")
+    if m.cycle is None and default is not None:
+        m = matcher.match(default, value)
+    return (m.product, m.cycle) if m.product and m.cycle else None
+
+
+def _hardware_ends(values: list[str], codes: np.ndarray, rows: np.ndarray, name: str) -> list[date | None]:
+    """Parse each distinct ``hardware_end``; InventoryError naming the first line of each bad one
+    (``rows``: each host's data row in the file, header excluded)."""
+    ends: list[date | None] = []
+    problems = []
+    for i, value in enumerate(values):
+        if not value:
+            ends.append(None)
+            continue
+        try:
+            ends.append(parse_milestone(value).first_day)
+        except ValueError as exc:
+            row = int(rows[np.flatnonzero(codes == i)[0]])
+            problems.append(f"{name}:{row + 2}: hardware_end: {exc}")
+            ends.append(None)
+    if problems:
+        raise InventoryError(*problems[:50])
+    return ends
+
+
+def plan_table(
+    table: pa.Table,
+    records: Iterable[LifecycleRecord],
+    planner: Planner,
+    aliases: Aliases,
+    filters: RecordFilter | None = None,
+    hardware: dict[str, date] | None = None,
+    name: str = "inventory",
+) -> tuple[pa.Table, PlanCounts]:
+    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
+    columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
+    with no known path has ``path`` = ``none known``. ``name`` is the file, for messages."""
+    records = list(records)
+    index = {(r.product, r.cycle): r for r in records}
+    p_codes, p_values = _encode(table.column("product"))
+    v_codes, v_values = _encode(table.column("version"))
+    width = max(len(v_values), 1)
+    pair_key, pair_count = _dense(p_codes * width + v_codes, max(len(p_values), 1) * width)
+    first_of_pair = np.zeros(pair_count, dtype=np.int64)
+    first_of_pair[pair_key] = p_codes * width + v_codes  # any host of the pair: the same key
+    pairs = [(p_values[k // width], v_values[k % width]) for k in first_of_pair.tolist()]
+    results = resolve_pairs(pairs, records, planner.as_of, aliases, filters)
+    rows = np.arange(len(table), dtype=np.int64)  # positions in the file, for FILE:LINE messages
+    if not all(results.keep):
+        kept = np.array(results.keep, dtype=bool)[pair_key]
+        rows = np.flatnonzero(kept)
+        table = table.take(_indices(rows))
+        pair_key = pair_key[rows]
+
+    # Every column that changes a plan, as codes; one combined key per host.
+    parts: list[tuple[np.ndarray, int]] = [(pair_key, max(pair_count, 1))]
+    end_codes = model_codes = None
+    ends: list[date | None] = []
+    models: list[date | None] = []
+    if "hardware_end" in table.column_names:
+        end_codes, texts = _encode(table.column("hardware_end"))
+        ends = _hardware_ends(texts, end_codes, rows, name)
+        parts.append((end_codes, max(len(texts), 1)))
+    if hardware is not None and "hardware_model" in table.column_names:
+        model_codes, texts = _encode(table.column("hardware_model"))
+        models = [hardware.get(m.casefold()) if m else None for m in texts]
+        parts.append((model_codes, max(len(texts), 1)))
+    matcher = Matcher(records, aliases)
+    layers: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = []
+    for col, default in LAYER_COLUMNS.items():
+        if col in table.column_names:
+            codes, texts = _encode(table.column(col))
+            layers.append((codes, [_layer(v, default, matcher) for v in texts]))
+            parts.append((codes, max(len(texts), 1)))
+    key, size = parts[0]
+    for codes, n in parts[1:]:
+        if size * n >= 2**40:  # renumber before the combined key could overflow
+            key, size = _dense(key, size)
+        key, size = key * n + codes, size * n
+    key, n_keys = _dense(key, size)
+    rep = np.zeros(n_keys, dtype=np.int64)
+    rep[key] = np.arange(len(key), dtype=np.int64)  # a host of each key: they all plan alike
+
+    values: dict[str, list[object]] = {c: [] for c in PLAN_COLUMNS}
+    for row in rep.tolist():
+        pair = pair_key[row]
+        cycle = results.cycles[pair]
+        record = index.get((results.matched[pair] or "", cycle)) if cycle else None
+        if record is None:
+            for c in PLAN_COLUMNS:
+                values[c].append(None)
+            continue
+        deployed = {}
+        for codes, named in layers:
+            layer = named[codes[row]]
+            if layer is not None:
+                deployed[layer[0]] = layer[1]
+        end = ends[end_codes[row]] if end_codes is not None else None
+        if end is None and model_codes is not None:
+            end = models[model_codes[row]]
+        plan = planner.plan(record, deployed, end)
+        values["effective_end"].append(plan.effective_end.isoformat() if plan.effective_end else None)
+        values["binding"].append(plan.binding or None)
+        values["target_product"].append(plan.target.product if plan.target else None)
+        values["target_cycle"].append(plan.target.cycle if plan.target else None)
+        values["path"].append(plan.path)
+        values["hops"].append(plan.hops)
+        values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
+        values["days_to_start"].append(plan.days_to_start(planner.as_of))
+
+    by_key = _indices(key)
+    shown = [
+        m if m is not None and c is not None else p
+        for m, c, (p, _) in zip(results.matched, results.cycles, pairs, strict=True)
+    ]
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {"hostname": table.column("hostname")}
+    of_pairs: list[tuple[str, Sequence[str | None]]] = [
+        ("product", shown),
+        ("cycle", results.cycles),
+        ("status", results.statuses),
+    ]
+    for col, strings in of_pairs:
+        columns[col] = _dict_column(strings, pair_key)
+    for col in PLAN_COLUMNS:
+        if col in INT_COLUMNS:
+            columns[col] = pc.take(_small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
+        else:
+            columns[col] = _dict_column(values[col], key)  # type: ignore[arg-type]
+    columns["version"] = table.column("version")
+    for col in table.column_names:
+        if col not in columns:
+            columns[col] = table.column(col)
+        elif col not in ("hostname", "version", "product"):
+            columns[f"input_{col}"] = table.column(col)
+    out = pa.Table.from_arrays(list(columns.values()), names=list(columns))
+
+    per_key = np.bincount(key, minlength=n_keys) if n_keys else np.zeros(0, dtype=np.int64)
+    per_pair = np.bincount(pair_key, minlength=pair_count) if len(pair_key) else np.zeros(0, dtype=np.int64)
+
+    def hosts_where(flags: Sequence[bool], counts: np.ndarray) -> int:
+        return int(counts[np.array(flags, dtype=bool)].sum()) if len(flags) else 0
+
+    days = values["days_to_start"]
+    counts = PlanCounts(
+        hosts=len(key),
+        urgent=hosts_where([d is not None and int(d) <= URGENT_DAYS for d in days], per_key),  # type: ignore[call-overload]
+        late=hosts_where([d is not None and int(d) < 0 for d in days], per_key),  # type: ignore[call-overload]
+        no_path=hosts_where([p == NONE_KNOWN for p in values["path"]], per_key),
+        unmatched=hosts_where([s == UNMATCHED for s in results.statuses], per_pair),
+    )
+    return out, counts
+
+
+def rules_from(settings: Settings) -> PlanRules:
+    """The ``[plan]`` settings as planning rules (durations were validated with the config)."""
+    from tracker.dates import parse_duration
+    from tracker.plan.engine import PlanRules
+
+    plan = settings.plan
+    return PlanRules(
+        lead=parse_duration(plan.lead),
+        per_hop=parse_duration(plan.per_hop),
+        leads=tuple((lead.match, parse_duration(lead.lead)) for lead in plan.leads),
+        count_extended=bool(plan.count_extended),
+    )
+
+
+def read_and_plan(
+    inventory: Path,
+    settings: Settings,
+    records: list[LifecycleRecord],
+    dataset_path: Path,
+    as_of: date,
+    aliases: Aliases | None = None,
+    filters: RecordFilter | None = None,
+) -> tuple[pa.Table, PlanCounts]:
+    """Read and validate one inventory file and plan it with the data beside ``dataset_path``."""
+    from tracker.inventory.aliases import load_aliases
+    from tracker.inventory.table import read_hosts_table
+    from tracker.plan.data import load_hardware, load_plan_data
+
+    hops, reqs = load_plan_data(dataset_path, records)
+    planner = Planner(records, hops, reqs, rules_from(settings), as_of)
+    hw_path = settings.plan.hardware
+    hardware = load_hardware(hw_path) if hw_path is not None else None
+    return plan_table(
+        read_hosts_table(inventory),
+        records,
+        planner,
+        aliases if aliases is not None else load_aliases(),
+        filters,
+        hardware,
+        str(inventory),
+    )
