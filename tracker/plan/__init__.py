@@ -1,8 +1,9 @@
 """Upgrade planning (SPEC section 9): what to do, to which release, starting when.
 
 ``data`` reads and validates ``upgrades.csv``, ``stack.csv`` and the hardware list; ``engine`` is
-the pure rule set (effective end, target, path, start-by); ``hosts`` applies it to an inventory
-with pandas, once per distinct (cycle, layers, hardware end).
+the pure rule set (effective end, target, path, start-by); ``table`` applies it to an inventory in
+Arrow, once per distinct (pair, layers, hardware end); ``hosts`` gives frames and per-cycle sums;
+``output`` the table columns and ``--group-by``.
 """
 
 from tracker.plan.data import Hop, Requirement, load_hardware, load_plan_data, parse_stack, parse_upgrades

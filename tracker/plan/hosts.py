@@ -1,10 +1,9 @@
-"""Plan every host of an inventory: pandas for the join, the pure planner once per distinct key.
+"""A planned inventory as a pandas frame, and what the report, alerts and check read from it.
 
-A million hosts share a few thousand (product, version, deployed layers, hardware end)
-combinations. ``match_pairs`` (``tracker.inventory``) matches each distinct (product, version) pair
-once; the columns that change a plan are factorized into one integer key per host,
-``Planner.plan`` runs once per distinct key, and the per-key results become categorical columns
-(integer codes into a few thousand strings, never a million Python strings).
+The join itself is ``tracker.plan.table`` (Arrow, once per distinct key); this module turns its
+table into a frame (categorical text, Int64 numbers) for the table/json/markdown formats and
+``--group-by``, and sums it up per release cycle (``plan_by_cycle``: target and start-by for the
+report's estate section and the ``start_by`` alerts).
 """
 
 from __future__ import annotations
