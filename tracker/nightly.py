@@ -435,9 +435,12 @@ def _send_alerts(
     dataset_path: Path,
 ) -> None:
     from tracker.alerts import run_alerts
-    from tracker.plan.hosts import configured_start_by
 
-    start_by = configured_start_by(settings, records, dataset_path, state.as_of)  # SPEC section 9
+    start_by = None
+    if "start_by" in settings.alerts.milestones:  # SPEC section 9
+        from tracker.plan.hosts import configured_start_by
+
+        start_by = configured_start_by(settings, records, dataset_path, state.as_of)
     result = run_alerts(
         records,
         settings,

@@ -92,9 +92,11 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
         host_counts = estate.host_counts if estate is not None else None
-    from tracker.plan.hosts import configured_start_by  # "start_by" alerts (SPEC section 9)
+    start_by = None
+    if "start_by" in ctx.settings.alerts.milestones:  # SPEC section 9; pandas only when watched
+        from tracker.plan.hosts import configured_start_by
 
-    start_by = configured_start_by(ctx.settings, records, ctx.dataset_path, ctx.as_of)
+        start_by = configured_start_by(ctx.settings, records, ctx.dataset_path, ctx.as_of)
     result = run_alerts(
         records,
         ctx.settings,
@@ -137,11 +139,13 @@ def _list(ctx: Context) -> int:
     from tracker.alerts import plan_digests
     from tracker.alerts.ledger import Ledger, item_key
     from tracker.alerts.terms import milestone_label
-    from tracker.plan.hosts import configured_start_by
-
     records = ctx.records()
     settings = ctx.settings
-    start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
+    start_by = None
+    if "start_by" in settings.alerts.milestones:  # pandas only when the plan is watched
+        from tracker.plan.hosts import configured_start_by
+
+        start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
     with Ledger.open_read_only(settings.state_dir) as ledger:
         silences = ledger.silences()
         plan, digests = plan_digests(records, settings, ledger, ctx.as_of, start_by)
