@@ -103,7 +103,7 @@ class Settings:
         """Configured routes, or one catch-all route with no recipients (outbox only)."""
         return self.routes or (Route(match="*", to=()),)
 
-    def tzinfo(self):  # type: ignore[no-untyped-def]
+    def tzinfo(self):
         from zoneinfo import ZoneInfo
 
         return ZoneInfo(self.timezone) if self.timezone else None
@@ -322,7 +322,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
 _INVALID = object()
 
 
-def _convert(errors: list[str], where: str, key: str, annotation: Any, value: Any, rel) -> Any:  # type: ignore[no-untyped-def]
+def _convert(errors: list[str], where: str, key: str, annotation: Any, value: Any, rel) -> Any:
     ann = str(annotation)
     if ann == "Path":
         return rel(value) if _check_type(errors, where, key, value, str) else _INVALID

@@ -190,7 +190,7 @@ def schedule_timezone(settings: Settings) -> tzinfo:
     """The configured zone, else the system zone as APScheduler itself finds it (tzlocal)."""
     configured = settings.tzinfo()
     if configured is not None:
-        return configured  # type: ignore[no-any-return]
+        return configured
     from tzlocal import get_localzone
 
     return get_localzone()
@@ -223,7 +223,7 @@ def previous_fire_time(
     """
 
     def first_at_or_after(moment: datetime) -> datetime | None:
-        return trigger.get_next_fire_time(None, moment)  # type: ignore[no-any-return]
+        return trigger.get_next_fire_time(None, moment)
 
     window = timedelta(seconds=1)
     while True:
@@ -353,7 +353,7 @@ def _run_locked(
 
     grace = max(int(settings.schedule.misfire_grace_hours * 3600), 1)
 
-    class Scheduler(BlockingScheduler):  # type: ignore[misc]
+    class Scheduler(BlockingScheduler):
         """BlockingScheduler that does nothing once stopped.
 
         Stock BlockingScheduler runs one last round of job processing after shutdown() wakes its
@@ -364,7 +364,7 @@ def _run_locked(
         def _process_jobs(self) -> float | None:
             if self.state == STATE_STOPPED:
                 return None
-            return super()._process_jobs()  # type: ignore[no-any-return]
+            return super()._process_jobs()
 
     scheduler = Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=job_store_url(settings))},

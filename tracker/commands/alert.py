@@ -120,7 +120,7 @@ def _list(ctx: Context) -> int:
         )
         delivered = ledger.deliveries()
 
-    def item_line(item) -> str:  # type: ignore[no-untyped-def]
+    def item_line(item) -> str:
         r = item.record
         days = item.days_left
         left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"

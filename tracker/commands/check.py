@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from tracker.commands._query import add_filter_options
 from tracker.errors import TrackerError, UsageError
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "check"
 HELP = "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"
@@ -62,7 +66,7 @@ def _hosts(n: int) -> str:
     return f"{n} host{'s' if n != 1 else ''}"
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.commands._query import filters_from
 
     warning = ctx.settings.alerts.warning_days if args.warning is None else args.warning
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
     return state
 
 
-def check_cycles(records, as_of, warning: int, critical: int) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def check_cycles(records, as_of, warning: int, critical: int) -> tuple[int, str, str]:
     """Release cycles not yet past eol: how many reach it within the two windows."""
     from tracker.status import days_to_eol
 
@@ -110,7 +114,7 @@ def check_hosts(
     args: argparse.Namespace,
     ctx,
     inventory,
-    warning: int,  # type: ignore[no-untyped-def]
+    warning: int,
     critical: int,
 ) -> tuple[int, str, str]:
     """Hosts of the inventory: any host past eol is CRITICAL, like one within --critical days."""

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tracker.errors import UsageError
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "import"
 HELP = "read release data from the endoflife.date API and print or merge rows"
@@ -86,7 +90,7 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("tracker import: --force and --dry-run go with --merge DATASET")
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from tracker.dataset import load_dataset, write_dataset

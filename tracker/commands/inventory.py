@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tracker.commands._query import add_filter_options, add_output_options, filters_from
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "inventory"
 HELP = "match an inventory of hosts against the dataset"
@@ -21,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_output_options(p)
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.commands._query import output_format
     from tracker.inventory import load_aliases, load_inventory, match_inventory, status_counts
     from tracker.inventory.output import render_chunks, write_chunks

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "run"
 HELP = "the nightly job: report, then alerts (for cron)"
@@ -16,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.nightly import nightly_job
 
     config = str(ctx.settings.path) if ctx.settings.path is not None else None

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 NAME = "schedule"
 HELP = "long-running scheduler that runs the nightly job on schedule.cron"
@@ -43,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from datetime import datetime
     from pathlib import Path
 

@@ -134,7 +134,7 @@ def parse_aliases(raw: bytes, name: str) -> Aliases:
     return Aliases(rules=rules, source=name)
 
 
-def _rule(values: dict[str, str], line: int, problem) -> Rule | None:  # type: ignore[no-untyped-def]
+def _rule(values: dict[str, str], line: int, problem) -> Rule | None:
     kind, syntax, pattern = values["kind"], values["syntax"], values["pattern"]
     ok = True
     if kind not in KINDS:
