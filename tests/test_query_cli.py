@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL
+from tests.conftest import AS_OF, SMALL, run_tracker
 from tracker.formats import Format
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -204,23 +204,42 @@ def test_every_format_choice_has_a_renderer() -> None:
         assert isinstance(renderer(fmt)(Result([], [], "2026-11-26", "now"), False), str)
 
 
-def test_query_path_imports_no_heavy_library(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
-    """Query commands start fast: pandas, Jinja2, APScheduler and SQLAlchemy stay unimported."""
+@pytest.mark.parametrize(
+    ("argv", "first_line"),
+    [
+        pytest.param(["expiring", "--year", "2027"], "golden:expiring.table", id="expiring"),
+        pytest.param(["status"], "golden:status.table", id="status"),
+        pytest.param(["check", "--no-inventory"], "TRACKER CRITICAL - ", id="check"),
+        pytest.param(["calendar"], "BEGIN:VCALENDAR", id="calendar"),
+    ],
+)
+def test_query_path_imports_no_heavy_library(tmp_path, env, argv: list[str], first_line: str) -> None:  # type: ignore[no-untyped-def]
+    """Query commands start fast: pandas, Jinja2, APScheduler and SQLAlchemy stay unimported, and the
+    command really ran (exit status and output are checked, so a crash cannot pass as "light")."""
     import subprocess
     import sys
 
+    out_file = tmp_path / "o.txt"
+    output = [] if argv[0] == "check" else ["-o", str(out_file)]
+    tracker_argv = ["tracker", "--dataset", str(SMALL), "--as-of", "2026-11-26", *argv, *output]
     code = (
-        "import sys, runpy; sys.argv = ['tracker', '--dataset', {!r}, '--as-of', '2026-11-26', "
-        "'expiring', '--year', '2027', '-o', {!r}]\n"
+        "import json, runpy, sys\n"
+        f"sys.argv = {tracker_argv!r}\n"
         "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy', 'numpy') "
-        "if m in sys.modules]\nprint(heavy)"
-    ).format(str(SMALL), str(tmp_path / "o.txt"))
-    for command in ("expiring", "status"):
-        src = code.replace("'expiring', '--year', '2027'", repr(command))
-        out = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, env=env)
-        assert out.stdout.strip() == "[]", (command, out.stdout, out.stderr)
+        "except SystemExit as exc:\n    status = exc.code\n"
+        "else:\n    status = 'no SystemExit'\n"
+        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy', 'numpy') if m in sys.modules]\n"
+        "print(json.dumps({'status': status, 'heavy': heavy}), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    expected_status = 2 if argv[0] == "check" else 0  # small.csv has cycles within 90 days: CRITICAL
+    assert report == {"status": expected_status, "heavy": []}, proc.stderr
+    produced = proc.stdout if argv[0] == "check" else out_file.read_text()
+    if first_line.startswith("golden:"):
+        assert produced == (GOLDEN / first_line.removeprefix("golden:")).read_text(encoding="utf-8")
+    else:
+        assert produced.startswith(first_line), produced[:200]
 
 
 def test_python_dash_m_and_console_script_agree(tracker, env) -> None:  # type: ignore[no-untyped-def]
@@ -232,8 +251,10 @@ def test_python_dash_m_and_console_script_agree(tracker, env) -> None:  # type: 
     a = subprocess.run(
         [script, "--dataset", str(SMALL), "--as-of", AS_OF, "status"], capture_output=True, text=True, env=env
     )
-    b = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status")
-    assert a.returncode == 0 and a.stdout == b.stdout
+    b = run_tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", env=env)
+    c = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status")
+    assert a.returncode == b.returncode == c.returncode == 0
+    assert a.stdout == b.stdout == c.stdout == (GOLDEN / "status.table").read_text(encoding="utf-8")
 
 
 def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
@@ -254,3 +275,21 @@ def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
     ):
         assert command in result.stdout
     assert tracker("--version").stdout.startswith("tracker ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--version"], id="version"),
+        pytest.param(["--dataset", str(SMALL), "frobnicate"], id="usage-error"),
+        pytest.param(["--dataset", str(SMALL), "--as-of", AS_OF, "status", "--format", "csv"], id="csv"),
+        pytest.param(["--dataset", "missing.csv", "status"], id="data-error"),
+        pytest.param(["--dataset", str(SMALL), "--as-of", AS_OF, "check", "-w", "-1"], id="check-unknown"),
+    ],
+)
+def test_in_process_runner_matches_the_real_entry_point(tracker, env, tmp_path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The `tracker` fixture runs main() in-process for speed: it must see what a process sees."""
+    real = run_tracker(*args, cwd=tmp_path, env=env)
+    here = tracker(*args)
+    assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert real.stdout or real.stderr

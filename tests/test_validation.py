@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_tracker
+from tests.conftest import run_in_process, run_tracker
 from tracker.dataset import parse_dataset
 
 HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes\n"
@@ -205,7 +205,7 @@ def test_every_command_that_reads_the_dataset_refuses_an_invalid_one(
     bad.write_text(HEADER + GOOD.replace(",1,2018", ",3,2018"))
     out = tmp_path / "out.json"
     for args in (["status"], ["expiring"], ["status", "--format", "json", "-o", str(out)]):
-        result = run_tracker("--dataset", str(bad), *args, env=env)
+        result = run_in_process("--dataset", str(bad), *args, env=env)
         assert result.returncode == 1, args
         assert f"{bad}:2: type:" in result.stderr
         assert "Traceback" not in result.stderr
@@ -217,19 +217,19 @@ def test_cli_validate_several_files(tmp_path: Path, env: dict[str, str]) -> None
     good.write_text(HEADER + GOOD)
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + GOOD.replace(",vendor,", ",maybe,"))
-    result = run_tracker("validate", str(good), str(bad), env=env)
+    result = run_in_process("validate", str(good), str(bad), env=env)
     assert result.returncode == 1
     assert f"{good}: valid, 1 release cycles" in result.stdout
     assert f"{bad}:2: confidence:" in result.stderr
 
 
 def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
-    result = run_tracker("validate", str(tmp_path / "nope.csv"), env=env)
+    result = run_in_process("validate", str(tmp_path / "nope.csv"), env=env)
     assert result.returncode == 1
     assert "cannot read dataset" in result.stderr
 
 
 def test_shipped_dataset_validates(env: dict[str, str]) -> None:
-    result = run_tracker("validate", env=env)
+    result = run_in_process("validate", env=env)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
