@@ -1,4 +1,4 @@
-"""Inventory (SPEC section 8): alias and version rules, the pandas join, every format, bad files."""
+"""Inventory: alias and version rules, the pandas join, every format, bad files."""
 
 from __future__ import annotations
 

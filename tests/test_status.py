@@ -1,4 +1,4 @@
-"""Status rules (SPEC section 3): table-driven cases and hypothesis properties."""
+"""Status rules: table-driven cases and hypothesis properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every validation rule of SPEC section 2 has a failing file here, with its exact message."""
+"""Every validation rule of the dataset (datasets/README.md) has a failing file here, with its exact message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The status rules (SPEC section 3), once: pure functions of a record and an explicit ``as_of``."""
+"""The status rules, once: pure functions of a record and an explicit ``as_of`` (see README).
+
+README "Asking questions" describes the statuses; each milestone date is the last day of its phase.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Email alerts (SPEC section 7): what is due, one digest per route, a ledger so nothing doubles.
+"""Email alerts (README: "E-mail alerts"): what is due, one digest per route, a ledger so nothing doubles.
 
 ``run_alerts`` is the one entry point the CLI (`tracker alert`) and the nightly job call. The pieces:
 ``due`` (pure computation), ``routing``, ``digest`` (EmailMessage), ``delivery`` (SMTP, outbox),
@@ -73,7 +73,7 @@ def run_alerts(
     log: Callable[[str], None] = _stderr,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
 ) -> AlertRunResult:
-    """Send every due digest (one per route) and record what was accepted; see SPEC section 7.
+    """Send every due digest (one per route) and record what was accepted.
 
     Delivery failures do not raise: they are logged and named in ``failed_routes``. Ledger or
     lock problems raise TrackerError (nothing was sent in that case).

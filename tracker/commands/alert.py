@@ -1,4 +1,4 @@
-"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them (SPEC section 7)."""
+"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from tracker.errors import TrackerError, UsageError
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "alert"
-HELP = "send the alerts that are due (also: list, silence, unsilence)"
 
 MILESTONE_CHOICES = ("support_end", "eol", "extended_end")
 

@@ -8,9 +8,6 @@ from tracker.commands._query import add_filter_options, filters_from
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "calendar"
-HELP = "iCalendar (RFC 5545) feed of all milestones, with reminders at the alert thresholds"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_filter_options(p)

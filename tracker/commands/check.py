@@ -14,9 +14,6 @@ from tracker.errors import TrackerError, UsageError
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "check"
-HELP = "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(

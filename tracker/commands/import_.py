@@ -8,8 +8,6 @@ from tracker.errors import UsageError
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "import"
-HELP = "read release data from the endoflife.date API and print or merge rows"
 
 EPILOG = """\
 examples:

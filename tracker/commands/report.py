@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "report"
-HELP = "write the HTML report (DIR/lifecycle-YYYY-MM-DD.html and DIR/index.html)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(

@@ -8,9 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "run"
-HELP = "the nightly job: report, then alerts (for cron)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = (

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "schedule"
-HELP = "long-running scheduler that runs the nightly job on schedule.cron"
-
 
 def _positive(text: str) -> int:
     try:

@@ -1,7 +1,7 @@
 """Output formats behind one small interface: ``render(result, color) -> str``.
 
-Every ``--format`` choice maps to exactly one module; ``FORMATS`` is checked exhaustively by a test
-that renders every choice.
+Every ``--format`` choice (the ``Format`` enum) maps to exactly one module ``<choice>_format`` found by
+``renderer``; a test renders every choice.
 """
 
 from __future__ import annotations

@@ -106,10 +106,6 @@ def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in obj.to_dict("records")]
 
 
-def to_csv(matched: pd.DataFrame) -> bytes:
-    return b"".join(csv_chunks(matched))
-
-
 def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow([str(c) for c in matched.columns])
@@ -124,10 +120,6 @@ def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
             body = io.BytesIO()
             pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         yield body.getvalue()
-
-
-def to_json(matched: pd.DataFrame, as_of: str, generated_at: str) -> bytes:
-    return b"".join(json_chunks(matched, as_of, generated_at))
 
 
 def json_chunks(matched: pd.DataFrame, as_of: str, generated_at: str) -> Iterator[bytes]:
