@@ -293,3 +293,68 @@ def test_in_process_runner_matches_the_real_entry_point(tracker, env, tmp_path, 
     here = tracker(*args)
     assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
     assert real.stdout or real.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            '=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")', id="equals"
+        ),
+        pytest.param("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0", id="plus-text"),
+        pytest.param("-2+3", "'-2+3", id="minus-formula"),
+        pytest.param("@SUM(A1:A9)", "'@SUM(A1:A9)", id="at"),
+        pytest.param("\t=1", "'\t=1", id="tab"),
+        pytest.param("\r=1", "'\r=1", id="carriage-return"),
+        pytest.param("-44", "-44", id="negative-days-stay-a-number"),
+        pytest.param("+3", "+3", id="signed-number"),
+        pytest.param("-1.5", "-1.5", id="negative-decimal"),
+        pytest.param("a=b", "a=b", id="equals-inside"),
+        pytest.param("", "", id="blank"),
+    ],
+)
+def test_csv_cell_neutralises_formulas_only(text: str, expected: str) -> None:
+    from tracker.formats import csv_cell
+
+    assert csv_cell(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;", id="script"),
+        pytest.param("AT&T", "AT&amp;T", id="ampersand"),
+        pytest.param("a|b", "a\\|b", id="pipe"),
+        pytest.param("back\\slash", "back\\\\slash", id="backslash"),
+        pytest.param("two\nlines\r\nhere", "two lines here", id="line-breaks"),
+        pytest.param("Broadcom (VMware)", "Broadcom (VMware)", id="plain"),
+    ],
+)
+def test_markdown_cell_escapes_html_pipes_and_breaks(text: str, expected: str) -> None:
+    from tracker.formats import markdown_cell
+
+    assert markdown_cell(text) == expected
+
+
+def test_hostile_dataset_is_inert_in_markdown_and_csv(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    data = tmp_path / "hostile.csv"
+    data.write_text(
+        "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes\n"
+        '@Evil <Corp>,"=HYPERLINK(""https://evil.example"",""x"")",1.0,1,2020-01-01,,2026-10-13,,'
+        "https://example.org,vendor,\n",
+        encoding="utf-8",
+    )
+    args = ("--dataset", str(data), "--as-of", AS_OF, "status", "--format")
+    md = tracker(*args, "markdown")
+    assert md.returncode == 0, md.stderr
+    assert '| @Evil &lt;Corp&gt; | =HYPERLINK("https://evil.example","x") |' in md.stdout
+    assert "<" not in md.stdout
+    rows = list(csv.DictReader(tracker(*args, "csv").stdout.splitlines()))
+    assert rows[0]["vendor"] == "'@Evil <Corp>"
+    assert rows[0]["product"] == '\'=HYPERLINK("https://evil.example","x")'
+    assert rows[0]["days_to_eol"] == "-44"  # a plain negative number stays a number
+    assert (
+        json.loads(tracker(*args, "json").stdout)["items"][0]["vendor"] == "@Evil <Corp>"
+    )  # json: data as is

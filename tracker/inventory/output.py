@@ -19,9 +19,19 @@ from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tracker.formats import Column, Format, Result, renderer
+from tracker.formats import (
+    FORMULA_START,
+    PLAIN_NUMBER,
+    Column,
+    Format,
+    Result,
+    csv_cell,
+    markdown_cell,
+    renderer,
+)
 
 LARGE = 50_000
 CHUNK = 100_000
@@ -108,9 +118,9 @@ def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:
 
 def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
     head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow([str(c) for c in matched.columns])
+    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in matched.columns])
     yield head.getvalue().encode("utf-8")
-    table = pa.Table.from_pandas(matched, preserve_index=False)
+    table = _spreadsheet_safe(pa.Table.from_pandas(matched, preserve_index=False))
     for start in range(0, len(table), CHUNK):
         part = table.slice(start, CHUNK)
         body = io.BytesIO()
@@ -120,6 +130,26 @@ def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
             body = io.BytesIO()
             pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         yield body.getvalue()
+
+
+def _spreadsheet_safe(table: pa.Table) -> pa.Table:
+    """``csv_cell`` on every text column in Arrow (about 10 ms per million cells when nothing is risky)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type):
+            as_bytes = pa.binary()
+        elif pa.types.is_large_string(field.type):
+            as_bytes = pa.large_binary()
+        else:
+            continue
+        col = table.column(i)
+        first = pc.binary_slice(col.cast(as_bytes), 0, 1)
+        risky = pc.is_in(first, value_set=pa.array([c.encode() for c in FORMULA_START], as_bytes))
+        if not pc.any(risky).as_py():
+            continue
+        risky = pc.and_(risky, pc.invert(pc.match_substring_regex(col, f"^{PLAIN_NUMBER}$")))
+        quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), col, pa.scalar("", field.type))
+        table = table.set_column(i, field, pc.if_else(risky, quoted, col))
+    return table
 
 
 def json_chunks(matched: pd.DataFrame, as_of: str, generated_at: str) -> Iterator[bytes]:
@@ -156,10 +186,10 @@ def _large_text(
     cells = [_cells(matched[c.key]) for c in cols]
     lines: list[str] = []
     if fmt is Format.MARKDOWN:
-        cells = [s.str.replace("\\", "\\\\").str.replace("|", "\\|").str.replace("\n", " ") for s in cells]
+        cells = [_markdown_cells(s) for s in cells]
         if head:
             lines += [
-                "| " + " | ".join(c.header for c in cols) + " |",
+                "| " + " | ".join(markdown_cell(c.header) for c in cols) + " |",
                 "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |",
             ]
         if len(matched):
@@ -188,3 +218,12 @@ def _large_text(
             line = line + "  " + s
         lines += line.str.rstrip().tolist()
     return "".join(x + "\n" for x in lines)
+
+
+def _markdown_cells(s: pd.Series) -> pd.Series:
+    """``markdown_cell`` vectorized (same replacements, same order)."""
+    for old, new in (("\\", "\\\\"), ("|", "\\|"), ("\r\n", " "), ("\n", " "), ("\r", " ")):
+        s = s.str.replace(old, new, regex=False)
+    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        s = s.str.replace(old, new, regex=False)
+    return s
