@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL, run_tracker
+from tests.conftest import AS_OF, ROOT, SMALL, run_tracker
 from tracker.formats import Format
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -285,6 +285,10 @@ def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
         pytest.param(["--dataset", str(SMALL), "--as-of", AS_OF, "status", "--format", "csv"], id="csv"),
         pytest.param(["--dataset", "missing.csv", "status"], id="data-error"),
         pytest.param(["--dataset", str(SMALL), "--as-of", AS_OF, "check", "-w", "-1"], id="check-unknown"),
+        pytest.param(
+            ["--as-of", AS_OF, "inventory", str(ROOT / "examples" / "hosts.csv"), "--format", "csv"],
+            id="inventory-bytes-to-stdout",
+        ),
     ],
 )
 def test_in_process_runner_matches_the_real_entry_point(tracker, env, tmp_path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
