@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,7 @@ def run_in_process(
 
 
 @contextlib.contextmanager
-def _swapped_stdin(stream: io.StringIO):  # type: ignore[no-untyped-def]
+def _swapped_stdin(stream: io.StringIO) -> Iterator[None]:
     saved, sys.stdin = sys.stdin, stream
     try:
         yield

@@ -205,20 +205,30 @@ def test_every_format_choice_has_a_renderer() -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "first_line"),
+    ("argv", "first_line", "config"),
     [
-        pytest.param(["expiring", "--year", "2027"], "golden:expiring.table", id="expiring"),
-        pytest.param(["status"], "golden:status.table", id="status"),
-        pytest.param(["check", "--no-inventory"], "TRACKER CRITICAL - ", id="check"),
-        pytest.param(["calendar"], "BEGIN:VCALENDAR", id="calendar"),
+        pytest.param(["expiring", "--year", "2027"], "golden:expiring.table", "", id="expiring"),
+        pytest.param(["status"], "golden:status.table", "", id="status"),
+        pytest.param(["check", "--no-inventory"], "TRACKER CRITICAL - ", "", id="check"),
+        pytest.param(["calendar"], "BEGIN:VCALENDAR", "", id="calendar"),
+        pytest.param(
+            ["status"],
+            "golden:status.table",
+            '[schedule]\ncron = "30 2 * * mon-fri"\n',
+            id="status-with-config",  # the config's cron is validated without APScheduler
+        ),
     ],
 )
-def test_query_path_imports_no_heavy_library(tmp_path, env, argv: list[str], first_line: str) -> None:  # type: ignore[no-untyped-def]
+def test_query_path_imports_no_heavy_library(
+    tmp_path, env, argv: list[str], first_line: str, config: str
+) -> None:  # type: ignore[no-untyped-def]
     """Query commands start fast: pandas, Jinja2, APScheduler and SQLAlchemy stay unimported, and the
     command really ran (exit status and output are checked, so a crash cannot pass as "light")."""
     import subprocess
     import sys
 
+    if config:
+        (tmp_path / "tracker.toml").write_text(config, encoding="utf-8")  # found in the working directory
     out_file = tmp_path / "o.txt"
     output = [] if argv[0] == "check" else ["-o", str(out_file)]
     tracker_argv = ["tracker", "--dataset", str(SMALL), "--as-of", "2026-11-26", *argv, *output]
