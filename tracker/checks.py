@@ -106,6 +106,21 @@ def check_hosts(estate: EstateSummary, warning: int, critical: int) -> Verdict:
     return Verdict(state, summary, perf)
 
 
+def check_data(
+    records: Iterable[LifecycleRecord], as_of: date, stale_after_days: int, verdict: Verdict
+) -> Verdict:
+    """``verdict`` and stale dataset rows (never verified, or longer ago than ``stale_after_days``):
+    at least WARNING when there are any, and a ``stale_rows`` perfdata value always."""
+    from tracker.dataset import dataset_age
+
+    stale = len(dataset_age(records, as_of, stale_after_days).stale)
+    state, summary = verdict.state, verdict.summary
+    if stale:
+        state = max(state, WARNING)
+        summary += f"; {stale} dataset row{'s' if stale != 1 else ''} not verified in {stale_after_days} days"
+    return Verdict(state, summary, f"{verdict.perfdata} stale_rows={stale}")
+
+
 def check_inventory(
     inventory: str | Path,
     aliases: str | Path | None,

@@ -46,11 +46,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="product aliases and version rules (default: the bundled aliases.csv)",
     )
+    p.add_argument(
+        "--data",
+        action="store_true",
+        help="also WARNING when dataset rows are not verified within data.stale_after_days",
+    )
     add_filter_options(p)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from tracker.checks import check_cycles, check_inventory
+    from tracker.checks import check_cycles, check_data, check_inventory
     from tracker.commands._query import filters_from
 
     warning = ctx.settings.alerts.warning_days if args.warning is None else args.warning
@@ -67,6 +72,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         verdict = check_inventory(
             inventory, args.aliases, ctx.records(), filters, ctx.as_of, warning, critical
         )
+    if args.data:
+        verdict = check_data(records, ctx.as_of, ctx.settings.data.stale_after_days, verdict)
     print(verdict.line(), file=ctx.stdout)
     return verdict.state
 
