@@ -235,7 +235,7 @@ def test_shipped_dataset_validates(env: dict[str, str]) -> None:
     assert "valid" in result.stdout
 
 
-# --- verified_on (SPEC section 2) ------------------------------------------------------------------
+# --- verified_on (datasets/README.md) --------------------------------------------------------------
 
 AGED_HEADER = HEADER.rstrip("\n") + ",verified_on\n"
 
