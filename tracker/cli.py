@@ -1,7 +1,8 @@
 """Command line: argument parsing and printing only; every command calls the library.
 
-Each command lives in ``tracker/commands/<name>.py`` with ``NAME``, ``HELP``,
-``add_arguments(parser)`` and ``run(args, ctx) -> int``. Command modules import only the standard
+Each command lives in ``tracker/commands/<module>.py`` with ``add_arguments(parser)`` and
+``run(args, ctx: Context) -> int`` (optionally ``handle_error`` / ``handle_internal_error``); its name
+and one-line help are listed once, in ``COMMANDS`` below. Command modules import only the standard
 library at top level, so that building the parser stays cheap; heavy libraries (pandas, Jinja2,
 APScheduler, SQLAlchemy) are imported inside ``run`` by the commands that need them.
 """

@@ -1,4 +1,4 @@
-"""Email alerts (SPEC section 7): what is due, one digest per route, a ledger so nothing doubles.
+"""Email alerts (README: "E-mail alerts"): what is due, one digest per route, a ledger so nothing doubles.
 
 ``run_alerts`` is the one entry point the CLI (`tracker alert`) and the nightly job call;
 ``plan_digests`` is what they (and `alert list`, `--dry-run`) see before sending. The pieces: ``due``
@@ -155,7 +155,7 @@ def run_alerts(
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
     accept_new_ledger: bool = False,
 ) -> AlertRunResult:
-    """Send every due digest and record, per recipient, what was accepted; see SPEC section 7.
+    """Send every due digest and record, per recipient, what was accepted.
 
     The ledger is opened for writing (and a write proven) before anything is sent, and each digest
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
