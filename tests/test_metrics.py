@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import AS_OF, ROOT, SMALL, free_port
 from tracker.dataset import load_dataset
-from tracker.metrics import LastRun, collect, escape_label_value, render, stale_rows
+from tracker.metrics import LastRun, collect, escape_label_value, render
 
 HOSTS = ROOT / "examples" / "hosts.csv"
 SPEC_NAMES = {
@@ -198,17 +198,23 @@ def test_last_run_series_come_from_the_recorded_runs(tmp_path: Path, tracker) ->
     assert sample(families, "tracker_last_run_success") == 0
 
 
-def test_stale_rows_count_verified_on_older_than_the_limit() -> None:
-    as_of = date(2026, 11, 26)
-    rows = [
-        SimpleNamespace(verified_on="2026-05-30"),  # 180 days: not older than the limit
-        SimpleNamespace(verified_on="2026-05-29"),  # 181 days
-        SimpleNamespace(verified_on=date(2020, 1, 1)),
-        SimpleNamespace(verified_on=None),  # never verified: not counted here
-        SimpleNamespace(),  # a dataset without the column
-    ]
-    assert stale_rows(rows, as_of, 180) == 2  # type: ignore[arg-type]
-    assert stale_rows(rows, as_of, 10000) == 0  # type: ignore[arg-type]
+def test_stale_rows_follow_data_stale_after_days(tmp_path: Path, tracker) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "d.csv"
+    head = "vendor,product,cycle,type,release,eol,source,confidence,verified_on\n"
+    row = "Proxmox,Proxmox VE,{},1,2023-06-22,2026-08,https://pve.proxmox.com/wiki/FAQ,vendor,{}\n"
+    data.write_text(
+        head
+        + row.format("8", "2026-05-30")  # 180 days before as_of: not older than the limit
+        + row.format("7", "2026-05-29")  # 181 days
+        + row.format("6", "")  # never verified: stale, as `tracker validate` says
+    )
+    families = parse(tracker("--dataset", str(data), "--as-of", AS_OF, "metrics").stdout)
+    assert sample(families, "tracker_dataset_stale_rows") == 2
+    assert sample(families, "tracker_dataset_rows") == 3
+    (tmp_path / "tracker.toml").write_text("[data]\nstale_after_days = 10000\n")
+    families = parse(tracker("--dataset", str(data), "--as-of", AS_OF, "metrics").stdout)
+    assert sample(families, "tracker_dataset_stale_rows") == 1
+    assert "(10000)" in families["tracker_dataset_stale_rows"].documentation
 
 
 def test_collect_without_dataset_keeps_the_run_series() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.atomic import atomic_write_text
-from tracker.dataset import LifecycleRecord
+from tracker.dataset import STALE_AFTER_DAYS, LifecycleRecord, is_stale
 from tracker.errors import TrackerError
 from tracker.status import STATUS_ORDER, days_to_eol, status_of
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 HOST_STATUSES = (*(str(s) for s in STATUS_ORDER), "unmatched")
 """``tracker_hosts`` always has one series per status (0 when no host has it): series that
 disappear when the last host leaves a status make alert rules flap."""
-DEFAULT_STALE_AFTER_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -85,40 +84,14 @@ def render(metrics: Iterable[Metric]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _day_of(value: Any) -> date | None:
-    """``verified_on`` as a day, whatever form the dataset gives it (date, MilestoneDate, text)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    first_day = getattr(value, "first_day", None)
-    if isinstance(first_day, date):
-        return first_day
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def stale_rows(records: Iterable[LifecycleRecord], as_of: date, stale_after_days: int) -> int:
-    """Rows whose ``verified_on`` is more than ``stale_after_days`` before ``as_of``.
-
-    Rows without ``verified_on`` (or a dataset without the column) are not counted: nothing says
-    when they were checked, and `tracker validate` names them.
-    """
-    count = 0
-    for record in records:
-        checked = _day_of(getattr(record, "verified_on", None))
-        if checked is not None and (as_of - checked).days > stale_after_days:
-            count += 1
-    return count
+    """Rows never verified, or verified more than ``stale_after_days`` before ``as_of`` (the rule
+    `tracker validate` and `tracker check --data` use)."""
+    return sum(1 for record in records if is_stale(record, as_of, stale_after_days))
 
 
 def stale_after_days(settings: Settings) -> int:
-    data = getattr(settings, "data", None)
-    return int(getattr(data, "stale_after_days", DEFAULT_STALE_AFTER_DAYS))
+    return settings.data.stale_after_days
 
 
 def last_run(state_dir: Path) -> LastRun | None:
@@ -150,7 +123,7 @@ def last_run(state_dir: Path) -> LastRun | None:
 def collect(
     records: Sequence[LifecycleRecord] | None,
     as_of: date,
-    stale_after: int = DEFAULT_STALE_AFTER_DAYS,
+    stale_after: int = STALE_AFTER_DAYS,
     hosts_by_status: Mapping[str, int] | None = None,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
     run: LastRun | None = None,
@@ -207,7 +180,8 @@ def collect(
         rows.add(len(records))
         stale = Metric(
             "tracker_dataset_stale_rows",
-            f"Rows whose verified_on is more than data.stale_after_days ({stale_after}) before as_of.",
+            f"Rows never verified, or whose verified_on is more than data.stale_after_days "
+            f"({stale_after}) before as_of.",
         )
         stale.add(stale_rows(records, as_of, stale_after))
         families += [rows, stale]
@@ -259,7 +233,7 @@ def write_metrics_after_run(
 
     Never raises for an expected failure: the run has already been recorded; the problem is logged.
     """
-    path = getattr(settings.report, "metrics_file", None)
+    path = settings.report.metrics_file
     if path is None:
         return
     try:
