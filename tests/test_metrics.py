@@ -265,3 +265,19 @@ def test_node_exporter_textfile_collector_serves_the_file(tmp_path: Path, tracke
     assert sample(families, "node_textfile_scrape_error") == 0
     assert sample(families, "tracker_days_to_eol", product="Hyper-V Server", cycle="2016") == 47
     assert sample(families, "tracker_dataset_rows") > 100
+
+
+def test_tracker_run_refreshes_report_metrics_file(tmp_path: Path, tracker) -> None:  # type: ignore[no-untyped-def]
+    prom = tmp_path / "textfile" / "tracker.prom"
+    (tmp_path / "tracker.toml").write_text(f'state_dir = "state"\n[report]\nmetrics_file = "{prom}"\n')
+    result = tracker("--as-of", AS_OF, "run")
+    assert result.returncode == 0, result.stderr
+    families = parse(prom.read_text())
+    assert sample(families, "tracker_last_run_success") == 1  # this very run, recorded before the file
+    assert sample(families, "tracker_days_to_eol", product="Hyper-V Server", cycle="2016") == 47
+    bad = tmp_path / "bad.csv"
+    bad.write_text("not,a,dataset\n")
+    assert tracker("--dataset", str(bad), "--as-of", AS_OF, "run").returncode == 1
+    families = parse(prom.read_text())
+    assert sample(families, "tracker_last_run_success") == 0
+    assert "tracker_days_to_eol" not in families  # no dataset, no dataset series

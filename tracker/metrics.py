@@ -242,4 +242,7 @@ def write_metrics_after_run(
         for line in exc.messages:
             log(f"metrics: {line}")
         return
+    except Exception as exc:  # a bug must not re-open a run that is already recorded
+        log(f"metrics: internal error: {type(exc).__name__}: {exc}")
+        return
     log(f"metrics written: {path}")

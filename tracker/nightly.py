@@ -246,17 +246,24 @@ def _locked_run(
             log(f"{TEST_DELAY_ENV}={delay:g}: sleeping {delay:g} s (test hook)")
             time.sleep(delay)
         dataset_path = Path(dataset) if dataset else settings.dataset or bundled_dataset_path()
+        from tracker.metrics import write_metrics_after_run
+
         try:
             records = load_dataset(dataset_path)
         except TrackerError as exc:
             state.fail(log, "dataset invalid: no report written, no alert sent", exc.messages)
-            return state.finish(settings, log)
+            outcome = state.finish(settings, log)
+            write_metrics_after_run(settings, None, as_of, None, log)  # report.metrics_file, when set
+            return outcome
         estate, estate_ok = _estate(settings, log, state, records, verbose)
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
             _write_report(settings, log, state, records, dataset_path, estate, verbose)
+        _write_changes_feed(settings, log, state, records, verbose)
         host_counts = getattr(estate, "host_counts", None)
         _send_alerts(settings, log, state, records, host_counts, verbose)
-        return state.finish(settings, log)
+        outcome = state.finish(settings, log)
+        write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
+        return outcome
     except BaseException as exc:
         # A bug, or the process being torn down: still close the run's row before re-raising.
         state.fail(log, f"internal error: {type(exc).__name__}: {exc}", ())
@@ -375,6 +382,23 @@ def _write_report(
         return
     state.report_path = Path(path)
     log(f"report written: {_shown(Path(path))}")
+
+
+def _write_changes_feed(
+    settings: Settings, log: Log, state: _RunState, records: list[Any], verbose: bool
+) -> None:
+    """``out_dir/tracker.atom`` (SPEC section 10); a failure fails the run, not the report or alerts."""
+    try:
+        from tracker.atom import write_changes_feed
+
+        added = write_changes_feed(settings.report.out_dir, records, settings, utc_now(), state.as_of)
+    except TrackerError as exc:
+        state.fail(log, "change feed failed", exc.messages)
+        return
+    except Exception as exc:
+        _internal(log, state, "change feed", exc, verbose)
+        return
+    log(f"change feed: {len(added)} new entr{'y' if len(added) == 1 else 'ies'}")
 
 
 def _send_alerts(
