@@ -281,3 +281,77 @@ def test_tracker_run_refreshes_report_metrics_file(tmp_path: Path, tracker) -> N
     families = parse(prom.read_text())
     assert sample(families, "tracker_last_run_success") == 0
     assert "tracker_days_to_eol" not in families  # no dataset, no dataset series
+
+
+PROMTOOL = shutil.which("promtool")
+RULES = ROOT / "contrib" / "prometheus" / "tracker-rules.yml"
+
+
+@pytest.mark.skipif(PROMTOOL is None, reason="promtool (Debian package prometheus) is not installed")
+def test_documented_alert_rules_fire_on_real_metrics(tmp_path: Path, tracker) -> None:  # type: ignore[no-untyped-def]
+    """contrib/prometheus/tracker-rules.yml evaluated by promtool over `tracker metrics` output."""
+    import json
+
+    assert PROMTOOL is not None
+    assert subprocess.run([PROMTOOL, "check", "rules", str(RULES)], capture_output=True).returncode == 0
+    (tmp_path / "tracker.toml").write_text(f'state_dir = "state"\ninventory = "{HOSTS}"\n')
+    text = tracker("--as-of", AS_OF, "metrics").stdout
+    families = parse(text)
+    series = [line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")]
+    near = [
+        s.labels for s in families["tracker_days_to_eol"].samples if 0 <= s.value < 90
+    ]  # the dataset's cycles within 90 days of end of life
+    assert any(n["product"] == "Hyper-V Server" and n["cycle"] == "2016" for n in near)
+    test = {
+        "rule_files": [str(RULES)],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": name, "values": f"{value}x10"} for name, value in series],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "5m",
+                        "alertname": "TrackerHostsNearEndOfLife",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {
+                                    "severity": "warning",
+                                    "product": "Hyper-V Server",
+                                    "cycle": "2016",
+                                    "status": "security-only",
+                                },
+                                "exp_annotations": {
+                                    "summary": "2 host(s) run Hyper-V Server 2016, end of life within 90 days",
+                                    "description": "Hyper-V Server 2016 reaches end of life in less than 90 "
+                                    "days (see tracker_days_to_eol). Start the upgrade now.",
+                                },
+                            }
+                        ],
+                    },
+                    {
+                        "eval_time": "5m",
+                        "alertname": "TrackerCycleNearEndOfLife",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {"severity": "info", **labels},
+                                "exp_annotations": {
+                                    "summary": f"{labels['product']} {labels['cycle']} reaches end of life in "
+                                    f"{sample(families, 'tracker_days_to_eol', **labels):g} days",
+                                    "description": f"{labels['vendor']} {labels['product']} {labels['cycle']} "
+                                    f"({labels['status']}) reaches end of life in "
+                                    f"{sample(families, 'tracker_days_to_eol', **labels):g} days.",
+                                },
+                            }
+                            for labels in near
+                        ],
+                    },
+                    {"eval_time": "5m", "alertname": "TrackerNightlyRunFailed", "exp_alerts": []},
+                ],
+            }
+        ],
+    }
+    spec = tmp_path / "tracker-rules.test.yml"
+    spec.write_text(json.dumps(test))
+    result = subprocess.run([PROMTOOL, "test", "rules", str(spec)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
