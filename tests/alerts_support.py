@@ -48,20 +48,30 @@ class Handler:
     plan: list[str] = field(default_factory=list)
     reject_rcpt: str | None = None
     """RCPT TO addresses containing this get 550."""
+    refuse: dict[str, str] = field(default_factory=dict)
+    """RCPT TO addresses containing a key get its reply (e.g. "452 4.2.2 mailbox full")."""
     delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
+    message_ids: list[str] = field(default_factory=list)
+    """Message-ID of every message whose data arrived (accepted or not)."""
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if self.reject_rcpt and self.reject_rcpt in address:
             return "550 5.1.1 mailbox unavailable"
+        for part, reply in self.refuse.items():
+            if part in address:
+                return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.attempts += 1
+        self.message_ids.append(
+            str(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"])
+        )
         step = self.plan.pop(0) if self.plan else "ok"
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -101,11 +111,14 @@ def write_config(
     smtp_extra: str = "",
     name: str = "tracker.toml",
     state: str = "state",
+    lock_timeout: float | None = None,
 ) -> Path:
     """tracker.toml in tmp_path; port None = no [smtp] section (outbox delivery)."""
     lines = [f'state_dir = "{tmp_path / state}"']
     if dataset is not None:
         lines.append(f'dataset = "{dataset}"')
+    if lock_timeout is not None:
+        lines += ["[schedule]", f"lock_timeout_seconds = {lock_timeout}"]
     if port is not None:
         lines += [
             "[smtp]",

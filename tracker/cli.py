@@ -16,7 +16,8 @@ from types import ModuleType
 from typing import NoReturn
 
 from tracker import __version__
-from tracker.errors import TrackerError, UsageError
+from tracker.commands._globals import add_global_options
+from tracker.errors import TrackerError, UsageError, describe_os_error
 
 # name -> (module, one-line help). Only the module of the command being run is imported, so that
 # `tracker status` does not pay for the parser set-up of every other command.
@@ -45,36 +46,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(self.format_usage().rstrip(), f"{self.prog}: error: {message}")
-
-
-def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    default = argparse.SUPPRESS if suppress else None
-    g = parser.add_argument_group("global options")
-    g.add_argument(
-        "--dataset",
-        metavar="PATH",
-        default=default,
-        help="lifecycle CSV (env TRACKER_DATASET; default: configured, else bundled)",
-    )
-    g.add_argument(
-        "--config",
-        metavar="PATH",
-        default=default,
-        help="tracker.toml (env TRACKER_CONFIG; default ./tracker.toml, else ~/.config/tracker/tracker.toml)",
-    )
-    g.add_argument(
-        "--as-of",
-        metavar="DATE",
-        default=default,
-        help="evaluate as of this day, YYYY-MM-DD (env TRACKER_AS_OF; default today)",
-    )
-    g.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=argparse.SUPPRESS if suppress else False,
-        help="more detail on errors",
-    )
 
 
 def command_module(name: str) -> ModuleType:
@@ -144,16 +115,29 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as exc:  # a bug: say so plainly; -v shows the traceback
-        handler = getattr(module, "handle_internal_error", None)
+    except OSError as exc:
+        # Permissions, a full disk, a directory where a file belongs: the operating system said
+        # no about a path. That is a condition to fix, not a bug: name the path, exit 1.
+        if exc.filename is None and exc.filename2 is None:
+            return _internal_error(exc, module, argv)
+        error = TrackerError(f"tracker: {describe_os_error(exc)}")
+        handler = getattr(module, "handle_error", None)
         if handler is not None:
-            return int(handler(exc))
-        if "-v" in argv or "--verbose" in argv:
-            raise
-        print(
-            f"tracker: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr
-        )
+            return int(handler(error))
+        print(error.messages[0], file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: say so plainly; -v shows the traceback
+        return _internal_error(exc, module, argv)
+
+
+def _internal_error(exc: Exception, module: ModuleType | None, argv: list[str]) -> int:
+    handler = getattr(module, "handle_internal_error", None)
+    if handler is not None:
+        return int(handler(exc))
+    if "-v" in argv or "--verbose" in argv:
+        raise exc
+    print(f"tracker: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
