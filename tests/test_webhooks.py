@@ -18,10 +18,10 @@ import pytest
 
 from tests.conftest import SMALL, free_port
 from tracker.alerts.due import due_alerts
+from tracker.alerts.ledger import webhook_key
 from tracker.alerts.webhook import (
     build_payload,
     deliver_webhook,
-    recipient_key,
     retry_after_seconds,
 )
 from tracker.config import AlertSettings, Route, Webhook
@@ -345,8 +345,120 @@ def test_url_from_a_file(receiver: Receiver, tmp_path: Path) -> None:
 
 
 def test_recipient_key_hides_the_url() -> None:
-    key = recipient_key("https://hooks.slack.com/services/T000/B000/XYZ")
-    assert key.startswith("webhook:") and len(key) == len("webhook:") + 16
+    key = webhook_key("https://hooks.slack.com/services/T000/B000/XYZ")
+    assert key.startswith("webhook:") and len(key) > len("webhook:") + 16
     assert "XYZ" not in key
-    assert key == recipient_key("https://hooks.slack.com/services/T000/B000/XYZ")
-    assert key != recipient_key("https://hooks.slack.com/services/T000/B000/XYW")
+    assert key == webhook_key("https://hooks.slack.com/services/T000/B000/XYZ")
+    assert key != webhook_key("https://hooks.slack.com/services/T000/B000/XYW")
+
+
+# --- through `tracker alert` and `tracker run`: a webhook is a recipient in the ledger -----------
+
+
+def hook_config(tmp_path: Path, extra: str = "", kind: str = "slack") -> None:
+    (tmp_path / "tracker.toml").write_text(
+        f'dataset = "{SMALL}"\nstate_dir = "state"\n{extra}'
+        f'[[routes]]\nmatch = "*"\nwebhooks = [{{ url_env = "TEAM_HOOK", kind = "{kind}" }}]\n'
+    )
+
+
+def posted_items(receiver: Receiver) -> list[list[str]]:
+    """Per request, the ``product cycle`` of each item (JSON payloads)."""
+    return [
+        [f"{i['product']} {i['cycle']}" for i in json.loads(r["body"])["items"]] for r in receiver.requests
+    ]
+
+
+def test_slack_route_gets_one_message_per_due_threshold_and_none_on_the_next_run(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    hook_config(tmp_path)
+    env["TEAM_HOOK"] = receiver.url
+    first = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert first.returncode == 0, first.stderr
+    [request] = receiver.requests
+    blocks = json.loads(request["body"])["blocks"]
+    assert blocks[1]["text"]["text"].startswith("*Hyper-V Server 2016* (Microsoft)")
+    assert "posted 5 items (HTTP 200)" in first.stderr
+    assert SECRET not in first.stderr + first.stdout and "/hooks/" not in first.stderr
+    again = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert again.returncode == 0 and len(receiver.requests) == 1  # delivered once: nothing due now
+    # 18 days later Hyper-V Server 2016 and Windows Server 2016 cross the 30-day threshold: one message.
+    later = tracker("--as-of", "2026-12-14", "alert", env=env)
+    assert later.returncode == 0, later.stderr
+    assert len(receiver.requests) == 2
+    text = json.dumps(json.loads(receiver.requests[1]["body"]))
+    assert "Hyper-V Server 2016" in text and "Windows Server 2016" in text and "VirtualBox" not in text
+
+
+def test_failed_webhook_is_retried_next_run_alone(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    hook_config(tmp_path, kind="json")
+    env["TEAM_HOOK"] = receiver.url
+    receiver.script = [Reply(404, b"no_service")]
+    failed = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert failed.returncode == 1
+    assert "HTTP 404" in failed.stderr and "the items stay due" in failed.stderr
+    assert len(receiver.requests) == 1  # a 404 is not retried
+    outbox = sorted((tmp_path / "state" / "outbox").glob("*.eml"))
+    assert len(outbox) == 1  # the outbox, another recipient of the route, got its digest
+    ok = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert posted_items(receiver)[1] == posted_items(receiver)[0]  # the same items, to the webhook
+    assert len(sorted((tmp_path / "state" / "outbox").glob("*.eml"))) == 1  # not re-sent elsewhere
+    body = json.loads(receiver.requests[1]["body"])
+    assert body["schema_version"] == 1 and body["route"] == "*" and body["delivery_id"]
+    assert tracker("--as-of", "2026-11-26", "alert", env=env).returncode == 0
+    assert len(receiver.requests) == 2
+
+
+def test_uncertain_post_is_sent_again_next_run_with_the_same_delivery_id(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    hook_config(tmp_path, kind="json")
+    env["TEAM_HOOK"] = receiver.url
+    receiver.script = [Reply(200, b"ok", delay=12)]  # longer than the 10 s timeout
+    first = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert first.returncode == 1
+    assert "uncertain" in first.stderr and len(receiver.requests) == 1
+    second = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert second.returncode == 0, second.stderr
+    ids = [json.loads(r["body"])["delivery_id"] for r in receiver.requests]
+    assert len(ids) == 2 and ids[0] == ids[1]
+
+
+def test_webhook_only_route_with_smtp_sends_no_mail(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    # The SMTP server does not exist: a webhook-only route must not try it.
+    hook_config(tmp_path, extra=f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n')
+    env["TEAM_HOOK"] = receiver.url
+    result = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(receiver.requests) == 1
+    assert not (tmp_path / "state" / "outbox").exists()
+
+
+def test_dry_run_names_the_webhook_and_posts_nothing(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    hook_config(tmp_path)
+    env["TEAM_HOOK"] = receiver.url
+    result = tracker("--as-of", "2026-11-26", "alert", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Would post to slack webhook ($TEAM_HOOK) (route *): 5 items" in result.stdout
+    assert receiver.requests == []
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_unset_url_variable_fails_the_route_with_a_sentence(
+    tracker, tmp_path: Path, env: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    hook_config(tmp_path)
+    env.pop("TEAM_HOOK", None)
+    result = tracker("--as-of", "2026-11-26", "run", env=env)
+    assert result.returncode == 1
+    assert "environment variable TEAM_HOOK is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "reports" / "lifecycle-2026-11-26.html").is_file()

@@ -14,27 +14,31 @@ webhook by ``Webhook.label`` (``slack webhook ($TEAM_HOOK)``) or ``scheme://host
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import ssl
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker import __version__
 from tracker.alerts.due import CycleKey, DueItem
 from tracker.alerts.terms import milestone_label
-from tracker.config import Route, webhook_url_problem
-from tracker.dataset import is_http_url
+from tracker.config import Route, Webhook, webhook_url_problem
+from tracker.dataset import LifecycleRecord, is_http_url
 from tracker.errors import TrackerError
 from tracker.status import status_of
+
+if TYPE_CHECKING:
+    from tracker.alerts.ledger import Ledger
+    from tracker.config import Settings
 
 KINDS = ("slack", "teams", "json")
 SCHEMA_VERSION = 1
@@ -43,15 +47,6 @@ SLACK_MAX_ITEMS = 23
 """Slack accepts at most 50 blocks: a header, two blocks per item and a closing note."""
 TEAMS_MAX_ITEMS = 50
 ERROR_BODY_CHARS = 200
-
-
-class WebhookLike(Protocol):
-    kind: str
-
-    @property
-    def label(self) -> str: ...
-
-    def resolve_url(self) -> str: ...
 
 
 # --- payloads -----------------------------------------------------------------------------------
@@ -116,10 +111,15 @@ def json_payload(
     host_counts: Mapping[CycleKey, int] | None = None,
     report_url: str | None = None,
     extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+    delivery_id: str | None = None,
 ) -> dict[str, Any]:
-    """``{"schema_version": 1, "as_of", "route", "items": [...]}``, documented in the README."""
+    """``{"schema_version": 1, "as_of", "route", "items": [...]}``, documented in the README.
+
+    ``delivery_id`` stays the same when an uncertain delivery is sent again, so that a receiver
+    can drop a copy it already has."""
     return {
         "schema_version": SCHEMA_VERSION,
+        "delivery_id": delivery_id,
         "generated_at": now.isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "route": route.match,
@@ -282,7 +282,7 @@ def teams_payload(
     }
 
 
-BUILDERS = {"slack": slack_payload, "teams": teams_payload, "json": json_payload}
+BUILDERS = {"slack": slack_payload, "teams": teams_payload}
 
 
 def build_payload(
@@ -294,9 +294,13 @@ def build_payload(
     host_counts: Mapping[CycleKey, int] | None = None,
     report_url: str | None = None,
     extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+    delivery_id: str | None = None,
 ) -> bytes:
     """The request body (UTF-8 JSON) for a webhook of ``kind``."""
-    payload = BUILDERS[kind](items, route, as_of, now, host_counts, report_url, extra)
+    if kind == "json":
+        payload = json_payload(items, route, as_of, now, host_counts, report_url, extra, delivery_id)
+    else:
+        payload = BUILDERS[kind](items, route, as_of, now, host_counts, report_url, extra)
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 
@@ -322,12 +326,6 @@ class WebhookResult:
     uncertain: bool = False
     """The request was sent but no answer came: it may have been posted; not retried in this run."""
     attempts: int = 0
-
-
-def recipient_key(url: str) -> str:
-    """How the ledger names a webhook: ``webhook:`` + 16 hex digits of the URL's SHA-256 (the
-    URL itself is a secret and never stored)."""
-    return "webhook:" + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -373,7 +371,7 @@ def _scrub(text: str, url: str) -> str:
 
 
 def deliver_webhook(
-    webhook: WebhookLike,
+    webhook: Webhook,
     payload: bytes,
     timeout: float = 10.0,
     retries: int = 3,
@@ -482,3 +480,175 @@ def _attempt(
         what = "no answer within the timeout" if isinstance(exc, TimeoutError) else f"connection lost: {exc}"
         error = _scrub(f"uncertain: {what} after the request was sent; not repeated in this run", url)
         return WebhookResult(ok=False, error=error, retryable=True, uncertain=True, attempts=attempt), None
+
+
+# --- webhooks as recipients of the alert ledger ---------------------------------------------------
+
+DELIVERY_TIMEOUT = 10.0
+"""Seconds per attempt (connect, send, answer)."""
+DELIVERY_RETRIES = 3
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class WebhookDigest:
+    """What one webhook of one route gets this run: the items due *for it* (its own ledger rows)."""
+
+    route: Route
+    webhook: Webhook
+    key: str | None
+    """Ledger recipient key (``webhook:<sha256>``); None when the URL cannot be read."""
+    items: list[DueItem]
+    retry_of: str | None = None
+    """Delivery id of an uncertain earlier post of these items: posted again with it."""
+    problem: str | None = None
+    """Why the webhook cannot be used (URL variable unset, file unreadable)."""
+
+
+def plan_webhooks(
+    records: Sequence[LifecycleRecord], settings: Settings, ledger: Ledger, as_of: date
+) -> list[WebhookDigest]:
+    """Per route and webhook, what is due given what the ledger says reached that webhook.
+
+    Only the webhook's own rows count (not route-wide ones written for the outbox): a webhook that
+    failed while the outbox got the digest is still due.
+    """
+    from tracker.alerts.due import PastDelivery, due_alerts
+    from tracker.alerts.ledger import item_key, webhook_key
+
+    routes = settings.effective_routes()
+    if not any(route.webhooks for route in routes):
+        return []
+    silences = ledger.silences()
+    rows = [r for r in ledger.deliveries() if r["status"] in ("sent", "covered")]
+    unconfirmed = ledger.unconfirmed()
+    plans: dict[str, list[DueItem]] = {}
+    out: list[WebhookDigest] = []
+    for route in routes:
+        seen: set[str] = set()
+        for hook in route.webhooks:
+            try:
+                key = webhook_key(hook.resolve_url())
+            except TrackerError as exc:
+                out.append(WebhookDigest(route, hook, None, [], problem=" ".join(exc.messages)))
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            if key not in plans:
+                past = [
+                    PastDelivery(
+                        (str(r["vendor"]), str(r["product"]), str(r["cycle"])),
+                        str(r["milestone"]),
+                        str(r["milestone_date"]),
+                        int(r["threshold"]),  # type: ignore[call-overload]
+                        str(r["route"]),
+                        str(r["delivered_at"]),
+                    )
+                    for r in rows
+                    if r["recipient"] == key
+                ]
+                plans[key] = due_alerts(records, settings.alerts, routes, past, silences, as_of).due
+            items = [i for i in plans[key] if i.route == route]
+            if not items:
+                continue
+            retry_of = next(
+                (m for i in items if (m := unconfirmed.get((route.match, key, item_key(i)))) is not None),
+                None,
+            )
+            out.append(WebhookDigest(route, hook, key, sorted(items, key=lambda i: i.sort_key), retry_of))
+    return out
+
+
+def preview_webhook(digest: WebhookDigest, as_of: date) -> str:
+    """What `tracker alert --dry-run` prints for one webhook."""
+    where = f"{digest.webhook.label} (route {digest.route.match})"
+    if digest.problem:
+        return f"Would post to {where}: cannot: {digest.problem}"
+    lines = [f"Would post to {where}: {len(digest.items)} item{'s' if len(digest.items) != 1 else ''}"]
+    for item in digest.items:
+        r = item.record
+        lines.append(
+            f"- {r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} {item.when.text}, "
+            f"{days_left_text(item.days_left)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class WebhookRunResult:
+    posted: int = 0
+    items: int = 0
+    failed: list[str] = field(default_factory=list)
+    """``route 'match': label`` of each webhook not confirmed (due again next run)."""
+    uncertain: list[str] = field(default_factory=list)
+
+
+def send_webhooks(
+    digests: Sequence[WebhookDigest],
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    host_counts: Mapping[CycleKey, int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WebhookRunResult:
+    """Post each digest and record the outcome for that webhook alone (SPEC sections 7 and 10):
+    a pending row before posting, ``sent`` on 2xx, ``uncertain`` when no answer came, nothing when
+    it failed (due again next run). Ledger problems raise LedgerError; delivery problems do not."""
+    result = WebhookRunResult()
+    for digest in digests:
+        label = f"route {digest.route.match!r}: {digest.webhook.label}"
+        if digest.problem is not None or digest.key is None:
+            log(f"tracker: alert: {label}: not posted: {digest.problem}; the items stay due")
+            result.failed.append(label)
+            continue
+        route, items, keys = digest.route, digest.items, (digest.key,)
+        delivery_id = digest.retry_of or f"<{uuid.uuid4().hex}@tracker.webhook>"
+        payload = build_payload(
+            digest.webhook.kind,
+            items,
+            route,
+            as_of,
+            now,
+            host_counts,
+            settings.report.url,
+            delivery_id=delivery_id,
+        )
+        ledger.record_attempt(items, route, keys, delivery_id, as_of, now)
+        if digest.retry_of:
+            log(f"tracker: alert: {label}: posting again the uncertain delivery {delivery_id}")
+        outcome = deliver_webhook(
+            digest.webhook,
+            payload,
+            timeout=DELIVERY_TIMEOUT,
+            retries=DELIVERY_RETRIES,
+            sleep=sleep,
+            log=log,
+            max_wait=MAX_RETRY_AFTER,
+        )
+        n = len(items)
+        if outcome.ok:
+            ledger.record_delivered(items, route, keys, delivery_id, as_of, now)
+            result.posted += 1
+            result.items += n
+            log(f"tracker: alert: {label}: posted {n} item{'s' if n != 1 else ''} (HTTP {outcome.status})")
+        elif outcome.uncertain:
+            ledger.record_uncertain(items, route, keys, delivery_id)
+            result.failed.append(label)
+            result.uncertain.append(label)
+            log(f"tracker: alert: {label}: {outcome.error}; the next run posts it again")
+        else:
+            if digest.retry_of:
+                ledger.record_uncertain(items, route, keys, delivery_id)
+            else:
+                ledger.forget_attempt(items, route, keys, delivery_id)
+            result.failed.append(label)
+            then = (
+                "tried again on the next run"
+                if outcome.retryable
+                else "fix the webhook, then run `tracker alert`"
+            )
+            log(f"tracker: alert: {label}: not delivered: {outcome.error}; the items stay due: {then}")
+    return result
