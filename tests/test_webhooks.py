@@ -462,3 +462,18 @@ def test_unset_url_variable_fails_the_route_with_a_sentence(
     assert "environment variable TEAM_HOOK is not set" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "reports" / "lifecycle-2026-11-26.html").is_file()
+
+
+def test_alert_list_shows_items_due_only_for_a_webhook(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    hook_config(tmp_path, extra=f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n')
+    env["TEAM_HOOK"] = receiver.url
+    listed = tracker("--as-of", "2026-11-26", "alert", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "Hyper-V Server" in listed.stdout and "2016" in listed.stdout
+    assert tracker("--as-of", "2026-11-26", "alert", env=env).returncode == 0
+    assert len(receiver.requests) == 1
+    after = tracker("--as-of", "2026-11-26", "alert", "list", env=env)
+    assert after.returncode == 0
+    assert SECRET not in listed.stdout + after.stdout

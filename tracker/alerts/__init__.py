@@ -138,6 +138,13 @@ def plan_digests(
         union.unrouted = next(iter(plans.values())).unrouted
     else:  # every route is webhook-only: still name the items no route matches
         union.unrouted = due_alerts(records, settings.alerts, routes, all_past, silences, as_of).unrouted
+    from tracker.alerts.webhook import plan_webhooks
+
+    for hook in plan_webhooks(records, settings, ledger, as_of):  # due for a webhook only: listed too
+        for item in hook.items:
+            if (hook.route.match, item_key(item)) not in seen_due:
+                seen_due.add((hook.route.match, item_key(item)))
+                union.due.append(item)
     union.due.sort(key=lambda i: i.sort_key)
     union.silenced.sort(key=lambda pair: pair[0].sort_key)
     digests = []
@@ -236,7 +243,7 @@ def run_alerts(
             _post_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, result)
     finally:
         lock.release()
-    if not plan.due and not plan.unrouted and not any(hook.items for hook in hooks):
+    if not plan.due and not plan.unrouted:
         log(f"tracker: alert: nothing due as of {as_of.isoformat()}")
     return result
 
