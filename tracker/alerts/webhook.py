@@ -2,9 +2,10 @@
 their delivery over HTTP(S) with the standard library's client.
 
 A webhook is one more recipient of a route's digest: the same due items, recorded in the same ledger
-under :func:`recipient_key`. Delivery is bounded: a timeout per attempt, retries only where trying
-again can help (5xx, 429 and connection errors, waiting as ``Retry-After`` asks when it asks for no
-more than ``max_wait`` seconds), none on other 4xx or redirects. An attempt that timed out or lost
+under ``tracker.alerts.ledger.webhook_key`` (a hash of the URL). Delivery is bounded: a timeout per
+attempt, retries only where trying again can help (5xx, 429 and connection errors, waiting as
+``Retry-After`` asks when it asks for no more than ``max_wait`` seconds), none on other 4xx or
+redirects. An attempt that timed out or lost
 the connection after the request was sent is *uncertain* (the chat may have posted it): like an
 uncertain e-mail digest it is not repeated within the run, only on the next one.
 
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker import __version__
+from tracker.alerts.digest import days_left_text
 from tracker.alerts.due import CycleKey, DueItem
 from tracker.alerts.terms import milestone_label
 from tracker.config import Route, Webhook, webhook_url_problem
@@ -57,12 +59,6 @@ def report_link(report_url: str | None, as_of: date) -> str | None:
     if not report_url:
         return None
     return report_url.rstrip("/") + f"/lifecycle-{as_of.isoformat()}.html"
-
-
-def days_left_text(days_left: int) -> str:
-    if days_left >= 0:
-        return f"{days_left} day{'s' if days_left != 1 else ''} left"
-    return f"passed {-days_left} day{'s' if days_left != -1 else ''} ago"
 
 
 def item_data(
