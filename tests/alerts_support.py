@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import shutil
 import sqlite3
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from conftest import AS_OF, clean_env, free_port, run_tracker
 
@@ -42,8 +47,8 @@ class Received:
 
 @dataclass
 class Handler:
-    """Records accepted messages. ``plan`` scripts DATA replies: "ok", "drop" or an SMTP reply
-    such as "451 4.3.0 try later"; once the plan is used up every message is accepted."""
+    """Records accepted messages. ``plan`` scripts DATA replies: "ok", "drop", "slow:SECONDS" or an
+    SMTP reply such as "451 4.3.0 try later"; once the plan is used up every message is accepted."""
 
     plan: list[str] = field(default_factory=list)
     reject_rcpt: str | None = None
@@ -75,6 +80,9 @@ class Handler:
         step = self.plan.pop(0) if self.plan else "ok"
         if self.delay:
             await asyncio.sleep(self.delay)
+        if step.startswith("slow:"):  # accept, but only after this many seconds
+            await asyncio.sleep(float(step.removeprefix("slow:")))
+            step = "ok"
         if step == "drop":
             server.transport.close()
             return "421 closing"
@@ -193,3 +201,35 @@ def csv_line(*cells: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="", quoting=csv.QUOTE_ALL).writerow(cells)
     return buf.getvalue()
+
+
+def make_shared_dir() -> Iterator[Path]:
+    """A directory an unprivileged user can enter (pytest's tmp_path is root-only); for a fixture."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run tracker as an unprivileged user")
+    path = Path(tempfile.mkdtemp(prefix="tracker-ro-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def as_nobody(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "tracker",
+            *args,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

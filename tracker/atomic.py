@@ -15,7 +15,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         _write(path, data)
     except OSError as exc:
-        if exc.filename == str(path) or exc.filename == path:
+        named = exc.filename is not None and not Path(exc.filename).name.startswith(f".{path.name}.")
+        if named:  # e.g. the directory that could not be created
             raise
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 

@@ -35,7 +35,7 @@ _ADVICE = {
     errno.EROFS: "the file system is mounted read-only",
     errno.ENOSPC: "the disk is full: free some space, then run again",
     errno.EDQUOT: "the disk quota is exhausted: free some space, then run again",
-    errno.EISDIR: "it is a directory: name a file",
+    errno.EISDIR: "name a file, not a directory",
     errno.ENOTDIR: "a part of this path is a file, not a directory",
     errno.EEXIST: "a file is in the way where a directory is needed",
     errno.ENOENT: "no such file or directory",

@@ -373,7 +373,8 @@ class _RunState:
                     self.run_id,
                 ),
             )
-        log(f"run {self.run_id} finished: {outcome.summary().removeprefix('tracker run: ')}")
+        summary = outcome.summary().removeprefix("tracker run: ")
+        log(f"run {self.run_id or '(not recorded)'} finished: {summary}")
         return outcome
 
 
