@@ -355,3 +355,21 @@ def test_documented_alert_rules_fire_on_real_metrics(tmp_path: Path, tracker) ->
     spec.write_text(json.dumps(test))
     result = subprocess.run([PROMTOOL, "test", "rules", str(spec)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hosts_by_cycle_has_one_series_per_label_set() -> None:
+    """Two vendors' cycles with the same product and cycle names sum into one series."""
+    records = load_dataset(SMALL)
+    hv = records[0]
+    from dataclasses import replace
+
+    twin = replace(hv, vendor="Another vendor")
+    counts = {hv.key: 2, twin.key: 3}
+    text = render(collect([hv, twin], date(2026, 11, 26), hosts_by_status={}, host_counts=counts))
+    families = parse(text)
+    [s] = families["tracker_hosts_by_cycle"].samples
+    assert s.value == 5 and s.labels == {
+        "product": "Hyper-V Server",
+        "cycle": "2016",
+        "status": "security-only",
+    }

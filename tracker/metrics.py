@@ -165,15 +165,16 @@ def collect(
             "tracker_hosts_by_cycle", "Hosts of the inventory per matched release cycle, with its status."
         )
         index = {r.key: r for r in records or ()}
+        # Summed per label set: two vendors with the same product and cycle names must not yield
+        # duplicate series (node_exporter rejects the whole file then).
+        per_cycle: dict[tuple[str, str, str], int] = {}
         for key, count in (host_counts or {}).items():
             host_record = index.get(key)
             if host_record is not None:
-                by_cycle.add(
-                    count,
-                    product=host_record.product,
-                    cycle=host_record.cycle,
-                    status=str(status_of(host_record, as_of)),
-                )
+                labels = (host_record.product, host_record.cycle, str(status_of(host_record, as_of)))
+                per_cycle[labels] = per_cycle.get(labels, 0) + count
+        for (product, cycle, cycle_status), count in per_cycle.items():
+            by_cycle.add(count, product=product, cycle=cycle, status=cycle_status)
         families.append(by_cycle)
     if records is not None:
         rows = Metric("tracker_dataset_rows", "Release cycles (rows) in the dataset.")
