@@ -171,8 +171,8 @@ def collect(
         for key, count in (host_counts or {}).items():
             host_record = index.get(key)
             if host_record is not None:
-                labels = (host_record.product, host_record.cycle, str(status_of(host_record, as_of)))
-                per_cycle[labels] = per_cycle.get(labels, 0) + count
+                label_set = (host_record.product, host_record.cycle, str(status_of(host_record, as_of)))
+                per_cycle[label_set] = per_cycle.get(label_set, 0) + count
         for (product, cycle, cycle_status), count in per_cycle.items():
             by_cycle.add(count, product=product, cycle=cycle, status=cycle_status)
         families.append(by_cycle)
