@@ -347,3 +347,19 @@ def test_check_data_turns_warning_when_rows_are_stale(tmp_path: Path, env: dict[
     fresh = run_tracker(*base, "--data", env=env)
     assert fresh.returncode == 0
     assert fresh.stdout.endswith("past=0 stale_rows=0\n")
+
+
+def test_shipped_dataset_is_fully_verified(env: dict[str, str]) -> None:
+    from datetime import date
+
+    from tracker.dataset import bundled_dataset_path, dataset_age, load_dataset
+
+    records = load_dataset(bundled_dataset_path())
+    missing = [r.name for r in records if r.verified_on is None]
+    assert missing == []
+    age = dataset_age(records, date(2026, 11, 26))
+    assert age.stale == ()
+    result = run_tracker("--as-of", "2026-11-26", "validate", env=env)
+    assert result.returncode == 0
+    assert "data age: oldest check" in result.stdout
+    assert result.stderr == ""

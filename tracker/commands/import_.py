@@ -18,7 +18,8 @@ cycle) rows and adds new cycles, printing every change on stderr (moved, refined
 whose confidence is "vendor" are only changed with --force (their differences are listed as
 "kept"). A blank from endoflife.date never clears a date. Dates are compared with their
 precision: the API writes a month-only date as the month's last day, so 2026-08-31 equals a
-dataset's 2026-08, and a day inside that month is a refinement, not a move. An empty response,
+dataset's 2026-08, and a day inside that month is a refinement, not a move (Proxmox and
+VirtualBox end dates are written back as months, as those vendors publish them). An empty response,
 or one lacking cycles the dataset took from it, is a failure and nothing is written. Rows the
 merge writes get verified_on = today (--as-of); the API's last_modified is printed.
 """
