@@ -75,7 +75,7 @@ class Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.attempts += 1
         self.message_ids.append(
-            str(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"])
+            str(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"]).strip()
         )
         step = self.plan.pop(0) if self.plan else "ok"
         if self.delay:

@@ -71,11 +71,15 @@ def test_refused_recipient_not_recorded_exit_1_and_sent_alone_next_run(
             f"{reply.split(' ', 1)[1]} ({kind}" in first.stderr
         )
         assert "the other recipients got the digest" in first.stderr
-        assert "bob@example.org (route '*')" in first.stderr.splitlines()[-1]
+        assert first.stderr.splitlines()[-1] == (
+            "tracker: alert: failed: refused: bob@example.org on route '*' (sent to alone on the next run)"
+        )
         assert "digest sent to bob" not in first.stderr
         assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
         assert rows_by_recipient(tmp_path / "state") == {"ok@example.org": HYPERV_DONE}
 
+        listed = alert(tmp_path, config, "list")
+        assert "threshold 90 -> route * (to bob@example.org)" in listed.stdout
         handler.refuse.clear()  # the mailbox is fixed: only bob gets the digest now
         second = alert(tmp_path, config)
         assert second.returncode == 0, second.stderr
@@ -154,7 +158,9 @@ def test_no_reply_after_data_is_uncertain_then_resent_once_with_same_message_id(
     assert handler.attempts == 3
     assert handler.message_ids[2] == handler.message_ids[0]  # the same Message-ID: receivers de-duplicate
     team = [r for r in handler.received if r.rcpt_tos == list(TWO)]
-    assert len(team) == copies and {str(r.message["Message-ID"]) for r in team} == {handler.message_ids[0]}
+    assert len(team) == copies and {str(r.message["Message-ID"]).strip() for r in team} == {
+        handler.message_ids[0]
+    }
     assert [r.rcpt_tos for r in handler.received if r not in team] == [["infra@example.org"]]
     assert {r["status"] for r in ledger_rows(tmp_path / "state")} == {"sent", "covered"}
 
@@ -360,3 +366,63 @@ def test_unwritable_state_dir_is_a_sentence_not_an_internal_error(tmp_path: Path
         "directory the user running tracker can write\n"
     )
     stat.S_ISREG(blocker.stat().st_mode)
+
+
+class LockingHandler(Handler):
+    """Accepts the message, then takes the ledger (BEGIN EXCLUSIVE) before replying."""
+
+    db: Path | None = None
+    holder: sqlite3.Connection | None = None
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.db is not None and self.holder is None:
+            self.holder = sqlite3.connect(self.db, isolation_level=None, check_same_thread=False)
+            self.holder.execute("BEGIN EXCLUSIVE")
+        return reply
+
+
+def test_outcome_not_recordable_after_sending_is_resent_once_with_same_message_id(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = LockingHandler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path, dataset, port, lock_timeout=1)
+        made = alert(
+            tmp_path, config, "silence", "Hyper-V Server", "2016", "--until", "2026-11-27", "--reason", "r"
+        )
+        assert made.returncode == 0
+        handler.db = tmp_path / "state" / "tracker.db"
+        first = alert(tmp_path, config, as_of="2026-11-28")
+        assert handler.holder is not None
+        handler.holder.close()
+        handler.db = None
+        second = alert(tmp_path, config, as_of="2026-11-28")
+        third = alert(tmp_path, config, as_of="2026-11-28")
+    assert first.returncode == 1
+    assert first.stderr.startswith(
+        f"{tmp_path / 'state' / 'tracker.db'}: after sending the digest for route '*' (Message-ID "
+    )
+    assert "it stays pending and is sent again with the same Message-ID" in first.stderr
+    assert second.returncode == 0 and "sending again the uncertain digest" in second.stderr
+    assert third.returncode == 0 and "nothing due" in third.stderr
+    assert len(handler.received) == 2
+    assert len({str(r.message["Message-ID"]).strip() for r in handler.received}) == 1
+
+
+class RejectingSender(Handler):
+    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        return "550 5.7.1 sender rejected"
+
+
+def test_mail_from_refused_names_the_stage_and_the_setting(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = RejectingSender()
+    with smtp_server(handler) as port:
+        result = alert(tmp_path, write_config(tmp_path, dataset, port))
+    assert result.returncode == 1
+    assert (
+        "tracker: alert: route '*': not delivered: MAIL FROM <tracker@example.org>: the server replied 550 "
+        "5.7.1 sender rejected (permanent: the server will refuse it again until the cause is fixed; check "
+        "smtp.from); the digest stays due: fix the cause, then run `tracker alert`"
+    ) in result.stderr
+    assert "retrying" not in result.stderr and handler.attempts == 0

@@ -430,7 +430,11 @@ def test_login_uses_password_from_environment(tmp_path: Path) -> None:
         secret.write_text("wrong\n")
         bad = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD_FILE=str(secret)))
         good = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD="s3cret"))
-    assert bad.returncode == 1 and "535" in bad.stderr
+    assert (
+        bad.returncode == 1
+        and "AUTH: the server replied 535" in bad.stderr
+        and "check smtp.username" in bad.stderr
+    )
     assert good.returncode == 0, good.stderr
     assert ("tracker", "wrong") in seen and seen[-1] == ("tracker", "s3cret")
     assert "retrying" not in bad.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL
+from tests.conftest import AS_OF, ROOT, SMALL
 from tracker.formats import Format
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -138,7 +138,9 @@ def test_filters_and_positional_products(tracker) -> None:  # type: ignore[no-un
     assert set(products("--type", "2")) == {"VirtualBox"}
     assert set(products("esxi", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
     assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server", "Windows Server"}
-    assert products("nothing-matches") == []
+    missing = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "nothing-matches")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("tracker: no release cycle matches 'nothing-matches'")
 
 
 def test_global_options_work_after_the_command_and_from_env(tracker, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -254,3 +256,132 @@ def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
     ):
         assert command in result.stdout
     assert tracker("--version").stdout.startswith("tracker ")
+
+
+# -- asking the way people talk (SPEC section 4) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["status", "nutanix"], {"Nutanix"}, id="vendor"),
+        pytest.param(["status", "windows server 2019"], {"Windows Server 2019"}, id="product-cycle"),
+        pytest.param(
+            ["status", "esxi 7", "hyper-v 2016"], {"VMware ESXi 7.0", "Hyper-V Server 2016"}, id="or"
+        ),
+        pytest.param(["status", "--product", "pve 8.2"], {"Proxmox VE 8"}, id="product-option"),
+        pytest.param(["expiring", "--year", "2029", "esxi 8"], {"VMware ESXi 8.0"}, id="expiring"),
+    ],
+)
+def test_terms_answer_what_a_person_means(tracker, args: list[str], expected: set[str]) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    got = {f"{i['product']} {i['cycle']}" for i in items}
+    if expected == {"Nutanix"}:
+        assert items and {i["vendor"] for i in items} == {"Nutanix"}
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["status", "vmwre"], 1, id="status"),
+        pytest.param(["expiring", "--product", "vmwre"], 1, id="expiring"),
+        pytest.param(["calendar", "vmwre"], 1, id="calendar"),
+        pytest.param(["check", "--product", "vmwre"], 3, id="check-unknown"),
+    ],
+)
+def test_a_typo_is_an_error_with_suggestions_never_an_empty_answer(
+    tracker, args: list[str], code: int
+) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, *args)
+    assert result.returncode == code, (result.stdout, result.stderr)
+    message = "no release cycle matches 'vmwre' (did you mean: VMware ESXi, "
+    if code == 3:
+        assert result.stdout.startswith("TRACKER UNKNOWN - ") and message in result.stdout
+    else:
+        assert result.stdout == ""
+        assert result.stderr.startswith("tracker: " + message)
+    assert "Traceback" not in result.stderr
+
+
+def test_check_product_nothingmatches_is_unknown_not_ok(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "check", "--product", "nothingmatches")
+    assert result.returncode == 3
+    assert result.stdout.startswith("TRACKER UNKNOWN - ")
+
+
+def test_unknown_vendor_is_an_error_naming_the_vendors(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "status", "--vendor", "micrsoft")
+    assert result.returncode == 1
+    assert result.stderr.startswith("tracker: no vendor matches 'micrsoft' (did you mean: Microsoft")
+
+
+def test_valid_but_empty_combination_says_so_and_exits_0(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "status", "--type", "2", "--vendor", "Proxmox", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["items"] == []
+    assert result.stderr == "tracker: no release cycle matches --vendor Proxmox and --type 2 together\n"
+
+
+def test_own_aliases_file_is_tried_before_the_bundled_one(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    own = tmp_path / "my-aliases.csv"
+    own.write_text(
+        "kind,syntax,pattern,product,cycle\nproduct,exact,bigiron,VMware ESXi,\n", encoding="utf-8"
+    )
+    result = tracker(
+        "--as-of", AS_OF, "status", "bigiron 8", "pve 8", "--aliases", str(own), "--format", "csv"
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line.split(",")[1:3] for line in result.stdout.splitlines()[1:]] == [
+        ["VMware ESXi", "8.0"],
+        ["Proxmox VE", "8"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "heavy_allowed"),
+    [
+        pytest.param(["status", "esxi 7", "--format", "json"], False, id="resolver-path"),
+        pytest.param(["expiring", "--year", "2027", "vmware 8"], False, id="expiring-terms"),
+        pytest.param(
+            ["inventory", str(ROOT / "examples" / "hosts.csv"), "--format", "csv"], True, id="inventory-csv"
+        ),
+    ],
+)
+def test_resolver_and_arrow_paths_never_import_pandas(
+    tmp_path, env, args: list[str], heavy_allowed: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The resolver is pure Python; the inventory's csv path is Arrow only (pyarrow is allowed there)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom tracker.cli import main\n"
+        f"rc = main(['--as-of', '2026-11-26', *{args!r}, '-o', {str(tmp_path / 'out')!r}])\n"
+        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy') if m in sys.modules]\n"
+        "print(rc, heavy, 'pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split() == ["0", "[]", "True" if heavy_allowed else "False"], (out.stdout, out.stderr)
+    assert (tmp_path / "out").stat().st_size > 0
+
+
+def test_inventory_product_typo_is_an_error(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker(
+        "--as-of", AS_OF, "inventory", str(ROOT / "examples" / "hosts.csv"), "--product", "vmwre"
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("tracker: no release cycle matches 'vmwre' (did you mean: VMware ESXi")
+
+
+def test_expiring_says_why_a_matched_term_has_no_milestone_in_the_window(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "expiring", "esxi 7", "--format", "json")
+    assert result.returncode == 0 and json.loads(result.stdout)["items"] == []
+    assert result.stderr == (
+        "tracker: no milestone of VMware ESXi 7.0 from 2026-01-01 to 2026-12-31; "
+        "next: VMware ESXi 7.0 extended_end 2027-04-02\n"
+    )
+    assert tracker("--as-of", AS_OF, "expiring", "--year", "2027", "esxi 7").stderr == ""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AS_OF, ROOT, SMALL, clean_env, free_port, run_tracker
-from tests.nightly_support import Proc, runs, smtp_sink, wait_for, write_config
+from tests.nightly_support import Proc, Sink, runs, smtp_sink, wait_for, write_config
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d tracker: ", re.M)
 REPORT = f"reports/lifecycle-{AS_OF}.html"
@@ -232,3 +232,55 @@ def test_config_reports_every_bad_key_and_exits_1(tmp_path: Path) -> None:
     assert "tracker.toml: schedule.cron: expected 5 fields" in result.stderr
     assert "tracker.toml: schedule.lock_timeout_seconds: must not be negative" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class RefusingSink(Sink):
+    """Refuses RCPT TO for addresses starting with ``windows``; the others are accepted."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        if address.startswith("windows"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_run_with_refused_recipient_names_it_and_exits_1(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    sink = RefusingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        write_config(tmp_path, smtp_port=port)
+        result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+    finally:
+        controller.stop()
+    assert result.returncode == 1
+    assert (
+        "not delivered to windows@example.org: RCPT TO refused with 550 5.1.1 no such mailbox"
+        in result.stderr
+    )
+    assert "tracker:   refused recipients, sent to alone on the next run: windows@example.org on route" in (
+        result.stderr
+    )
+    assert result.stdout.startswith(f"tracker run: failed — report {REPORT}, 1 digest")
+    assert [m.rcpt_tos for m in sink.messages] == [["infra@example.org"]]
+
+
+def test_run_refuses_a_new_ledger_after_deliveries_until_accepted(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    env = clean_env(tmp_path)
+    assert run_tracker(*run_args(), cwd=tmp_path, env=env).returncode == 0
+    for p in (tmp_path / "state").glob("tracker.db*"):
+        p.unlink()
+    (tmp_path / REPORT).unlink()
+    refused = run_tracker(*run_args(), cwd=tmp_path, env=env)
+    assert refused.returncode == 1
+    assert (tmp_path / REPORT).is_file()  # the report does not depend on the ledger
+    assert "this alert ledger is new" in refused.stderr and "--accept-new-ledger" in refused.stderr
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
+    accepted = run_tracker(*run_args(), "--accept-new-ledger", cwd=tmp_path, env=env)
+    assert accepted.returncode == 0, accepted.stderr
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 2
+    assert run_tracker(*run_args(), cwd=tmp_path, env=env).returncode == 0

@@ -488,6 +488,7 @@ def _send_alerts(
         )
     state.fail(
         log,
-        f"alerts: delivery failed for {_plural(state.failed_routes, 'route')}; they will be retried next run",
+        f"alerts: delivery failed for {_plural(state.failed_routes, 'route')}; "
+        "what was not delivered stays due for the next run",
         details,
     )

@@ -44,9 +44,9 @@ class AlertRunResult:
     failed_routes: list[str] = field(default_factory=list)
     """``match`` of each route with a digest not confirmed for every recipient (due again next run)."""
     refused: list[str] = field(default_factory=list)
-    """Recipients refused at RCPT, as ``address (route 'match')``; the next run sends to them alone."""
+    """Recipients refused at RCPT, as ``address on route 'match'``; the next run sends to them alone."""
     uncertain: list[str] = field(default_factory=list)
-    """Digests sent without a reply, as ``route 'match' (Message-ID)``; re-sent next run, same ID."""
+    """Digests sent without a reply, as ``route 'match', Message-ID <id>``; re-sent next run, same ID."""
     unrouted: list[str] = field(default_factory=list)
     """Items due that no route matches, as ``Product cycle milestone``."""
     webhooks_posted: int = 0
@@ -176,7 +176,7 @@ def run_alerts(
     named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
     from tracker.alerts.digest import DEFAULT_FROM, build_digest, render_text
-    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.alerts.webhook import plan_webhooks, preview_webhook
     from tracker.runlock import FileLock
 
@@ -237,7 +237,13 @@ def run_alerts(
                     msg.replace_header("Message-ID", digest.retry_of)
                 # Once the server has failed a route after all retries, later routes get one try:
                 # waiting out the backoff again for each route would only delay the report.
-                temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                try:
+                    temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                except LedgerError as exc:
+                    if result.digests_sent:
+                        done = f"{result.digests_sent} digest(s) before it were delivered and recorded"
+                        raise LedgerError(*exc.messages, f"({done}; the rest stays due)") from None
+                    raise
                 server_down = server_down or temporary
             hooks = plan_webhooks(records, settings, ledger, as_of)
             _post_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, result)
@@ -280,13 +286,39 @@ def _deliver(
     result: AlertRunResult,
 ) -> bool:
     """Record the attempt, send, record the outcome per recipient; True when the server failed
-    temporarily. Delivery failures are logged into ``result``; ledger failures raise."""
-    from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
+    temporarily. Delivery failures are logged into ``result``; ledger failures raise LedgerError."""
+    from tracker.alerts.ledger import LedgerError
 
     route, items = digest.route, digest.items
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])
     ledger.record_attempt(items, route, digest.keys, mid, as_of, now)
+    try:
+        return _send_and_record(msg, digest, settings, ledger, as_of, now, log, no_retry, result)
+    except LedgerError as exc:
+        raise LedgerError(
+            f"{ledger.path}: after sending the digest for {label} (Message-ID {mid}), the ledger could "
+            f"not record the outcome ({exc.reason or exc}); it stays pending and is sent again with the "
+            "same Message-ID by the next run that can write the ledger"
+        ) from None
+
+
+def _send_and_record(
+    msg: EmailMessage,
+    digest: Digest,
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    no_retry: bool,
+    result: AlertRunResult,
+) -> bool:
+    from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
+
+    route, items = digest.route, digest.items
+    label = f"route {route.match!r}"
+    mid = str(msg["Message-ID"])
     if digest.retry_of:
         log(f"tracker: alert: {label}: sending again the uncertain digest {mid} (same Message-ID)")
 
@@ -316,7 +348,7 @@ def _deliver(
         result.failed_routes.append(route.match)
         if exc.uncertain:
             ledger.record_uncertain(items, route, digest.keys, mid)
-            result.uncertain.append(f"route {route.match!r} ({mid})")
+            result.uncertain.append(f"route {route.match!r}, Message-ID {mid}")
             log(
                 f"tracker: alert: {label}: {exc}. Recorded as uncertain: not sent again in this run; "
                 f"the next run sends it again with the same Message-ID {mid}"
@@ -341,7 +373,7 @@ def _deliver(
         not_confirmed(tuple(key_of[a] for a in sent.refused))
         result.failed_routes.append(route.match)
         for address, (code, text) in sent.refused.items():
-            result.refused.append(f"{address} (route {route.match!r})")
+            result.refused.append(f"{address} on route {route.match!r}")
             others = "; the other recipients got the digest" if accepted else ""
             log(
                 f"tracker: alert: {label}: not delivered to {address}: RCPT TO refused with "

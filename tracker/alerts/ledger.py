@@ -120,9 +120,22 @@ def item_key(item: DueItem, threshold: int | None = None) -> ItemKey:
 class LedgerError(TrackerError):
     """The ledger cannot be used for sending: nothing was (or will be) sent."""
 
+    reason = ""
+    """What SQLite or the system said, for callers that word the consequence themselves."""
 
-def _problem(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
+
+def _problem(
+    path: Path, exc: sqlite3.Error | OSError, busy_timeout: float, sending: bool = True
+) -> LedgerError:
     """A sentence naming the file, what is wrong and what to do."""
+    error = _problem_text(path, exc, busy_timeout)
+    if not sending:  # silences: nothing would have been sent anyway
+        error = LedgerError(*(m.replace("; nothing sent.", "; nothing changed.") for m in error.messages))
+    error.reason = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    return error
+
+
+def _problem_text(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
     name = getattr(exc, "sqlite_errorname", "")
     text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
@@ -153,6 +166,8 @@ class Ledger:
         self.path = path
         self.busy_timeout = busy_timeout
         self.ledger_id = ""
+        self.sending = True
+        """Whether errors say "nothing sent" (sending) or "nothing changed" (silences)."""
         self.migrated_from: int | None = None
         """The schema version found on disk when ``open`` migrated it (None: no migration)."""
 
@@ -175,8 +190,9 @@ class Ledger:
             state_dir.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise _problem(path, exc, busy_timeout) from None
+            raise _problem(path, exc, busy_timeout, guard) from None
         ledger = cls(conn, path, busy_timeout)
+        ledger.sending = guard
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -189,7 +205,7 @@ class Ledger:
             conn.close()
             if isinstance(exc, sqlite3.DatabaseError) and str(exc).startswith("integrity check"):
                 exc.sqlite_errorname = "SQLITE_CORRUPT"  # type: ignore[attr-defined]
-            raise _problem(path, exc, busy_timeout) from None
+            raise _problem(path, exc, busy_timeout, guard) from None
         except BaseException:
             conn.close()
             raise
@@ -369,7 +385,7 @@ class Ledger:
             with self.transaction() as conn:
                 yield conn
         except sqlite3.Error as exc:
-            raise _problem(self.path, exc, self.busy_timeout) from None
+            raise _problem(self.path, exc, self.busy_timeout, self.sending) from None
 
     # -- reading -----------------------------------------------------------------------------
 

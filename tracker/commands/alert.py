@@ -113,11 +113,10 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     parts = []
     if result.refused:
-        parts.append(f"refused recipients ({'; '.join(result.refused)}) get the digest on the next run")
+        parts.append(f"refused: {'; '.join(result.refused)} (sent to alone on the next run)")
     if result.uncertain:
         parts.append(
-            f"uncertain deliveries ({'; '.join(result.uncertain)}) are sent again on the next run "
-            "with the same Message-ID"
+            f"uncertain: {'; '.join(result.uncertain)} (sent again on the next run, same Message-ID)"
         )
     failed = sorted(set(result.failed_routes))
     if not parts:
@@ -132,14 +131,14 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
 def _list(ctx: Context) -> int:
     from tracker.alerts import plan_digests
-    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.ledger import Ledger, item_key
     from tracker.alerts.terms import milestone_label
 
     records = ctx.records()
     settings = ctx.settings
     with Ledger.open_read_only(settings.state_dir) as ledger:
         silences = ledger.silences()
-        plan, _ = plan_digests(records, settings, ledger, ctx.as_of)
+        plan, digests = plan_digests(records, settings, ledger, ctx.as_of)
         delivered = ledger.deliveries()
 
     def item_line(item) -> str:  # type: ignore[no-untyped-def]
@@ -156,7 +155,20 @@ def _list(ctx: Context) -> int:
 
     out: list[str] = [f"Alerts as of {ctx.as_of.isoformat()} (ledger: {settings.state_dir})", ""]
     out.append(f"Due ({len(plan.due)}):")
-    out.extend(f"  {item_line(i)} -> route {i.route.match if i.route else '?'}" for i in plan.due)
+    # Who still needs an item, when that is not the whole route (e.g. one refused recipient).
+    due_to: dict[tuple[str, object], list[str]] = {}
+    for digest in digests:
+        for item in digest.items:
+            due_to.setdefault((digest.route.match, item_key(item)), []).extend(digest.recipients)
+
+    def route_text(item) -> str:  # type: ignore[no-untyped-def]
+        if item.route is None:
+            return "?"
+        to = due_to.get((item.route.match, item_key(item)), [])
+        partial = to and sorted(to) != sorted(item.route.to)
+        return item.route.match + (f" (to {', '.join(to)})" if partial else "")
+
+    out.extend(f"  {item_line(i)} -> route {route_text(i)}" for i in plan.due)
     out.append(f"Silenced ({len(plan.silenced)}):")
     out.extend(f"  {item_line(i)} -> silence {s.id}" for i, s in plan.silenced)
     out.append(f"Unrouted ({len(plan.unrouted)}):")
