@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("schedule", "long-running scheduler that runs the nightly job on schedule.cron"),
     "inventory": ("inventory", "match an inventory of hosts against the dataset"),
     "calendar": ("calendar", "iCalendar (RFC 5545) feed of all milestones"),
+    "metrics": ("metrics", "Prometheus metrics for node_exporter's textfile collector"),
     "check": ("check", "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"),
     "import": ("import_", "read release data from the endoflife.date API and print or merge rows"),
     "diff": ("diff", "what changed between two datasets: dates moved or refined, cycles added or removed"),
