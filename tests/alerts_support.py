@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import AS_OF, clean_env, free_port, run_tracker
+from conftest import AS_OF, clean_env, free_port, run_in_process
 
 HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes"
 HYPERV_2016 = (
@@ -149,8 +149,8 @@ def write_config(
 def alert(
     tmp_path: Path, config: Path, *args: str, as_of: str = AS_OF, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m tracker --config CONFIG --as-of AS_OF alert ARGS` in a clean environment."""
-    return run_tracker(
+    """`tracker --config CONFIG --as-of AS_OF alert ARGS` (in-process) in a clean environment."""
+    return run_in_process(
         "--config",
         str(config),
         "--as-of",

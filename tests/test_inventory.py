@@ -1,4 +1,4 @@
-"""Inventory (SPEC section 8): alias and version rules, the pandas join, every format, bad files."""
+"""Inventory: alias and version rules, the pandas join, every format, bad files."""
 
 from __future__ import annotations
 
@@ -584,3 +584,35 @@ def test_arrow_join_writes_what_the_pandas_join_writes(
     frame = match_inventory(load_inventory(path), records, as_of, load_aliases(), filters)
     assert arrow == render_bytes(frame, Format.CSV, AS_OF, "t")
     assert len(arrow.splitlines()) > 2
+
+
+def test_hostile_hostnames_are_inert_in_csv_and_markdown_at_any_size(records, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Hostnames come from the user's file: spreadsheet formulas get ``'``, Markdown is HTML-escaped,
+    the same on the vectorized path (beyond LARGE hosts) as on the shared renderers."""
+    import csv as csvmod
+
+    from tracker.inventory import output
+
+    df = pd.DataFrame(
+        {
+            "hostname": ['=HYPERLINK("https://evil.example")', "-44", "<script>x</script>|a", "@h", "ok"],
+            "product": ["ESXi"] * 5,
+            "version": ["7.0.3"] * 5,
+            "=owner": ["+cmd", "", "a&b", "-1.5", "\tx"],
+        }
+    )
+    matched = match_inventory(df, records, date.fromisoformat(AS_OF), load_aliases())
+    text = output.render_bytes(matched, Format.CSV, AS_OF, "t").decode()
+    rows = list(csvmod.reader(text.splitlines()))
+    assert rows[0][-1] == "'=owner"
+    assert [r[0] for r in rows[1:]] == [
+        '\'=HYPERLINK("https://evil.example")',
+        "-44",
+        "<script>x</script>|a",
+        "'@h",
+        "ok",
+    ]
+    assert [r[-1] for r in rows[1:]] == ["'+cmd", "", "a&b", "-1.5", "'\tx"]
+    shared = output.render_bytes(matched, Format.MARKDOWN, AS_OF, "t").decode()
+    assert "&lt;script&gt;x&lt;/script&gt;\\|a" in shared and "<" not in shared
+    assert _large_text(matched, Format.MARKDOWN) == shared

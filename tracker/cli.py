@@ -1,7 +1,8 @@
 """Command line: argument parsing and printing only; every command calls the library.
 
-Each command lives in ``tracker/commands/<name>.py`` with ``NAME``, ``HELP``,
-``add_arguments(parser)`` and ``run(args, ctx) -> int``. Command modules import only the standard
+Each command lives in ``tracker/commands/<module>.py`` with ``add_arguments(parser)`` and
+``run(args, ctx: Context) -> int`` (optionally ``handle_error`` / ``handle_internal_error``); its name
+and one-line help are listed once, in ``COMMANDS`` below. Command modules import only the standard
 library at top level, so that building the parser stays cheap; heavy libraries (pandas, Jinja2,
 APScheduler, SQLAlchemy) are imported inside ``run`` by the commands that need them.
 """
@@ -32,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inventory": ("inventory", "match an inventory of hosts against the dataset"),
     "plan": ("plan", "plan upgrades: effective end, target release, path and start-by date per host"),
     "calendar": ("calendar", "iCalendar (RFC 5545) feed of all milestones"),
+    "metrics": ("metrics", "Prometheus metrics for node_exporter's textfile collector"),
     "check": ("check", "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"),
     "import": ("import_", "read release data from the endoflife.date API and print or merge rows"),
     "diff": ("diff", "what changed between two datasets: dates moved or refined, cycles added or removed"),

@@ -169,7 +169,7 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
     return records, problems
 
 
-def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | None:  # type: ignore[no-untyped-def]
+def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | None:
     ok = True
     for col in REQUIRED:
         if not values.get(col):

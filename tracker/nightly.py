@@ -271,11 +271,15 @@ def _locked_run(
             log(f"{TEST_DELAY_ENV}={delay:g}: sleeping {delay:g} s (test hook)")
             time.sleep(delay)
         dataset_path = Path(dataset) if dataset else settings.dataset or bundled_dataset_path()
+        from tracker.metrics import write_metrics_after_run
+
         try:
             records = load_dataset(dataset_path)
         except TrackerError as exc:
             state.fail(log, "dataset invalid: no report written, no alert sent", exc.messages)
-            return state.finish(settings, log)
+            outcome = state.finish(settings, log)
+            write_metrics_after_run(settings, None, as_of, None, log)  # report.metrics_file, when set
+            return outcome
         estate_ok, estate = _step(
             state,
             log,
@@ -293,6 +297,14 @@ def _locked_run(
                 verbose,
                 lambda: _write_report(settings, log, state, records, dataset_path, estate),
             )
+        _step(
+            state,
+            log,
+            "change feed",
+            "change feed failed",
+            verbose,
+            lambda: _write_changes_feed(settings, log, state, records),
+        )
         host_counts = getattr(estate, "host_counts", None)
         _step(
             state,
@@ -302,7 +314,9 @@ def _locked_run(
             verbose,
             lambda: _send_alerts(settings, log, state, records, host_counts, accept_new_ledger, dataset_path),
         )
-        return state.finish(settings, log)
+        outcome = state.finish(settings, log)
+        write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
+        return outcome
     except BaseException as exc:
         # A bug, or the process being torn down: still close the run's row before re-raising.
         state.fail(log, f"internal error: {type(exc).__name__}: {exc}", ())
@@ -423,6 +437,14 @@ def _write_report(
     )
     state.report_path = Path(path)
     log(f"report written: {_shown(Path(path))}")
+
+
+def _write_changes_feed(settings: Settings, log: Log, state: _RunState, records: list[Any]) -> None:
+    """``out_dir/tracker.atom``: the dataset's changes since the previous run."""
+    from tracker.atom import write_changes_feed
+
+    added = write_changes_feed(settings.report.out_dir, records, settings, utc_now(), state.as_of)
+    log(f"change feed: {len(added)} new entr{'y' if len(added) == 1 else 'ies'}")
 
 
 def _send_alerts(

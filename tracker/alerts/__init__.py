@@ -1,4 +1,4 @@
-"""Email alerts (SPEC section 7): what is due, one digest per route, a ledger so nothing doubles.
+"""Email alerts (README: "E-mail alerts"): what is due, one digest per route, a ledger so nothing doubles.
 
 ``run_alerts`` is the one entry point the CLI (`tracker alert`) and the nightly job call;
 ``plan_digests`` is what they (and `alert list`, `--dry-run`) see before sending. The pieces: ``due``
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from tracker.alerts.due import AlertPlan, DueItem, StartBy
     from tracker.alerts.ledger import Ledger
+    from tracker.alerts.webhook import WebhookDigest
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
 
@@ -48,6 +49,8 @@ class AlertRunResult:
     """Digests sent without a reply, as ``route 'match', Message-ID <id>``; re-sent next run, same ID."""
     unrouted: list[str] = field(default_factory=list)
     """Items due that no route matches, as ``Product cycle milestone``."""
+    webhooks_posted: int = 0
+    """Posts a webhook answered with 2xx (section 10); their failures are in ``failed_routes``."""
     previews: list[str] = field(default_factory=list)
     """With dry_run: the text of each digest that would be sent."""
     notices: list[str] = field(default_factory=list)
@@ -104,6 +107,8 @@ def plan_digests(
     silences = ledger.silences()
 
     def recipients_of(route: Route) -> list[tuple[str, str | None]]:
+        if settings.smtp is not None and not route.to and route.webhooks:
+            return []  # webhooks only: no e-mail digest (tracker.alerts.webhook serves them)
         if settings.smtp is None or not route.to:
             return [(ROUTE_WIDE, None)]
         seen: dict[str, str] = {}
@@ -142,6 +147,17 @@ def plan_digests(
                     union.silenced.append((item, silence))
     if plans:
         union.unrouted = next(iter(plans.values())).unrouted
+    else:  # every route is webhook-only: still name the items no route matches
+        union.unrouted = due_alerts(
+            records, settings.alerts, routes, all_past, silences, as_of, start_by
+        ).unrouted
+    from tracker.alerts.webhook import plan_webhooks
+
+    for hook in plan_webhooks(records, settings, ledger, as_of, start_by):  # due for a webhook only too
+        for item in hook.items:
+            if (hook.route.match, item_key(item)) not in seen_due:
+                seen_due.add((hook.route.match, item_key(item)))
+                union.due.append(item)
     union.due.sort(key=lambda i: i.sort_key)
     union.silenced.sort(key=lambda pair: pair[0].sort_key)
     digests = []
@@ -167,7 +183,7 @@ def run_alerts(
     accept_new_ledger: bool = False,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
 ) -> AlertRunResult:
-    """Send every due digest and record, per recipient, what was accepted; see SPEC section 7.
+    """Send every due digest and record, per recipient, what was accepted.
 
     The ledger is opened for writing (and a write proven) before anything is sent, and each digest
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
@@ -175,6 +191,7 @@ def run_alerts(
     """
     from tracker.alerts.digest import DEFAULT_FROM, build_digest, render_text
     from tracker.alerts.ledger import Ledger, LedgerError
+    from tracker.alerts.webhook import plan_webhooks, preview_webhook
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
@@ -194,6 +211,7 @@ def run_alerts(
         with Ledger.open_read_only(settings.state_dir) as ledger:
             notice = ledger.replaced_warning(settings.state_dir)
             plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
+            hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
         if notice:
             result.notices.append(notice)
             log(f"tracker: alert: {notice}")
@@ -210,6 +228,7 @@ def run_alerts(
                 f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
                 + render_text(digest.items, digest.route, as_of, host_counts)
             )
+        result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
         return result
 
     timeout = settings.schedule.lock_timeout_seconds
@@ -240,11 +259,33 @@ def run_alerts(
                         raise LedgerError(*exc.messages, f"({done}; the rest stays due)") from None
                     raise
                 server_down = server_down or temporary
+            hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
+            _post_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, result)
     finally:
         lock.release()
     if not plan.due and not plan.unrouted:
         log(f"tracker: alert: nothing due as of {as_of.isoformat()}")
     return result
+
+
+def _post_webhooks(
+    hooks: list[WebhookDigest],
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    host_counts: Mapping[tuple[str, str, str], int] | None,
+    result: AlertRunResult,
+) -> None:
+    """Each route's webhooks: a recipient each, in the same ledger (tracker.alerts.webhook)."""
+    from tracker.alerts.webhook import send_webhooks
+
+    posted = send_webhooks(hooks, settings, ledger, as_of, now, log, host_counts)
+    result.webhooks_posted += posted.posted
+    by_label = {f"route {h.route.match!r}: {h.webhook.label}": h.route.match for h in hooks}
+    result.failed_routes += [by_label[label] for label in posted.failed]
+    result.uncertain += posted.uncertain
 
 
 def _deliver(

@@ -204,7 +204,7 @@ class Ledger:
         except sqlite3.Error as exc:
             conn.close()
             if isinstance(exc, sqlite3.DatabaseError) and str(exc).startswith("integrity check"):
-                exc.sqlite_errorname = "SQLITE_CORRUPT"  # type: ignore[attr-defined]
+                exc.sqlite_errorname = "SQLITE_CORRUPT"
             raise _problem(path, exc, busy_timeout, guard) from None
         except BaseException:
             conn.close()

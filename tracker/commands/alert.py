@@ -1,17 +1,15 @@
-"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them (SPEC section 7)."""
+"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "alert"
-HELP = "send the alerts that are due (also: list, silence, unsilence)"
 
 MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "start_by")
 
@@ -152,7 +150,7 @@ def _list(ctx: Context) -> int:
         plan, digests = plan_digests(records, settings, ledger, ctx.as_of, start_by)
         delivered = ledger.deliveries()
 
-    def item_line(item) -> str:  # type: ignore[no-untyped-def]
+    def item_line(item) -> str:
         r = item.record
         days = item.days_left
         left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"
@@ -172,7 +170,7 @@ def _list(ctx: Context) -> int:
         for item in digest.items:
             due_to.setdefault((digest.route.match, item_key(item)), []).extend(digest.recipients)
 
-    def route_text(item) -> str:  # type: ignore[no-untyped-def]
+    def route_text(item: Any) -> str:
         if item.route is None:
             return "?"
         to = due_to.get((item.route.match, item_key(item)), [])

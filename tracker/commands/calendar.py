@@ -8,8 +8,8 @@ from tracker.commands._query import add_filter_options, selected_records
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "calendar"
-HELP = "iCalendar (RFC 5545) feed of all milestones, with reminders at the alert thresholds"
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -11,8 +11,6 @@ from tracker.errors import UsageError
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "expiring"
-HELP = "milestones in a window (default: the calendar year of --as-of: what expires this year)"
 MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "any")
 
 

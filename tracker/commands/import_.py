@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tracker.errors import TrackerError, UsageError
 
-NAME = "import"
-HELP = "read release data from the endoflife.date API and print or merge rows"
+if TYPE_CHECKING:
+    from tracker.context import Context
+
 
 EPILOG = """\
 examples:
@@ -92,7 +94,7 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("tracker import: --force and --dry-run go with --merge DATASET")
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from tracker.dataset import load_dataset, write_dataset

@@ -8,9 +8,6 @@ from tracker.commands._query import add_filter_options, add_output_options
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "inventory"
-HELP = "match an inventory of hosts against the dataset"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(

@@ -11,9 +11,6 @@ from tracker.errors import UsageError
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "plan"
-HELP = "plan upgrades: effective end, target release, path and start-by date per host"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(

@@ -8,9 +8,6 @@ from tracker.commands._query import add_filter_options, add_output_options, emit
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "status"
-HELP = "every release cycle with its milestones, status and days to end of life"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_filter_options(p)

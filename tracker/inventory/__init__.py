@@ -1,4 +1,4 @@
-"""Host inventory -> matched release cycles (SPEC section 8).
+"""Host inventory -> matched release cycles (README: "Your hosts: `tracker inventory`").
 
 Library API::
 

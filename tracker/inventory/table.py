@@ -27,6 +27,7 @@ import pyarrow.csv as pacsv
 from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
+from tracker.formats import FORMULA_START, PLAIN_NUMBER, csv_cell
 from tracker.inventory.aliases import Aliases, Matcher
 from tracker.status import STATUS_ORDER, days_to_eol, status_of
 
@@ -305,12 +306,32 @@ def status_counts_table(matched: pa.Table) -> dict[str, int]:
 # -- writing ------------------------------------------------------------------------------------
 
 
+_FORMULA_START = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
+
+
+def _spreadsheet_safe(table: pa.Table) -> pa.Table:
+    """``csv_cell`` on every text column, in Arrow (no Python per cell, and no ``pa.array`` of Python
+    values, which would import pandas)."""
+    for i, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        col = table.column(i)
+        risky = pc.match_substring_regex(col, _FORMULA_START)
+        if not pc.any(risky).as_py():
+            continue
+        risky = pc.and_(risky, pc.invert(pc.match_substring_regex(col, f"^{PLAIN_NUMBER}$")))
+        quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), col, pa.scalar("", field.type))
+        table = table.set_column(i, field, pc.if_else(risky, quoted, col))
+    return table
+
+
 def csv_chunks(table: pa.Table, chunk: int = CHUNK) -> Iterator[bytes]:
     """The table as CSV: a header quoted like Python's csv module, then pyarrow's writer per
     ``chunk`` rows (minimal quoting, like the other commands' csv, when no value needs quotes)."""
     head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow([str(c) for c in table.column_names])
+    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in table.column_names])
     yield head.getvalue().encode("utf-8")
+    table = _spreadsheet_safe(table)
     for start in range(0, len(table), chunk):
         part = table.slice(start, chunk)
         body = io.BytesIO()

@@ -433,7 +433,7 @@ def check_plan_data(dataset_path: Path, records: list[LifecycleRecord]) -> tuple
             continue
         if raw is None:
             continue
-        found, errors = parse(raw, str(path), records)  # type: ignore[operator]
+        found, errors = parse(raw, str(path), records)
         problems += errors
         if not errors:
             lines.append(f"{path}: valid, {len(found)} {what}")

@@ -11,7 +11,7 @@ inventory``); the other formats, the report and the alerts convert it to a frame
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from tracker.inventory.aliases import Aliases, Matcher
 from tracker.inventory.table import (
     UNMATCHED,
     InventoryError,
+    PairResults,
     RecordFilter,
     _ints,
     _small_array,
@@ -163,6 +164,188 @@ def _hardware_ends(values: list[str], codes: np.ndarray, rows: np.ndarray, name:
     return ends
 
 
+@dataclass
+class _Hosts:
+    """The hosts as codes: each one's (product, version) pair and what the pairs resolved to."""
+
+    table: pa.Table
+    pair_key: np.ndarray
+    pair_count: int
+    pairs: list[tuple[str, str]]
+    results: PairResults
+    rows: np.ndarray
+    """Each host's data row in the file (header excluded), for ``FILE:LINE`` messages."""
+
+
+@dataclass
+class _Inputs:
+    """The other columns that change a plan, each as per-host codes into its distinct values."""
+
+    parts: list[tuple[np.ndarray, int]]
+    end_codes: np.ndarray | None = None
+    ends: list[date | None] = field(default_factory=list)
+    model_codes: np.ndarray | None = None
+    models: list[date | None] = field(default_factory=list)
+    layers: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = field(default_factory=list)
+
+    def deployed(self, row: int) -> dict[str, str]:
+        """The layers host ``row`` names: product -> cycle."""
+        out = {}
+        for codes, named in self.layers:
+            layer = named[codes[row]]
+            if layer is not None:
+                out[layer[0]] = layer[1]
+        return out
+
+    def hardware_end(self, row: int) -> date | None:
+        end = self.ends[self.end_codes[row]] if self.end_codes is not None else None
+        if end is None and self.model_codes is not None:
+            end = self.models[self.model_codes[row]]
+        return end
+
+
+def _match_hosts(
+    table: pa.Table,
+    records: list[LifecycleRecord],
+    as_of: date,
+    aliases: Aliases,
+    filters: RecordFilter | None,
+) -> _Hosts:
+    """Resolve each distinct (product, version) pair once; drop the hosts the filters exclude."""
+    p_codes, p_values = _encode(table.column("product"))
+    v_codes, v_values = _encode(table.column("version"))
+    width = max(len(v_values), 1)
+    pair_key, pair_count = _dense(p_codes * width + v_codes, max(len(p_values), 1) * width)
+    first_of_pair = np.zeros(pair_count, dtype=np.int64)
+    first_of_pair[pair_key] = p_codes * width + v_codes  # any host of the pair: the same key
+    pairs = [(p_values[k // width], v_values[k % width]) for k in first_of_pair.tolist()]
+    results = resolve_pairs(pairs, records, as_of, aliases, filters)
+    rows = np.arange(len(table), dtype=np.int64)
+    if not all(results.keep):
+        rows = np.flatnonzero(np.array(results.keep, dtype=bool)[pair_key])
+        table = table.take(_indices(rows))
+        pair_key = pair_key[rows]
+    return _Hosts(table, pair_key, pair_count, pairs, results, rows)
+
+
+def _inputs(
+    hosts: _Hosts,
+    records: list[LifecycleRecord],
+    aliases: Aliases,
+    hardware: dict[str, date] | None,
+    name: str,
+) -> _Inputs:
+    """Every column that changes a plan, as codes (the pair first)."""
+    table = hosts.table
+    found = _Inputs(parts=[(hosts.pair_key, max(hosts.pair_count, 1))])
+    if "hardware_end" in table.column_names:
+        found.end_codes, texts = _encode(table.column("hardware_end"))
+        found.ends = _hardware_ends(texts, found.end_codes, hosts.rows, name)
+        found.parts.append((found.end_codes, max(len(texts), 1)))
+    if hardware is not None and "hardware_model" in table.column_names:
+        found.model_codes, texts = _encode(table.column("hardware_model"))
+        found.models = [hardware.get(m.casefold()) if m else None for m in texts]
+        found.parts.append((found.model_codes, max(len(texts), 1)))
+    matcher = Matcher(records, aliases)
+    for col, default in LAYER_COLUMNS.items():
+        if col in table.column_names:
+            codes, texts = _encode(table.column(col))
+            found.layers.append((codes, [_layer(v, default, matcher) for v in texts]))
+            found.parts.append((codes, max(len(texts), 1)))
+    return found
+
+
+def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """One key per host over all the parts, renumbered 0..n-1."""
+    key, size = parts[0]
+    for codes, n in parts[1:]:
+        if size * n >= 2**40:  # renumber before the combined key could overflow
+            key, size = _dense(key, size)
+        key, size = key * n + codes, size * n
+    return _dense(key, size)
+
+
+def _plan_keys(
+    hosts: _Hosts, inputs: _Inputs, key: np.ndarray, n_keys: int, planner: Planner
+) -> dict[str, list[object]]:
+    """Per key, the plan columns (None for unmatched hosts), planning one host of each key."""
+    index = planner.records
+    rep = np.zeros(n_keys, dtype=np.int64)
+    rep[key] = np.arange(len(key), dtype=np.int64)  # a host of each key: they all plan alike
+    values: dict[str, list[object]] = {c: [] for c in PLAN_COLUMNS}
+    results = hosts.results
+    for row in rep.tolist():
+        pair = hosts.pair_key[row]
+        cycle = results.cycles[pair]
+        record = index.get((results.matched[pair] or "", cycle)) if cycle else None
+        if record is None:
+            for c in PLAN_COLUMNS:
+                values[c].append(None)
+            continue
+        plan = planner.plan(record, inputs.deployed(row), inputs.hardware_end(row))
+        values["effective_end"].append(plan.effective_end.isoformat() if plan.effective_end else None)
+        values["binding"].append(plan.binding or None)
+        values["target_product"].append(plan.target.product if plan.target else None)
+        values["target_cycle"].append(plan.target.cycle if plan.target else None)
+        values["path"].append(plan.path)
+        values["hops"].append(plan.hops)
+        values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
+        values["days_to_start"].append(plan.days_to_start(planner.as_of))
+    return values
+
+
+def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> pa.Table:
+    """The output table: OUTPUT columns as dictionary columns, ``version``, the other inputs."""
+    table, results = hosts.table, hosts.results
+    shown = [
+        m if m is not None and c is not None else p
+        for m, c, (p, _) in zip(results.matched, results.cycles, hosts.pairs, strict=True)
+    ]
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {"hostname": table.column("hostname")}
+    of_pairs: list[tuple[str, Sequence[str | None]]] = [
+        ("product", shown),
+        ("cycle", results.cycles),
+        ("status", results.statuses),
+    ]
+    for col, strings in of_pairs:
+        columns[col] = _dict_column(strings, hosts.pair_key)
+    by_key = _indices(key)
+    for col in PLAN_COLUMNS:
+        if col in INT_COLUMNS:
+            columns[col] = pc.take(_small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
+        else:
+            columns[col] = _dict_column(values[col], key)  # type: ignore[arg-type]
+    columns["version"] = table.column("version")
+    for col in table.column_names:
+        if col not in columns:
+            columns[col] = table.column(col)
+        elif col not in ("hostname", "version", "product"):
+            columns[f"input_{col}"] = table.column(col)
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
+
+
+def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[object]]) -> PlanCounts:
+    """The summary numbers, summed per key and per pair (no per-host Python)."""
+    per_key = np.bincount(key, minlength=n_keys) if n_keys else np.zeros(0, dtype=np.int64)
+    per_pair = (
+        np.bincount(hosts.pair_key, minlength=hosts.pair_count)
+        if len(hosts.pair_key)
+        else np.zeros(0, dtype=np.int64)
+    )
+
+    def hosts_where(flags: Sequence[bool], counts: np.ndarray) -> int:
+        return int(counts[np.array(flags, dtype=bool)].sum()) if len(flags) else 0
+
+    days = [d if isinstance(d, int) else None for d in values["days_to_start"]]
+    return PlanCounts(
+        hosts=len(key),
+        urgent=hosts_where([d is not None and d <= URGENT_DAYS for d in days], per_key),
+        late=hosts_where([d is not None and d < 0 for d in days], per_key),
+        no_path=hosts_where([p == NONE_KNOWN for p in values["path"]], per_key),
+        unmatched=hosts_where([s == UNMATCHED for s in hosts.results.statuses], per_pair),
+    )
+
+
 def plan_table(
     table: pa.Table,
     records: Iterable[LifecycleRecord],
@@ -176,119 +359,11 @@ def plan_table(
     columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
     with no known path has ``path`` = ``none known``. ``name`` is the file, for messages."""
     records = list(records)
-    index = {(r.product, r.cycle): r for r in records}
-    p_codes, p_values = _encode(table.column("product"))
-    v_codes, v_values = _encode(table.column("version"))
-    width = max(len(v_values), 1)
-    pair_key, pair_count = _dense(p_codes * width + v_codes, max(len(p_values), 1) * width)
-    first_of_pair = np.zeros(pair_count, dtype=np.int64)
-    first_of_pair[pair_key] = p_codes * width + v_codes  # any host of the pair: the same key
-    pairs = [(p_values[k // width], v_values[k % width]) for k in first_of_pair.tolist()]
-    results = resolve_pairs(pairs, records, planner.as_of, aliases, filters)
-    rows = np.arange(len(table), dtype=np.int64)  # positions in the file, for FILE:LINE messages
-    if not all(results.keep):
-        kept = np.array(results.keep, dtype=bool)[pair_key]
-        rows = np.flatnonzero(kept)
-        table = table.take(_indices(rows))
-        pair_key = pair_key[rows]
-
-    # Every column that changes a plan, as codes; one combined key per host.
-    parts: list[tuple[np.ndarray, int]] = [(pair_key, max(pair_count, 1))]
-    end_codes = model_codes = None
-    ends: list[date | None] = []
-    models: list[date | None] = []
-    if "hardware_end" in table.column_names:
-        end_codes, texts = _encode(table.column("hardware_end"))
-        ends = _hardware_ends(texts, end_codes, rows, name)
-        parts.append((end_codes, max(len(texts), 1)))
-    if hardware is not None and "hardware_model" in table.column_names:
-        model_codes, texts = _encode(table.column("hardware_model"))
-        models = [hardware.get(m.casefold()) if m else None for m in texts]
-        parts.append((model_codes, max(len(texts), 1)))
-    matcher = Matcher(records, aliases)
-    layers: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = []
-    for col, default in LAYER_COLUMNS.items():
-        if col in table.column_names:
-            codes, texts = _encode(table.column(col))
-            layers.append((codes, [_layer(v, default, matcher) for v in texts]))
-            parts.append((codes, max(len(texts), 1)))
-    key, size = parts[0]
-    for codes, n in parts[1:]:
-        if size * n >= 2**40:  # renumber before the combined key could overflow
-            key, size = _dense(key, size)
-        key, size = key * n + codes, size * n
-    key, n_keys = _dense(key, size)
-    rep = np.zeros(n_keys, dtype=np.int64)
-    rep[key] = np.arange(len(key), dtype=np.int64)  # a host of each key: they all plan alike
-
-    values: dict[str, list[object]] = {c: [] for c in PLAN_COLUMNS}
-    for row in rep.tolist():
-        pair = pair_key[row]
-        cycle = results.cycles[pair]
-        record = index.get((results.matched[pair] or "", cycle)) if cycle else None
-        if record is None:
-            for c in PLAN_COLUMNS:
-                values[c].append(None)
-            continue
-        deployed = {}
-        for codes, named in layers:
-            layer = named[codes[row]]
-            if layer is not None:
-                deployed[layer[0]] = layer[1]
-        end = ends[end_codes[row]] if end_codes is not None else None
-        if end is None and model_codes is not None:
-            end = models[model_codes[row]]
-        plan = planner.plan(record, deployed, end)
-        values["effective_end"].append(plan.effective_end.isoformat() if plan.effective_end else None)
-        values["binding"].append(plan.binding or None)
-        values["target_product"].append(plan.target.product if plan.target else None)
-        values["target_cycle"].append(plan.target.cycle if plan.target else None)
-        values["path"].append(plan.path)
-        values["hops"].append(plan.hops)
-        values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
-        values["days_to_start"].append(plan.days_to_start(planner.as_of))
-
-    by_key = _indices(key)
-    shown = [
-        m if m is not None and c is not None else p
-        for m, c, (p, _) in zip(results.matched, results.cycles, pairs, strict=True)
-    ]
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {"hostname": table.column("hostname")}
-    of_pairs: list[tuple[str, Sequence[str | None]]] = [
-        ("product", shown),
-        ("cycle", results.cycles),
-        ("status", results.statuses),
-    ]
-    for col, strings in of_pairs:
-        columns[col] = _dict_column(strings, pair_key)
-    for col in PLAN_COLUMNS:
-        if col in INT_COLUMNS:
-            columns[col] = pc.take(_small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
-        else:
-            columns[col] = _dict_column(values[col], key)  # type: ignore[arg-type]
-    columns["version"] = table.column("version")
-    for col in table.column_names:
-        if col not in columns:
-            columns[col] = table.column(col)
-        elif col not in ("hostname", "version", "product"):
-            columns[f"input_{col}"] = table.column(col)
-    out = pa.Table.from_arrays(list(columns.values()), names=list(columns))
-
-    per_key = np.bincount(key, minlength=n_keys) if n_keys else np.zeros(0, dtype=np.int64)
-    per_pair = np.bincount(pair_key, minlength=pair_count) if len(pair_key) else np.zeros(0, dtype=np.int64)
-
-    def hosts_where(flags: Sequence[bool], counts: np.ndarray) -> int:
-        return int(counts[np.array(flags, dtype=bool)].sum()) if len(flags) else 0
-
-    days = values["days_to_start"]
-    counts = PlanCounts(
-        hosts=len(key),
-        urgent=hosts_where([d is not None and int(d) <= URGENT_DAYS for d in days], per_key),  # type: ignore[call-overload]
-        late=hosts_where([d is not None and int(d) < 0 for d in days], per_key),  # type: ignore[call-overload]
-        no_path=hosts_where([p == NONE_KNOWN for p in values["path"]], per_key),
-        unmatched=hosts_where([s == UNMATCHED for s in results.statuses], per_pair),
-    )
-    return out, counts
+    hosts = _match_hosts(table, records, planner.as_of, aliases, filters)
+    inputs = _inputs(hosts, records, aliases, hardware, name)
+    key, n_keys = _combine(inputs.parts)
+    values = _plan_keys(hosts, inputs, key, n_keys, planner)
+    return _output(hosts, key, values), _counts(hosts, key, n_keys, values)
 
 
 def rules_from(settings: Settings) -> PlanRules:
