@@ -97,3 +97,17 @@ def test_digest_words() -> None:
     assert start_sentence(no_path).endswith("(1 host) by 2026-07-12 — no known upgrade path")
     text = render_text([item], ALL, date(2026, 5, 1))
     assert f"  {milestone_label('Microsoft', 'start_by')}: 2026-07-12, 72 days left" in text
+
+
+def test_webhook_items_carry_the_hosts_and_target() -> None:
+    from tracker.alerts.webhook import item_data
+
+    plan = due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1), START)
+    [item] = [i for i in plan.due if i.milestone == "start_by"]
+    data = item_data(item, date(2026, 5, 1))
+    assert (data["milestone"], data["date"], data["hosts"], data["target"]) == (
+        "start_by",
+        "2026-07-12",
+        2,
+        "Windows Server 2025",
+    )

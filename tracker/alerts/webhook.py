@@ -87,6 +87,10 @@ def item_data(
         data["hosts"] = host_counts.get(r.key, 0)
     if extra and r.key in extra:  # planning: target, start_by
         data.update({k: v for k, v in extra[r.key].items() if v is not None})
+    if item.start is not None:  # a start_by item (tracker.plan): its hosts and the release to move to
+        data["hosts"] = item.start.hosts
+        if item.start.target:
+            data["target"] = item.start.target
     return data
 
 
