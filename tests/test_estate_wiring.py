@@ -29,7 +29,7 @@ def test_report_has_your_estate_only_with_an_inventory(tracker, tmp_path: Path) 
     page = (tmp_path / "reports" / "lifecycle-2026-11-26.html").read_text()
     assert 'id="estate"' in page
     assert "20 hosts in the inventory" in page
-    assert "Hosts past end of life or approaching it" in page
+    assert "Hosts past end of life or within a year of it" in page
 
 
 def test_digest_items_say_how_many_hosts_they_affect(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ from typing import Any
 
 from tracker.config import Settings, find_config, load_settings
 from tracker.errors import TrackerError
+from tracker.estate import EstateSummary
 
 RUNS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -254,7 +255,7 @@ def _locked_run(
         estate, estate_ok = _estate(settings, log, state, records, verbose)
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
             _write_report(settings, log, state, records, dataset_path, estate, verbose)
-        host_counts = getattr(estate, "host_counts", None)
+        host_counts = estate.host_counts if estate is not None else None
         _send_alerts(settings, log, state, records, host_counts, verbose)
         return state.finish(settings, log)
     except BaseException as exc:
@@ -323,7 +324,7 @@ def _internal(log: Log, state: _RunState, step: str, exc: Exception, verbose: bo
 
 def _estate(
     settings: Settings, log: Log, state: _RunState, records: list[Any], verbose: bool
-) -> tuple[Any, bool]:
+) -> tuple[EstateSummary | None, bool]:
     """The inventory summary when one is configured; a bad inventory fails the run, not the alerts."""
     if settings.inventory is None:
         return None, True
@@ -344,7 +345,7 @@ def _write_report(
     state: _RunState,
     records: list[Any],
     dataset_path: Path,
-    estate: Any,
+    estate: EstateSummary | None,
     verbose: bool,
 ) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tracker.config import Settings
 from tracker.csvtext import CsvTextError, decode_csv_text
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
+from tracker.estate import HOST_NAMES_KEPT, EstateSummary
 from tracker.inventory.aliases import Aliases, Matcher
 from tracker.status import STATUS_ORDER, Filters, days_to_eol, status_of
 
@@ -219,24 +219,6 @@ def status_counts(matched: pd.DataFrame) -> dict[str, int]:
     return {s: int(counts[s]) for s in STATUSES if s in counts.index}
 
 
-@dataclass(frozen=True)
-class EstateSummary:
-    """ "Your estate" in numbers, for the report, the alert digests and ``tracker check``."""
-
-    hosts_by_status: dict[str, int]
-    """Hosts per status (lifecycle order, then ``unmatched``)."""
-    at_risk: list[tuple[str, int]]
-    """Groups (by ``at_risk_by``) with the most hosts past eol or approaching it, most first."""
-    host_counts: dict[tuple[str, str, str], int]
-    """Matched hosts per (vendor, product, cycle)."""
-    at_risk_by: str | None = None
-    """The column ``at_risk`` groups by: ``cluster``, else ``owner``; None when neither exists."""
-    total: int = 0
-    unmatched: int = 0
-    cycles: dict[tuple[str, str, str], int | None] = field(default_factory=dict)
-    """days_to_eol per (vendor, product, cycle) present in the estate."""
-
-
 def estate_summary(
     matched: pd.DataFrame, records: Iterable[LifecycleRecord], as_of: date, warning_days: int, top: int = 10
 ) -> EstateSummary:
@@ -267,6 +249,16 @@ def estate_summary(
         ranked = sorted(((str(g), int(c)) for g, c in counts.items()), key=lambda t: (-t[1], t[0]))
         at_risk = ranked[:top]
     by_status = status_counts(matched)
+    host_names: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    if host_counts:
+        firsts = (
+            matched.loc[is_matched].groupby(["matched_product", "cycle"], sort=False).head(HOST_NAMES_KEPT)
+        )
+        for (prod, cyc), names in firsts.groupby(["matched_product", "cycle"], sort=False)["hostname"]:
+            record = index.get((str(prod), str(cyc)))
+            if record is not None:
+                kept = host_names.get(record.key, ()) + tuple(str(n) for n in names)
+                host_names[record.key] = kept[:HOST_NAMES_KEPT]
     return EstateSummary(
         hosts_by_status=by_status,
         at_risk=at_risk,
@@ -275,6 +267,7 @@ def estate_summary(
         total=len(matched),
         unmatched=by_status.get(UNMATCHED, 0),
         cycles=cycles,
+        host_names=host_names,
     )
 
 

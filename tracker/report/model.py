@@ -1,39 +1,46 @@
-"""What the report shows, as plain data: rows, cards and "needs action", computed once from records.
+"""What the report shows, as plain data, most urgent first; computed once from records.
 
-Templates only lay this out; every status decision comes from ``tracker.status`` so the report can
-never disagree with ``tracker status`` or the alerts.
+Templates only lay this out; every status decision comes from ``tracker.status`` and every word from
+``tracker.vocabulary``, so the report can never disagree with ``tracker status``, the digests or the
+calendar.
+
+Order (SPEC section 6): with an inventory, every cycle on your hosts (past end of life first, then by
+days left); then what needs action on none of your hosts (soonest first, then recently ended); cycles
+that ended longer ago than ``RECENT_EOL_DAYS`` are only counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from tracker import vocabulary as vocab
 from tracker.dataset import LifecycleRecord, is_http_url
 from tracker.dates import MilestoneDate
-from tracker.status import STATUS_ORDER, Status, days_to_eol, is_approaching, status_of
+from tracker.estate import CycleKey, EstateSummary
+from tracker.status import STATUS_ORDER, Status, days_to_eol, status_of
 
 RECENT_EOL_DAYS = 365
-"""Cycles that reached end of life less than this many days ago are listed under "Needs action";
-older ones are only counted there (they stay in the full table)."""
+"""Cycles on none of your hosts that reached end of life less than this many days ago are listed
+under "Needs action"; older ones are only counted there (they stay in the full table)."""
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.UNRELEASED: "Unreleased",
-    Status.SUPPORTED: "Supported",
-    Status.SECURITY_ONLY: "Security fixes only",
-    Status.EXTENDED: "Extended support",
-    Status.END_OF_LIFE: "End of life",
-}
+HOST_NAMES_SHOWN = 3
+"""Host names written out per cycle; the rest are folded into "+N more"."""
 
-MILESTONE_LABELS = {
-    "release": "Release",
-    "support_end": "Support end",
-    "eol": "End of life",
-    "extended_end": "Extended end",
-}
+STATUS_LABELS: dict[Status, str] = {s: vocab.phase(s) for s in Status}
+MILESTONE_LABELS = vocab.MILESTONE_HEADINGS
+
+
+@dataclass(frozen=True)
+class PlanHint:
+    """What to do about one cycle, from the planning module (``tracker plan``) when it is available."""
+
+    target: str
+    """``VMware ESXi 8.0``; empty when no path is known."""
+    start_by: date | None
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,9 @@ class Link:
 
 @dataclass(frozen=True)
 class DateCell:
-    """One milestone date as people should read it, with the marks the legend explains."""
+    """One milestone date: ISO text (``2027-01-12``, or ``2026-08`` for month precision) and marks."""
 
-    friendly: str
-    """``12 Jan 2027`` or ``Aug 2026``."""
-    iso: str
-    """Machine form for ``<time datetime>``: the dataset's own string."""
+    text: str
     month_only: bool
     estimated: bool
     href: str | None
@@ -63,24 +67,24 @@ class CycleRow:
     record: LifecycleRecord
     status: Status
     days_to_eol: int | None
-    approaching: bool
+    urgency: str
+    """CSS class of the urgency step (``u-30``...)."""
+    urgency_text: str
+    """``EOL in 47 days``, ``past EOL 44 days ago``, ``no EOL announced``."""
     dates: dict[str, DateCell | None]
     """Keyed by release, support_end, eol, extended_end."""
     sources: list[Link]
+    note: str = ""
+    """The row's own note; notes shared by several cycles of a product are shown once per product."""
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
     @property
-    def cells(self) -> list[DateCell | None]:
-        """Release, support end, end of life, extended end: the table's date columns in order."""
-        return [
-            self.dates["release"],
-            self.dates["support_end"],
-            self.dates["eol"],
-            self.dates["extended_end"],
-        ]
+    def key(self) -> str:
+        r = self.record
+        return f"{r.vendor}/{r.product}/{r.cycle}"
 
 
 @dataclass(frozen=True)
@@ -89,47 +93,70 @@ class ProductGroup:
     product: str
     anchor: str
     rows: list[CycleRow]
+    """Newest release first."""
+    notes: list[str] = field(default_factory=list)
+    """Notes shared by several cycles, shown once under the product's heading."""
+    sources: list[Link] = field(default_factory=list)
+    """Every distinct source of the product's cycles, in order."""
 
 
 @dataclass(frozen=True)
 class ActionItem:
-    """One line of "Needs action": why, which milestone, when and how many days are left."""
+    """One line of the action lists: which cycle, which milestone, how urgent, on which hosts."""
 
     row: CycleRow
-    reason: str
     milestone: str
-    """Milestone label (``End of life``, ``Extended end``)."""
+    """``eol`` or ``extended_end``: the date the line is about."""
     date: DateCell
     days_left: int
+    urgency: str
+    """CSS class of the urgency step; ``u-past`` for every cycle past end of life."""
+    urgency_word: str
+    phrase: str
+    """``EOL in 4 days``; ``past EOL 44 days ago``; in paid support also when that ends."""
+    hosts: int = 0
+    host_names: tuple[str, ...] = ()
+    """At most ``HOST_NAMES_SHOWN`` names."""
+    plan: PlanHint | None = None
 
     @property
-    def days_text(self) -> str:
-        return days_phrase(self.days_left)
+    def more_hosts(self) -> int:
+        return max(0, self.hosts - len(self.host_names))
 
+    @property
+    def name(self) -> str:
+        return self.row.record.name
 
-@dataclass(frozen=True)
-class Card:
-    key: str
-    label: str
-    count: int
+    @property
+    def milestone_label(self) -> str:
+        return vocab.MILESTONE_HEADINGS[self.milestone]
 
 
 @dataclass(frozen=True)
 class EstateView:
-    """The "Your estate" section, read from the inventory helper's object."""
+    """The estate totals shown beside the action list."""
 
     hosts_by_status: list[tuple[str, str, int]]
     """(status key, label, host count) in lifecycle order, unknown keys (``unmatched``) last."""
     total_hosts: int
     at_risk: list[tuple[str, int]]
+    at_risk_by: str | None
 
 
-def days_phrase(days: int) -> str:
-    if days == 0:
-        return "today"
-    if days > 0:
-        return f"{days} day left" if days == 1 else f"{days} days left"
-    return "1 day ago" if days == -1 else f"{-days} days ago"
+@dataclass(frozen=True)
+class Actions:
+    """Everything the "Needs action" part of the report shows, already ordered."""
+
+    on_hosts: list[ActionItem]
+    """With an inventory: every cycle that runs on at least one host, most urgent first."""
+    elsewhere: list[ActionItem]
+    """Needs action but on none of your hosts (all such cycles without an inventory)."""
+    older_eol: int
+    """Cycles on none of your hosts past end of life for longer than ``RECENT_EOL_DAYS``."""
+    headline: str
+    summary: str
+    counts: list[tuple[str, str, int]]
+    """(urgency class, word, count) over the listed items, for the legend strip."""
 
 
 @lru_cache(maxsize=4096)
@@ -147,10 +174,11 @@ def source_links(record: LifecycleRecord) -> list[Link]:
 def _date_cell(value: MilestoneDate | None, estimated: bool, href: str | None) -> DateCell | None:
     if value is None:
         return None
-    return DateCell(value.friendly(), value.text, value.month_only, estimated, href)
+    return DateCell(value.text, value.month_only, estimated, href)
 
 
-def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int) -> CycleRow:
+def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int = 365) -> CycleRow:
+    """One row of the full table (``warning_days`` is kept for callers; the scale is fixed)."""
     links = source_links(record)
     href = next((link.href for link in links if link.href), None)
     estimated = record.confidence == "estimated"
@@ -158,13 +186,17 @@ def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int) -> CycleR
         name: _date_cell(getattr(record, name), estimated, href)
         for name in ("release", "support_end", "eol", "extended_end")
     }
+    days = days_to_eol(record, as_of)
+    status = status_of(record, as_of)
     return CycleRow(
         record=record,
-        status=status_of(record, as_of),
-        days_to_eol=days_to_eol(record, as_of),
-        approaching=is_approaching(record, as_of, warning_days),
+        status=status,
+        days_to_eol=days,
+        urgency=str(vocab.urgency(days) if status is not Status.UNRELEASED else vocab.Urgency.NONE),
+        urgency_text=vocab.until(days),
         dates=dates,
         sources=links,
+        note=record.notes,
     )
 
 
@@ -174,104 +206,235 @@ def _slug(*parts: str) -> str:
 
 
 def group_rows(rows: Sequence[CycleRow]) -> list[ProductGroup]:
-    """Rows grouped by vendor then product (case-insensitive), oldest release first in each."""
+    """Rows grouped by vendor then product (case-insensitive), newest release first in each.
+
+    A note that several cycles of a product share moves to the product (shown once); a note only
+    one cycle carries stays on its row.
+    """
     ordered = sorted(
         rows,
-        key=lambda r: (
-            r.record.vendor.casefold(),
-            r.record.product.casefold(),
-            r.record.release.first_day,
-            r.record.cycle,
-        ),
+        key=lambda r: (r.record.vendor.casefold(), r.record.product.casefold()),
     )
+    buckets: dict[tuple[str, str], list[CycleRow]] = {}
+    for row in ordered:
+        buckets.setdefault((row.record.vendor.casefold(), row.record.product.casefold()), []).append(row)
     groups: list[ProductGroup] = []
     seen: dict[str, int] = {}
-    current: tuple[str, str] | None = None
-    for row in ordered:
-        key = (row.record.vendor.casefold(), row.record.product.casefold())
-        if key != current:
-            current = key
-            anchor = _slug(row.record.vendor, row.record.product)
-            seen[anchor] = seen.get(anchor, 0) + 1
-            if seen[anchor] > 1:
-                anchor = f"{anchor}-{seen[anchor]}"
-            groups.append(ProductGroup(row.record.vendor, row.record.product, anchor, []))
-        groups[-1].rows.append(row)
+    for members in buckets.values():
+        members.sort(key=lambda r: (r.record.release.first_day, r.record.cycle), reverse=True)
+        first = members[0].record
+        anchor = _slug(first.vendor, first.product)
+        seen[anchor] = seen.get(anchor, 0) + 1
+        if seen[anchor] > 1:
+            anchor = f"{anchor}-{seen[anchor]}"
+        uses: dict[str, int] = {}
+        for row in members:
+            if row.note:
+                uses[row.note] = uses.get(row.note, 0) + 1
+        shared = [note for note, n in uses.items() if n > 1]
+        if shared:
+            members = [row if row.note not in shared else _without_note(row) for row in members]
+        sources = list(dict.fromkeys(link for row in members for link in row.sources))
+        groups.append(ProductGroup(first.vendor, first.product, anchor, members, shared, sources))
     return groups
 
 
-def status_cards(rows: Sequence[CycleRow], warning_days: int) -> list[Card]:
-    counts = dict.fromkeys(STATUS_ORDER, 0)
-    for row in rows:
-        counts[row.status] += 1
-    order = (Status.SUPPORTED, Status.SECURITY_ONLY, Status.EXTENDED, Status.END_OF_LIFE, Status.UNRELEASED)
-    cards = [Card(str(s), STATUS_LABELS[s], counts[s]) for s in order]
-    approaching = sum(1 for row in rows if row.approaching)
-    cards.insert(0, Card("approaching", f"End of life within {warning_days} days", approaching))
-    return cards
+def _without_note(row: CycleRow) -> CycleRow:
+    return replace(row, note="")
 
 
-def needs_action(rows: Sequence[CycleRow], as_of: date) -> tuple[list[ActionItem], int]:
-    """Approaching, extended and recently ended cycles sorted by date; plus the older-EOL count.
+def _item(
+    row: CycleRow,
+    as_of: date,
+    hosts: int = 0,
+    names: Sequence[str] = (),
+    plan: PlanHint | None = None,
+) -> ActionItem | None:
+    """The action line for ``row``, or None for a cycle with nothing dated to act on."""
+    r = row.record
+    if row.status is Status.UNRELEASED:
+        return None
+    # The line is dated by end of life; a cycle past it is folded by the end of its last phase.
+    last = r.extended_end if row.status in (Status.EXTENDED, Status.END_OF_LIFE) else None
+    last = last or r.eol
+    past = row.status in (Status.EXTENDED, Status.END_OF_LIFE)
+    level = vocab.Urgency.PAST if past else vocab.urgency(row.days_to_eol)
+    phrase = vocab.until(row.days_to_eol)
+    if row.status is Status.EXTENDED and r.extended_end is not None:
+        phrase += f"; paid support ends {vocab.when((r.extended_end.first_day - as_of).days)}"
+    cell = row.dates["eol"]
+    days = (last.first_day - as_of).days if last is not None else None
+    milestone = "eol"
+    if cell is None or days is None:
+        if not hosts:
+            return None
+        cell = DateCell("—", False, False, None)
+        days = 10**6
+    return ActionItem(
+        row=row,
+        milestone=milestone,
+        date=cell,
+        days_left=days,
+        urgency=str(level),
+        urgency_word=vocab.URGENCY_STYLES[level].word,
+        phrase=phrase,
+        hosts=hosts,
+        host_names=tuple(names[:HOST_NAMES_SHOWN]),
+        plan=plan,
+    )
 
-    Extended cycles are dated by ``extended_end`` (when the paid phase stops too); cycles past end
-    of life by the day their last phase ended.
-    """
-    items: list[ActionItem] = []
+
+def _name_key(item: ActionItem) -> tuple[str, str, str]:
+    r = item.row.record
+    return (r.vendor.casefold(), r.product.casefold(), r.cycle)
+
+
+def needs_action(
+    rows: Sequence[CycleRow],
+    as_of: date,
+    warning_days: int = 365,
+    estate: EstateSummary | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanHint] | None = None,
+) -> Actions:
+    """The ordered action lists, the headline and the fold count (see the module docstring)."""
+    host_counts = estate.host_counts if estate is not None else {}
+    names = estate.host_names if estate is not None else {}
+    plans = plan_by_cycle or {}
+    on_hosts: list[ActionItem] = []
+    elsewhere: list[ActionItem] = []
     older = 0
     for row in rows:
-        r = row.record
-        if row.status is Status.END_OF_LIFE:
-            name = "extended_end" if r.extended_end is not None else "eol"
-            cell = row.dates[name]
-            assert cell is not None
-            value = r.milestone(name)
-            assert value is not None
-            days = (value.first_day - as_of).days
-            if -days > RECENT_EOL_DAYS:
+        key = row.record.key
+        hosts = host_counts.get(key, 0)
+        if hosts:
+            item = _item(row, as_of, hosts, names.get(key, ()), plans.get(key))
+            if item is not None:
+                on_hosts.append(item)
+            continue
+        item = _item(row, as_of, plan=plans.get(key))
+        if item is None:
+            continue
+        if item.urgency == vocab.Urgency.PAST and row.status is Status.END_OF_LIFE:
+            if -item.days_left > RECENT_EOL_DAYS:
                 older += 1
                 continue
-            items.append(ActionItem(row, "Past end of life", MILESTONE_LABELS[name], cell, days))
-        elif row.status is Status.EXTENDED:
-            cell = row.dates["extended_end"]
-            assert cell is not None and r.extended_end is not None
-            items.append(
-                ActionItem(
-                    row, "In extended support", "Extended end", cell, (r.extended_end.first_day - as_of).days
-                )
-            )
-        elif row.approaching:
-            cell = row.dates["eol"]
-            assert cell is not None and row.days_to_eol is not None
-            items.append(ActionItem(row, "Approaching end of life", "End of life", cell, row.days_to_eol))
-    items.sort(
+        elif row.status is not Status.EXTENDED and not (
+            row.days_to_eol is not None and 0 <= row.days_to_eol <= warning_days
+        ):
+            continue
+        elsewhere.append(item)
+    # On your hosts: past end of life first (longest past first), then by days left.
+    on_hosts.sort(
         key=lambda i: (
-            i.days_left,
-            i.row.record.vendor.casefold(),
-            i.row.record.product.casefold(),
-            i.row.record.cycle,
+            i.urgency != vocab.Urgency.PAST,
+            i.row.days_to_eol if i.row.days_to_eol is not None else 10**6,
+            _name_key(i),
         )
     )
-    return items, older
+    # Elsewhere: what is coming, soonest first; then what ended recently, most recent first.
+    elsewhere.sort(
+        key=lambda i: (
+            i.urgency == vocab.Urgency.PAST,
+            i.days_left if i.urgency != vocab.Urgency.PAST else -i.days_left,
+            _name_key(i),
+        )
+    )
+    listed = [*on_hosts, *elsewhere]
+    counts = []
+    for level, style in vocab.URGENCY_STYLES.items():
+        n = sum(1 for i in listed if i.urgency == level)
+        if n and level is not vocab.Urgency.NONE:
+            counts.append((str(level), style.word, n))
+    return Actions(
+        on_hosts=on_hosts,
+        elsewhere=elsewhere,
+        older_eol=older,
+        headline=headline(on_hosts, elsewhere, estate is not None),
+        summary=summary_line(on_hosts, elsewhere, older, estate, warning_days),
+        counts=counts,
+    )
 
 
-def estate_view(estate: object) -> EstateView:
-    """Read ``estate.hosts_by_status`` (dict[str, int]) and ``estate.at_risk`` (list of pairs)."""
-    by_status: Mapping[str, int] = getattr(estate, "hosts_by_status", {}) or {}
-    at_risk: Sequence[tuple[str, int]] = getattr(estate, "at_risk", []) or []
+def _clause(item: ActionItem, with_hosts: bool) -> str:
+    name = item.name
+    if item.urgency == vocab.Urgency.PAST:
+        if with_hosts:
+            return (
+                f"{vocab.hosts(item.hosts)} {'run' if item.hosts != 1 else 'runs'} {name}, "
+                f"{vocab.until(item.row.days_to_eol)}"
+            )
+        return f"{name} is {vocab.until(item.row.days_to_eol)}"
+    when = vocab.when(item.days_left)
+    if with_hosts:
+        verb = "reach" if item.hosts != 1 else "reaches"
+        return f"{vocab.hosts(item.hosts)} on {name} {verb} end of life {when} ({item.date.text})"
+    return f"{name} reaches end of life {when} ({item.date.text})"
+
+
+def headline(on_hosts: Sequence[ActionItem], elsewhere: Sequence[ActionItem], inventory: bool) -> str:
+    """One sentence: what needs doing now. The soonest coming end of life, then what is past it."""
+    pool = on_hosts if inventory else elsewhere
+    coming = [i for i in pool if i.urgency not in (vocab.Urgency.PAST, vocab.Urgency.NONE)]
+    coming = [i for i in coming if i.days_left <= 365]
+    past = [i for i in pool if i.urgency == vocab.Urgency.PAST]
+    parts: list[str] = []
+    if coming:
+        parts.append(_clause(coming[0], inventory))
+    if inventory and past:
+        worst = past[0]
+        n_hosts = sum(i.hosts for i in past)
+        if len(past) == 1:
+            parts.append(_clause(worst, True))
+        else:
+            parts.append(
+                f"{vocab.hosts(n_hosts)} on {len(past)} cycles are past end of life "
+                f"({', '.join(i.name for i in past[:3])}{', …' if len(past) > 3 else ''})"
+            )
+    if not parts:
+        if inventory:
+            return "None of your hosts reaches end of life within a year."
+        return "No release cycle reaches end of life within a year."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def summary_line(
+    on_hosts: Sequence[ActionItem],
+    elsewhere: Sequence[ActionItem],
+    older: int,
+    estate: EstateSummary | None,
+    warning_days: int,
+) -> str:
+    coming = sum(1 for i in elsewhere if i.urgency != vocab.Urgency.PAST)
+    ended = len(elsewhere) - coming
+    tail = (
+        f"{vocab.plural(coming, 'cycle')} reach end of life within {vocab.days(warning_days)}, "
+        f"{ended} ended in the last {vocab.days(RECENT_EOL_DAYS)} or are in paid support"
+    )
+    if estate is None:
+        return tail[0].upper() + tail[1:] + "."
+    acting = [i for i in on_hosts if i.urgency != vocab.Urgency.LATER and i.urgency != vocab.Urgency.NONE]
+    hosts = sum(i.hosts for i in acting)
+    return (
+        f"Your estate: {vocab.hosts(estate.total)}, {vocab.hosts(hosts)} on "
+        f"{vocab.plural(len(acting), 'cycle')} to act on within a year"
+        f"{f', {estate.unmatched} unmatched' if estate.unmatched else ''}. "
+        f"On none of your hosts: {tail}."
+    )
+
+
+def estate_view(estate: EstateSummary) -> EstateView:
+    """Host totals by status, in lifecycle order, ``unmatched`` last."""
     known = [str(s) for s in STATUS_ORDER]
-    labels = {str(s): STATUS_LABELS[s] for s in STATUS_ORDER}
 
     def order(key: str) -> tuple[int, str]:
         return (known.index(key) if key in known else len(known), key)
 
-    entries = [
-        (str(k), labels.get(str(k), str(k).replace("-", " ").capitalize()), int(v))
-        for k, v in by_status.items()
-    ]
+    entries = [(str(k), vocab.phase(str(k)), int(v)) for k, v in estate.hosts_by_status.items()]
     entries.sort(key=lambda e: order(e[0]))
     return EstateView(
         hosts_by_status=entries,
-        total_hosts=sum(e[2] for e in entries),
-        at_risk=[(str(name), int(n)) for name, n in at_risk],
+        total_hosts=estate.total or sum(e[2] for e in entries),
+        at_risk=[(str(name), int(n)) for name, n in estate.at_risk],
+        at_risk_by=estate.at_risk_by,
     )

@@ -1,42 +1,57 @@
 """Geometry of the timeline chart: one bar per cycle, phases as segments, grouped by product.
 
 Only numbers and plain text leave this module; the template draws the SVG with autoescaping on.
-The scale has a floor (pixels per year) so that 150+ cycles or 30 years scroll instead of squashing.
-All segments of one kind (phase, open-ended, estimated) are drawn as one ``<path>``: 10,000 cycles
-would otherwise need 25,000 ``<rect>`` elements. Each cycle keeps its own ``<g>`` with a label and a
-``<title>`` (the tooltip) over a full-width row rectangle.
+
+By default the chart shows the cycles that matter now: every cycle not yet past its last phase, and
+those whose last phase ended in the last ``RECENT_YEARS`` years. Its time axis starts a little over
+two years before ``as_of``, so today sits near the left edge and is in view on a 375 px phone without
+any script (bars that began earlier are cut at the edge). ``full=True`` lays out every cycle from the
+first release on (the separate full-timeline page).
+
+The chart is four SVGs in a grid inside one scrolling box: the corner, the year axis (sticky at the
+top), the cycle labels (sticky at the left) and the plot, so the labels and years stay put while the
+bars scroll. Each bar ends with its last date written out (ISO), so no date needs a hover.
+All segments of one kind are drawn as one ``<path>`` (10,000 cycles would otherwise need 25,000
+``<rect>`` elements).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from tracker.dates import MilestoneDate
 from tracker.report.model import CycleRow, ProductGroup
+from tracker.status import Status
 
-LABEL_W = 132
-"""Left column for cycle labels."""
-PAD_R = 18
+LABEL_W = 118
+"""Width of the sticky label column."""
+NAME_LABEL_W = 200
+"""Label column when rows carry the product name too."""
+MAX_NAME_LABEL = 30
+END_LABEL_W = 74
+"""Room after the last bar for its end date."""
 AXIS_H = 34
-"""Height of the sticky axis (year labels and the today label)."""
-BOTTOM_H = 24
 ROW_H = 18
-GROUP_H = 26
+GROUP_H = 24
 BAR_Y = 4
 BAR_H = 10
-MAX_LABEL = 18
-TARGET_PLOT_W = 1000
+MAX_LABEL = 16
+TARGET_PLOT_W = 900
 MIN_PX_PER_YEAR = 36.0
-MAX_PX_PER_YEAR = 120.0
+MAX_PX_PER_YEAR = 80.0
+RECENT_YEARS = 2
+"""Cycles whose last phase ended within this many years are in the default chart."""
+LEAD_DAYS = 2 * 365 + 45
+"""The default axis starts this many days before ``as_of`` (then back to the month's start)."""
+AHEAD_YEARS = 12
+"""The default axis ends at most this many years after ``as_of``; open phases run to the edge."""
 
 
 @dataclass(frozen=True)
 class Bar:
     cls: str
-    """``ph-sup`` supported, ``ph-sec`` security fixes only, ``ph-ext`` extended; ``open`` when
-    the phase has no announced end (drawn to the chart's edge)."""
     x: float
     w: float
 
@@ -48,8 +63,10 @@ class Row:
     y: float
     label: str
     title: str = ""
+    end_x: float = 0.0
+    end_text: str = ""
+    """The last dated milestone, written after the bar (``2027-01-12``); empty when open-ended."""
     bars: list[Bar] = field(default_factory=list)
-    """Segments in chart coordinates (also drawn via ``Timeline.paths``)."""
     estimated: bool = False
     zebra: bool = False
 
@@ -62,26 +79,24 @@ class Tick:
 
 @dataclass
 class Timeline:
-    width: int
+    plot_w: int
     height: int
-    """Height of the chart body (rows plus the bottom axis)."""
-    plot_bottom: int
+    """Height of the chart body (rows)."""
     label_w: int
     today_x: float
     today_label: str
     ticks: list[Tick]
     grid_path: str
-    axis_grid_path: str
     rows: list[Row]
     cycles: int
+    hidden: int
+    """Cycles left out of this chart (ended before the window)."""
     paths: list[tuple[str, str]]
     """(CSS classes, SVG path data) for every kind of segment."""
+    start_year: int
     axis_h: int = AXIS_H
     group_h: int = GROUP_H
-
-
-def _year_start(year: int) -> date:
-    return date(year, 1, 1)
+    row_h: int = ROW_H
 
 
 def _dates(row: CycleRow) -> list[MilestoneDate]:
@@ -89,58 +104,95 @@ def _dates(row: CycleRow) -> list[MilestoneDate]:
     return [d for d in (r.release, r.support_end, r.eol, r.extended_end) if d is not None]
 
 
+def _last_end(row: CycleRow) -> MilestoneDate | None:
+    r = row.record
+    return r.extended_end or r.eol
+
+
 def _title(row: CycleRow) -> str:
     r = row.record
     parts = [f"{r.vendor} {r.name}: {row.status_label.lower()}"]
     for key, label in (
         ("release", "release"),
-        ("support_end", "support end"),
+        ("support_end", "full support ends"),
         ("eol", "end of life"),
-        ("extended_end", "extended end"),
+        ("extended_end", "paid support ends"),
     ):
         cell = row.dates[key]
         if cell is not None:
-            parts.append(f"{label} {'≈ ' if cell.estimated else ''}{cell.friendly}")
+            parts.append(f"{label} {'≈ ' if cell.estimated else ''}{cell.text}")
     return "; ".join(parts)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+def _short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_timeline(groups: Sequence[ProductGroup], as_of: date, today_label: str) -> Timeline:
-    """Lay out every cycle of ``groups`` on one shared time axis that includes ``as_of``."""
-    all_days = [d.first_day for g in groups for row in g.rows for d in _dates(row)]
-    first_year = min([*(d.year for d in all_days), as_of.year - 1])
-    last_year = max([*(d.year for d in all_days), as_of.year + 2]) + 1
-    start = _year_start(first_year)
-    years = last_year - first_year
+def shown(row: CycleRow, as_of: date) -> bool:
+    """In the default chart: not ended, or ended within ``RECENT_YEARS`` years of ``as_of``."""
+    if row.status is not Status.END_OF_LIFE:
+        return True
+    end = _last_end(row)
+    return end is not None and (as_of - end.first_day).days <= RECENT_YEARS * 365
+
+
+def build_timeline(
+    groups: Sequence[ProductGroup],
+    as_of: date,
+    today_label: str,
+    full: bool = False,
+    labels: str = "cycle",
+) -> Timeline:
+    """Lay out the cycles of ``groups`` (all of them with ``full``) on one shared time axis.
+
+    ``labels="name"`` writes product and cycle on each row (the printed brief's flat list).
+    """
+    label_w = LABEL_W if labels == "cycle" else NAME_LABEL_W
+    picked = [(g, [row for row in g.rows if full or shown(row, as_of)]) for g in groups]
+    picked = [(g, rows) for g, rows in picked if rows]
+    total = sum(len(g.rows) for g in groups)
+    all_days = [d.first_day for _, rows in picked for row in rows for d in _dates(row)]
+    if full:
+        start = date(min([*(d.year for d in all_days), as_of.year - 1]), 1, 1)
+        last_year = max([*(d.year for d in all_days), as_of.year + 2]) + 1
+    else:
+        lead = as_of - timedelta(days=LEAD_DAYS)
+        start = date(lead.year, lead.month, 1)
+        ends = [
+            d.first_day.year
+            for _, rows in picked
+            for row in rows
+            for d in _dates(row)
+            if d.first_day >= as_of
+        ]
+        last_year = min(max([*ends, as_of.year + 2]) + 1, as_of.year + AHEAD_YEARS)
+    end_day = date(last_year, 1, 1)
+    years = (end_day - start).days / 365.2425
     px_year = min(MAX_PX_PER_YEAR, max(MIN_PX_PER_YEAR, TARGET_PLOT_W / years))
     px_day = px_year / 365.2425
-    plot_w = round(px_year * years)
-    width = LABEL_W + plot_w + PAD_R
-    x_end = float(LABEL_W + plot_w)
+    bars_w = round(px_year * years)
+    plot_w = bars_w + END_LABEL_W
 
     def x_of(day: date) -> float:
-        return round(LABEL_W + (day - start).days * px_day, 1)
+        return round(min(max((day - start).days * px_day, 0.0), bars_w), 1)
 
     rows: list[Row] = []
     segments: dict[str, list[str]] = {}
     y = 0.0
     cycles = 0
-    for group in groups:
+    for group, members in picked:
         rows.append(Row("group", y, f"{group.vendor} · {group.product}"))
         y += GROUP_H
-        for i, row in enumerate(group.rows):
+        for i, row in enumerate(members):
             r = row.record
             bars: list[Bar] = []
 
             def add(cls: str, a: MilestoneDate, b: MilestoneDate | None, bars: list[Bar] = bars) -> None:
                 x1 = x_of(a.first_day)
-                x2 = x_of(b.first_day) if b is not None else x_end
+                x2 = x_of(b.first_day) if b is not None else float(bars_w)
                 if b is None:
                     cls += " open"
-                if x2 - x1 >= 0.5 or b is None:
+                if x2 - x1 >= 0.5 or (b is None and x2 > x1):
                     bars.append(Bar(cls, x1, round(max(x2 - x1, 2.0), 1)))
 
             if r.support_end is not None:
@@ -154,32 +206,43 @@ def build_timeline(groups: Sequence[ProductGroup], as_of: date, today_label: str
             for bar in bars:
                 cls = bar.cls + (" est" if estimated else "")
                 segments.setdefault(cls, []).append(f"M{bar.x} {y + BAR_Y:g}h{bar.w}v{BAR_H}H{bar.x}z")
+            last = _last_end(row)
+            end_x = max((b.x + b.w for b in bars), default=0.0)
+            open_ended = any("open" in b.cls for b in bars)
             rows.append(
-                Row("cycle", y, _short(r.cycle), _title(row), bars, estimated=estimated, zebra=i % 2 == 1)
+                Row(
+                    "cycle",
+                    y,
+                    _short(r.cycle) if labels == "cycle" else _short(r.name, MAX_NAME_LABEL),
+                    _title(row),
+                    end_x=end_x,
+                    end_text="" if open_ended or last is None else ("≈" if estimated else "") + last.text,
+                    bars=bars,
+                    estimated=estimated,
+                    zebra=i % 2 == 1,
+                )
             )
             y += ROW_H
             cycles += 1
-    plot_bottom = int(y) + 4
-    height = plot_bottom + BOTTOM_H
+    height = int(y) + 4
     step = 1 if px_year >= 44 else 2
     ticks = [
-        Tick(x_of(_year_start(year)), str(year))
-        for year in range(first_year, last_year + 1)
-        if (year - first_year) % step == 0
+        Tick(x_of(date(year, 1, 1)), str(year))
+        for year in range(start.year + (start.month > 1), last_year + 1)
+        if (year - start.year) % step == 0
     ]
-    grid = " ".join(f"M{t.x} 0V{plot_bottom}" for t in ticks)
-    axis_grid = " ".join(f"M{t.x} 18V{AXIS_H}" for t in ticks)
+    grid = " ".join(f"M{t.x} 0V{height}" for t in ticks)
     return Timeline(
-        width=width,
+        plot_w=plot_w,
         height=height,
-        plot_bottom=plot_bottom,
-        label_w=LABEL_W,
+        label_w=label_w,
         today_x=x_of(as_of),
         today_label=today_label,
         ticks=ticks,
         grid_path=grid,
-        axis_grid_path=axis_grid,
         rows=rows,
         cycles=cycles,
+        hidden=total - cycles,
         paths=[(cls, "".join(d)) for cls, d in sorted(segments.items())],
+        start_year=start.year,
     )
