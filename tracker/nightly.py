@@ -255,8 +255,7 @@ def _locked_run(
         estate, estate_ok = _estate(settings, log, state, records, verbose)
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
             _write_report(settings, log, state, records, dataset_path, estate, verbose)
-        host_counts = estate.host_counts if estate is not None else None
-        _send_alerts(settings, log, state, records, host_counts, verbose)
+        _send_alerts(settings, log, state, records, estate, verbose)
         return state.finish(settings, log)
     except BaseException as exc:
         # A bug, or the process being torn down: still close the run's row before re-raising.
@@ -379,7 +378,12 @@ def _write_report(
 
 
 def _send_alerts(
-    settings: Settings, log: Log, state: _RunState, records: list[Any], host_counts: Any, verbose: bool
+    settings: Settings,
+    log: Log,
+    state: _RunState,
+    records: list[Any],
+    estate: EstateSummary | None,
+    verbose: bool,
 ) -> None:
     try:
         from tracker.alerts import run_alerts
@@ -391,7 +395,7 @@ def _send_alerts(
             now=utc_now(),
             dry_run=False,
             log=log,
-            host_counts=host_counts,
+            estate=estate,
         )
     except TrackerError as exc:
         state.fail(log, "alerts failed", exc.messages)

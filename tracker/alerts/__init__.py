@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tracker.alerts.due import AlertPlan
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
+    from tracker.estate import EstateSummary
 
 __all__ = ["AlertRunResult", "plan_alerts", "run_alerts"]
 
@@ -72,18 +73,21 @@ def run_alerts(
     dry_run: bool = False,
     log: Callable[[str], None] = _stderr,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
+    estate: EstateSummary | None = None,
 ) -> AlertRunResult:
     """Send every due digest (one per route) and record what was accepted; see SPEC section 7.
 
     Delivery failures do not raise: they are logged and named in ``failed_routes``. Ledger or
     lock problems raise TrackerError (nothing was sent in that case).
     """
-    from tracker.alerts.digest import DEFAULT_FROM, build_digest, render_text
+    from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context, render_text
     from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.lock import send_lock
 
     result = AlertRunResult()
+    config_file = settings.path.resolve() if settings.path is not None else None
+    context = digest_context(settings, as_of, estate, config_file)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     def report_unrouted(plan: AlertPlan) -> None:
@@ -100,7 +104,7 @@ def run_alerts(
         plan = plan_alerts(records, settings, as_of)
         report_unrouted(plan)
         for route, items in plan.by_route(settings.effective_routes()):
-            msg = build_digest(items, route, as_of, now, from_addr, host_counts)
+            msg = build_digest(items, route, as_of, now, from_addr, host_counts, context=context)
             where = (
                 ", ".join(route.to)
                 if settings.smtp
@@ -109,7 +113,7 @@ def run_alerts(
             )
             result.previews.append(
                 f"Would send to {where}\nSubject: {msg['Subject']}\n\n"
-                + render_text(items, route, as_of, host_counts)
+                + render_text(items, route, as_of, host_counts, context=context)
             )
         return result
 
@@ -129,7 +133,7 @@ def run_alerts(
         report_unrouted(plan)
         server_down = False
         for route, items in plan.by_route(settings.effective_routes()):
-            msg = build_digest(items, route, as_of, now, from_addr, host_counts)
+            msg = build_digest(items, route, as_of, now, from_addr, host_counts, context=context)
             # Once the server has failed a route after all retries, later routes get one try:
             # waiting out the backoff again for each route would only delay the report.
             delivered, temporary = _deliver(msg, route, settings, now, log, server_down)

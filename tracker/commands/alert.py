@@ -75,14 +75,13 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
     def log(message: str) -> None:
         print(message, file=ctx.stderr, flush=True)
 
-    host_counts = None
-    if ctx.settings.inventory is not None:  # digests say how many of your hosts each item affects
+    estate = None
+    if ctx.settings.inventory is not None:  # digests name the hosts each item affects
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
-        host_counts = estate.host_counts if estate is not None else None
     result = run_alerts(
-        records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log, host_counts=host_counts
+        records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log, estate=estate
     )
     if args.dry_run:
         if result.previews:
@@ -102,6 +101,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _list(ctx: Context) -> int:
+    from tracker import vocabulary
     from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.terms import milestone_label
@@ -123,7 +123,7 @@ def _list(ctx: Context) -> int:
     def item_line(item) -> str:  # type: ignore[no-untyped-def]
         r = item.record
         days = item.days_left
-        left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"
+        left = vocabulary.days_left(days)
         text = (
             f"{r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} "
             f"{item.when.text}, {left}, threshold {item.threshold}"
