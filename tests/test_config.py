@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SMALL
-from tracker.config import Settings, load_settings
+from tracker.config import Settings, load_settings, redacted
 from tracker.errors import ConfigError
 
 
@@ -61,17 +61,29 @@ def test_example_file_is_valid_and_documents_every_key(tmp_path: Path) -> None:
         "retry_backoff_seconds",
         "match",
         "to",
+        "url",
+        "metrics_file",
+        "data_timeout",
+        "ca_file",
+        "stale_after_days",
+        "lead",
+        "per_hop",
+        "count_extended",
+        "hardware",
+        "webhooks",
     ):
         assert f"{key} = " in uncommented, key
     # The commented-out parts are valid too once uncommented.
     full = "\n".join(
         line[2:] if (line.startswith("# ") and " = " in line) or line.startswith("# [") else line
         for line in text.splitlines()
+        if not line.startswith("# ca_file")  # names a file this machine does not have
     )
     s = load(tmp_path, full)
     assert s.smtp is not None and s.smtp.from_addr == "tracker@example.org"
     assert [r.match for r in s.routes] == ["Microsoft/*", "*"]
     assert s.timezone == "Europe/Paris"
+    assert s.plan.leads[0].lead == "9m" and s.routes[1].webhooks[0].url_env == "TRACKER_SLACK_WEBHOOK"
 
 
 def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
@@ -189,3 +201,103 @@ def test_user_config_dir_is_the_fallback(tracker, tmp_path: Path, env) -> None: 
     (user / "tracker.toml").write_text(f'dataset = "{SMALL}"\n')
     result = tracker("status", "--format", "csv")
     assert len(result.stdout.splitlines()) == 1 + 10
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            '[schedule]\ncron = "61 25 * * *"\n', "schedule.cron: minute: 61 is out of range", id="cron-range"
+        ),
+        pytest.param(
+            '[schedule]\ncron = "0 6 * * funday"\n', "schedule.cron: day-of-week: 'funday'", id="cron-name"
+        ),
+        pytest.param(
+            '[plan]\nlead = "6 months"\n', "plan.lead: expected a number and a unit", id="lead-words"
+        ),
+        pytest.param('[plan]\nlead = "-1m"\n', "plan.lead: expected a number and a unit", id="lead-negative"),
+        pytest.param('[plan]\nlead = "0"\n', "plan.lead: expected a number and a unit", id="lead-no-unit"),
+        pytest.param('[plan]\nper_hop = "999y"\n', "plan.per_hop: '999y' is too long", id="per-hop-long"),
+        pytest.param('[[plan.leads]]\nmatch = "*"\n', "plan.leads[0].lead: required", id="lead-rule"),
+        pytest.param(
+            "[data]\nstale_after_days = 0\n", "data.stale_after_days: must be at least 1", id="stale"
+        ),
+        pytest.param(
+            '[report]\nurl = "intranet/tracker"\n',
+            "report.url: expected an http:// or https:// URL",
+            id="url",
+        ),
+        pytest.param(
+            '[smtp]\nhost = "h"\nca_file = "nope.pem"\n[[routes]]\nmatch = "*"\nto = ["a@b.c"]\n',
+            "smtp.ca_file: no such file",
+            id="ca-file",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "slack", url = "http://chat.example.org/x" }]\n',
+            "routes[0].webhooks[0].url: https is required",
+            id="webhook-http",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "irc", url = "https://chat.example.org/x" }]\n',
+            "routes[0].webhooks[0].kind: must be one of slack, teams, json",
+            id="webhook-kind",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "json" }]\n',
+            "routes[0].webhooks[0]: give exactly one of url, url_env, url_file",
+            id="webhook-no-url",
+        ),
+    ],
+)
+def test_new_keys_are_checked(tmp_path: Path, text: str, expected: str) -> None:
+    assert any(expected in m for m in errors(tmp_path, text)), errors(tmp_path, text)
+
+
+def test_new_keys_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    s = load(
+        tmp_path,
+        '[report]\nurl = "https://intra.example.org/t/"\nmetrics_file = "m/tracker.prom"\n'
+        '[data]\nstale_after_days = 90\n[plan]\nlead = "9m"\nhardware = "hw.csv"\ncount_extended = true\n'
+        '[[plan.leads]]\nmatch = "Broadcom*/*"\nlead = "1y"\n'
+        '[smtp]\nhost = "mx"\nca_file = "ca.pem"\n'
+        '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "json", url_env = "HOOK" }, '
+        '{ kind = "slack", url = "http://127.0.0.1:9/hook" }]\n',
+    )
+    assert (
+        s.report.url == "https://intra.example.org/t/"
+        and s.report.metrics_file == tmp_path / "m" / "tracker.prom"
+    )
+    assert s.data.stale_after_days == 90 and s.plan.count_extended and s.plan.hardware == tmp_path / "hw.csv"
+    assert s.plan.lead_for("Broadcom (VMware)", "VMware ESXi") == "1y"
+    assert s.plan.lead_for("Microsoft", "Windows Server") == "9m"
+    assert s.smtp is not None and s.smtp.ca_file == tmp_path / "ca.pem" and s.smtp.data_timeout == 600
+    hook, local = s.routes[0].webhooks
+    with pytest.raises(ConfigError, match="HOOK is not set"):
+        hook.resolve_url()
+    monkeypatch.setenv("HOOK", "https://hooks.example.org/services/SECRET")
+    assert hook.resolve_url().endswith("SECRET")
+    assert local.resolve_url() == "http://127.0.0.1:9/hook"
+    assert "SECRET" not in str(redacted(s)) and "9/hook" not in str(redacted(s))
+
+
+def test_non_utf8_config_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.toml"
+    path.write_bytes(b'timezone = "Europe/Z\xfcrich"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [("2w", 0), ("6m", 6), ("1y", 12), (" 90D ", 0)],
+)
+def test_parse_duration_is_calendar_arithmetic(text: str, months: int) -> None:
+    from datetime import date
+
+    from tracker.dates import parse_duration
+
+    d = parse_duration(text)
+    assert d.months + 12 * d.years == months
+    assert date(2027, 3, 31) - parse_duration("1m") == date(2027, 2, 28)
+    assert date(2028, 3, 31) - parse_duration("1m") == date(2028, 2, 29)

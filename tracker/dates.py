@@ -10,6 +10,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dateutil.relativedelta import relativedelta
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -71,7 +75,31 @@ def parse_day(text: str) -> date:
 
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months, clamped to the target month's end (Jan 31 + 1m = Feb 28)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=months)
+
+
+_DURATION = re.compile(r"\s*(\d+)\s*([dwmy])\s*")
+_DURATION_LIMITS = {"d": 36600, "w": 5300, "m": 1200, "y": 100}
+
+
+def parse_duration(text: str) -> relativedelta:
+    """A calendar duration: ``90d``, ``2w``, ``6m``, ``1y`` (at most 100 years).
+
+    Months and years are calendar arithmetic (``2027-03-31`` - ``1m`` = ``2027-02-28``), which is why
+    this is a ``relativedelta`` and never ``timedelta(days=30)``. ValueError with a message for people.
+    """
+    from dateutil.relativedelta import relativedelta
+
+    m = _DURATION.fullmatch(text.lower()) if isinstance(text, str) else None
+    if not m:
+        raise ValueError(f"expected a number and a unit d, w, m or y (e.g. 90d, 6m, 1y), not {text!r}")
+    n, unit = int(m[1]), m[2]
+    if n > _DURATION_LIMITS[unit]:
+        raise ValueError(f"{text!r} is too long (at most 100 years)")
+    if unit == "d":
+        return relativedelta(days=n)
+    if unit == "w":
+        return relativedelta(weeks=n)
+    return relativedelta(months=n) if unit == "m" else relativedelta(years=n)

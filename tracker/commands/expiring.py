@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
-from tracker.dates import add_months, parse_day
+from tracker.dates import parse_day, parse_duration
 from tracker.errors import UsageError
 
 if TYPE_CHECKING:
@@ -35,18 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def parse_within(text: str, as_of: date) -> date:
-    m = re.fullmatch(r"(\d+)\s*([dwmy])", text.strip().lower())
-    if not m:
-        raise UsageError(
-            f"tracker expiring: error: --within: expected a number and a unit d, w, m "
-            f"or y (e.g. 90d, 6m, 1y), not {text!r}"
-        )
-    n, unit = int(m[1]), m[2]
-    if unit == "d":
-        return as_of + timedelta(days=n)
-    if unit == "w":
-        return as_of + timedelta(weeks=n)
-    return add_months(as_of, n if unit == "m" else 12 * n)
+    try:
+        return as_of + parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"tracker expiring: error: --within: {exc}") from None
+    except OverflowError:
+        raise UsageError(f"tracker expiring: error: --within: {text!r} reaches past the year 9999") from None
 
 
 def window(args: argparse.Namespace, as_of: date) -> tuple[date, date]:

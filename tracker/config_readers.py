@@ -1,0 +1,408 @@
+"""The readers behind ``tracker.config.load_settings``: one per section, each an explicit table of
+TOML key -> converter. A converter returns the value or raises ``_Bad`` with a message for people; the
+reader collects every problem as ``FILE: key: message`` so that all are reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tracker.config import (
+    ALERT_MILESTONES,
+    SECURITY_MODES,
+    WEBHOOK_KINDS,
+    AlertSettings,
+    DataSettings,
+    PlanLead,
+    PlanSettings,
+    ReportSettings,
+    Route,
+    ScheduleSettings,
+    Settings,
+    SmtpSettings,
+    Webhook,
+    webhook_url_problem,
+)
+from tracker.errors import ConfigError
+
+# --- converters ------------------------------------------------------------------------------------
+
+
+class _Bad(Exception):
+    """A value that does not fit its key; the message says why."""
+
+
+_KIND_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    bool: "a boolean",
+    dict: "a table",
+}
+
+
+def _expect(value: Any, *kinds: type) -> Any:
+    if isinstance(value, bool) and bool not in kinds:
+        raise _Bad(f"expected {' or '.join(_KIND_NAMES[k] for k in kinds)}, got a boolean")
+    if not isinstance(value, kinds):
+        names = " or ".join(_KIND_NAMES[k] for k in kinds)
+        raise _Bad(f"expected {names}, got {type(value).__name__} {value!r}")
+    return value
+
+
+class _Reader:
+    """Collects every problem, each as ``FILE: key: message``."""
+
+    def __init__(self, path: Path) -> None:
+        self.where = str(path)
+        self.base = path.resolve().parent
+        self.errors: list[str] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(f"{self.where}: {key}: {message}")
+
+    def path(self, value: Any) -> Path:
+        p = Path(_expect(value, str)).expanduser()
+        return p if p.is_absolute() else self.base / p
+
+    def table(
+        self, key: str, raw: Any, spec: dict[str, Callable[[Any], Any]], renames: dict[str, str] | None = None
+    ) -> dict[str, Any] | None:
+        """Convert a TOML table by ``spec`` (TOML key -> converter); None when it is not a table."""
+        try:
+            _expect(raw, dict)
+        except _Bad as exc:
+            self.error(key, str(exc))
+            return None
+        renames = renames or {}
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            convert = spec.get(name)
+            full = f"{key}.{name}" if key else name
+            if convert is None:
+                self.error(full, f"unknown key (known: {', '.join(sorted(spec))})")
+                continue
+            try:
+                values[renames.get(name, name)] = convert(value)
+            except _Bad as exc:
+                self.error(full, str(exc))
+        return values
+
+
+def _string(value: Any) -> str:
+    return str(_expect(value, str))
+
+
+def _integer(minimum: int | None = None) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        number = int(_expect(value, int))
+        if minimum is not None and number < minimum:
+            raise _Bad(f"must be at least {minimum}")
+        return number
+
+    return convert
+
+
+def _number(minimum: float = 0.0, positive: bool = False) -> Callable[[Any], float]:
+    def convert(value: Any) -> float:
+        number = float(_expect(value, int, float))
+        if positive and number <= 0:
+            raise _Bad("must be positive")
+        if number < minimum:
+            raise _Bad("must not be negative")
+        return number
+
+    return convert
+
+
+def _boolean(value: Any) -> bool:
+    return bool(_expect(value, bool))
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        text = _string(value)
+        if text not in options:
+            raise _Bad(f"must be one of {', '.join(options)}, not {text!r}")
+        return text
+
+    return convert
+
+
+def _strings(value: Any) -> list[str]:
+    items = _expect(value, list)
+    if not all(isinstance(v, str) for v in items):
+        raise _Bad(f"expected a list of strings, got {value!r}")
+    return list(items)
+
+
+def _email(value: Any) -> str:
+    addr = _string(value)
+    local, at, domain = addr.partition("@")
+    if any(c in addr for c in '\r\n\t ,;<>"') or not at or "@" in domain or not local or not domain:
+        raise _Bad(f"not an email address: {addr!r}")
+    return addr
+
+
+def _duration(value: Any) -> str:
+    from tracker.dates import parse_duration
+
+    text = _string(value)
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
+    return text
+
+
+def _cron(value: Any) -> str:
+    from tracker.schedule import CronError, parse_cron
+
+    text = _string(value)
+    try:
+        parse_cron(text)
+    except CronError as exc:
+        raise _Bad(f"{exc} in {text!r}") from None
+    return text
+
+
+def _http_url(value: Any) -> str:
+    text = _string(value)
+    if not re.match(r"https?://[^\s/]+", text):
+        raise _Bad(f"expected an http:// or https:// URL, got {text!r}")
+    return text
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _string(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Bad(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Paris')") from None
+    return name
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+
+def _read_report(r: _Reader, raw: Any) -> ReportSettings | None:
+    spec = {"out_dir": r.path, "keep_days": _integer(1), "url": _http_url, "metrics_file": r.path}
+    values = r.table("report", raw, spec)
+    return None if values is None else ReportSettings(**values)
+
+
+def _read_schedule(r: _Reader, raw: Any) -> ScheduleSettings | None:
+    spec = {
+        "cron": _cron,
+        "misfire_grace_hours": _number(),
+        "lock_timeout_seconds": _number(),
+    }
+    values = r.table("schedule", raw, spec)
+    return None if values is None else ScheduleSettings(**values)
+
+
+def _thresholds(value: Any) -> tuple[int, ...]:
+    items = _expect(value, list)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        raise _Bad(f"expected a list of integers, got {value!r}")
+    if not items:
+        raise _Bad("must not be empty")
+    if any(t < 0 for t in items):
+        raise _Bad("thresholds must be >= 0")
+    return tuple(sorted(set(items), reverse=True))
+
+
+def _milestones(value: Any) -> tuple[str, ...]:
+    items = _strings(value)
+    bad = [m for m in items if m not in ALERT_MILESTONES]
+    if bad:
+        raise _Bad(f"unknown milestone(s) {', '.join(map(repr, bad))} (known: {', '.join(ALERT_MILESTONES)})")
+    return tuple(dict.fromkeys(items))
+
+
+def _read_alerts(r: _Reader, raw: Any) -> AlertSettings | None:
+    spec = {
+        "thresholds_days": _thresholds,
+        "warning_days": _integer(0),
+        "milestones": _milestones,
+        "stale_days": _integer(0),
+    }
+    values = r.table("alerts", raw, spec)
+    return None if values is None else AlertSettings(**values)
+
+
+def _ca_file(r: _Reader) -> Callable[[Any], Path]:
+    def convert(value: Any) -> Path:
+        path = r.path(value)
+        if not path.is_file():
+            raise _Bad(f"no such file: {path}")
+        return path
+
+    return convert
+
+
+def _read_smtp(r: _Reader, raw: Any) -> SmtpSettings | None:
+    spec = {
+        "host": _string,
+        "port": _integer(1),
+        "security": _choice(SECURITY_MODES),
+        "username": _string,
+        "from": _email,
+        "timeout": _number(positive=True),
+        "data_timeout": _number(positive=True),
+        "retries": _integer(0),
+        "retry_backoff_seconds": _number(),
+        "ca_file": _ca_file(r),
+    }
+    values = r.table("smtp", raw, spec, {"from": "from_addr"})
+    if values is None:
+        return None
+    if values.get("port", 1) > 65535:
+        r.error("smtp.port", "must be between 1 and 65535")
+    if "security" in values and "port" not in values:
+        values["port"] = {"ssl": 465, "none": 25}.get(values["security"], 587)
+    if "host" not in raw:
+        r.error("smtp.host", "required when [smtp] is present")
+    return SmtpSettings(**values)
+
+
+def _read_data(r: _Reader, raw: Any) -> DataSettings | None:
+    values = r.table("data", raw, {"stale_after_days": _integer(1)})
+    return None if values is None else DataSettings(**values)
+
+
+def _read_plan(r: _Reader, raw: Any) -> PlanSettings | None:
+    spec = {
+        "lead": _duration,
+        "per_hop": _duration,
+        "hardware": r.path,
+        "count_extended": _boolean,
+        "leads": lambda value: _expect(value, list),
+    }
+    values = r.table("plan", raw, spec)
+    if values is None:
+        return None
+    leads = []
+    for i, item in enumerate(values.get("leads", [])):
+        rule = r.table(f"plan.leads[{i}]", item, {"match": _string, "lead": _duration})
+        if rule is None:
+            continue
+        missing = [k for k in ("match", "lead") if k not in rule]
+        for key in missing:
+            r.error(f"plan.leads[{i}].{key}", "required")
+        if not missing:
+            leads.append(PlanLead(**rule))
+    values["leads"] = tuple(leads)
+    return PlanSettings(**values)
+
+
+def _read_webhook(r: _Reader, label: str, raw: Any) -> Webhook | None:
+    def url(value: Any) -> str:
+        problem = webhook_url_problem(_string(value))
+        if problem:
+            raise _Bad(problem)
+        return str(value)
+
+    def env_name(value: Any) -> str:
+        name = _string(value)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise _Bad(f"not an environment variable name: {name!r}")
+        return name
+
+    spec = {"kind": _choice(WEBHOOK_KINDS), "url": url, "url_env": env_name, "url_file": r.path}
+    values = r.table(label, raw, spec)
+    if values is None:
+        return None
+    sources = [k for k in ("url", "url_env", "url_file") if k in raw]
+    if len(sources) != 1:
+        r.error(label, "give exactly one of url, url_env, url_file")
+        return None
+    if "kind" not in raw:
+        r.error(f"{label}.kind", f"required ({', '.join(WEBHOOK_KINDS)})")
+        return None
+    if "kind" not in values or sources[0] not in values:
+        return None  # the conversion error is reported already
+    return Webhook(**values)
+
+
+def _read_routes(r: _Reader, raw: Any, with_smtp: bool) -> tuple[Route, ...]:
+    try:
+        items = _expect(raw, list)
+    except _Bad as exc:
+        r.error("routes", str(exc))
+        return ()
+    routes = []
+    for i, item in enumerate(items):
+        label = f"routes[{i}]"
+
+        def addresses(value: Any) -> tuple[str, ...]:
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(a, str) for a in values):
+                raise _Bad("expected a list of email addresses")
+            return tuple(_email(a) for a in values)
+
+        spec = {"match": _string, "to": addresses, "webhooks": lambda value: _expect(value, list)}
+        values = r.table(label, item, spec)
+        if values is None:
+            continue
+        hooks = [
+            _read_webhook(r, f"{label}.webhooks[{j}]", h) for j, h in enumerate(values.get("webhooks", []))
+        ]
+        values["webhooks"] = tuple(h for h in hooks if h is not None)
+        if "match" not in item:
+            r.error(f"{label}.match", "required")
+            continue
+        if "match" not in values:
+            continue
+        route = Route(**values)
+        if with_smtp and not route.to and not route.webhooks:
+            r.error(label, "with [smtp], every route needs at least one 'to' address or webhook")
+        routes.append(route)
+    return tuple(routes)
+
+
+_SECTIONS: dict[str, Callable[[_Reader, Any], Any]] = {
+    "report": _read_report,
+    "schedule": _read_schedule,
+    "alerts": _read_alerts,
+    "smtp": _read_smtp,
+    "data": _read_data,
+    "plan": _read_plan,
+}
+_TOP_KEYS = ("dataset", "inventory", "timezone", "state_dir", "routes", *_SECTIONS)
+
+
+def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
+    r = _Reader(path)
+    kwargs: dict[str, Any] = {"path": path}
+    for key in data:
+        if key not in _TOP_KEYS:
+            r.error(key, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+    top = r.table(
+        "",
+        {k: v for k, v in data.items() if k in ("dataset", "inventory", "state_dir", "timezone")},
+        {"dataset": r.path, "inventory": r.path, "state_dir": r.path, "timezone": _timezone},
+    )
+    kwargs.update(top or {})
+    for name, reader in _SECTIONS.items():
+        if name in data:
+            section = reader(r, data[name])
+            if section is not None:
+                kwargs[name] = section
+    if "routes" in data:
+        kwargs["routes"] = _read_routes(r, data["routes"], with_smtp="smtp" in data)
+    if "smtp" in data and not data.get("routes"):
+        r.error(
+            "routes",
+            "[smtp] is set but there are no [[routes]]: add at least one route with recipients "
+            '(e.g. match = "*")',
+        )
+    if r.errors:
+        raise ConfigError(*r.errors)
+    return Settings(**kwargs)
