@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from alerts_support import html_part, text_part
@@ -14,7 +13,7 @@ from tracker.alerts import AlertRunResult, run_alerts
 from tracker.alerts.digest import DigestContext, build_digest, digest_context
 from tracker.alerts.due import DueItem
 from tracker.alerts.terms import milestone_label
-from tracker.config import Route, Settings
+from tracker.config import ReportSettings, Route, Settings
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
@@ -146,8 +145,7 @@ def _estate_context(tmp_path: Path) -> DigestContext:
         total=5,
         host_names={hv: ("hv-01", "hv-02", "hv-03", "hv-04", "hv-05")},
     )
-    # report.url arrives with the config commit on main; digest_context reads it by attribute.
-    settings = SimpleNamespace(report=SimpleNamespace(url="https://intranet.example.org/tracker"))
+    settings = Settings(report=ReportSettings(url="https://intranet.example.org/tracker"))
     ctx = digest_context(settings, AS_OF, estate, config_path=tmp_path / "my config.toml")
     assert ctx.report_url == "https://intranet.example.org/tracker/lifecycle-2026-11-26.html"
     assert ctx.calendar_url == "https://intranet.example.org/tracker/tracker.ics"

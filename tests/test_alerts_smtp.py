@@ -43,7 +43,7 @@ def test_done_when_bundled_dataset_one_digest_per_route_once_and_after_an_outage
         windows = text_part(by_rcpt[("windows-team@example.org",)])
         assert "- Hyper-V Server 2016 (Microsoft)" in windows
         assert (
-            "EOL in 47 days: End of life 2027-01-12 (Microsoft calls it end of extended support)" in windows
+            "EOL in 47 days (end of life: 2027-01-12; Microsoft calls it end of extended support)" in windows
         )
         assert "Hyper-V Server 2016" not in text_part(by_rcpt[("infra@example.org",)])
         again = alert(tmp_path, config)
@@ -105,8 +105,9 @@ def test_digest_content_recipients_subject_parts_and_links(tmp_path: Path) -> No
     assert ("alert silence 'Hyper-V Server' 2016 --milestone eol --until 2027-01-13 --reason REASON") in text
     assert "tracker --config " in text  # the ledger of this run, whatever the working directory
     vm_text = text_part(vm.message)
-    assert "EOL in 10 months: End of life 2027-10-11 (Broadcom (VMware) calls it end of general support)" in (
-        vm_text
+    assert (
+        "EOL in 10 months (end of life: 2027-10-11; Broadcom (VMware) calls it end of general support)"
+        in (vm_text)
     )
     assert "ESXi 6.5" not in vm_text  # ended in 2022/2023: stale, never mailed
     assert vm.message["Subject"] == "VMware ESXi 8.0: end of life in 10 months"
@@ -269,7 +270,7 @@ def test_moved_date_re_arms_and_says_so(tmp_path: Path) -> None:
     text = text_part(handler.received[1].message)
     assert "date moved from 2027-01-12 to 2027-04-12" in text
     assert "date moved from 2027-01-12 to 2027-04-12" in html_part(handler.received[1].message)
-    assert "EOL in 4 months: End of life 2027-04-12" in text and "alert threshold: 180 days" in text
+    assert "EOL in 4 months (end of life: 2027-04-12;" in text and "alert threshold: 180 days" in text
 
 
 def test_silence_holds_until_it_expires(tmp_path: Path) -> None:

@@ -287,3 +287,39 @@ def test_printed_brief_of_bundled_dataset_and_example_hosts_fits_eight_a4_pages(
     pdf = visit.page.pdf(format="A4", print_background=True)
     assert 2 <= _pdf_pages(pdf) <= 8
     visit.page.close()
+
+
+def test_digest_html_reflows_to_a_375_px_phone(browser: Any, tmp_path: Path) -> None:
+    """The digest of the bundled dataset with examples/hosts.csv, opened as a mail client would."""
+    import email
+    import email.policy
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{HOSTS}"\n[report]\nurl = "https://intranet.example.org/t/"\n'
+    )
+    result = run_tracker("--as-of", AS_OF, "alert", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["Subject"].startswith("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+")
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    page = tmp_path / "digest.html"
+    page.write_text(html, encoding="utf-8")
+    for width in (375, 600, 800):
+        visit = Visit(browser, page, width, 812)
+        visit.assert_clean()
+        assert visit.scroll_width() <= width, width
+        wide = visit.page.evaluate(
+            f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width} + 1).length"
+        )
+        assert wide == 0
+        first = visit.page.locator(".card").first.inner_text()
+        assert "Hyper-V Server 2016" in first and "hv-legacy-01.corp.example" in first
+        assert visit.page.locator("#report-link").get_attribute("href") == (
+            "https://intranet.example.org/t/lifecycle-2026-11-26.html"
+        )
+        result_contrast = visit.page.evaluate(CONTRAST_JS)
+        assert result_contrast["bad"] == []
+        visit.page.close()

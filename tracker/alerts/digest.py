@@ -27,7 +27,7 @@ from tracker import __version__
 from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem
 from tracker.alerts.terms import milestone_term, subject_term
-from tracker.config import Route
+from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
 from tracker.estate import EstateSummary
 
@@ -51,12 +51,12 @@ class DigestContext:
 
 
 def digest_context(
-    settings: Any, as_of: date, estate: EstateSummary | None = None, config_path: Path | None = None
+    settings: Settings, as_of: date, estate: EstateSummary | None = None, config_path: Path | None = None
 ) -> DigestContext:
     """Links from ``settings.report.url`` (when set): the day's report and the calendar feed."""
     from tracker.report.history import CALENDAR_NAME, report_name
 
-    base = getattr(getattr(settings, "report", None), "url", None)
+    base = settings.report.url
     if base:
         base = base if base.endswith("/") else base + "/"
     return DigestContext(
@@ -122,8 +122,10 @@ def ordered(items: Sequence[DueItem], counts: Mapping[CycleKey, int] | None) -> 
     hosts = counts or {}
 
     def key(item: DueItem) -> tuple[bool, bool, int, tuple[date, str, str, str, int]]:
-        on = hosts.get(item.record.key, 0) > 0
-        return (not on, on and item.days_left >= 0, item.days_left if on else 0, item.sort_key)
+        if hosts.get(item.record.key, 0) > 0:  # past end of life first, then soonest
+            return (False, item.days_left >= 0, item.days_left, item.sort_key)
+        # Elsewhere, as in the report: what is coming, soonest first; then what just passed.
+        return (True, item.days_left < 0, abs(item.days_left), item.sort_key)
 
     return sorted(items, key=key)
 
@@ -156,6 +158,12 @@ def _urgency(item: DueItem) -> vocab.Urgency:
     return vocab.urgency(item.days_left)
 
 
+def _border(level: vocab.Urgency) -> str:
+    """The card's left edge: the chip's strong colour (its background when dark, else its border)."""
+    style = vocab.URGENCY_STYLES[level]
+    return style.bg if level in (vocab.Urgency.PAST, vocab.Urgency.D30) else style.border
+
+
 def _vendor_term(item: DueItem) -> str:
     """The vendor's own name for the milestone when it differs from ours ("Microsoft: ...")."""
     term = milestone_term(item.record.vendor, item.milestone)
@@ -185,7 +193,7 @@ def _card(
         "vendor": r.vendor,
         "urgency": str(level),
         "urgency_word": vocab.URGENCY_STYLES[level].word,
-        "border": vocab.URGENCY_STYLES[level].bg if level is not vocab.Urgency.PAST else "#b91c1c",
+        "border": _border(level),
         "phrase": vocab.until(item.days_left, item.milestone),
         "milestone": vocab.MILESTONE_HEADINGS.get(item.milestone, item.milestone),
         "vendor_term": _vendor_term(item),
@@ -226,8 +234,8 @@ def _item_lines(
     c = _card(item, context, counts)
     lines = [
         f"- {c['name']} ({c['vendor']})",
-        f"  {c['phrase']}: {c['milestone']} {c['date']}"
-        + (f" ({c['vendor_term']})" if c["vendor_term"] else ""),
+        f"  {c['phrase']} ({c['milestone'].lower()}: {c['date']}"
+        + (f"; {c['vendor_term']})" if c["vendor_term"] else ")"),
     ]
     if c["hosts"]:
         names = ", ".join(c["host_names"])
