@@ -39,6 +39,9 @@ from tracker.report.model import (
 )
 from tracker.report.timeline import build_timeline
 
+BRIEF_TIMELINE_ROWS = 40
+"""Cycles in the printed brief's chart (the first of the action lists): one A4 page."""
+
 __all__ = ["PlanHint", "render_index", "render_report", "write_report"]
 
 
@@ -106,7 +109,7 @@ def render_pages(
     as_of_iso = vocab.iso(as_of)
     today = f"Today {as_of_iso}"
     timeline = build_timeline(groups, as_of, today)
-    acting = [i.row for i in (*actions.on_hosts, *actions.elsewhere)]
+    acting = [i.row for i in (*actions.on_hosts, *actions.elsewhere)][:BRIEF_TIMELINE_ROWS]
     brief = build_timeline(_brief_groups(acting), as_of, today, labels="name") if acting else None
     env = _environment()
     context: dict[str, Any] = {
@@ -195,4 +198,12 @@ def _environment():  # type: ignore[no-untyped-def]
         keep_trailing_newline=True,
     )
     env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
+    from tracker.report import rows
+
+    env.globals.update(
+        table_body=rows.table_body,
+        timeline_labels=rows.timeline_labels,
+        timeline_bands=rows.timeline_bands,
+        timeline_cycles=rows.timeline_cycles,
+    )
     return env
