@@ -31,12 +31,14 @@ COLUMNS = [
     "source",
     "confidence",
     "notes",
+    "verified_on",
 ]
 DATE_COLUMNS = ["release", "support_end", "eol", "extended_end"]
 MS = "Microsoft"
 BC = "Broadcom (VMware)"
 IBM = "IBM"
 VIOS = "PowerVM Virtual I/O Server"
+SCVMM = "System Center Virtual Machine Manager"
 
 
 def _load():
@@ -119,7 +121,8 @@ KEY_DATES = [
     pytest.param(MS, "Windows 10 Enterprise and Education", "1803", "eol", "2021-05-11", id="w10ee-1803-eos"),
     pytest.param(MS, "Windows 10 Enterprise and Education", "1909", "eol", "2022-05-10", id="w10ee-1909-eos"),
     pytest.param(MS, "Windows 10 Enterprise and Education", "20H2", "eol", "2023-05-09", id="w10ee-20h2-eos"),
-    pytest.param(MS, "Windows 10 Home and Pro", "1703", "release", "2017-04-05", id="w10hp-1703-release"),
+    # Microsoft's data revised 1703's start from 2017-04-05 to 2017-04-11 (2022-04-01 revision).
+    pytest.param(MS, "Windows 10 Home and Pro", "1703", "release", "2017-04-11", id="w10hp-1703-release"),
     pytest.param(MS, "Windows 10 Home and Pro", "1809", "eol", "2020-11-10", id="w10hp-1809-eos"),
     pytest.param(MS, "Windows 10 Home and Pro", "20H2", "eol", "2022-05-10", id="w10hp-20h2-eos"),
     pytest.param(
@@ -158,7 +161,7 @@ KEY_DATES = [
     pytest.param(BC, "VMware ESXi", "7.0", "eol", "2025-10-02", id="esxi70-eogs-extended"),
     pytest.param(BC, "VMware ESXi", "7.0", "extended_end", "2027-04-02", id="esxi70-eotg"),
     pytest.param(BC, "VMware vCenter Server", "7.0", "eol", "2025-10-02", id="vc70-eogs-extended"),
-    # Citrix product matrix (XenServer / Citrix Hypervisor 6.x).
+    # XenServer / Citrix Hypervisor 6.x: `estimated` (lumps 6.0-6.5; not found on a Citrix Hypervisor page).
     pytest.param("Citrix", "Citrix Hypervisor", "6.x", "release", "2011-09-26", id="xs6-ga"),
     pytest.param("Citrix", "Citrix Hypervisor", "6.x", "support_end", "2016-09-30", id="xs6-eom"),
     pytest.param("Citrix", "Citrix Hypervisor", "6.x", "eol", "2018-06-26", id="xs6-eol"),
@@ -177,6 +180,42 @@ KEY_DATES = [
     pytest.param(IBM, VIOS, "4.1.1", "release", "2024-12", id="vios411-release"),
     pytest.param(IBM, VIOS, "4.1.1", "eol", "2027-12-31", id="vios411-end-of-fix-support-est"),
     pytest.param(IBM, VIOS, "4.1.1", "extended_end", "", id="vios411-eos-not-seen"),
+    # --- issue 14 --------------------------------------------------------------------------------
+    # XCP-ng: Vates' docs source (xcp-ng/xcp-ng-org docs/releases/releases.md, 2026-07-31 revision).
+    pytest.param("Vates", "XCP-ng", "8.2", "release", "2020-11-18", id="xcpng82-release"),
+    pytest.param("Vates", "XCP-ng", "8.2", "eol", "2025-09-16", id="xcpng82-eol-extended"),
+    pytest.param("Vates", "XCP-ng", "8.3", "eol", "2028-11-30", id="xcpng83-eol"),
+    # Proxmox VE 9: FAQ (pve-docs pve-faq.adoc, 2026-04-30): first release 2025-08, eol "tba".
+    pytest.param("Proxmox", "Proxmox VE", "9", "release", "2025-08", id="pve9-first-release"),
+    # VirtualBox: Oracle publishes the end month (YYYY/MM): stored as a month, not its last day.
+    pytest.param("Oracle", "VirtualBox", "6.1", "eol", "2024-01", id="vbox61-eol-month"),
+    pytest.param("Oracle", "VirtualBox", "7.0", "eol", "2025-03", id="vbox70-eol-month"),
+    pytest.param("Oracle", "VirtualBox", "7.1", "eol", "2026-03", id="vbox71-eol-month"),
+    # VCF 4.2: endoflife.date's 2021-05-25 is 4.2.1's release date, not an end of support: blank.
+    pytest.param(BC, "VMware Cloud Foundation", "4.2", "eol", "", id="vcf42-eol-blank"),
+    # RHV 4.0: estimated upper bound (no fixes for 4.x before 4.4 since its August 2020 release).
+    pytest.param("Red Hat", "Red Hat Virtualization", "4.0", "eol", "2020-08", id="rhv40-eol-estimated"),
+    # System Center Virtual Machine Manager: Microsoft lifecycle data (Pacific-time dates).
+    pytest.param(MS, SCVMM, "2016", "eol", "2027-01-11", id="scvmm2016-extended"),
+    pytest.param(MS, SCVMM, "2019", "support_end", "2024-04-09", id="scvmm2019-mainstream"),
+    pytest.param(MS, SCVMM, "2019", "eol", "2029-04-09", id="scvmm2019-extended"),
+    pytest.param(MS, SCVMM, "2022", "release", "2022-04-01", id="scvmm2022-release"),
+    pytest.param(MS, SCVMM, "2022", "eol", "2032-04-13", id="scvmm2022-extended"),
+    pytest.param(MS, "Windows 10 Home and Pro", "21H2", "eol", "2023-06-13", id="w10hp-21h2-eos"),
+    pytest.param(MS, "Windows 10 Enterprise and Education", "21H2", "eol", "2024-06-11", id="w10ee-21h2-eos"),
+    # Debian: Debian's distro-info-data (debian.csv): security end = eol, LTS end = extended_end.
+    pytest.param("Debian", "Debian", "12", "eol", "2026-07-11", id="debian12-security-end"),
+    pytest.param("Debian", "Debian", "12", "extended_end", "2028-06-30", id="debian12-lts-end"),
+    pytest.param("Debian", "Debian", "13", "release", "2025-08-09", id="debian13-release"),
+    # Ubuntu LTS: distro-info-data ubuntu.csv: standard support end = eol, ESM end = extended_end.
+    pytest.param("Canonical", "Ubuntu", "22.04", "eol", "2027-06-01", id="ubuntu2204-standard-end"),
+    pytest.param("Canonical", "Ubuntu", "24.04", "extended_end", "2034-04-25", id="ubuntu2404-esm-end"),
+    # Nutanix Prism Central (endoflife.date nutanix-prism): eol = End of Maintenance, extended = EOSL.
+    pytest.param("Nutanix", "Prism Central", "pc.2024.3", "eol", "2026-03-31", id="pc20243-eom"),
+    pytest.param("Nutanix", "Prism Central", "pc.2024.3", "extended_end", "2026-12-31", id="pc20243-eosl"),
+    pytest.param(BC, "VMware Workstation Pro", "17", "release", "2022-11-17", id="ws17-release"),
+    pytest.param(BC, "VMware Fusion Pro", "13", "release", "2022-11", id="fusion13-release-month"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.16", "eol", "2025-12-27", id="ocp416-maintenance-end"),
 ]
 
 
@@ -220,6 +259,12 @@ REQUIRED_PRODUCTS = [
     ("oVirt", "oVirt"),
     (IBM, VIOS),
     ("Citrix", "XenServer"),
+    (MS, SCVMM),
+    ("Debian", "Debian"),
+    ("Canonical", "Ubuntu"),
+    ("Nutanix", "Prism Central"),
+    (BC, "VMware Workstation Pro"),
+    ("Red Hat", "Red Hat OpenShift"),
 ]
 
 
@@ -286,13 +331,17 @@ def test_sorted_by_vendor_product_release():
     assert key == sorted(key)
 
 
+# Microsoft's own data gives a Monday here (SCVMM 2016: 2027-01-11, SCVMM 2019: 2029-04-09).
+NOT_PATCH_TUESDAY = {(SCVMM, "2016", "eol"), (SCVMM, "2019", "eol")}
+
+
 def test_microsoft_vendor_milestones_are_patch_tuesdays():
     """Catches time-zone shifted copies (UTC conversion makes them one day late)."""
     for r in ROWS:
         if r["vendor"] != MS or r["confidence"] != "vendor":
             continue
         for c in ["support_end", "eol", "extended_end"]:
-            if r[c]:
+            if r[c] and (r["product"], r["cycle"], c) not in NOT_PATCH_TUESDAY:
                 day = _parse(r[c])
                 assert day.weekday() == 1 and 8 <= day.day <= 14, f"{r['product']} {r['cycle']} {c} {day}"
 
@@ -325,3 +374,35 @@ def test_aos_mapping_all_rows():
     for r in aos:
         assert r["support_end"] == r["eol"], r["cycle"]
         assert r["extended_end"] and _parse(r["extended_end"]) >= _parse(r["eol"]), r["cycle"]
+
+
+def test_every_row_is_verified():
+    """SPEC section 2: verified_on is a full ISO day on every row of the shipped dataset."""
+    for line, r in enumerate(ROWS, start=2):
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["verified_on"]), f"line {line}: verified_on"
+        datetime.date.fromisoformat(r["verified_on"])
+
+
+def test_secondary_rows_say_why_not_vendor():
+    """Honest confidence: every secondary row explains why the vendor page was not used."""
+    for line, r in enumerate(ROWS, start=2):
+        if r["confidence"] == "secondary":
+            assert re.search(r"secondary|not (?:on|seen on|in|available)", r["notes"], re.I), f"line {line}"
+
+
+def test_estimated_rows_explain_the_derivation():
+    for line, r in enumerate(ROWS, start=2):
+        if r["confidence"] == "estimated":
+            assert "estimated" in r["notes"].lower(), f"line {line}: {r['product']} {r['cycle']}"
+
+
+def test_no_gist_or_personal_page_as_source():
+    for line, r in enumerate(ROWS, start=2):
+        assert "gist.github.com" not in r["source"], f"line {line}"
+
+
+def test_kvm_host_operating_systems_are_type_1():
+    """A host OS that runs KVM counts as type 1 for this dataset (README, data section)."""
+    for r in ROWS:
+        if r["product"] in ("Debian", "Ubuntu", "Red Hat Enterprise Linux", "Proxmox VE"):
+            assert r["type"] == "1", (r["product"], r["cycle"])

@@ -20,7 +20,7 @@ from tracker.dataset import COLUMNS, load_dataset
 from tracker.sources.endoflife import KNOWN_PRODUCTS
 
 EOL_FIXTURES = FIXTURES / "endoflife"
-HEADER = ",".join(COLUMNS) + "\n"
+HEADER = ",".join(c for c in COLUMNS if c != "verified_on") + "\n"
 NOT_FOUND_PAGE = (
     b"<!DOCTYPE html><html><head><title>Page not found</title></head><body>"
     b"<h1>Page not found</h1><p>Looks like you followed a broken link.</p></body>"
@@ -53,6 +53,19 @@ def unknown_payload() -> dict:  # type: ignore[type-arg]
     return doc
 
 
+def empty_payload() -> dict:  # type: ignore[type-arg]
+    doc = fixture("proxmox-ve")
+    doc["result"]["releases"] = []
+    return doc
+
+
+def shrunk_payload() -> dict:  # type: ignore[type-arg]
+    """proxmox-ve answering with its three newest cycles only (a broken build upstream)."""
+    doc = fixture("proxmox-ve")
+    doc["result"]["releases"] = doc["result"]["releases"][:3]
+    return doc
+
+
 class Api(BaseHTTPRequestHandler):
     """Serves /api/v1/products/<name> like endoflife.date (Netlify): JSON, 301s, HTML 404s."""
 
@@ -76,7 +89,12 @@ class Api(BaseHTTPRequestHandler):
         name = self.path.removeprefix("/api/v1/products/").rstrip("/")
         if not self.path.startswith("/api/v1/products/"):
             name = ""
-        payloads = {"bad-rows": bad_rows_payload, "harvester": unknown_payload}
+        payloads = {
+            "bad-rows": bad_rows_payload,
+            "harvester": unknown_payload,
+            "empty": empty_payload,
+            "pve-shrunk": shrunk_payload,
+        }
         if (EOL_FIXTURES / f"{name}.json").is_file():
             self.send(200, (EOL_FIXTURES / f"{name}.json").read_bytes(), "application/json")
         elif name in payloads:
@@ -350,9 +368,13 @@ def test_merge_updates_adds_and_protects_vendor_rows(tracker, dataset) -> None: 
     assert "VMware ESXi 8.0: confidence estimated -> secondary" in err
     assert "VMware ESXi 9.1: added (release 2026-05-12, eol 2028-08-12, extended_end 2029-08-12)" in err
     assert (
-        "VMware ESXi 7.0: skipped, confidence is vendor (--force to overwrite): eol 2025-04-02 -> 2025-10-02"
+        "VMware ESXi 7.0: kept eol 2025-04-02 (confidence vendor; --force to take it): "
+        "endoflife.date says 2025-10-02 (differs)"
     ) in err
-    assert "8 added, 1 skipped" in err and "1 updated" in err
+    assert err.splitlines()[-1] == (
+        f"tracker: {dataset}: 2 moved, 0 refined, 8 added, 2 kept (vendor), 0 skipped, 0 unchanged "
+        "(endoflife.date esxi last_modified 2026-08-22T08:52:34+00:00)"
+    )
     records = {r.cycle: r for r in load_dataset(dataset)}
     assert str(records["7.0"].eol) == "2025-04-02"  # vendor row untouched
     assert records["7.0"].notes == "kept, vendor"
@@ -376,7 +398,7 @@ def test_merge_updates_adds_and_protects_vendor_rows(tracker, dataset) -> None: 
     before = dataset.read_bytes()
     again = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "--merge", str(dataset))
     assert again.returncode == 0, again.stderr
-    assert "0 updated, 0 added, 1 skipped" in again.stderr
+    assert "0 moved, 0 refined, 0 added, 2 kept (vendor), 0 skipped, 9 unchanged" in again.stderr
     assert dataset.read_bytes() == before
 
 
@@ -387,10 +409,14 @@ def test_merge_force_overwrites_vendor_rows(tracker, dataset, api) -> None:  # t
     assert result.returncode == 0, result.stderr
     assert "VMware ESXi 7.0: eol 2025-04-02 -> 2025-10-02" in result.stderr
     assert "VMware ESXi 7.0: confidence vendor -> secondary" in result.stderr
-    assert "Proxmox VE 8: eol 2026-08 -> 2026-08-31" in result.stderr
+    # Month precision: the API's 2026-08-31 is the dataset's 2026-08; its day of release refines 2023-06.
+    assert "Proxmox VE 8: eol" not in result.stderr
+    assert "Proxmox VE 8: release 2023-06 -> 2023-06-22 (refined)" in result.stderr
     records = {(r.product, r.cycle): r for r in load_dataset(dataset)}
     esxi7 = records[("VMware ESXi", "7.0")]
     assert (str(esxi7.eol), esxi7.confidence, esxi7.notes) == ("2025-10-02", "secondary", "kept, vendor")
+    pve8 = records[("Proxmox VE", "8")]
+    assert (str(pve8.release), str(pve8.eol)) == ("2023-06-22", "2026-08")
 
 
 def test_merge_dry_run_writes_nothing(tracker, dataset) -> None:  # type: ignore[no-untyped-def]
@@ -428,3 +454,111 @@ def test_merge_skips_rows_the_merge_would_break(tracker, tmp_path) -> None:  # t
     assert "VMware ESXi 8.0: skipped, the merged row would be invalid" in result.stderr
     records = {r.cycle: r for r in load_dataset(path)}
     assert records["8.0"].eol is None and "9.1" in records
+
+
+# --- precise refreshes (issue 14) ------------------------------------------------------------------
+
+
+def test_proxmox_against_the_bundled_dataset_reports_no_moves(tracker, api, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The API writes Proxmox's month-only dates as the month's last day: equal, not moved."""
+    from tracker.dataset import bundled_dataset_path
+
+    data = tmp_path / "hypervisors.csv"
+    data.write_bytes(bundled_dataset_path().read_bytes())
+    for extra in ((), ("--force",)):
+        # With --force, vendor rows take the API's dates; still no end date moves (only the
+        # release days of Proxmox VE 1 and 2, where the API gives a later point release).
+        result = tracker(
+            "--as-of",
+            "2026-11-26",
+            "import",
+            "endoflife",
+            "proxmox-ve",
+            "--api-url",
+            api,
+            "--merge",
+            str(data),
+            "--dry-run",
+            *extra,
+        )
+        assert result.returncode == 0, result.stderr
+        moved = [line for line in result.stderr.splitlines() if line.endswith("(moved)")]
+        assert not any(": eol " in line or ": support_end " in line for line in moved), moved
+        summary = result.stderr.splitlines()[-1]
+        if not extra:
+            assert moved == []
+            assert summary.startswith(f"tracker: {data}: 0 moved, "), summary
+        assert "endoflife.date proxmox-ve last_modified 2026-08-22T08:52:34+00:00" in summary
+    assert data.read_bytes() == bundled_dataset_path().read_bytes()
+
+
+def test_refinement_is_reported_as_such_and_applied(tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "d.csv"
+    path.write_text(
+        HEADER
+        + "Proxmox,Proxmox VE,8,1,2023-06,,2026-08,,https://endoflife.date/proxmox-ve,secondary,\n"
+        + "Proxmox,Proxmox VE,7,1,2021-07,,2024-07,,https://pve.proxmox.com/wiki/FAQ,vendor,\n",
+        encoding="utf-8",
+    )
+    result = tracker(
+        "--as-of",
+        "2026-11-26",
+        "import",
+        "endoflife",
+        "--from",
+        str(EOL_FIXTURES / "proxmox-ve.json"),
+        "--merge",
+        str(path),
+    )
+    assert result.returncode == 0, result.stderr
+    err = result.stderr.splitlines()
+    assert "Proxmox VE 8: release 2023-06 -> 2023-06-22 (refined)" in err
+    assert (
+        "Proxmox VE 7: kept release 2021-07 (confidence vendor; --force to take it): "
+        "endoflife.date says 2021-07-06 (more precise)"
+    ) in err
+    assert err[-1].startswith(f"tracker: {path}: 0 moved, 1 refined, 7 added, 1 kept (vendor), 0 skipped")
+    records = {r.cycle: r for r in load_dataset(path)}
+    assert (str(records["8"].release), str(records["8"].eol)) == ("2023-06-22", "2026-08")
+    assert str(records["8"].verified_on) == "2026-11-26"  # rows the merge writes are stamped
+    assert records["7"].verified_on is None and str(records["7"].release) == "2021-07"
+    assert "(API last_modified 2026-08-22T08:52:34+00:00)" in records["6"].notes
+    assert str(records["6"].verified_on) == "2026-11-26"
+
+
+def test_empty_response_is_a_failure(tracker, api, dataset) -> None:  # type: ignore[no-untyped-def]
+    before = dataset.read_bytes()
+    for extra in ((), ("--merge", str(dataset))):
+        result = tracker(
+            "import",
+            "endoflife",
+            "empty",
+            "--api-url",
+            api,
+            "--product-name",
+            "Proxmox VE",
+            "--vendor",
+            "Proxmox",
+            *extra,
+        )
+        assert result.returncode == 1
+        assert "lists no releases for 'proxmox-ve'" in result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
+    assert dataset.read_bytes() == before
+
+
+def test_shrinking_response_is_a_failure(tracker, api, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "d.csv"
+    text = HEADER + "".join(
+        f"Proxmox,Proxmox VE,{n},1,{n + 2010}-01-01,,,,https://endoflife.date/proxmox-ve,secondary,\n"
+        for n in (9, 8, 7, 6)
+    )
+    path.write_text(text, encoding="utf-8")
+    result = tracker("import", "endoflife", "pve-shrunk", "--api-url", api, "--merge", str(path))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"endoflife.date: {api}/products/pve-shrunk: the response for 'proxmox-ve' lacks 1 "
+        f"cycle(s) {path} took from it (Proxmox VE 6); refusing to merge a shrinking response; "
+        "nothing written"
+    )
+    assert path.read_text(encoding="utf-8") == text

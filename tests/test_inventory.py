@@ -125,7 +125,7 @@ def test_alias_and_version_rules(
 @pytest.mark.parametrize(
     ("product", "version", "expected"),
     [
-        pytest.param("Ubuntu KVM", "22.04", (None, None), id="unknown-product"),
+        pytest.param("Harvester", "1.3.2", (None, None), id="unknown-product"),
         pytest.param("", "", (None, None), id="blank"),
         pytest.param("ESXi", "4.1", ("VMware ESXi", None), id="known-product-unknown-cycle"),
         pytest.param("Windows Server", "10.0.99999", ("Windows Server", None), id="unknown-build"),

@@ -233,3 +233,133 @@ def test_shipped_dataset_validates(env: dict[str, str]) -> None:
     result = run_tracker("validate", env=env)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+# --- verified_on (SPEC section 2) ------------------------------------------------------------------
+
+AGED_HEADER = HEADER.rstrip("\n") + ",verified_on\n"
+
+
+def aged(verified_on: str, cycle: str = "2019") -> str:
+    return GOOD.replace("2019,1,2018", f"{cycle},1,2018").rstrip("\n") + f",{verified_on}\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("2026-11", "not an ISO date (YYYY-MM-DD): '2026-11'", id="month-only"),
+        pytest.param("26/11/2026", "not an ISO date (YYYY-MM-DD): '26/11/2026'", id="not-iso"),
+        pytest.param("2026-02-30", "impossible date: '2026-02-30'", id="impossible"),
+    ],
+)
+def test_verified_on_must_be_a_full_iso_day(value: str, message: str) -> None:
+    assert problems_of(AGED_HEADER + aged(value)) == [f"data.csv:2: verified_on: {message}"]
+
+
+def test_verified_on_is_read_and_written_back(tmp_path: Path) -> None:
+    from datetime import date
+
+    from tracker.dataset import load_dataset, write_dataset
+
+    src = tmp_path / "a.csv"
+    src.write_text(AGED_HEADER + aged("2026-11-26") + aged("", cycle="2016"))
+    records = load_dataset(src)
+    assert [r.verified_on for r in records] == [date(2026, 11, 26), None]
+    out = tmp_path / "b.csv"
+    write_dataset(records, out)
+    lines = out.read_text().splitlines()
+    assert lines[0].endswith(",notes,verified_on")
+    assert lines[1].endswith(",2026-11-26") and lines[2].endswith(",")
+
+
+def test_dataset_age_finds_oldest_and_stale_rows() -> None:
+    from datetime import date
+
+    from tracker.dataset import dataset_age
+
+    text = (
+        AGED_HEADER
+        + aged("2026-11-26")
+        + aged("2026-05-29", "2016")
+        + aged("2026-05-30", "2012")
+        + aged("", "2008")
+    )
+    records, problems = parse_dataset(text.encode(), "data.csv")
+    assert problems == []
+    age = dataset_age(records, date(2026, 11, 26), stale_after_days=180)
+    # 2026-05-29 is 181 days before 2026-11-26: stale; 2026-05-30 is exactly 180: not yet.
+    assert age.oldest == date(2026, 5, 29)
+    assert age.oldest_days == 181
+    assert [r.cycle for r in age.stale] == ["2008", "2016"]
+    assert age.unverified == 1
+    assert (
+        age.describe()
+        == "oldest check 2026-05-29 (181 days ago); 1 row older than 180 days, 1 row without verified_on"
+    )
+    assert dataset_age(records, date(2026, 11, 26), stale_after_days=181).stale[1:] == ()
+
+
+def test_cli_validate_warns_about_stale_rows_and_exits_0(tmp_path: Path, env: dict[str, str]) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(AGED_HEADER + aged("2026-11-01") + aged("2025-01-15", "2016"))
+    result = run_tracker("--as-of", "2026-11-26", "validate", str(data), env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{data}: valid, 2 release cycles",
+        f"{data}: data age: oldest check 2025-01-15 (680 days ago); 1 row older than 180 days",
+    ]
+    assert result.stderr.splitlines() == [
+        f"{data}:3: verified_on: warning: Hyper-V Server 2016: last verified 2025-01-15, 680 days ago "
+        "(more than 180): check its dates against the source"
+    ]
+    # The threshold comes from data.stale_after_days, and --stale-after-days overrides it.
+    (tmp_path / "tracker.toml").write_text("[data]\nstale_after_days = 1000\n")
+    quiet = run_tracker("--as-of", "2026-11-26", "validate", str(data), env=env, cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert "0 rows older than 1000 days" in quiet.stdout
+    strict = run_tracker(
+        "--as-of", "2026-11-26", "validate", "--stale-after-days", "10", str(data), env=env, cwd=tmp_path
+    )
+    assert strict.returncode == 0
+    assert len(strict.stderr.splitlines()) == 2
+
+
+def test_check_data_turns_warning_when_rows_are_stale(tmp_path: Path, env: dict[str, str]) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(AGED_HEADER + aged("2026-11-01") + aged("2025-01-15", "2016"))
+    base = ("--dataset", str(data), "--as-of", "2026-11-26", "check", "--warning", "30")
+    plain = run_tracker(*base, env=env)
+    assert plain.returncode == 0
+    assert (
+        plain.stdout == "TRACKER OK - 0 approaching end of life, 0 past | approaching=0 critical=0 past=0\n"
+    )
+    stale = run_tracker(*base, "--data", env=env)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert stale.stdout == (
+        "TRACKER WARNING - 0 approaching end of life, 0 past; 1 dataset row not verified in 180 days "
+        "| approaching=0 critical=0 past=0 stale_rows=1\n"
+    )
+    # A CRITICAL state stays CRITICAL, with the stale rows said too.
+    crit = run_tracker(*base, "--data", "--critical", "1000", env=env)
+    assert crit.returncode == 2
+    assert "; 1 dataset row not verified in 180 days |" in crit.stdout
+    data.write_text(AGED_HEADER + aged("2026-11-01"))
+    fresh = run_tracker(*base, "--data", env=env)
+    assert fresh.returncode == 0
+    assert fresh.stdout.endswith("past=0 stale_rows=0\n")
+
+
+def test_shipped_dataset_is_fully_verified(env: dict[str, str]) -> None:
+    from datetime import date
+
+    from tracker.dataset import bundled_dataset_path, dataset_age, load_dataset
+
+    records = load_dataset(bundled_dataset_path())
+    missing = [r.name for r in records if r.verified_on is None]
+    assert missing == []
+    age = dataset_age(records, date(2026, 11, 26))
+    assert age.stale == ()
+    result = run_tracker("--as-of", "2026-11-26", "validate", env=env)
+    assert result.returncode == 0
+    assert "data age: oldest check" in result.stdout
+    assert result.stderr == ""

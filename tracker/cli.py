@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calendar": ("calendar", "iCalendar (RFC 5545) feed of all milestones"),
     "check": ("check", "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"),
     "import": ("import_", "read release data from the endoflife.date API and print or merge rows"),
+    "diff": ("diff", "what changed between two datasets: dates moved or refined, cycles added or removed"),
     "config": ("config_cmd", "validate the configuration and print the effective settings"),
 }
 # Global options that take a value: their value is never the command name.

@@ -8,15 +8,16 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 from tracker.csvtext import CsvTextError, decode_csv_text
-from tracker.dates import MilestoneDate, parse_milestone
+from tracker.dates import MilestoneDate, parse_day, parse_milestone
 from tracker.errors import DatasetError
 
 REQUIRED = ("vendor", "product", "cycle", "type", "release", "source", "confidence")
-OPTIONAL = ("support_end", "eol", "extended_end", "notes")
+OPTIONAL = ("support_end", "eol", "extended_end", "notes", "verified_on")
 COLUMNS = (
     "vendor",
     "product",
@@ -29,10 +30,13 @@ COLUMNS = (
     "source",
     "confidence",
     "notes",
+    "verified_on",
 )
 DATE_COLUMNS = ("release", "support_end", "eol", "extended_end")
 MILESTONES = ("support_end", "eol", "extended_end")
 CONFIDENCE = ("vendor", "secondary", "estimated")
+STALE_AFTER_DAYS = 180
+"""Default of ``data.stale_after_days``: rows checked longer ago than this are flagged."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HTTP_URL = re.compile(r"(?i:https?)://[^\s/?#]+[^\s]*\Z")
 
@@ -56,6 +60,8 @@ class LifecycleRecord:
     source: str
     confidence: str
     notes: str = ""
+    verified_on: date | None = None
+    """The day someone last checked the dates against ``source``; None when never recorded."""
     line: int = 0
     """Line of the record in its file (header = 1), for messages."""
 
@@ -200,6 +206,13 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
             problem(line, col, str(exc))
             dates[col] = None
             ok = False
+    verified_on: date | None = None
+    if values.get("verified_on"):
+        try:
+            verified_on = parse_day(values["verified_on"])
+        except ValueError as exc:
+            problem(line, "verified_on", str(exc))
+            ok = False
     type_text = values.get("type", "")
     if type_text and type_text not in ("1", "2"):
         problem(line, "type", f"must be 1 (bare metal) or 2 (hosted), not {type_text!r}")
@@ -243,6 +256,7 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
         source=source,
         confidence=confidence,
         notes=values.get("notes", ""),
+        verified_on=verified_on,
         line=line,
     )
 
@@ -265,6 +279,7 @@ def record_row(record: LifecycleRecord) -> dict[str, str]:
         "source": record.source,
         "confidence": record.confidence,
         "notes": record.notes,
+        "verified_on": record.verified_on.isoformat() if record.verified_on else "",
     }
 
 
@@ -278,3 +293,56 @@ def write_dataset(records: Iterable[LifecycleRecord], path: str | Path) -> None:
     for r in records:
         writer.writerow(record_row(r))
     atomic_write_text(Path(path), buf.getvalue())
+
+
+@dataclass(frozen=True)
+class DatasetAge:
+    """How long ago the dataset's rows were checked against their sources, as of a day."""
+
+    as_of: date
+    stale_after_days: int
+    oldest: date | None
+    """The oldest ``verified_on`` (None when no row records one)."""
+    stale: tuple[LifecycleRecord, ...]
+    """Rows never verified or verified more than ``stale_after_days`` before ``as_of``, oldest first."""
+    unverified: int
+    """How many of the stale rows have no ``verified_on`` at all."""
+
+    @property
+    def oldest_days(self) -> int | None:
+        """Days since the oldest check (None when no row records one)."""
+        return (self.as_of - self.oldest).days if self.oldest else None
+
+    def describe(self) -> str:
+        """One line for people: ``oldest check 2026-11-26 (0 days ago); 0 rows older than 180 days``."""
+        if self.oldest is None:
+            head = "no row records verified_on"
+        else:
+            head = f"oldest check {self.oldest.isoformat()} ({self.oldest_days} days ago)"
+        older = len(self.stale) - self.unverified
+        parts = [f"{older} row{'s' if older != 1 else ''} older than {self.stale_after_days} days"]
+        if self.unverified:
+            parts.append(f"{self.unverified} row{'s' if self.unverified != 1 else ''} without verified_on")
+        return f"{head}; {', '.join(parts)}"
+
+
+def is_stale(record: LifecycleRecord, as_of: date, stale_after_days: int = STALE_AFTER_DAYS) -> bool:
+    """Never verified, or verified more than ``stale_after_days`` days before ``as_of``."""
+    return record.verified_on is None or (as_of - record.verified_on).days > stale_after_days
+
+
+def dataset_age(
+    records: Iterable[LifecycleRecord], as_of: date, stale_after_days: int = STALE_AFTER_DAYS
+) -> DatasetAge:
+    """The oldest ``verified_on`` and the stale rows (for validate, the report and check --data)."""
+    records = list(records)
+    checked = [r.verified_on for r in records if r.verified_on is not None]
+    stale = [r for r in records if is_stale(r, as_of, stale_after_days)]
+    stale.sort(key=lambda r: (r.verified_on is not None, r.verified_on or as_of, r.line))
+    return DatasetAge(
+        as_of=as_of,
+        stale_after_days=stale_after_days,
+        oldest=min(checked) if checked else None,
+        stale=tuple(stale),
+        unverified=sum(1 for r in stale if r.verified_on is None),
+    )

@@ -47,6 +47,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="product aliases and version rules (default: the bundled aliases.csv)",
     )
+    p.add_argument(
+        "--data",
+        action="store_true",
+        help="also WARNING when dataset rows are not verified within data.stale_after_days",
+    )
     add_filter_options(p)
 
 
@@ -76,6 +81,10 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
         state, summary, perf = check_cycles(records, ctx.as_of, warning, critical)
     else:
         state, summary, perf = check_hosts(args, ctx, inventory, warning, critical)
+    if args.data:
+        state, summary, perf = check_data(
+            records, ctx.as_of, ctx.settings.data.stale_after_days, state, summary, perf
+        )
     print(line(state, summary, perf), file=ctx.stdout)
     return state
 
@@ -104,6 +113,19 @@ def check_cycles(records, as_of, warning: int, critical: int) -> tuple[int, str,
         summary = f"0 approaching end of life, {past} past"
     perf = f"approaching={len(approaching)} critical={len(crit)} past={past}"
     return state, summary, perf
+
+
+def check_data(
+    records, as_of, stale_after_days: int, state: int, summary: str, perf: str
+) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """Stale dataset rows (never verified, or longer ago than ``stale_after_days``): at least WARNING."""
+    from tracker.dataset import dataset_age
+
+    stale = len(dataset_age(records, as_of, stale_after_days).stale)
+    if stale:
+        state = max(state, WARNING)
+        summary += f"; {stale} dataset row{'s' if stale != 1 else ''} not verified in {stale_after_days} days"
+    return state, summary, f"{perf} stale_rows={stale}"
 
 
 def check_hosts(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from tracker.errors import UsageError
+from tracker.errors import TrackerError, UsageError
 
 NAME = "import"
 HELP = "read release data from the endoflife.date API and print or merge rows"
@@ -14,8 +14,13 @@ examples:
   tracker import endoflife --from esxi.json --merge my.csv   a saved /products/esxi response
 
 Imported rows have confidence "secondary". --merge updates dates of matching (vendor, product,
-cycle) rows and adds new cycles, printing every change on stderr; rows whose confidence is
-"vendor" are only changed with --force. A blank from endoflife.date never clears a date.
+cycle) rows and adds new cycles, printing every change on stderr (moved, refined, added); rows
+whose confidence is "vendor" are only changed with --force (their differences are listed as
+"kept"). A blank from endoflife.date never clears a date. Dates are compared with their
+precision: the API writes a month-only date as the month's last day, so 2026-08-31 equals a
+dataset's 2026-08, and a day inside that month is a refinement, not a move. An empty response,
+or one lacking cycles the dataset took from it, is a failure and nothing is written. Rows the
+merge writes get verified_on = today (--as-of); the API's last_modified is printed.
 """
 
 
@@ -101,6 +106,7 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
         datas = [eol.fetch_product(name, api_url, timeout) for name in args.products]
 
     rows: list[dict[str, str]] = []
+    per_product = []
     for data in datas:
         if data.name != data.requested and not args.from_file:
             ctx.warn(f"endoflife.date: {data.requested!r} is now {data.name!r}")
@@ -113,23 +119,35 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
                 "--product-name, --type)",
                 f"  known products: {known}",
             )
-        rows += eol.product_rows(data, mapping, ctx.warn)
+        product_rows = eol.product_rows(data, mapping, ctx.warn)
+        if not product_rows:
+            raise TrackerError(
+                f"endoflife.date: {data.where}: no usable release for {data.name!r}; nothing imported"
+            )
+        per_product.append((data, mapping, product_rows))
+        rows += product_rows
 
     if not args.merge:
         ctx.write_output(eol.rows_csv(rows), None)
         return 0
 
     path = Path(args.merge)
-    result = eol.merge_rows(load_dataset(path), rows, force=args.force)
-    for line in result.changes:
-        print(line, file=ctx.stderr)
-    for line in result.skipped:
+    existing = load_dataset(path)
+    for data, mapping, product_rows in per_product:
+        missing = eol.shrunk_cycles(data, mapping, product_rows, existing)
+        if missing:
+            raise TrackerError(
+                f"endoflife.date: {data.where}: the response for {data.name!r} lacks "
+                f"{len(missing)} cycle(s) {path} took from it ({', '.join(missing)}); "
+                "refusing to merge a shrinking response; nothing written"
+            )
+    result = eol.merge_rows(existing, rows, force=args.force, verified_on=ctx.as_of)
+    # The reviewable diff: every change, then what was kept or skipped, then the summary.
+    for line in [*result.lines, *result.kept, *result.skipped]:
         print(line, file=ctx.stderr)
     records = eol.validated_records(result.rows, str(path))
-    summary = (
-        f"{path}: {result.updated} updated, {result.added} added, "
-        f"{len(result.skipped)} skipped, {result.unchanged} unchanged"
-    )
+    stamps = "; ".join(f"endoflife.date {d.name} {d.stamp}" for d, _, _ in per_product if d.stamp)
+    summary = f"{path}: {result.summary()}" + (f" ({stamps})" if stamps else "")
     if args.dry_run:
         ctx.warn(f"{summary} (dry run: nothing written)")
     elif result.changed:

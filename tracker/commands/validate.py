@@ -19,12 +19,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="datasets to check (default: the configured or bundled dataset)",
     )
+    p.add_argument(
+        "--stale-after-days",
+        type=int,
+        metavar="N",
+        help="warn about rows whose verified_on is older than N days (default: data.stale_after_days, 180)",
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from tracker.dataset import load_dataset
-    from tracker.errors import DatasetError
+    from tracker.dataset import dataset_age, load_dataset
+    from tracker.errors import DatasetError, UsageError
 
+    stale_after = args.stale_after_days
+    if stale_after is None:
+        stale_after = ctx.settings.data.stale_after_days
+    elif stale_after < 0:
+        raise UsageError(f"tracker validate: --stale-after-days must be 0 or more, not {stale_after}")
     files = [Path(f) for f in args.files] or [ctx.dataset_path]
     failed = False
     for path in files:
@@ -36,4 +47,17 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 print(line, file=sys.stderr)
             continue
         print(f"{path}: valid, {len(records)} release cycles")
+        # Stale rows are a warning (exit 0): the data is usable, it wants a fresh look.
+        age = dataset_age(records, ctx.as_of, stale_after)
+        print(f"{path}: data age: {age.describe()}")
+        for record in age.stale:
+            if record.verified_on is None:
+                why = "never verified (no verified_on): check its dates against the source"
+            else:
+                days = (ctx.as_of - record.verified_on).days
+                why = (
+                    f"last verified {record.verified_on.isoformat()}, {days} days ago "
+                    f"(more than {stale_after}): check its dates against the source"
+                )
+            print(f"{path}:{record.line}: verified_on: warning: {record.name}: {why}", file=sys.stderr)
     return 1 if failed else 0

@@ -22,10 +22,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from tracker import __version__
+from tracker.changes import Change, record_changes
 from tracker.dataset import COLUMNS, LifecycleRecord, is_http_url, parse_dataset, record_row
 from tracker.errors import TrackerError
 
@@ -91,6 +93,15 @@ class ProductData:
     labels: dict[str, Any]
     releases: list[dict[str, Any]]
     generated_at: str
+    last_modified: str = ""
+    """When endoflife.date last changed the product's data (API ``last_modified``)."""
+
+    @property
+    def stamp(self) -> str:
+        """``last_modified 2026-08-22T08:52:34+00:00`` (else generated_at): recorded with the rows."""
+        if self.last_modified:
+            return f"last_modified {self.last_modified}"
+        return f"generated_at {self.generated_at}" if self.generated_at else ""
 
 
 # --- fetching ----------------------------------------------------------------------------------
@@ -190,6 +201,7 @@ def parse_product(
         labels=labels or {},
         releases=releases,
         generated_at=str(payload.get("generated_at") or ""),
+        last_modified=str(payload.get("last_modified") or ""),
     )
 
 
@@ -242,6 +254,11 @@ def product_rows(
     A row is usable when it passes the dataset validator on its own: a release date, ISO dates,
     release <= support_end <= eol <= extended_end.
     """
+    if not data.releases:
+        raise TrackerError(
+            f"endoflife.date: {data.where}: the response lists no releases for {data.name!r}; "
+            "refusing an empty import (try again later, or report it to endoflife.date)"
+        )
     source = _sources(data)
     eol_label = data.labels.get("eol")
     rows = []
@@ -256,7 +273,7 @@ def product_rows(
         guidance = _date((custom or {}).get("technicalGuidance"))
         notes = [
             f"Imported from endoflife.date {data.name} {name}"
-            + (f" (API generated_at {data.generated_at})." if data.generated_at else ".")
+            + (f" (API {data.stamp})." if data.stamp else ".")
         ]
         if isinstance(eol_label, str) and eol_label:
             notes.append(f"eol = end of {eol_label}.")
@@ -309,15 +326,16 @@ def _key(row: dict[str, str]) -> tuple[str, str, str]:
     return (row["vendor"].casefold(), row["product"].casefold(), row["cycle"].casefold())
 
 
-def _shown(value: str) -> str:
-    return value or "(blank)"
-
-
 @dataclass
 class MergeResult:
     rows: list[dict[str, str]]
     """The whole dataset after the merge, in file order (new cycles next to their product)."""
-    changes: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    """Every change the merge makes (moved / refined dates, added cycles), from tracker.changes."""
+    lines: list[str] = field(default_factory=list)
+    """The reviewable diff, one line per change, in order (dates, sources, confidence)."""
+    kept: list[str] = field(default_factory=list)
+    """Where endoflife.date differs from a ``vendor`` row, which is kept (without --force)."""
     skipped: list[str] = field(default_factory=list)
     updated: int = 0
     added: int = 0
@@ -327,51 +345,81 @@ class MergeResult:
     def changed(self) -> bool:
         return bool(self.updated or self.added)
 
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+    def summary(self) -> str:
+        return (
+            f"{self.count('moved')} moved, {self.count('refined')} refined, {self.added} added, "
+            f"{len(self.kept)} kept (vendor), {len(self.skipped)} skipped, {self.unchanged} unchanged"
+        )
+
 
 def merge_rows(
-    existing: Sequence[LifecycleRecord], imported: Iterable[dict[str, str]], force: bool = False
+    existing: Sequence[LifecycleRecord],
+    imported: Iterable[dict[str, str]],
+    force: bool = False,
+    verified_on: date | None = None,
 ) -> MergeResult:
     """Update matching (vendor, product, cycle) rows and add new ones.
 
-    Only dates are taken from the import, and a blank never clears a date (endoflife.date leaves a
-    phase out when the product has none). A row whose confidence is ``vendor`` is never changed
-    unless ``force``. Notes and type are kept; the endoflife.date page is added to the sources, and
-    the confidence becomes ``secondary`` since the dates now come from there.
+    Dates are compared with their precision (tracker.changes, API month-end rule): the API's
+    ``2026-08-31`` for a dataset ``2026-08`` is the same date, and a day inside a month-only date is a
+    refinement. Only dates are taken from the import, and a blank never clears a date (endoflife.date
+    leaves a phase out when the product has none). A row whose confidence is ``vendor`` is never
+    changed unless ``force``: its differences are listed in ``kept``. Notes and type are kept; the
+    endoflife.date page is added to the sources, and the confidence becomes ``secondary`` since the
+    dates now come from there. Rows written get ``verified_on`` when it is given.
     """
     rows = [record_row(r) for r in existing]
     index = {_key(row): i for i, row in enumerate(rows)}
     result = MergeResult(rows=rows)
+    stamp = verified_on.isoformat() if verified_on else ""
     for new in imported:
         i = index.get(_key(new))
-        label = f"{new['product']} {new['cycle']}"
         if i is None:
+            new = {**new, "verified_on": stamp or new.get("verified_on", "")}
             position = _insert_position(rows, new)
             rows.insert(position, new)
             index = {_key(row): j for j, row in enumerate(rows)}
             result.added += 1
+            result.changes.append(
+                Change("added", new["vendor"], new["product"], new["cycle"], None, None, None)
+            )
             dates = ", ".join(f"{f} {new[f]}" for f in DATE_FIELDS if new[f])
-            result.changes.append(f"{label}: added ({dates})")
+            result.lines.append(f"{new['product']} {new['cycle']}: added ({dates})")
             continue
         old = rows[i]
         label = f"{old['product']} {old['cycle']}"
-        diffs = [(f, old[f], new[f]) for f in DATE_FIELDS if new[f] and new[f] != old[f]]
+        # A blank from the API never clears a date: only dates it gives are compared.
+        diffs = [
+            c
+            for c in record_changes(_as_record(old), _as_record(new), api_month_end=True)
+            if c.new is not None
+        ]
         if not diffs:
             result.unchanged += 1
             continue
-        what = ", ".join(f"{f} {_shown(a)} -> {b}" for f, a, b in diffs)
         if old["confidence"] == "vendor" and not force:
-            result.skipped.append(f"{label}: skipped, confidence is vendor (--force to overwrite): {what}")
+            for c in diffs:
+                how = "more precise" if c.kind == "refined" else "differs"
+                result.kept.append(
+                    f"{label}: kept {c.milestone} {c.old or '(blank)'} (confidence vendor; --force to "
+                    f"take it): endoflife.date says {c.new} ({how})"
+                )
             continue
         merged = dict(old)
-        for f, _, b in diffs:
-            merged[f] = b
+        for c in diffs:
+            assert c.milestone is not None
+            merged[c.milestone] = new[c.milestone]
         problems = row_problems(merged)
         if problems:
+            what = ", ".join(f"{c.milestone} {c.old or '(blank)'} -> {c.new}" for c in diffs)
             result.skipped.append(
                 f"{label}: skipped, the merged row would be invalid ({'; '.join(problems)}): {what}"
             )
             continue
-        lines = [f"{label}: {f} {_shown(a)} -> {b}" for f, a, b in diffs]
+        lines = [c.describe() for c in diffs]
         sources = [s.strip() for s in old["source"].split(";") if s.strip()]
         extra = [s.strip() for s in new["source"].split(";") if s.strip() and s.strip() not in sources]
         if extra and not any("endoflife.date" in s for s in sources):
@@ -380,10 +428,41 @@ def merge_rows(
         if old["confidence"] != "secondary":
             merged["confidence"] = "secondary"
             lines.append(f"{label}: confidence {old['confidence']} -> secondary")
+        if stamp:
+            merged["verified_on"] = stamp
         rows[i] = merged
         result.updated += 1
-        result.changes.extend(lines)
+        result.changes.extend(diffs)
+        result.lines.extend(lines)
     return result
+
+
+def shrunk_cycles(
+    data: ProductData,
+    mapping: ProductMapping,
+    imported: Sequence[dict[str, str]],
+    existing: Sequence[LifecycleRecord],
+) -> list[str]:
+    """Cycles the dataset took from this endoflife.date product (it cites the product's page) that the
+    response no longer lists: a shrinking response is a failure, not a reason to forget cycles."""
+    page = f"endoflife.date/{data.name}"
+    listed = {r["cycle"].casefold() for r in imported}
+    listed |= {str(r.get("name", "")).casefold() for r in data.releases}
+    return [
+        r.name
+        for r in existing
+        if (r.vendor.casefold(), r.product.casefold())
+        == (mapping.vendor.casefold(), mapping.product.casefold())
+        and any(page in s for s in r.sources)
+        and r.cycle.casefold() not in listed
+    ]
+
+
+def _as_record(row: dict[str, str]) -> LifecycleRecord:
+    records, problems = parse_dataset(rows_csv([row]).encode("utf-8"), "row")
+    if problems or not records:  # the importer only merges rows that passed the validator
+        raise TrackerError(f"internal: row does not validate: {'; '.join(problems)}")
+    return records[0]
 
 
 def _insert_position(rows: list[dict[str, str]], new: dict[str, str]) -> int:
