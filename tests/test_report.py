@@ -17,6 +17,7 @@ from tests.conftest import AS_OF, FIXTURES, SMALL
 from tracker import vocabulary as vocab
 from tracker.config import ReportSettings, Settings
 from tracker.dataset import load_dataset
+from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
 from tracker.report import PlanHint, write_report
 from tracker.report.model import RECENT_EOL_DAYS, cycle_row, group_rows, needs_action
@@ -335,7 +336,7 @@ def test_crash_mid_run_keeps_previous_report(
     records = load_dataset(SMALL)
     first = write_report(records, Settings(), DAY, tmp_path, SMALL, NOW)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    assert set(before) == {"lifecycle-2026-11-26.html", "index.html"}
+    assert set(before) == {"lifecycle-2026-11-26.html", "index.html", "snapshot.json"}
     if where == "render":
         import jinja2
 
@@ -383,6 +384,7 @@ def test_keep_days_prunes_by_file_name_date_and_index_lists_history(
         "lifecycle-2026-12-01.html",
         "lifecycle-latest.html",
         "notes.txt",
+        "snapshot.json",
     ]  # 2026-10-26 is 31 days old
     index = parse(site / "index.html")
     history = [a.attrs["href"] for a in index.find("ol", "history").find_all("a")]
@@ -509,6 +511,7 @@ def test_report_settings_keep_days_zero_window_keeps_todays_report(tmp_path: Pat
         "index.html",
         "lifecycle-2026-11-25.html",
         path.name,
+        "snapshot.json",
     ]
 
 
@@ -544,3 +547,35 @@ def test_timeline_bars_have_at_least_3_to_1_contrast_with_the_chart() -> None:
     for colour in (supported[1], security[1], paid[1]):
         assert contrast(colour, "#ffffff") >= 3, colour  # bar against the background
         assert contrast(colour, "#f8fafc") >= 3, colour  # ... and against a zebra row
+
+
+def test_changes_since_the_previous_report_moved_added_and_passed(tmp_path: Path) -> None:
+    records = load_dataset(SMALL)
+    first = parse(write_report(records, Settings(), date(2026, 11, 20), tmp_path, SMALL, NOW))
+    assert not [n for n in first.iter() if n.attrs.get("id") == "changes"]  # nothing to compare with
+    assert (tmp_path / "snapshot.json").stat().st_size < 5_000
+    hv = next(r for r in records if r.product == "Hyper-V Server" and r.cycle == "2016")
+    moved = replace(hv, eol=parse_milestone("2027-02-12"))
+    added = replace(hv, cycle="2031", release=parse_milestone("2026-11-01"), eol=None, support_end=None)
+    newer = [moved if r is hv else r for r in records] + [added]
+    doc = parse(write_report(newer, Settings(), DAY, tmp_path, SMALL, NOW))
+    section = doc.by_id("changes")
+    assert doc.by_id("changes-h").text() == "Changes since the previous report (2026-11-20)"
+    lines = [li.text() for li in section.find_all("li")]
+    assert lines[0] == "Hyper-V Server 2016: end of life moved from 2027-01-12 to 2027-02-12"
+    assert "Hyper-V Server 2031 (Microsoft) added" in lines
+    # A re-run on the same day still compares with 2026-11-20, not with itself.
+    again = parse(write_report(newer, Settings(), DAY, tmp_path, SMALL, NOW))
+    assert [li.text() for li in again.by_id("changes").find_all("li")] == lines
+    # The next day compares with today: nothing moved; no milestone of SMALL ends on 2026-11-26.
+    later = parse(write_report(newer, Settings(), date(2026, 11, 27), tmp_path, SMALL, NOW))
+    assert later.by_id("changes").find_all("li") == []
+    assert "No date moved" in later.by_id("changes").text()
+
+
+def test_milestones_passed_between_reports_are_listed(tmp_path: Path) -> None:
+    records = load_dataset(SMALL)
+    write_report(records, Settings(), date(2027, 1, 5), tmp_path, SMALL, NOW)
+    doc = parse(write_report(records, Settings(), date(2027, 1, 20), tmp_path, SMALL, NOW))
+    lines = [li.text() for li in doc.by_id("changes").find_all("li")]
+    assert "Hyper-V Server 2016: end of life passed (2027-01-12)" in lines

@@ -153,6 +153,7 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(tmp_path: Path,
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
         "index.html",
         f"lifecycle-{AS_OF}.html",
+        "snapshot.json",
         "tracker.ics",
     ]
     assert [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")] == []

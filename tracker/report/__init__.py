@@ -18,6 +18,7 @@ from tracker.atomic import atomic_write_text
 from tracker.config import Settings
 from tracker.dataset import LifecycleRecord
 from tracker.estate import CycleKey, EstateSummary
+from tracker.report import snapshot
 from tracker.report.history import (
     CALENDAR_NAME,
     INDEX_NAME,
@@ -29,9 +30,11 @@ from tracker.report.history import (
 from tracker.report.model import (
     RECENT_EOL_DAYS,
     STATUS_LABELS,
+    ChangesView,
     CycleRow,
     PlanHint,
     ProductGroup,
+    changes_view,
     cycle_row,
     estate_view,
     group_rows,
@@ -65,13 +68,18 @@ def write_report(
 
     ``estate`` (from ``tracker.inventory.configured_estate``) puts the cycles on your hosts first;
     ``plan_by_cycle`` (optional, from the planning module) adds the target and start-by columns.
+    The dates of each report are kept in ``out_dir/snapshot.json``; the next report lists what
+    changed since (dates moved, cycles added, milestones passed).
     """
     out_dir = Path(out_dir)
-    pages = render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle)
+    before = snapshot.previous(out_dir, as_of)
+    changes = changes_view(snapshot.changes_since(before, records, as_of), before.as_of) if before else None
+    pages = render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle, changes)
     path = out_dir / report_name(as_of)
     if "timeline" in pages:
         atomic_write_text(out_dir / timeline_name(as_of), pages["timeline"])
     atomic_write_text(path, pages["report"])
+    snapshot.save(out_dir, as_of, records)
     prune(out_dir, as_of, settings.report.keep_days)
     atomic_write_text(out_dir / INDEX_NAME, render_index(out_dir, settings, now))
     return path
@@ -100,6 +108,7 @@ def render_pages(
     now: datetime,
     estate: EstateSummary | None = None,
     plan_by_cycle: Mapping[CycleKey, PlanHint] | None = None,
+    changes: ChangesView | None = None,
 ) -> dict[str, str]:
     """``{"report": html}``, plus ``"timeline"`` (the full chart) when the report's chart is partial."""
     warning_days = settings.alerts.warning_days
@@ -129,7 +138,7 @@ def render_pages(
         "estate": estate_view(estate) if estate is not None else None,
         "estate_unmatched": estate.unmatched if estate is not None else 0,
         "plan": plan_by_cycle is not None,
-        "changes": None,
+        "changes": changes,
         "calendar": (out_dir / CALENDAR_NAME).is_file(),
         "calendar_name": CALENDAR_NAME,
         "index_name": INDEX_NAME,
