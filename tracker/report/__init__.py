@@ -33,6 +33,7 @@ from tracker.report.model import (
     ChangesView,
     CycleRow,
     PlanHint,
+    PlanLike,
     ProductGroup,
     changes_view,
     cycle_row,
@@ -45,7 +46,7 @@ from tracker.report.timeline import build_timeline
 BRIEF_TIMELINE_ROWS = 40
 """Cycles in the printed brief's chart (the first of the action lists): one A4 page."""
 
-__all__ = ["PlanHint", "render_index", "render_report", "write_report"]
+__all__ = ["PlanHint", "PlanLike", "render_index", "render_report", "write_report"]
 
 
 def write_report(
@@ -56,7 +57,7 @@ def write_report(
     dataset_path: Path,
     now: datetime,
     estate: EstateSummary | None = None,
-    plan_by_cycle: Mapping[CycleKey, PlanHint] | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
 ) -> Path:
     """Write ``out_dir/lifecycle-YYYY-MM-DD.html`` and ``out_dir/index.html``; return the report.
 
@@ -93,7 +94,7 @@ def render_report(
     dataset_path: Path,
     now: datetime,
     estate: EstateSummary | None = None,
-    plan_by_cycle: Mapping[CycleKey, PlanHint] | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
 ) -> str:
     """The report page as a string (no I/O besides hashing the dataset file)."""
     return render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle)["report"]
@@ -107,7 +108,7 @@ def render_pages(
     dataset_path: Path,
     now: datetime,
     estate: EstateSummary | None = None,
-    plan_by_cycle: Mapping[CycleKey, PlanHint] | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
     changes: ChangesView | None = None,
 ) -> dict[str, str]:
     """``{"report": html}``, plus ``"timeline"`` (the full chart) when the report's chart is partial."""

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from tracker import vocabulary as vocab
@@ -33,6 +34,16 @@ HOST_NAMES_SHOWN = 3
 
 STATUS_LABELS: dict[Status, str] = {s: vocab.phase(s) for s in Status}
 MILESTONE_LABELS = vocab.MILESTONE_HEADINGS
+
+
+class PlanLike(Protocol):
+    """What the report reads from a plan per cycle: ``tracker.plan.hosts.CycleStart`` fits."""
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def start_by(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,7 @@ class ActionItem:
     hosts: int = 0
     host_names: tuple[str, ...] = ()
     """At most ``HOST_NAMES_SHOWN`` names."""
-    plan: PlanHint | None = None
+    plan: PlanLike | None = None
 
     @property
     def more_hosts(self) -> int:
@@ -249,7 +260,7 @@ def _item(
     as_of: date,
     hosts: int = 0,
     names: Sequence[str] = (),
-    plan: PlanHint | None = None,
+    plan: PlanLike | None = None,
 ) -> ActionItem | None:
     """The action line for ``row``, or None for a cycle with nothing dated to act on."""
     r = row.record
@@ -295,7 +306,7 @@ def needs_action(
     as_of: date,
     warning_days: int = 365,
     estate: EstateSummary | None = None,
-    plan_by_cycle: Mapping[CycleKey, PlanHint] | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
 ) -> Actions:
     """The ordered action lists, the headline and the fold count (see the module docstring)."""
     host_counts = estate.host_counts if estate is not None else {}
