@@ -43,8 +43,8 @@ from tracker.report.model import (
 )
 from tracker.report.timeline import build_timeline
 
-BRIEF_TIMELINE_ROWS = 40
-"""Cycles in the printed brief's chart (the first of the action lists): one A4 page."""
+BRIEF_TIMELINE_ROWS = 30
+"""Cycles in the printed brief's chart: on your hosts, then coming elsewhere (half an A4 page)."""
 
 __all__ = ["PlanHint", "PlanLike", "render_index", "render_report", "write_report"]
 
@@ -119,7 +119,9 @@ def render_pages(
     as_of_iso = vocab.iso(as_of)
     today = f"Today {as_of_iso}"
     timeline = build_timeline(groups, as_of, today)
-    acting = [i.row for i in (*actions.on_hosts, *actions.elsewhere)][:BRIEF_TIMELINE_ROWS]
+    coming = [i for i in actions.elsewhere if i.urgency != "u-past"]
+    ended = [i for i in actions.elsewhere if i.urgency == "u-past"]
+    acting = [i.row for i in (*actions.on_hosts, *coming, *ended)][:BRIEF_TIMELINE_ROWS]
     brief = build_timeline(_brief_groups(acting), as_of, today, labels="name") if acting else None
     env = _environment()
     context: dict[str, Any] = {
