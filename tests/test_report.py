@@ -133,7 +133,7 @@ def test_headline_names_the_soonest_end_of_life_and_counts_by_urgency(small_repo
     assert doc.by_id("headline").text() == "Hyper-V Server 2016 reaches end of life in 47 days (2027-01-12)."
     assert doc.by_id("summary").text().startswith("4 cycles reach end of life within 365 days")
     strip = [li.text() for li in doc.find("ul", "strip").find_all("li")]
-    assert strip == ["Past EOL 3", "≤ 90 days 2", "≤ 1 year 2"]
+    assert strip == ["Cycles that need action:", "Past EOL 3", "≤ 90 days 2", "≤ 1 year 2"]
 
 
 def test_needs_action_lists_coming_soonest_first_then_recently_ended(small_report: Path) -> None:
@@ -456,8 +456,8 @@ def test_estate_first_with_host_counts_names_and_folded_rest(tmp_path: Path) -> 
         "Microsoft/Hyper-V Server/2016",
         "Broadcom (VMware)/VMware ESXi/8.0",
     ]
-    assert rows[0].find("td", "hosts").text() == "5 e1, e2, e3 +2 more"
-    assert rows[1].find("td", "hosts").text() == "2 h1, h2"
+    assert rows[0].find("td", "hosts").text() == "5 hosts: e1, e2, e3 +2 more"
+    assert rows[1].find("td", "hosts").text() == "2 hosts: h1, h2"
     # Not on a host: listed after, under its own heading.
     assert doc.by_id("needs-action-h").text() == "Needs action on none of your hosts"
     elsewhere = [r.attrs["data-key"] for r in doc.by_id("needs-action").find("tbody").find_all("tr")]

@@ -168,7 +168,8 @@ class Actions:
     headline: str
     summary: str
     counts: list[tuple[str, str, int]]
-    """(urgency class, word, count) over the listed items, for the legend strip."""
+    """(urgency class, word, count) of the cycles on your hosts (without an inventory: of the
+    "Needs action" list), for the strip under the headline."""
 
 
 @lru_cache(maxsize=4096)
@@ -351,7 +352,7 @@ def needs_action(
             _name_key(i),
         )
     )
-    listed = [*on_hosts, *elsewhere]
+    listed = on_hosts if estate is not None else elsewhere
     counts = []
     for level, style in vocab.URGENCY_STYLES.items():
         n = sum(1 for i in listed if i.urgency == level)
