@@ -224,41 +224,36 @@ def estate_summary(
 ) -> EstateSummary:
     """Summarise a ``match_inventory`` frame; days are recomputed per cycle for ``as_of``."""
     index = _record_index(records)
-    is_matched = matched["cycle"].notna()
-    pairs = matched.loc[is_matched].groupby(["matched_product", "cycle"], sort=False).size()
+    # One grouping, positions per (product, cycle); rows without a cycle (unmatched) drop out.
+    # No boolean .loc over the whole frame: on a million hosts each such copy costs ~0.3 s.
+    positions = matched.groupby(["matched_product", "cycle"], sort=False).indices
+    hostnames = matched["hostname"]
     host_counts: dict[tuple[str, str, str], int] = {}
+    host_names: dict[tuple[str, str, str], tuple[str, ...]] = {}
     cycles: dict[tuple[str, str, str], int | None] = {}
-    risky: list[tuple[str, str]] = []
-    for pair, count in pairs.items():
-        key: tuple[str, str] = (str(pair[0]), str(pair[1]))  # type: ignore[index]
-        record = index.get(key)
+    risky: list[np.ndarray] = []
+    for pair, found in positions.items():
+        names: tuple[object, ...] = pair  # type: ignore[assignment]
+        where = np.asarray(found)
+        record = index.get((str(names[0]), str(names[1])))
         if record is None:
             continue
-        host_counts[record.key] = host_counts.get(record.key, 0) + int(count)
+        host_counts[record.key] = host_counts.get(record.key, 0) + len(where)
+        kept = host_names.get(record.key, ()) + tuple(str(n) for n in hostnames.iloc[where[:HOST_NAMES_KEPT]])
+        host_names[record.key] = kept[:HOST_NAMES_KEPT]
         days = days_to_eol(record, as_of)
         cycles[record.key] = days
         if days is not None and days <= warning_days:
-            risky.append((record.product, record.cycle))
+            risky.append(where)
     group_by = next((c for c in AT_RISK_GROUPS if c in matched.columns), None)
     at_risk: list[tuple[str, int]] = []
     if group_by is not None and risky:
-        keys = pd.MultiIndex.from_arrays([matched["matched_product"], matched["cycle"]])
-        mask = keys.isin(risky)
-        groups = matched.loc[mask, group_by].fillna("").replace("", "(none)")
+        rows = np.sort(np.concatenate(risky))
+        groups = matched[group_by].iloc[rows].fillna("").replace("", "(none)")
         counts = groups.value_counts()
         ranked = sorted(((str(g), int(c)) for g, c in counts.items()), key=lambda t: (-t[1], t[0]))
         at_risk = ranked[:top]
     by_status = status_counts(matched)
-    host_names: dict[tuple[str, str, str], tuple[str, ...]] = {}
-    if host_counts:
-        firsts = (
-            matched.loc[is_matched].groupby(["matched_product", "cycle"], sort=False).head(HOST_NAMES_KEPT)
-        )
-        for (prod, cyc), names in firsts.groupby(["matched_product", "cycle"], sort=False)["hostname"]:
-            record = index.get((str(prod), str(cyc)))
-            if record is not None:
-                kept = host_names.get(record.key, ()) + tuple(str(n) for n in names)
-                host_names[record.key] = kept[:HOST_NAMES_KEPT]
     return EstateSummary(
         hosts_by_status=by_status,
         at_risk=at_risk,
