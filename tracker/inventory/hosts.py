@@ -277,5 +277,8 @@ def configured_estate(
         return None
     from tracker.inventory.aliases import load_aliases
 
-    matched = match_inventory(load_inventory(settings.inventory), records, as_of, load_aliases())
+    hosts = load_inventory(settings.inventory)
+    # The summary reads only these columns: matching the others would copy them for nothing.
+    hosts = hosts[[c for c in hosts.columns if c in (*REQUIRED, *AT_RISK_GROUPS)]]
+    matched = match_inventory(hosts, records, as_of, load_aliases())
     return estate_summary(matched, records, as_of, settings.alerts.warning_days)
