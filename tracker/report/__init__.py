@@ -213,6 +213,8 @@ def _environment():  # type: ignore[no-untyped-def]
     from tracker.report import rows
 
     env.globals.update(
+        chip=rows.chip,
+        when_cell=rows.when_cell,
         table_body=rows.table_body,
         timeline_labels=rows.timeline_labels,
         timeline_bands=rows.timeline_bands,

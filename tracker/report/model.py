@@ -85,7 +85,8 @@ class CycleRow:
     """``EOL in 47 days``, ``past EOL 44 days ago``, ``no EOL announced``."""
     dates: dict[str, DateCell | None]
     """Keyed by release, support_end, eol, extended_end."""
-    sources: list[Link]
+    sources: tuple[str, ...]
+    """The cycle's source URLs as written (``Link`` objects are made once per product)."""
     note: str = ""
     """The row's own note; notes shared by several cycles of a product are shown once per product."""
 
@@ -192,8 +193,7 @@ def _date_cell(value: MilestoneDate | None, estimated: bool, href: str | None) -
 
 def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int = 365) -> CycleRow:
     """One row of the full table (``warning_days`` is kept for callers; the scale is fixed)."""
-    links = source_links(record)
-    href = next((link.href for link in links if link.href), None)
+    href = next((url for url in record.sources if is_http_url(url)), None)
     estimated = record.confidence == "estimated"
     dates = {
         name: _date_cell(getattr(record, name), estimated, href)
@@ -208,7 +208,7 @@ def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int = 365) -> 
         urgency=str(vocab.urgency(days) if status is not Status.UNRELEASED else vocab.Urgency.NONE),
         urgency_text=vocab.until(days),
         dates=dates,
-        sources=links,
+        sources=record.sources,
         note=record.notes,
     )
 
@@ -247,7 +247,7 @@ def group_rows(rows: Sequence[CycleRow]) -> list[ProductGroup]:
         shared = [note for note, n in uses.items() if n > 1]
         if shared:
             members = [row if row.note not in shared else _without_note(row) for row in members]
-        sources = list(dict.fromkeys(link for row in members for link in row.sources))
+        sources = [_link(url) for url in dict.fromkeys(url for row in members for url in row.sources)]
         groups.append(ProductGroup(first.vendor, first.product, anchor, members, shared, sources))
     return groups
 

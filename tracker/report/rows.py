@@ -12,10 +12,29 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from tracker.report.model import CycleRow, DateCell, ProductGroup
+from tracker.report.model import ActionItem, CycleRow, DateCell, ProductGroup
 from tracker.report.timeline import Timeline
 
 _NA = '<td class="d"><span class="na" title="not announced">—</span></td>'
+
+
+def chip(cls: str, word: str) -> Markup:
+    """An urgency or status chip: the word always, the colour from the urgency class."""
+    return Markup(f'<span class="u {escape(cls)}">{escape(word)}</span>')
+
+
+def when_cell(item: ActionItem) -> Markup:
+    """``EOL in 47 days`` over the milestone and its date (linked to the source)."""
+    d = item.date
+    day = f'{"≈&nbsp;" if d.estimated else ""}<time datetime="{escape(d.text)}">{escape(d.text)}</time>'
+    if d.month_only:
+        day += '<sup class="mo" title="month precision">m</sup>'
+    if d.href:
+        day = f'<a href="{escape(d.href)}">{day}</a>'
+    return Markup(
+        f'<span class="phrase">{escape(item.phrase)}</span>'
+        f'<span class="why">{escape(item.milestone_label)} {day}</span>'
+    )
 
 
 def _date(cell: DateCell | None) -> str:

@@ -173,8 +173,10 @@ def build_timeline(
     bars_w = round(px_year * years)
     plot_w = bars_w + END_LABEL_W
 
+    start_ord = start.toordinal()
+
     def x_of(day: date) -> float:
-        return round(min(max((day - start).days * px_day, 0.0), bars_w), 1)
+        return round(min(max((day.toordinal() - start_ord) * px_day, 0.0), bars_w), 1)
 
     rows: list[Row] = []
     segments: dict[str, list[str]] = {}
