@@ -12,11 +12,10 @@ that ended longer ago than ``RECENT_EOL_DAYS`` are only counted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from tracker import vocabulary as vocab
 from tracker.changes import Change
@@ -55,7 +54,7 @@ class PlanHint:
     start_by: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A source reference: ``href`` is set only for http(s) URLs, anything else stays text."""
 
@@ -63,7 +62,7 @@ class Link:
     href: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DateCell:
     """One milestone date: ISO text (``2027-01-12``, or ``2026-08`` for month precision) and marks."""
 
@@ -74,7 +73,7 @@ class DateCell:
     """The first http(s) source of the cycle, or None."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CycleRow:
     record: LifecycleRecord
     status: Status
@@ -108,12 +107,12 @@ class ProductGroup:
     rows: list[CycleRow]
     """Newest release first."""
     notes: list[str] = field(default_factory=list)
-    """Notes shared by several cycles, shown once under the product's heading."""
+    """Notes shared by several cycles, shown once under the product's heading (not on the rows)."""
     sources: list[Link] = field(default_factory=list)
     """Every distinct source of the product's cycles, in order."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionItem:
     """One line of the action lists: which cycle, which milestone, how urgent, on which hosts."""
 
@@ -176,7 +175,8 @@ class Actions:
 @lru_cache(maxsize=4096)
 def _link(url: str) -> Link:
     if is_http_url(url):
-        return Link(urlsplit(url).hostname or url, url)
+        host = url.split("//", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        return Link(host.rsplit("@", 1)[-1].split(":", 1)[0].lower() or url, url)
     return Link(url, None)
 
 
@@ -245,15 +245,9 @@ def group_rows(rows: Sequence[CycleRow]) -> list[ProductGroup]:
             if row.note:
                 uses[row.note] = uses.get(row.note, 0) + 1
         shared = [note for note, n in uses.items() if n > 1]
-        if shared:
-            members = [row if row.note not in shared else _without_note(row) for row in members]
         sources = [_link(url) for url in dict.fromkeys(url for row in members for url in row.sources)]
         groups.append(ProductGroup(first.vendor, first.product, anchor, members, shared, sources))
     return groups
-
-
-def _without_note(row: CycleRow) -> CycleRow:
-    return replace(row, note="")
 
 
 def _item(

@@ -9,11 +9,18 @@ numbers are formatted by Python; only http(s) URLs become links (``Link.href``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape as _html_escape
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from tracker.report.model import ActionItem, CycleRow, DateCell, ProductGroup
 from tracker.report.timeline import Timeline
+
+
+def escape(text: str) -> str:
+    """``html.escape`` with quotes: a plain ``str`` (no Markup object per call, ~3x cheaper)."""
+    return _html_escape(text, quote=True)
+
 
 _NA = '<td class="d"><span class="na" title="not announced">—</span></td>'
 
@@ -37,26 +44,30 @@ def when_cell(item: ActionItem) -> Markup:
     )
 
 
-def _date(cell: DateCell | None) -> str:
+def _date(cell: DateCell | None, link: str) -> str:
+    """One date cell; ``link`` is the row's escaped ``<a href=...>`` (all its dates share it)."""
     if cell is None:
         return _NA
     text = f"{'≈&nbsp;' if cell.estimated else ''}<time>{escape(cell.text)}</time>"
     if cell.month_only:
         text += '<sup class="mo">m</sup>'
-    if cell.href:
-        text = f'<a href="{escape(cell.href)}">{text}</a>'
+    if link:
+        text = f"{link}{text}</a>"
     return f'<td class="d">{text}</td>'
 
 
-def _row(row: CycleRow) -> str:
+def _row(row: CycleRow, shared: Sequence[str]) -> str:
     r, c = row.record, row.dates
+    href = next((d.href for d in c.values() if d is not None and d.href), None)
+    link = f'<a href="{escape(href)}">' if href else ""
     return (
         f'<tr class="cycle {row.status}"><th scope="row">{escape(r.cycle)}</th>'
-        f'<td class="stc"><span class="u {row.urgency}">{escape(row.status_label)}</span>'
-        f'<span class="ut">{escape(row.urgency_text)}</span></td>'
-        f"{_date(c['eol'])}{_date(c['support_end'])}{_date(c['extended_end'])}{_date(c['release'])}"
+        f'<td class="stc"><span class="u {row.urgency}">{row.status_label}</span>'  # tracker's words
+        f'<span class="ut">{row.urgency_text}</span></td>'
+        f"{_date(c['eol'], link)}{_date(c['support_end'], link)}"
+        f"{_date(c['extended_end'], link)}{_date(c['release'], link)}"
         f"<td>{r.type}</td><td>{escape(r.confidence)}</td>"
-        f'<td class="notes">{escape(row.note)}</td></tr>\n'
+        f'<td class="notes">{"" if not row.note or row.note in shared else escape(row.note)}</td></tr>\n'
     )
 
 
@@ -76,7 +87,7 @@ def table_body(groups: Sequence[ProductGroup], columns: int) -> Markup:
             f'<span class="gname">{escape(g.vendor)} · {escape(g.product)}</span>{notes}'
             f'<span class="srcs">{sources}</span></th></tr>\n'
         )
-        out.extend(_row(row) for row in g.rows)
+        out.extend(_row(row, g.notes) for row in g.rows)
         out.append("</tbody>\n")
     return Markup("".join(out))
 

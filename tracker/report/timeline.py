@@ -49,14 +49,14 @@ AHEAD_YEARS = 12
 """The default axis ends at most this many years after ``as_of``; open phases run to the edge."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bar:
     cls: str
     x: float
     w: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     kind: str
     """``group`` (product heading) or ``cycle``."""
@@ -174,9 +174,11 @@ def build_timeline(
     plot_w = bars_w + END_LABEL_W
 
     start_ord = start.toordinal()
+    bars_w_f = float(bars_w)
 
     def x_of(day: date) -> float:
-        return round(min(max((day.toordinal() - start_ord) * px_day, 0.0), bars_w), 1)
+        x = (day.toordinal() - start_ord) * px_day
+        return 0.0 if x < 0 else bars_w_f if x > bars_w_f else round(x, 1)
 
     rows: list[Row] = []
     segments: dict[str, list[str]] = {}
