@@ -6,8 +6,10 @@ imported only when a report is rendered, so importing this package stays cheap.
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,36 @@ def render_pages(
     changes: ChangesView | None = None,
 ) -> dict[str, str]:
     """``{"report": html}``, plus ``"timeline"`` (the full chart) when the report's chart is partial."""
+    with _gc_paused():
+        return _render_pages(
+            records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle, changes
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the page is built: it makes ~10 objects per cycle, none in
+    a cycle, and the collector's passes over them cost a fifth of the time at 10,000 cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render_pages(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    out_dir: Path,
+    dataset_path: Path,
+    now: datetime,
+    estate: EstateSummary | None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None,
+    changes: ChangesView | None,
+) -> dict[str, str]:
     warning_days = settings.alerts.warning_days
     rows = [cycle_row(r, as_of) for r in records]
     groups = group_rows(rows)
