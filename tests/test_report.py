@@ -20,7 +20,8 @@ from tracker.dataset import load_dataset
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
 from tracker.report import PlanHint, write_report
-from tracker.report.model import RECENT_EOL_DAYS, cycle_row, group_rows, needs_action
+from tracker.report.actions import RECENT_EOL_DAYS, needs_action
+from tracker.report.model import cycle_row, group_rows
 from tracker.report.timeline import MIN_PX_PER_YEAR, ROW_H, build_timeline
 
 HOSTILE = FIXTURES / "hostile.csv"

@@ -21,6 +21,7 @@ from tracker.config import Settings
 from tracker.dataset import LifecycleRecord
 from tracker.estate import CycleKey, EstateSummary
 from tracker.report import snapshot
+from tracker.report.actions import RECENT_EOL_DAYS, needs_action
 from tracker.report.history import (
     CALENDAR_NAME,
     INDEX_NAME,
@@ -30,19 +31,16 @@ from tracker.report.history import (
     timeline_name,
 )
 from tracker.report.model import (
-    RECENT_EOL_DAYS,
     STATUS_LABELS,
-    ChangesView,
     CycleRow,
     PlanHint,
     PlanLike,
     ProductGroup,
-    changes_view,
     cycle_row,
     estate_view,
     group_rows,
-    needs_action,
 )
+from tracker.report.snapshot import ChangesView, changes_view
 from tracker.report.timeline import build_timeline
 
 BRIEF_TIMELINE_ROWS = 30

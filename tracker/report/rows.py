@@ -13,7 +13,8 @@ from html import escape as _html_escape
 
 from markupsafe import Markup
 
-from tracker.report.model import ActionItem, CycleRow, DateCell, ProductGroup
+from tracker.report.actions import ActionItem
+from tracker.report.model import CycleRow, DateCell, ProductGroup
 from tracker.report.timeline import Timeline
 
 

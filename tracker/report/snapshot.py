@@ -10,10 +10,12 @@ out, never an error.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from tracker import vocabulary as vocab
 from tracker.atomic import atomic_write_text
 from tracker.changes import Change, diff_records, passed_milestones
 from tracker.dataset import LifecycleRecord
@@ -103,3 +105,48 @@ def save(out_dir: Path, as_of: date, records: list[LifecycleRecord]) -> None:
 def changes_since(snapshot: Snapshot, records: list[LifecycleRecord], as_of: date) -> list[Change]:
     """Dates moved or refined, cycles added or removed, then milestones passed since the snapshot."""
     return [*diff_records(snapshot.records, records), *passed_milestones(records, snapshot.as_of, as_of)]
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    kind: str
+    """``moved``, ``refined``, ``added``, ``removed`` or ``passed`` (also the CSS class)."""
+    text: str
+
+
+@dataclass(frozen=True)
+class ChangesView:
+    since: str
+    """ISO date of the previous report."""
+    lines: list[ChangeLine]
+    more: int
+    """Changes beyond ``CHANGES_SHOWN``, counted only."""
+
+
+CHANGES_SHOWN = 30
+_CHANGE_ORDER = ("moved", "refined", "passed", "added", "removed")
+
+
+def change_line(change: Change) -> ChangeLine:
+    """One change in the report's words: ``Proxmox VE 8: end of life moved from 2026-08 to 2026-09``."""
+    name = f"{change.product} {change.cycle}"
+    what = vocab.milestone_name(change.milestone) if change.milestone else ""
+    if change.kind in ("added", "removed"):
+        text = f"{name} ({change.vendor}) {change.kind}"
+    elif change.kind == "passed":
+        text = f"{name}: {what} passed ({change.new})"
+    elif change.old is None:
+        text = f"{name}: {what} announced: {change.new}"
+    elif change.new is None:
+        text = f"{name}: {what} no longer given (was {change.old})"
+    else:
+        text = f"{name}: {what} {change.kind} from {change.old} to {change.new}"
+    return ChangeLine(change.kind, text)
+
+
+def changes_view(changes: Sequence[Change], since: date) -> ChangesView:
+    ordered = sorted(
+        changes, key=lambda c: _CHANGE_ORDER.index(c.kind) if c.kind in _CHANGE_ORDER else len(_CHANGE_ORDER)
+    )
+    lines = [change_line(c) for c in ordered[:CHANGES_SHOWN]]
+    return ChangesView(vocab.iso(since), lines, max(0, len(ordered) - CHANGES_SHOWN))

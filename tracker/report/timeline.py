@@ -136,6 +136,81 @@ def shown(row: CycleRow, as_of: date) -> bool:
     return end is not None and (as_of - end.first_day).days <= RECENT_YEARS * 365
 
 
+@dataclass(frozen=True, slots=True)
+class _Scale:
+    """Days to x: the axis from ``start`` to ``last_year``; bars are clipped to ``[0, bars_w]``."""
+
+    start: date
+    last_year: int
+    px_year: float
+    bars_w: float
+    start_ord: int = 0
+    px_day: float = 0.0
+
+    def x(self, day: date) -> float:
+        x = (day.toordinal() - self.start_ord) * self.px_day
+        return 0.0 if x < 0 else self.bars_w if x > self.bars_w else round(x, 1)
+
+
+def _scale(picked: list[tuple[ProductGroup, list[CycleRow]]], as_of: date, full: bool) -> _Scale:
+    """The full chart spans every date; the default one starts ~2 years before today."""
+    days = [d.first_day for _, rows in picked for row in rows for d in _dates(row)]
+    if full:
+        start = date(min([*(d.year for d in days), as_of.year - 1]), 1, 1)
+        last_year = max([*(d.year for d in days), as_of.year + 2]) + 1
+    else:
+        lead = as_of - timedelta(days=LEAD_DAYS)
+        start = date(lead.year, lead.month, 1)
+        ends = [d.year for d in days if d >= as_of]
+        last_year = min(max([*ends, as_of.year + 2]) + 1, as_of.year + AHEAD_YEARS)
+    years = (date(last_year, 1, 1) - start).days / 365.2425
+    px_year = min(MAX_PX_PER_YEAR, max(MIN_PX_PER_YEAR, TARGET_PLOT_W / years))
+    return _Scale(
+        start, last_year, px_year, float(round(px_year * years)), start.toordinal(), px_year / 365.2425
+    )
+
+
+def _bars(row: CycleRow, scale: _Scale) -> list[Bar]:
+    """The phases of one cycle: supported, security fixes only, paid; ``open`` without an end."""
+    r = row.record
+    bars: list[Bar] = []
+
+    def add(cls: str, a: MilestoneDate, b: MilestoneDate | None) -> None:
+        x1 = scale.x(a.first_day)
+        x2 = scale.x(b.first_day) if b is not None else scale.bars_w
+        if b is None:
+            cls += " open"
+        if x2 - x1 >= 0.5 or (b is None and x2 > x1):
+            bars.append(Bar(cls, x1, round(max(x2 - x1, 2.0), 1)))
+
+    if r.support_end is not None:
+        add("ph-sup", r.release, r.support_end)
+        add("ph-sec", r.support_end, r.eol)
+    else:
+        add("ph-sup", r.release, r.eol)
+    if r.eol is not None and r.extended_end is not None:
+        add("ph-ext", r.eol, r.extended_end)
+    return bars
+
+
+def _cycle(row: CycleRow, y: float, bars: list[Bar], zebra: bool, labels: str) -> Row:
+    r = row.record
+    estimated = r.confidence == "estimated"
+    last = _last_end(row)
+    open_ended = any("open" in b.cls for b in bars)
+    return Row(
+        "cycle",
+        y,
+        _short(r.cycle) if labels == "cycle" else _short(r.name, MAX_NAME_LABEL),
+        _title(row),
+        end_x=max((b.x + b.w for b in bars), default=0.0),
+        end_text="" if open_ended or last is None else ("≈" if estimated else "") + last.text,
+        bars=bars,
+        estimated=estimated,
+        zebra=zebra,
+    )
+
+
 def build_timeline(
     groups: Sequence[ProductGroup],
     as_of: date,
@@ -147,106 +222,42 @@ def build_timeline(
 
     ``labels="name"`` writes product and cycle on each row (the printed brief's flat list).
     """
-    label_w = LABEL_W if labels == "cycle" else NAME_LABEL_W
     picked = [(g, [row for row in g.rows if full or shown(row, as_of)]) for g in groups]
     picked = [(g, rows) for g, rows in picked if rows]
-    total = sum(len(g.rows) for g in groups)
-    all_days = [d.first_day for _, rows in picked for row in rows for d in _dates(row)]
-    if full:
-        start = date(min([*(d.year for d in all_days), as_of.year - 1]), 1, 1)
-        last_year = max([*(d.year for d in all_days), as_of.year + 2]) + 1
-    else:
-        lead = as_of - timedelta(days=LEAD_DAYS)
-        start = date(lead.year, lead.month, 1)
-        ends = [
-            d.first_day.year
-            for _, rows in picked
-            for row in rows
-            for d in _dates(row)
-            if d.first_day >= as_of
-        ]
-        last_year = min(max([*ends, as_of.year + 2]) + 1, as_of.year + AHEAD_YEARS)
-    end_day = date(last_year, 1, 1)
-    years = (end_day - start).days / 365.2425
-    px_year = min(MAX_PX_PER_YEAR, max(MIN_PX_PER_YEAR, TARGET_PLOT_W / years))
-    px_day = px_year / 365.2425
-    bars_w = round(px_year * years)
-    plot_w = bars_w + END_LABEL_W
-
-    start_ord = start.toordinal()
-    bars_w_f = float(bars_w)
-
-    def x_of(day: date) -> float:
-        x = (day.toordinal() - start_ord) * px_day
-        return 0.0 if x < 0 else bars_w_f if x > bars_w_f else round(x, 1)
-
+    scale = _scale(picked, as_of, full)
     rows: list[Row] = []
     segments: dict[str, list[str]] = {}
     y = 0.0
-    cycles = 0
     for group, members in picked:
         rows.append(Row("group", y, f"{group.vendor} · {group.product}"))
         y += GROUP_H
-        for i, row in enumerate(members):
-            r = row.record
-            bars: list[Bar] = []
-
-            def add(cls: str, a: MilestoneDate, b: MilestoneDate | None, bars: list[Bar] = bars) -> None:
-                x1 = x_of(a.first_day)
-                x2 = x_of(b.first_day) if b is not None else float(bars_w)
-                if b is None:
-                    cls += " open"
-                if x2 - x1 >= 0.5 or (b is None and x2 > x1):
-                    bars.append(Bar(cls, x1, round(max(x2 - x1, 2.0), 1)))
-
-            if r.support_end is not None:
-                add("ph-sup", r.release, r.support_end)
-                add("ph-sec", r.support_end, r.eol)
-            else:
-                add("ph-sup", r.release, r.eol)
-            if r.eol is not None and r.extended_end is not None:
-                add("ph-ext", r.eol, r.extended_end)
-            estimated = r.confidence == "estimated"
-            for bar in bars:
-                cls = bar.cls + (" est" if estimated else "")
+        for i, member in enumerate(members):
+            row = _cycle(member, y, _bars(member, scale), i % 2 == 1, labels)
+            for bar in row.bars:
+                cls = bar.cls + (" est" if row.estimated else "")
                 segments.setdefault(cls, []).append(f"M{bar.x} {y + BAR_Y:g}h{bar.w}v{BAR_H}H{bar.x}z")
-            last = _last_end(row)
-            end_x = max((b.x + b.w for b in bars), default=0.0)
-            open_ended = any("open" in b.cls for b in bars)
-            rows.append(
-                Row(
-                    "cycle",
-                    y,
-                    _short(r.cycle) if labels == "cycle" else _short(r.name, MAX_NAME_LABEL),
-                    _title(row),
-                    end_x=end_x,
-                    end_text="" if open_ended or last is None else ("≈" if estimated else "") + last.text,
-                    bars=bars,
-                    estimated=estimated,
-                    zebra=i % 2 == 1,
-                )
-            )
+            rows.append(row)
             y += ROW_H
-            cycles += 1
     height = int(y) + 4
-    step = 1 if px_year >= 44 else 2
+    step = 1 if scale.px_year >= 44 else 2
+    start = scale.start
     ticks = [
-        Tick(x_of(date(year, 1, 1)), str(year))
-        for year in range(start.year + (start.month > 1), last_year + 1)
+        Tick(scale.x(date(year, 1, 1)), str(year))
+        for year in range(start.year + (start.month > 1), scale.last_year + 1)
         if (year - start.year) % step == 0
     ]
-    grid = " ".join(f"M{t.x} 0V{height}" for t in ticks)
+    cycles = sum(len(members) for _, members in picked)
     return Timeline(
-        plot_w=plot_w,
+        plot_w=int(scale.bars_w) + END_LABEL_W,
         height=height,
-        label_w=label_w,
-        today_x=x_of(as_of),
+        label_w=LABEL_W if labels == "cycle" else NAME_LABEL_W,
+        today_x=scale.x(as_of),
         today_label=today_label,
         ticks=ticks,
-        grid_path=grid,
+        grid_path=" ".join(f"M{t.x} 0V{height}" for t in ticks),
         rows=rows,
         cycles=cycles,
-        hidden=total - cycles,
+        hidden=sum(len(g.rows) for g in groups) - cycles,
         paths=[(cls, "".join(d)) for cls, d in sorted(segments.items())],
         start_year=start.year,
     )
