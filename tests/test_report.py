@@ -204,6 +204,8 @@ def test_dates_link_to_source_with_month_and_estimate_marks(small_report: Path) 
     assert {a.attrs["href"] for a in links} == {
         "https://knowledge.broadcom.com/external/article?legacyId=2145103"
     }
+    # Each link says what it is: not a bare date for a screen reader's list of links.
+    assert links[0].attrs["aria-label"] == "VMware ESXi 7.0 end of life 2025-10-02: source"
     pve = row_for(doc, "8", "Proxmox · Proxmox VE")
     eol_cell = pve.find_all("td", "d")[0]  # end of life first: the date people compare
     assert eol_cell.text() == "2026-08m"

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from tracker.report.actions import ActionItem
 from tracker.report.model import CycleRow, DateCell, ProductGroup
 from tracker.report.timeline import Timeline
+from tracker.vocabulary import MILESTONE_NAMES
 
 
 def escape(text: str) -> str:
@@ -23,6 +24,7 @@ def escape(text: str) -> str:
     return _html_escape(text, quote=True)
 
 
+_NAMES = MILESTONE_NAMES
 _NA = '<td class="d"><span class="na" title="not announced">—</span></td>'
 
 
@@ -45,28 +47,33 @@ def when_cell(item: ActionItem) -> Markup:
     )
 
 
-def _date(cell: DateCell | None, link: str) -> str:
-    """One date cell; ``link`` is the row's escaped ``<a href=...>`` (all its dates share it)."""
+def _date(cell: DateCell | None, href: str, name: str, heading: str) -> str:
+    """One date cell, linked to the row's source (``href`` already escaped). The link's accessible
+    name says what the date is, so a screen reader's list of links is not a list of bare dates."""
     if cell is None:
         return _NA
-    text = f"{'≈&nbsp;' if cell.estimated else ''}<time>{escape(cell.text)}</time>"
+    day = escape(cell.text)
+    text = f"{'≈&nbsp;' if cell.estimated else ''}<time>{day}</time>"
     if cell.month_only:
         text += '<sup class="mo">m</sup>'
-    if link:
-        text = f"{link}{text}</a>"
+    if href:
+        text = f'<a href="{href}" aria-label="{name} {heading} {day}: source">{text}</a>'
     return f'<td class="d">{text}</td>'
 
 
 def _row(row: CycleRow, shared: Sequence[str]) -> str:
     r, c = row.record, row.dates
-    href = next((d.href for d in c.values() if d is not None and d.href), None)
-    link = f'<a href="{escape(href)}">' if href else ""
+    found = next((d.href for d in c.values() if d is not None and d.href), None)
+    href = escape(found) if found else ""
+    name = escape(r.name)
     return (
         f'<tr class="cycle {row.status}"><th scope="row">{escape(r.cycle)}</th>'
         f'<td class="stc"><span class="u {row.urgency}">{row.status_label}</span>'  # tracker's words
         f'<span class="ut">{row.urgency_text}</span></td>'
-        f"{_date(c['eol'], link)}{_date(c['support_end'], link)}"
-        f"{_date(c['extended_end'], link)}{_date(c['release'], link)}"
+        f"{_date(c['eol'], href, name, _NAMES['eol'])}"
+        f"{_date(c['support_end'], href, name, _NAMES['support_end'])}"
+        f"{_date(c['extended_end'], href, name, _NAMES['extended_end'])}"
+        f"{_date(c['release'], href, name, _NAMES['release'])}"
         f"<td>{r.type}</td><td>{escape(r.confidence)}</td>"
         f'<td class="notes">{"" if not row.note or row.note in shared else escape(row.note)}</td></tr>\n'
     )
