@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from tracker.dates import MilestoneDate
 from tracker.report.model import CycleRow, ProductGroup
 from tracker.status import Status
+from tracker.vocabulary import MILESTONE_HEADINGS
 
 LABEL_W = 118
 """Width of the sticky label column."""
@@ -112,12 +113,8 @@ def _last_end(row: CycleRow) -> MilestoneDate | None:
 def _title(row: CycleRow) -> str:
     r = row.record
     parts = [f"{r.vendor} {r.name}: {row.status_label.lower()}"]
-    for key, label in (
-        ("release", "release"),
-        ("support_end", "full support ends"),
-        ("eol", "end of life"),
-        ("extended_end", "paid support ends"),
-    ):
+    for key in ("release", "support_end", "eol", "extended_end"):
+        label = MILESTONE_HEADINGS[key].lower()
         cell = row.dates[key]
         if cell is not None:
             parts.append(f"{label} {'≈ ' if cell.estimated else ''}{cell.text}")
