@@ -595,3 +595,23 @@ def test_notes_shared_by_a_product_are_shown_once(tmp_path: Path) -> None:
     assert [n.text() for n in tbody.find_all("span", "gnote")] == [shared]
     assert all(td.text() == "" for td in tbody.find_all("td", "notes"))
     assert doc.find("table", "cycles").text().count(shared) == 1
+
+
+@pytest.mark.parametrize("content", ["not json", '{"as_of": "2026-11-20", "rows": [["x"]]}', "[]"])
+def test_damaged_snapshot_means_no_changes_section_not_an_error(tmp_path: Path, content: str) -> None:
+    (tmp_path / "snapshot.json").write_text(content, encoding="utf-8")
+    doc = parse(write_report(load_dataset(SMALL), Settings(), DAY, tmp_path, SMALL, NOW))
+    assert not [n for n in doc.iter() if n.attrs.get("id") == "changes"]
+    assert '"as_of":"2026-11-26"' in (tmp_path / "snapshot.json").read_text(encoding="utf-8")
+
+
+def test_pruning_a_report_removes_its_full_timeline_too(tmp_path: Path) -> None:
+    settings = Settings(report=ReportSettings(out_dir=tmp_path, keep_days=30))
+    old = date(2029, 6, 1)  # SMALL has cycles ended over two years before: a full timeline is written
+    write_report(load_dataset(SMALL), settings, old, tmp_path, SMALL, NOW)
+    assert (tmp_path / "lifecycle-2029-06-01-timeline.html").is_file()
+    write_report(load_dataset(SMALL), settings, date(2029, 8, 1), tmp_path, SMALL, NOW)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "lifecycle-2029-06-01.html" not in names
+    assert "lifecycle-2029-06-01-timeline.html" not in names
+    assert "lifecycle-2029-08-01-timeline.html" in names
