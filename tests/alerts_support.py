@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import shutil
 import sqlite3
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +19,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
-from conftest import AS_OF, clean_env, free_port, run_tracker
+from conftest import AS_OF, clean_env, free_port, run_in_process
 
 HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes"
 HYPERV_2016 = (
@@ -42,29 +47,42 @@ class Received:
 
 @dataclass
 class Handler:
-    """Records accepted messages. ``plan`` scripts DATA replies: "ok", "drop" or an SMTP reply
-    such as "451 4.3.0 try later"; once the plan is used up every message is accepted."""
+    """Records accepted messages. ``plan`` scripts DATA replies: "ok", "drop", "slow:SECONDS" or an
+    SMTP reply such as "451 4.3.0 try later"; once the plan is used up every message is accepted."""
 
     plan: list[str] = field(default_factory=list)
     reject_rcpt: str | None = None
     """RCPT TO addresses containing this get 550."""
+    refuse: dict[str, str] = field(default_factory=dict)
+    """RCPT TO addresses containing a key get its reply (e.g. "452 4.2.2 mailbox full")."""
     delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
+    message_ids: list[str] = field(default_factory=list)
+    """Message-ID of every message whose data arrived (accepted or not)."""
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if self.reject_rcpt and self.reject_rcpt in address:
             return "550 5.1.1 mailbox unavailable"
+        for part, reply in self.refuse.items():
+            if part in address:
+                return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.attempts += 1
+        self.message_ids.append(
+            str(message_from_bytes(envelope.content, policy=policy.default)["Message-ID"]).strip()
+        )
         step = self.plan.pop(0) if self.plan else "ok"
         if self.delay:
             await asyncio.sleep(self.delay)
+        if step.startswith("slow:"):  # accept, but only after this many seconds
+            await asyncio.sleep(float(step.removeprefix("slow:")))
+            step = "ok"
         if step == "drop":
             server.transport.close()
             return "421 closing"
@@ -101,11 +119,14 @@ def write_config(
     smtp_extra: str = "",
     name: str = "tracker.toml",
     state: str = "state",
+    lock_timeout: float | None = None,
 ) -> Path:
     """tracker.toml in tmp_path; port None = no [smtp] section (outbox delivery)."""
     lines = [f'state_dir = "{tmp_path / state}"']
     if dataset is not None:
         lines.append(f'dataset = "{dataset}"')
+    if lock_timeout is not None:
+        lines += ["[schedule]", f"lock_timeout_seconds = {lock_timeout}"]
     if port is not None:
         lines += [
             "[smtp]",
@@ -128,8 +149,8 @@ def write_config(
 def alert(
     tmp_path: Path, config: Path, *args: str, as_of: str = AS_OF, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m tracker --config CONFIG --as-of AS_OF alert ARGS` in a clean environment."""
-    return run_tracker(
+    """`tracker --config CONFIG --as-of AS_OF alert ARGS` (in-process) in a clean environment."""
+    return run_in_process(
         "--config",
         str(config),
         "--as-of",
@@ -180,3 +201,35 @@ def csv_line(*cells: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="", quoting=csv.QUOTE_ALL).writerow(cells)
     return buf.getvalue()
+
+
+def make_shared_dir() -> Iterator[Path]:
+    """A directory an unprivileged user can enter (pytest's tmp_path is root-only); for a fixture."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run tracker as an unprivileged user")
+    path = Path(tempfile.mkdtemp(prefix="tracker-ro-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def as_nobody(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "tracker",
+            *args,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -1,11 +1,16 @@
-"""Shared test helpers: run the real entry point, fixture paths, free ports."""
+"""Shared test helpers: run tracker (in this process, or the real entry point), fixture paths, free ports."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import subprocess
 import sys
+import time
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,6 +57,78 @@ def run_tracker(
     )
 
 
+def run_in_process(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``tracker ARGS`` through ``tracker.cli.main`` in this process, as ``run_tracker`` would see it.
+
+    The environment, working directory, stdin, stdout and stderr are swapped for the call and restored
+    after it; the exit status is what ``python -m tracker`` would exit with (SystemExit from --help or
+    --version included, and 1 with a traceback on stderr when ``-v`` lets a bug through). Output gets
+    the universal-newline translation that ``subprocess.run(text=True)`` applies. ``timeout`` is
+    accepted for the same signature and ignored. Only the start-up cost of a new interpreter is saved:
+    tests that need a separate process (import-time rules, locks, signals, a tty) use ``run_tracker``.
+    """
+    from tracker.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    try:
+        if saved_env.get("TZ") != os.environ.get("TZ"):
+            time.tzset()
+        if cwd is not None:
+            os.chdir(cwd)
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            _swapped_stdin(io.StringIO(input or "")),
+        ):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = _exit_status(exc)
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        time.tzset()
+    return subprocess.CompletedProcess(
+        ["tracker", *args], code, _universal_newlines(out.getvalue()), _universal_newlines(err.getvalue())
+    )
+
+
+@contextlib.contextmanager
+def _swapped_stdin(stream: io.StringIO) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
+def _exit_status(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _universal_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return clean_env(tmp_path)
@@ -59,11 +136,12 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def tracker(tmp_path: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Call as tracker("status", ...): runs in tmp_path with a clean environment."""
+    """Call as tracker("status", ...): runs ``tracker.cli.main`` in this process, in tmp_path with a clean
+    environment (``run_tracker`` is the real entry point, for the tests that need a process)."""
 
     def call(*args: str, **kw) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
         kw.setdefault("cwd", tmp_path)
         kw.setdefault("env", env)
-        return run_tracker(*args, **kw)
+        return run_in_process(*args, **kw)
 
     return call

@@ -1,4 +1,4 @@
-"""The pure due computation (SPEC section 7), table-driven: no ledger file, no clock, no network."""
+"""The pure due computation, table-driven: no ledger file, no clock, no network."""
 
 from __future__ import annotations
 

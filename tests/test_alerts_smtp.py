@@ -133,8 +133,8 @@ def test_200_day_gap_sends_only_the_smallest_threshold(tmp_path: Path) -> None:
     [
         pytest.param(["451 4.3.0 try again later"], 0, 2, True, id="451-then-success"),
         pytest.param(["550 5.7.1 message refused"], 1, 1, False, id="550-permanent-not-retried"),
-        pytest.param(["drop"], 0, 2, True, id="dropped-during-data-then-success"),
-        pytest.param(["drop", "drop", "drop"], 1, 3, False, id="dropped-every-time-gives-up"),
+        pytest.param(["421 4.3.2 shutting down"], 0, 2, True, id="421-at-end-of-data-then-success"),
+        pytest.param(["451 a", "451 b", "451 c"], 1, 3, False, id="451-every-time-gives-up"),
     ],
 )
 def test_smtp_failures(
@@ -152,6 +152,9 @@ def test_smtp_failures(
         assert "not delivered" in result.stderr and "Traceback" not in result.stderr
     if plan[0].startswith("550"):
         assert "550" in result.stderr and "retrying" not in result.stderr
+        assert "permanent" in result.stderr and "will retry" not in result.stderr
+    if plan[0].startswith("451") and not delivered:
+        assert "end of DATA: the server replied 451 c (temporary) (gave up after 3 attempts)" in result.stderr
 
 
 def test_two_routes_one_fails_the_other_is_delivered(tmp_path: Path) -> None:
@@ -202,20 +205,26 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(
-    "trusted", [pytest.param(False, id="self-signed-rejected"), pytest.param(True, id="trusted-ca-accepted")]
+    ("trusted", "how"),
+    [
+        pytest.param(False, "", id="self-signed-rejected"),
+        pytest.param(True, "env", id="trusted-by-SSL_CERT_FILE"),
+        pytest.param(True, "ca_file", id="trusted-by-smtp.ca_file"),
+    ],
 )
 def test_starttls_verifies_certificates(
-    tmp_path: Path, self_signed: tuple[Path, Path], trusted: bool
+    tmp_path: Path, self_signed: tuple[Path, Path], trusted: bool, how: str
 ) -> None:
     cert, key = self_signed
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
-    env = clean_env(tmp_path, **({"SSL_CERT_FILE": str(cert)} if trusted else {}))
+    env = clean_env(tmp_path, **({"SSL_CERT_FILE": str(cert)} if how == "env" else {}))
     handler = Handler()
+    extra = f'ca_file = "{cert}"' if how == "ca_file" else ""
     with smtp_server(handler, tls_context=context, require_starttls=True) as port:
         config = (
-            write_config(tmp_path, dataset, port)
+            write_config(tmp_path, dataset, port, smtp_extra=extra)
             .read_text()
             .replace('security = "none"', 'security = "starttls"')
         )
@@ -226,8 +235,10 @@ def test_starttls_verifies_certificates(
         assert len(handler.received) == 1
     else:
         assert result.returncode == 1
-        assert "certificate" in result.stderr and "retrying" not in result.stderr
-        assert handler.received == [] and ledger_rows(tmp_path / "state") == []
+        assert "STARTTLS: the TLS certificate of 127.0.0.1:" in result.stderr
+        assert "is not trusted" in result.stderr and "smtp.ca_file" in result.stderr
+        assert "retrying" not in result.stderr
+        assert handler.received == [] and sent_rows(tmp_path / "state") == []
 
 
 def test_product_name_with_cr_lf_is_refused_and_nothing_is_sent(tmp_path: Path) -> None:
@@ -424,7 +435,11 @@ def test_login_uses_password_from_environment(tmp_path: Path) -> None:
         secret.write_text("wrong\n")
         bad = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD_FILE=str(secret)))
         good = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD="s3cret"))
-    assert bad.returncode == 1 and "535" in bad.stderr
+    assert (
+        bad.returncode == 1
+        and "AUTH: the server replied 535" in bad.stderr
+        and "check smtp.username" in bad.stderr
+    )
     assert good.returncode == 0, good.stderr
     assert ("tracker", "wrong") in seen and seen[-1] == ("tracker", "s3cret")
     assert "retrying" not in bad.stderr

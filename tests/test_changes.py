@@ -138,12 +138,12 @@ NEW_CSV = (
 def test_cli_diff_table_and_json(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from tests.conftest import run_tracker
+    from tests.conftest import run_in_process
 
     old, new = tmp_path / "old.csv", tmp_path / "new.csv"
     old.write_text(OLD_CSV)
     new.write_text(NEW_CSV)
-    result = run_tracker("diff", str(old), str(new), "--format", "csv", env=env)
+    result = run_in_process("diff", str(old), str(new), "--format", "csv", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "kind,vendor,product,cycle,milestone,old,new",
@@ -153,7 +153,7 @@ def test_cli_diff_table_and_json(tmp_path, env) -> None:  # type: ignore[no-unty
         "removed,Oracle,VirtualBox,6.0,,,",
     ]
     assert result.stderr == f"tracker: {old} -> {new}: 1 moved, 1 added, 1 removed, 1 refined\n"
-    api = run_tracker("diff", str(old), str(new), "--api-month-end", "--format", "json", env=env)
+    api = run_in_process("diff", str(old), str(new), "--api-month-end", "--format", "json", env=env)
     items = json.loads(api.stdout)["items"]
     assert [(i["kind"], i["cycle"]) for i in items] == [("moved", "8.2"), ("added", "13"), ("removed", "6.0")]
     assert items[0] == {
@@ -165,19 +165,19 @@ def test_cli_diff_table_and_json(tmp_path, env) -> None:  # type: ignore[no-unty
         "old": "2025-06-25",
         "new": "2025-09-16",
     }
-    same = run_tracker("diff", str(old), str(old), env=env)
+    same = run_in_process("diff", str(old), str(old), env=env)
     assert same.returncode == 0 and same.stderr.endswith(": no changes\n")
 
 
 def test_cli_diff_invalid_dataset_is_an_error(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import run_tracker
+    from tests.conftest import run_in_process
 
     old, new = tmp_path / "old.csv", tmp_path / "new.csv"
     old.write_text(OLD_CSV)
     new.write_text(NEW_CSV.replace(",1,2025-08-09", ",3,2025-08-09"))
-    result = run_tracker("diff", str(old), str(new), env=env)
+    result = run_in_process("diff", str(old), str(new), env=env)
     assert result.returncode == 1
     assert result.stderr == f"{new}:4: type: must be 1 (bare metal) or 2 (hosted), not '3'\n"
     assert result.stdout == ""
-    missing = run_tracker("diff", str(old), env=env)
+    missing = run_in_process("diff", str(old), env=env)
     assert missing.returncode == 2

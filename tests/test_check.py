@@ -214,3 +214,20 @@ def test_bad_inventory_is_unknown(tracker, tmp_path: Path) -> None:  # type: ign
     r = run_check(tracker, "--inventory", str(path))
     assert r.returncode == 3
     assert r.stdout.rstrip("\n") == f"TRACKER UNKNOWN - {path}:1: version: required column is missing"
+
+
+def test_verdicts_come_from_the_library_without_the_cli() -> None:
+    from datetime import date
+
+    from tracker.checks import CRITICAL, OK, check_cycles
+    from tracker.dataset import load_dataset
+
+    records = load_dataset(SMALL)
+    as_of = date.fromisoformat(AS_OF)
+    verdict = check_cycles(records, as_of, warning=365, critical=90)
+    assert verdict.state == CRITICAL
+    assert verdict.line().startswith("TRACKER CRITICAL - 2 within 90 days of end of life")
+    assert check_cycles([], as_of, 365, 90).line() == (
+        "TRACKER OK - 0 approaching end of life, 0 past | approaching=0 critical=0 past=0"
+    )
+    assert check_cycles([], as_of, 365, 90).state == OK

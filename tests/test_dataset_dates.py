@@ -377,7 +377,7 @@ def test_aos_mapping_all_rows():
 
 
 def test_every_row_is_verified():
-    """SPEC section 2: verified_on is a full ISO day on every row of the shipped dataset."""
+    """verified_on is a full ISO day on every row of the shipped dataset (datasets/README.md)."""
     for line, r in enumerate(ROWS, start=2):
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["verified_on"]), f"line {line}: verified_on"
         datetime.date.fromisoformat(r["verified_on"])

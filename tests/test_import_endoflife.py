@@ -562,3 +562,36 @@ def test_shrinking_response_is_a_failure(tracker, api, tmp_path) -> None:  # typ
         "nothing written"
     )
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_month_publishing_vendors_get_months_back(tracker, api) -> None:  # type: ignore[no-untyped-def]
+    """Proxmox publishes end months; the API's 2026-08-31 is written back as 2026-08."""
+    result = tracker("import", "endoflife", "proxmox-ve", "--api-url", api)
+    assert result.returncode == 0, result.stderr
+    found = by_cycle(rows(result.stdout))
+    assert [(c, found[c]["eol"]) for c in ("9", "8", "7", "1")] == [
+        ("9", ""),
+        ("8", "2026-08"),
+        ("7", "2024-07"),
+        ("1", "2013-01"),
+    ]
+    assert found["8"]["release"] == "2023-06-22"  # a release day is a day, not a month's end
+    assert "End dates as months" in found["8"]["notes"]
+    assert KNOWN_PRODUCTS["virtualbox"].month_ends and not KNOWN_PRODUCTS["esxi"].month_ends
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-08-31", "2026-08"),
+        ("2028-02-29", "2028-02"),
+        ("2026-02-28", "2026-02"),
+        ("2026-08-30", "2026-08-30"),
+        ("2026-08", "2026-08"),
+        ("", ""),
+    ],
+)
+def test_month_of_last_day(text: str, expected: str) -> None:
+    from tracker.sources.endoflife import month_of_last_day
+
+    assert month_of_last_day(text) == expected

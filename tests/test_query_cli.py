@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL
+from tests.conftest import AS_OF, ROOT, SMALL, run_tracker
 from tracker.formats import Format
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -138,7 +138,9 @@ def test_filters_and_positional_products(tracker) -> None:  # type: ignore[no-un
     assert set(products("--type", "2")) == {"VirtualBox"}
     assert set(products("esxi", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
     assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server", "Windows Server"}
-    assert products("nothing-matches") == []
+    missing = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "nothing-matches")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("tracker: no release cycle matches 'nothing-matches'")
 
 
 def test_global_options_work_after_the_command_and_from_env(tracker, env, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -204,23 +206,52 @@ def test_every_format_choice_has_a_renderer() -> None:
         assert isinstance(renderer(fmt)(Result([], [], "2026-11-26", "now"), False), str)
 
 
-def test_query_path_imports_no_heavy_library(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
-    """Query commands start fast: pandas, Jinja2, APScheduler and SQLAlchemy stay unimported."""
+@pytest.mark.parametrize(
+    ("argv", "first_line", "config"),
+    [
+        pytest.param(["expiring", "--year", "2027"], "golden:expiring.table", "", id="expiring"),
+        pytest.param(["status"], "golden:status.table", "", id="status"),
+        pytest.param(["check", "--no-inventory"], "TRACKER CRITICAL - ", "", id="check"),
+        pytest.param(["calendar"], "BEGIN:VCALENDAR", "", id="calendar"),
+        pytest.param(
+            ["status"],
+            "golden:status.table",
+            '[schedule]\ncron = "30 2 * * mon-fri"\n',
+            id="status-with-config",  # the config's cron is validated without APScheduler
+        ),
+    ],
+)
+def test_query_path_imports_no_heavy_library(
+    tmp_path, env, argv: list[str], first_line: str, config: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Query commands start fast: pandas, Jinja2, APScheduler and SQLAlchemy stay unimported, and the
+    command really ran (exit status and output are checked, so a crash cannot pass as "light")."""
     import subprocess
     import sys
 
+    if config:
+        (tmp_path / "tracker.toml").write_text(config, encoding="utf-8")  # found in the working directory
+    out_file = tmp_path / "o.txt"
+    output = [] if argv[0] == "check" else ["-o", str(out_file)]
+    tracker_argv = ["tracker", "--dataset", str(SMALL), "--as-of", "2026-11-26", *argv, *output]
     code = (
-        "import sys, runpy; sys.argv = ['tracker', '--dataset', {!r}, '--as-of', '2026-11-26', "
-        "'expiring', '--year', '2027', '-o', {!r}]\n"
+        "import json, runpy, sys\n"
+        f"sys.argv = {tracker_argv!r}\n"
         "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy', 'numpy') "
-        "if m in sys.modules]\nprint(heavy)"
-    ).format(str(SMALL), str(tmp_path / "o.txt"))
-    for command in ("expiring", "status"):
-        src = code.replace("'expiring', '--year', '2027'", repr(command))
-        out = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, env=env)
-        assert out.stdout.strip() == "[]", (command, out.stdout, out.stderr)
+        "except SystemExit as exc:\n    status = exc.code\n"
+        "else:\n    status = 'no SystemExit'\n"
+        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy', 'numpy') if m in sys.modules]\n"
+        "print(json.dumps({'status': status, 'heavy': heavy}), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    expected_status = 2 if argv[0] == "check" else 0  # small.csv has cycles within 90 days: CRITICAL
+    assert report == {"status": expected_status, "heavy": []}, proc.stderr
+    produced = proc.stdout if argv[0] == "check" else out_file.read_text()
+    if first_line.startswith("golden:"):
+        assert produced == (GOLDEN / first_line.removeprefix("golden:")).read_text(encoding="utf-8")
+    else:
+        assert produced.startswith(first_line), produced[:200]
 
 
 def test_python_dash_m_and_console_script_agree(tracker, env) -> None:  # type: ignore[no-untyped-def]
@@ -232,8 +263,10 @@ def test_python_dash_m_and_console_script_agree(tracker, env) -> None:  # type: 
     a = subprocess.run(
         [script, "--dataset", str(SMALL), "--as-of", AS_OF, "status"], capture_output=True, text=True, env=env
     )
-    b = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status")
-    assert a.returncode == 0 and a.stdout == b.stdout
+    b = run_tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", env=env)
+    c = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status")
+    assert a.returncode == b.returncode == c.returncode == 0
+    assert a.stdout == b.stdout == c.stdout == (GOLDEN / "status.table").read_text(encoding="utf-8")
 
 
 def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
@@ -254,3 +287,219 @@ def test_help_and_version(tracker) -> None:  # type: ignore[no-untyped-def]
     ):
         assert command in result.stdout
     assert tracker("--version").stdout.startswith("tracker ")
+
+
+# -- asking the way people talk (SPEC section 4) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["status", "nutanix"], {"Nutanix"}, id="vendor"),
+        pytest.param(["status", "windows server 2019"], {"Windows Server 2019"}, id="product-cycle"),
+        pytest.param(
+            ["status", "esxi 7", "hyper-v 2016"], {"VMware ESXi 7.0", "Hyper-V Server 2016"}, id="or"
+        ),
+        pytest.param(["status", "--product", "pve 8.2"], {"Proxmox VE 8"}, id="product-option"),
+        pytest.param(["expiring", "--year", "2029", "esxi 8"], {"VMware ESXi 8.0"}, id="expiring"),
+    ],
+)
+def test_terms_answer_what_a_person_means(tracker, args: list[str], expected: set[str]) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    got = {f"{i['product']} {i['cycle']}" for i in items}
+    if expected == {"Nutanix"}:
+        assert items and {i["vendor"] for i in items} == {"Nutanix"}
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["status", "vmwre"], 1, id="status"),
+        pytest.param(["expiring", "--product", "vmwre"], 1, id="expiring"),
+        pytest.param(["calendar", "vmwre"], 1, id="calendar"),
+        pytest.param(["check", "--product", "vmwre"], 3, id="check-unknown"),
+    ],
+)
+def test_a_typo_is_an_error_with_suggestions_never_an_empty_answer(
+    tracker, args: list[str], code: int
+) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, *args)
+    assert result.returncode == code, (result.stdout, result.stderr)
+    message = "no release cycle matches 'vmwre' (did you mean: VMware ESXi, "
+    if code == 3:
+        assert result.stdout.startswith("TRACKER UNKNOWN - ") and message in result.stdout
+    else:
+        assert result.stdout == ""
+        assert result.stderr.startswith("tracker: " + message)
+    assert "Traceback" not in result.stderr
+
+
+def test_check_product_nothingmatches_is_unknown_not_ok(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "check", "--product", "nothingmatches")
+    assert result.returncode == 3
+    assert result.stdout.startswith("TRACKER UNKNOWN - ")
+
+
+def test_unknown_vendor_is_an_error_naming_the_vendors(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "status", "--vendor", "micrsoft")
+    assert result.returncode == 1
+    assert result.stderr.startswith("tracker: no vendor matches 'micrsoft' (did you mean: Microsoft")
+
+
+def test_valid_but_empty_combination_says_so_and_exits_0(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "status", "--type", "2", "--vendor", "Proxmox", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["items"] == []
+    assert result.stderr == "tracker: no release cycle matches --vendor Proxmox and --type 2 together\n"
+
+
+def test_own_aliases_file_is_tried_before_the_bundled_one(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    own = tmp_path / "my-aliases.csv"
+    own.write_text(
+        "kind,syntax,pattern,product,cycle\nproduct,exact,bigiron,VMware ESXi,\n", encoding="utf-8"
+    )
+    result = tracker(
+        "--as-of", AS_OF, "status", "bigiron 8", "pve 8", "--aliases", str(own), "--format", "csv"
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line.split(",")[1:3] for line in result.stdout.splitlines()[1:]] == [
+        ["VMware ESXi", "8.0"],
+        ["Proxmox VE", "8"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "heavy_allowed"),
+    [
+        pytest.param(["status", "esxi 7", "--format", "json"], False, id="resolver-path"),
+        pytest.param(["expiring", "--year", "2027", "vmware 8"], False, id="expiring-terms"),
+        pytest.param(
+            ["inventory", str(ROOT / "examples" / "hosts.csv"), "--format", "csv"], True, id="inventory-csv"
+        ),
+    ],
+)
+def test_resolver_and_arrow_paths_never_import_pandas(
+    tmp_path, env, args: list[str], heavy_allowed: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """The resolver is pure Python; the inventory's csv path is Arrow only (pyarrow is allowed there)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom tracker.cli import main\n"
+        f"rc = main(['--as-of', '2026-11-26', *{args!r}, '-o', {str(tmp_path / 'out')!r}])\n"
+        "heavy = [m for m in ('pandas', 'jinja2', 'apscheduler', 'sqlalchemy') if m in sys.modules]\n"
+        "print(rc, heavy, 'pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split() == ["0", "[]", "True" if heavy_allowed else "False"], (out.stdout, out.stderr)
+    assert (tmp_path / "out").stat().st_size > 0
+
+
+def test_inventory_product_typo_is_an_error(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker(
+        "--as-of", AS_OF, "inventory", str(ROOT / "examples" / "hosts.csv"), "--product", "vmwre"
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("tracker: no release cycle matches 'vmwre' (did you mean: VMware ESXi")
+
+
+def test_expiring_says_why_a_matched_term_has_no_milestone_in_the_window(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--as-of", AS_OF, "expiring", "esxi 7", "--format", "json")
+    assert result.returncode == 0 and json.loads(result.stdout)["items"] == []
+    assert result.stderr == (
+        "tracker: no milestone of VMware ESXi 7.0 from 2026-01-01 to 2026-12-31; "
+        "next: VMware ESXi 7.0 extended_end 2027-04-02\n"
+    )
+    assert tracker("--as-of", AS_OF, "expiring", "--year", "2027", "esxi 7").stderr == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--version"], id="version"),
+        pytest.param(["--dataset", str(SMALL), "frobnicate"], id="usage-error"),
+        pytest.param(["--dataset", str(SMALL), "--as-of", AS_OF, "status", "--format", "csv"], id="csv"),
+        pytest.param(["--dataset", "missing.csv", "status"], id="data-error"),
+        pytest.param(["--dataset", str(SMALL), "--as-of", AS_OF, "check", "-w", "-1"], id="check-unknown"),
+        pytest.param(
+            ["--as-of", AS_OF, "inventory", str(ROOT / "examples" / "hosts.csv"), "--format", "csv"],
+            id="inventory-bytes-to-stdout",
+        ),
+    ],
+)
+def test_in_process_runner_matches_the_real_entry_point(tracker, env, tmp_path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The `tracker` fixture runs main() in-process for speed: it must see what a process sees."""
+    real = run_tracker(*args, cwd=tmp_path, env=env)
+    here = tracker(*args)
+    assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert real.stdout or real.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            '=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")', id="equals"
+        ),
+        pytest.param("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0", id="plus-text"),
+        pytest.param("-2+3", "'-2+3", id="minus-formula"),
+        pytest.param("@SUM(A1:A9)", "'@SUM(A1:A9)", id="at"),
+        pytest.param("\t=1", "'\t=1", id="tab"),
+        pytest.param("\r=1", "'\r=1", id="carriage-return"),
+        pytest.param("-44", "-44", id="negative-days-stay-a-number"),
+        pytest.param("+3", "+3", id="signed-number"),
+        pytest.param("-1.5", "-1.5", id="negative-decimal"),
+        pytest.param("a=b", "a=b", id="equals-inside"),
+        pytest.param("", "", id="blank"),
+    ],
+)
+def test_csv_cell_neutralises_formulas_only(text: str, expected: str) -> None:
+    from tracker.formats import csv_cell
+
+    assert csv_cell(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;", id="script"),
+        pytest.param("AT&T", "AT&amp;T", id="ampersand"),
+        pytest.param("a|b", "a\\|b", id="pipe"),
+        pytest.param("back\\slash", "back\\\\slash", id="backslash"),
+        pytest.param("two\nlines\r\nhere", "two lines here", id="line-breaks"),
+        pytest.param("Broadcom (VMware)", "Broadcom (VMware)", id="plain"),
+    ],
+)
+def test_markdown_cell_escapes_html_pipes_and_breaks(text: str, expected: str) -> None:
+    from tracker.formats import markdown_cell
+
+    assert markdown_cell(text) == expected
+
+
+def test_hostile_dataset_is_inert_in_markdown_and_csv(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    data = tmp_path / "hostile.csv"
+    data.write_text(
+        "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes\n"
+        '@Evil <Corp>,"=HYPERLINK(""https://evil.example"",""x"")",1.0,1,2020-01-01,,2026-10-13,,'
+        "https://example.org,vendor,\n",
+        encoding="utf-8",
+    )
+    args = ("--dataset", str(data), "--as-of", AS_OF, "status", "--format")
+    md = tracker(*args, "markdown")
+    assert md.returncode == 0, md.stderr
+    assert '| @Evil &lt;Corp&gt; | =HYPERLINK("https://evil.example","x") |' in md.stdout
+    assert "<" not in md.stdout
+    rows = list(csv.DictReader(tracker(*args, "csv").stdout.splitlines()))
+    assert rows[0]["vendor"] == "'@Evil <Corp>"
+    assert rows[0]["product"] == '\'=HYPERLINK("https://evil.example","x")'
+    assert rows[0]["days_to_eol"] == "-44"  # a plain negative number stays a number
+    assert (
+        json.loads(tracker(*args, "json").stdout)["items"][0]["vendor"] == "@Evil <Corp>"
+    )  # json: data as is

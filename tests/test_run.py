@@ -1,4 +1,5 @@
-"""`tracker run` (the nightly job) and `tracker config`: real processes, SQLite, SMTP and locks."""
+"""`tracker run` (the nightly job) and `tracker config`: SQLite, SMTP and locks; real processes where
+they matter (concurrent runs, a killed run), the others in-process through main()."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, ROOT, SMALL, clean_env, free_port, run_tracker
-from tests.nightly_support import Proc, runs, smtp_sink, wait_for, write_config
+from tests.conftest import AS_OF, ROOT, SMALL, clean_env, free_port, run_in_process, run_tracker
+from tests.nightly_support import Proc, Sink, runs, smtp_sink, wait_for, write_config
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d tracker: ", re.M)
 REPORT = f"reports/lifecycle-{AS_OF}.html"
@@ -26,7 +27,7 @@ def run_args() -> list[str]:
 def test_run_outbox_writes_report_and_digest_and_records_the_run(tmp_path: Path) -> None:
     write_config(tmp_path)
     env = clean_env(tmp_path)
-    first = run_tracker(*run_args(), cwd=tmp_path, env=env)
+    first = run_in_process(*run_args(), cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     assert first.stdout == (
         f"tracker run: ok — report {REPORT}, 1 digest (5 items) written to the outbox, 0 failed routes\n"
@@ -39,7 +40,7 @@ def test_run_outbox_writes_report_and_digest_and_records_the_run(tmp_path: Path)
     assert lines and all(STAMP.match(line) for line in lines), first.stderr
     assert "+01:00 tracker: " in first.stderr  # timestamps in the configured zone (Paris, winter)
 
-    second = run_tracker(*run_args(), cwd=tmp_path, env=env)
+    second = run_in_process(*run_args(), cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr
     assert "0 digests (0 items)" in second.stdout
     assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
@@ -58,7 +59,7 @@ def test_run_outbox_writes_report_and_digest_and_records_the_run(tmp_path: Path)
 def test_run_delivers_one_digest_per_route_over_smtp(tmp_path: Path) -> None:
     with smtp_sink() as (sink, port):
         write_config(tmp_path, smtp_port=port)
-        result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+        result = run_in_process(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
         f"tracker run: ok — report {REPORT}, 2 digests (5 items) sent, 0 failed routes"
@@ -75,7 +76,7 @@ def test_run_delivers_one_digest_per_route_over_smtp(tmp_path: Path) -> None:
 def test_run_with_smtp_down_still_writes_report_and_exits_1(tmp_path: Path) -> None:
     write_config(tmp_path, smtp_port=free_port())  # nothing listens there
     env = clean_env(tmp_path)
-    result = run_tracker(*run_args(), cwd=tmp_path, env=env)
+    result = run_in_process(*run_args(), cwd=tmp_path, env=env)
     assert result.returncode == 1
     assert result.stdout.startswith(
         f"tracker run: failed — report {REPORT}, 0 digests (0 items) sent, 2 failed routes"
@@ -87,7 +88,7 @@ def test_run_with_smtp_down_still_writes_report_and_exits_1(tmp_path: Path) -> N
 
 def test_run_with_inventory_adds_estate_to_report_and_host_counts_to_digest(tmp_path: Path) -> None:
     write_config(tmp_path, extra=f'inventory = "{ROOT / "examples" / "hosts.csv"}"')
-    result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+    result = run_in_process(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert 'id="estate"' in (tmp_path / REPORT).read_text(encoding="utf-8")
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
@@ -99,7 +100,7 @@ def test_run_with_bad_inventory_still_sends_alerts_but_exits_1(tmp_path: Path) -
     hosts = tmp_path / "hosts.csv"
     hosts.write_text("hostname,product\nh1,ESXi\n", encoding="utf-8")
     write_config(tmp_path, extra=f'inventory = "{hosts}"')
-    result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+    result = run_in_process(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 1
     assert f"{hosts}:1: version:" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout.startswith("tracker run: failed — no report, 1 digest (5 items)")
@@ -111,7 +112,7 @@ def test_run_with_invalid_dataset_writes_nothing_and_exits_1(tmp_path: Path) -> 
     bad = tmp_path / "bad.csv"
     bad.write_text(SMALL.read_text(encoding="utf-8").replace("2027-01-12", "2027-13-12", 1), encoding="utf-8")
     write_config(tmp_path)
-    result = run_tracker(
+    result = run_in_process(
         "--dataset", str(bad), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
     )
     assert result.returncode == 1
@@ -154,6 +155,7 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(tmp_path: Path,
         "index.html",
         f"lifecycle-{AS_OF}.html",
         "snapshot.json",
+        "tracker.atom",
         "tracker.ics",
     ]
     assert [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")] == []
@@ -212,7 +214,7 @@ def test_config_prints_effective_settings_with_password_redacted(tmp_path: Path,
     else:
         (tmp_path / "pw").write_text(secret + "\n", encoding="utf-8")
         env = clean_env(tmp_path, TRACKER_SMTP_PASSWORD_FILE=str(tmp_path / "pw"))
-    result = run_tracker("config", cwd=tmp_path, env=env)
+    result = run_in_process("config", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert secret not in result.stdout + result.stderr
     data = json.loads(result.stdout)
@@ -227,8 +229,60 @@ def test_config_reports_every_bad_key_and_exits_1(tmp_path: Path) -> None:
     (tmp_path / "tracker.toml").write_text(
         '[schedule]\ncron = "0 6 * *"\nlock_timeout_seconds = -1\n', encoding="utf-8"
     )
-    result = run_tracker("config", cwd=tmp_path, env=clean_env(tmp_path))
+    result = run_in_process("config", cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 1
     assert "tracker.toml: schedule.cron: expected 5 fields" in result.stderr
     assert "tracker.toml: schedule.lock_timeout_seconds: must not be negative" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class RefusingSink(Sink):
+    """Refuses RCPT TO for addresses starting with ``windows``; the others are accepted."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        if address.startswith("windows"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_run_with_refused_recipient_names_it_and_exits_1(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    sink = RefusingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        write_config(tmp_path, smtp_port=port)
+        result = run_tracker(*run_args(), cwd=tmp_path, env=clean_env(tmp_path))
+    finally:
+        controller.stop()
+    assert result.returncode == 1
+    assert (
+        "not delivered to windows@example.org: RCPT TO refused with 550 5.1.1 no such mailbox"
+        in result.stderr
+    )
+    assert "tracker:   refused recipients, sent to alone on the next run: windows@example.org on route" in (
+        result.stderr
+    )
+    assert result.stdout.startswith(f"tracker run: failed — report {REPORT}, 1 digest")
+    assert [m.rcpt_tos for m in sink.messages] == [["infra@example.org"]]
+
+
+def test_run_refuses_a_new_ledger_after_deliveries_until_accepted(tmp_path: Path) -> None:
+    write_config(tmp_path)
+    env = clean_env(tmp_path)
+    assert run_tracker(*run_args(), cwd=tmp_path, env=env).returncode == 0
+    for p in (tmp_path / "state").glob("tracker.db*"):
+        p.unlink()
+    (tmp_path / REPORT).unlink()
+    refused = run_tracker(*run_args(), cwd=tmp_path, env=env)
+    assert refused.returncode == 1
+    assert (tmp_path / REPORT).is_file()  # the report does not depend on the ledger
+    assert "this alert ledger is new" in refused.stderr and "--accept-new-ledger" in refused.stderr
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
+    accepted = run_tracker(*run_args(), "--accept-new-ledger", cwd=tmp_path, env=env)
+    assert accepted.returncode == 0, accepted.stderr
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 2
+    assert run_tracker(*run_args(), cwd=tmp_path, env=env).returncode == 0

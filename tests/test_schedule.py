@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import AS_OF, SMALL, clean_env, run_tracker
+from tests.conftest import AS_OF, SMALL, clean_env, run_in_process, run_tracker
 from tests.nightly_support import Proc, runs, smtp_sink, wait_for, write_config
 from tracker.schedule import (
     CronError,
@@ -198,14 +198,14 @@ def test_catch_up_decision(
 )
 def test_next_across_the_paris_dst_change(tmp_path: Path, now: str, expected: list[str]) -> None:
     write_config(tmp_path)
-    result = run_tracker("schedule", "--next", "3", "--now", now, cwd=tmp_path, env=clean_env(tmp_path))
+    result = run_in_process("schedule", "--next", "3", "--now", now, cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == expected
 
 
 def test_next_with_cron_override_and_nonexistent_local_time(tmp_path: Path) -> None:
     write_config(tmp_path)
-    result = run_tracker(
+    result = run_in_process(
         "schedule",
         "--cron",
         "30 2 * * sun",
@@ -244,7 +244,7 @@ def test_schedule_rejects_bad_expressions(
     tmp_path: Path, args: list[str], config_cron: str, code: int, message: str
 ) -> None:
     write_config(tmp_path, cron=config_cron)
-    result = run_tracker("schedule", "--next", "1", *args, cwd=tmp_path, env=clean_env(tmp_path))
+    result = run_in_process("schedule", "--next", "1", *args, cwd=tmp_path, env=clean_env(tmp_path))
     assert result.returncode == code
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -281,7 +281,7 @@ def test_scheduler_fires_writes_report_and_delivers_digest(tmp_path: Path) -> No
 def test_stopped_over_a_fire_time_then_exactly_one_catch_up(tmp_path: Path) -> None:
     state = tmp_path / "state"
     write_config(tmp_path)
-    seed = run_tracker(
+    seed = run_in_process(
         "--dataset", str(SMALL), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
     )
     assert seed.returncode == 0, seed.stderr

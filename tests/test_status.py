@@ -1,4 +1,4 @@
-"""Status rules (SPEC section 3): table-driven cases and hypothesis properties."""
+"""Status rules: table-driven cases and hypothesis properties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from tracker.dataset import LifecycleRecord
 from tracker.dates import add_months, parse_milestone
 from tracker.status import (
     STATUS_ORDER,
-    Filters,
     Status,
     days_to_eol,
     expiring,
@@ -177,25 +176,3 @@ def test_expiring_sorted_and_inclusive() -> None:
         ("a", "eol", "2027-12-31"),
     ]
     assert [m.milestone for m in expiring([a, b], D("2027-01-01"), D("2027-12-31"), ["eol"])] == ["eol"]
-
-
-@pytest.mark.parametrize(
-    ("filters", "expected"),
-    [
-        pytest.param(Filters(products=("hyper-v",)), ["Hyper-V Server"], id="substring-case"),
-        pytest.param(Filters(products=("*server",)), ["Hyper-V Server", "Windows Server"], id="glob"),
-        pytest.param(Filters(vendors=("broadcom*",)), ["VMware ESXi"], id="vendor-glob"),
-        pytest.param(Filters(type=2), ["VirtualBox"], id="type"),
-        pytest.param(
-            Filters(products=("esxi", "virtualbox")), ["VMware ESXi", "VirtualBox"], id="or-within-field"
-        ),
-    ],
-)
-def test_filters(filters: Filters, expected: list[str]) -> None:
-    items = [
-        rec(product="Hyper-V Server", vendor="Microsoft"),
-        rec(product="Windows Server", vendor="Microsoft"),
-        rec(product="VMware ESXi", vendor="Broadcom (VMware)"),
-        rec(product="VirtualBox", vendor="Oracle", type=2),
-    ]
-    assert [r.product for r in filters.apply(items)] == expected

@@ -1,4 +1,4 @@
-"""Every validation rule of SPEC section 2 has a failing file here, with its exact message."""
+"""Every validation rule of the dataset (datasets/README.md) has a failing file here, with its exact message."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_tracker
+from tests.conftest import run_in_process, run_tracker
 from tracker.dataset import parse_dataset
 
 HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes\n"
@@ -205,7 +205,7 @@ def test_every_command_that_reads_the_dataset_refuses_an_invalid_one(
     bad.write_text(HEADER + GOOD.replace(",1,2018", ",3,2018"))
     out = tmp_path / "out.json"
     for args in (["status"], ["expiring"], ["status", "--format", "json", "-o", str(out)]):
-        result = run_tracker("--dataset", str(bad), *args, env=env)
+        result = run_in_process("--dataset", str(bad), *args, env=env)
         assert result.returncode == 1, args
         assert f"{bad}:2: type:" in result.stderr
         assert "Traceback" not in result.stderr
@@ -217,25 +217,25 @@ def test_cli_validate_several_files(tmp_path: Path, env: dict[str, str]) -> None
     good.write_text(HEADER + GOOD)
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + GOOD.replace(",vendor,", ",maybe,"))
-    result = run_tracker("validate", str(good), str(bad), env=env)
+    result = run_in_process("validate", str(good), str(bad), env=env)
     assert result.returncode == 1
     assert f"{good}: valid, 1 release cycles" in result.stdout
     assert f"{bad}:2: confidence:" in result.stderr
 
 
 def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
-    result = run_tracker("validate", str(tmp_path / "nope.csv"), env=env)
+    result = run_in_process("validate", str(tmp_path / "nope.csv"), env=env)
     assert result.returncode == 1
     assert "cannot read dataset" in result.stderr
 
 
 def test_shipped_dataset_validates(env: dict[str, str]) -> None:
-    result = run_tracker("validate", env=env)
+    result = run_in_process("validate", env=env)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
 
 
-# --- verified_on (SPEC section 2) ------------------------------------------------------------------
+# --- verified_on (datasets/README.md) --------------------------------------------------------------
 
 AGED_HEADER = HEADER.rstrip("\n") + ",verified_on\n"
 
@@ -302,7 +302,7 @@ def test_dataset_age_finds_oldest_and_stale_rows() -> None:
 def test_cli_validate_warns_about_stale_rows_and_exits_0(tmp_path: Path, env: dict[str, str]) -> None:
     data = tmp_path / "data.csv"
     data.write_text(AGED_HEADER + aged("2026-11-01") + aged("2025-01-15", "2016"))
-    result = run_tracker("--as-of", "2026-11-26", "validate", str(data), env=env)
+    result = run_in_process("--as-of", "2026-11-26", "validate", str(data), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f"{data}: valid, 2 release cycles",
@@ -314,10 +314,10 @@ def test_cli_validate_warns_about_stale_rows_and_exits_0(tmp_path: Path, env: di
     ]
     # The threshold comes from data.stale_after_days, and --stale-after-days overrides it.
     (tmp_path / "tracker.toml").write_text("[data]\nstale_after_days = 1000\n")
-    quiet = run_tracker("--as-of", "2026-11-26", "validate", str(data), env=env, cwd=tmp_path)
+    quiet = run_in_process("--as-of", "2026-11-26", "validate", str(data), env=env, cwd=tmp_path)
     assert quiet.returncode == 0 and quiet.stderr == ""
     assert "0 rows older than 1000 days" in quiet.stdout
-    strict = run_tracker(
+    strict = run_in_process(
         "--as-of", "2026-11-26", "validate", "--stale-after-days", "10", str(data), env=env, cwd=tmp_path
     )
     assert strict.returncode == 0
@@ -328,23 +328,23 @@ def test_check_data_turns_warning_when_rows_are_stale(tmp_path: Path, env: dict[
     data = tmp_path / "data.csv"
     data.write_text(AGED_HEADER + aged("2026-11-01") + aged("2025-01-15", "2016"))
     base = ("--dataset", str(data), "--as-of", "2026-11-26", "check", "--warning", "30")
-    plain = run_tracker(*base, env=env)
+    plain = run_in_process(*base, env=env)
     assert plain.returncode == 0
     assert (
         plain.stdout == "TRACKER OK - 0 approaching end of life, 0 past | approaching=0 critical=0 past=0\n"
     )
-    stale = run_tracker(*base, "--data", env=env)
+    stale = run_in_process(*base, "--data", env=env)
     assert stale.returncode == 1, stale.stdout + stale.stderr
     assert stale.stdout == (
         "TRACKER WARNING - 0 approaching end of life, 0 past; 1 dataset row not verified in 180 days "
         "| approaching=0 critical=0 past=0 stale_rows=1\n"
     )
     # A CRITICAL state stays CRITICAL, with the stale rows said too.
-    crit = run_tracker(*base, "--data", "--critical", "1000", env=env)
+    crit = run_in_process(*base, "--data", "--critical", "1000", env=env)
     assert crit.returncode == 2
     assert "; 1 dataset row not verified in 180 days |" in crit.stdout
     data.write_text(AGED_HEADER + aged("2026-11-01"))
-    fresh = run_tracker(*base, "--data", env=env)
+    fresh = run_in_process(*base, "--data", env=env)
     assert fresh.returncode == 0
     assert fresh.stdout.endswith("past=0 stale_rows=0\n")
 
@@ -359,7 +359,7 @@ def test_shipped_dataset_is_fully_verified(env: dict[str, str]) -> None:
     assert missing == []
     age = dataset_age(records, date(2026, 11, 26))
     assert age.stale == ()
-    result = run_tracker("--as-of", "2026-11-26", "validate", env=env)
+    result = run_in_process("--as-of", "2026-11-26", "validate", env=env)
     assert result.returncode == 0
     assert "data age: oldest check" in result.stdout
     assert result.stderr == ""

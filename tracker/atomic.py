@@ -1,19 +1,41 @@
-"""Atomic file output: write a temp file in the same directory, then os.replace it into place."""
+"""Atomic file output: write a temp file in the same directory, then os.replace it into place.
+
+The one writer of every file tracker produces (reports, feeds, datasets, query and inventory
+output); files get mode 0644 whatever the umask of the temp file."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` one after the other (memory stays bounded by one chunk), then rename.
+
+    Raises OSError whose ``filename`` is ``path`` (never the temp file, never none: a full disk
+    while writing names the file it was writing)."""
+    try:
+        _write(path, chunks)
+    except OSError as exc:
+        named = exc.filename is not None and not Path(exc.filename).name.startswith(f".{path.name}.")
+        if named:  # e.g. the directory that could not be created
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
+def _write(path: Path, chunks: Iterable[bytes]) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -22,6 +44,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write_chunks(path, (data,))
 
 
 def atomic_write_text(path: Path, text: str) -> None:

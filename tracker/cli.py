@@ -1,7 +1,8 @@
 """Command line: argument parsing and printing only; every command calls the library.
 
-Each command lives in ``tracker/commands/<name>.py`` with ``NAME``, ``HELP``,
-``add_arguments(parser)`` and ``run(args, ctx) -> int``. Command modules import only the standard
+Each command lives in ``tracker/commands/<module>.py`` with ``add_arguments(parser)`` and
+``run(args, ctx: Context) -> int`` (optionally ``handle_error`` / ``handle_internal_error``); its name
+and one-line help are listed once, in ``COMMANDS`` below. Command modules import only the standard
 library at top level, so that building the parser stays cheap; heavy libraries (pandas, Jinja2,
 APScheduler, SQLAlchemy) are imported inside ``run`` by the commands that need them.
 """
@@ -16,7 +17,8 @@ from types import ModuleType
 from typing import NoReturn
 
 from tracker import __version__
-from tracker.errors import TrackerError, UsageError
+from tracker.commands._globals import add_global_options
+from tracker.errors import TrackerError, UsageError, describe_os_error
 
 # name -> (module, one-line help). Only the module of the command being run is imported, so that
 # `tracker status` does not pay for the parser set-up of every other command.
@@ -30,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("schedule", "long-running scheduler that runs the nightly job on schedule.cron"),
     "inventory": ("inventory", "match an inventory of hosts against the dataset"),
     "calendar": ("calendar", "iCalendar (RFC 5545) feed of all milestones"),
+    "metrics": ("metrics", "Prometheus metrics for node_exporter's textfile collector"),
     "check": ("check", "monitoring plugin (Nagios/Icinga): OK, WARNING, CRITICAL or UNKNOWN"),
     "import": ("import_", "read release data from the endoflife.date API and print or merge rows"),
     "diff": ("diff", "what changed between two datasets: dates moved or refined, cycles added or removed"),
@@ -44,36 +47,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(self.format_usage().rstrip(), f"{self.prog}: error: {message}")
-
-
-def add_global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    default = argparse.SUPPRESS if suppress else None
-    g = parser.add_argument_group("global options")
-    g.add_argument(
-        "--dataset",
-        metavar="PATH",
-        default=default,
-        help="lifecycle CSV (env TRACKER_DATASET; default: configured, else bundled)",
-    )
-    g.add_argument(
-        "--config",
-        metavar="PATH",
-        default=default,
-        help="tracker.toml (env TRACKER_CONFIG; default ./tracker.toml, else ~/.config/tracker/tracker.toml)",
-    )
-    g.add_argument(
-        "--as-of",
-        metavar="DATE",
-        default=default,
-        help="evaluate as of this day, YYYY-MM-DD (env TRACKER_AS_OF; default today)",
-    )
-    g.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=argparse.SUPPRESS if suppress else False,
-        help="more detail on errors",
-    )
 
 
 def command_module(name: str) -> ModuleType:
@@ -143,16 +116,29 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as exc:  # a bug: say so plainly; -v shows the traceback
-        handler = getattr(module, "handle_internal_error", None)
+    except OSError as exc:
+        # Permissions, a full disk, a directory where a file belongs: the operating system said
+        # no about a path. That is a condition to fix, not a bug: name the path, exit 1.
+        if exc.filename is None and exc.filename2 is None:
+            return _internal_error(exc, module, argv)
+        error = TrackerError(f"tracker: {describe_os_error(exc)}")
+        handler = getattr(module, "handle_error", None)
         if handler is not None:
-            return int(handler(exc))
-        if "-v" in argv or "--verbose" in argv:
-            raise
-        print(
-            f"tracker: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr
-        )
+            return int(handler(error))
+        print(error.messages[0], file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: say so plainly; -v shows the traceback
+        return _internal_error(exc, module, argv)
+
+
+def _internal_error(exc: Exception, module: ModuleType | None, argv: list[str]) -> int:
+    handler = getattr(module, "handle_internal_error", None)
+    if handler is not None:
+        return int(handler(exc))
+    if "-v" in argv or "--verbose" in argv:
+        raise exc
+    print(f"tracker: internal error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tracker.dataset import LifecycleRecord, bundled_dataset_path, load_dataset
-from tracker.dates import parse_day
+from tracker.dates import parse_day, today_in
 from tracker.errors import UsageError
 from tracker.paths import find_config
 
@@ -71,12 +71,6 @@ class Context:
         if os.environ.get("NO_COLOR"):
             return False
         return hasattr(self.stdout, "isatty") and self.stdout.isatty()
-
-
-def today_in(settings: Settings | None) -> date:
-    if settings is None or not settings.timezone:
-        return date.today()
-    return datetime.now(settings.tzinfo()).date()
 
 
 def make_context(args: argparse.Namespace) -> Context:

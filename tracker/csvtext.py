@@ -1,11 +1,15 @@
-"""Bytes of a CSV file -> text, with the one wording of encoding problems all our CSV readers share
-(dataset, inventory, aliases)."""
+"""The one CSV reading front end of the dataset, the inventory and the aliases file: bytes -> text
+with one wording of encoding problems, and text -> rows numbered as an editor numbers lines."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
+
 
 class CsvTextError(ValueError):
-    """The file is not UTF-8 text; ``str(exc)`` is a ``FILE:LINE: (file): message`` line."""
+    """The file is not UTF-8 text or not CSV; ``str(exc)`` is a ``FILE:LINE: (col): message`` line."""
 
 
 def decode_csv_text(raw: bytes, name: str) -> str:
@@ -21,3 +25,35 @@ def decode_csv_text(raw: bytes, name: str) -> str:
         line = text[: text.index("\x00")].count("\n") + 1
         raise CsvTextError(f"{name}:{line}: (file): NUL byte: this is not a CSV text file")
     return text
+
+
+def csv_rows(text: str, name: str, errors: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+    """``(line, fields)`` for every record, the header first, blank lines included as ``[]``.
+
+    ``line`` is the editor line where the record *starts* (the header is line 1), also for records
+    whose quoted fields span several lines. Malformed CSV raises CsvTextError naming the line of the
+    record that could not be read (``FILE:LINE: (row): not valid CSV: ...``; line 1: ``(file)``),
+    or, when ``errors`` is given, appends that message to it and stops.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous_end = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = previous_end + 1
+            column = "(file)" if line == 1 else "(row)"
+            message = f"{name}:{line}: {column}: not valid CSV: {exc}"
+            if errors is None:
+                raise CsvTextError(message) from None
+            errors.append(message)
+            return
+        yield previous_end + 1, row
+        previous_end = reader.line_num
+
+
+def is_blank(row: list[str]) -> bool:
+    """A record with no text at all (an empty line, or only separators and spaces)."""
+    return all(not cell.strip() for cell in row)

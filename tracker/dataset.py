@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from tracker.csvtext import CsvTextError, decode_csv_text
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
 from tracker.dates import MilestoneDate, parse_day, parse_milestone
 from tracker.errors import DatasetError
 
@@ -121,17 +121,13 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
         text = decode_csv_text(raw, name)
     except CsvTextError as exc:
         return [], [str(exc)]
-
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        problem(1, "(file)", "empty file: expected a CSV header row")
+    rows = csv_rows(text, name, problems)
+    first = next(rows, None)
+    if first is None:
+        if not problems:
+            problem(1, "(file)", "empty file: expected a CSV header row")
         return [], problems
-    except csv.Error as exc:
-        problem(1, "(file)", f"not valid CSV: {exc}")
-        return [], problems
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in first[1]]
     known = set(REQUIRED) | set(OPTIONAL)
     for h in header:
         if h not in known:
@@ -149,18 +145,8 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
 
     records: list[LifecycleRecord] = []
     keys: dict[tuple[str, str, str], int] = {}
-    previous_end = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problem(previous_end + 1, "(row)", f"not valid CSV: {exc}")
-            break
-        line = previous_end + 1
-        previous_end = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
+    for line, row in rows:
+        if is_blank(row):
             continue
         if len(row) != len(header):
             problem(line, "(row)", f"expected {len(header)} fields, found {len(row)}")
@@ -183,7 +169,7 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
     return records, problems
 
 
-def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | None:  # type: ignore[no-untyped-def]
+def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | None:
     ok = True
     for col in REQUIRED:
         if not values.get(col):

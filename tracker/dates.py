@@ -9,11 +9,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dateutil.relativedelta import relativedelta
+
+    from tracker.config import Settings
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -61,6 +63,13 @@ def parse_milestone(text: str) -> MilestoneDate:
         return MilestoneDate(date(year, month, int(day)), text)
     except ValueError:
         raise ValueError(f"impossible date: {text!r}") from None
+
+
+def today_in(settings: Settings | None) -> date:
+    """Today in the configured time zone (the system zone when none is set): the default ``as_of``."""
+    if settings is None or not settings.timezone:
+        return date.today()
+    return datetime.now(settings.tzinfo()).date()
 
 
 def parse_day(text: str) -> date:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config import Settings, find_config, load_settings
-from tracker.errors import TrackerError
+from tracker.errors import TrackerError, describe_os_error
 from tracker.estate import EstateSummary
 
 RUNS_SCHEMA = """
@@ -68,13 +68,24 @@ def run_lock_path(settings: Settings) -> Path:
 
 @contextmanager
 def state_db(settings: Settings) -> Iterator[sqlite3.Connection]:
-    """The state database (created on first use), in WAL mode so the alert ledger can share it."""
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(state_db_path(settings), timeout=30)) as conn:
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(RUNS_SCHEMA)
-        yield conn
+    """The state database (created on first use), in WAL mode so the alert ledger can share it.
+
+    SQLite and file errors become a TrackerError naming the file: a damaged or unwritable state
+    database is an operating condition, not a bug.
+    """
+    path = state_db_path(settings)
+    try:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=30)) as conn:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(RUNS_SCHEMA)
+            yield conn
+    except (sqlite3.Error, OSError) as exc:
+        what = describe_os_error(exc) if isinstance(exc, OSError) else f"{path}: {exc}"
+        raise TrackerError(
+            f"state database unusable: {what} (restore {path} from a backup, or move it aside)"
+        ) from None
 
 
 def utc_now() -> datetime:
@@ -90,13 +101,6 @@ def last_successful_run(settings: Settings) -> datetime | None:
     with state_db(settings) as conn:
         row = conn.execute("SELECT max(started_at) FROM runs WHERE outcome = 'ok'").fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-
-def recorded_runs(settings: Settings) -> list[dict[str, Any]]:
-    """Every recorded run, oldest first (for tests and `tracker run --history`-like tooling)."""
-    with state_db(settings) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
 
 
 @dataclass(frozen=True)
@@ -186,14 +190,14 @@ def nightly_job(
     as_of: str | None = None,
     trigger: str = "cli",
     verbose: bool = False,
+    accept_new_ledger: bool = False,
 ) -> RunOutcome:
     """One night's work: lock, report, alerts, record. Plain arguments only (picklable by reference).
 
     ``as_of`` None means "today in the configured zone", evaluated when the job runs, so a
     long-running scheduler moves on to each new day. Configuration errors raise ConfigError.
     """
-    from tracker.context import today_in
-    from tracker.dates import parse_day
+    from tracker.dates import parse_day, today_in
     from tracker.runlock import FileLock, LockTimeout
 
     settings = resolve_settings(config_path)
@@ -210,53 +214,109 @@ def nightly_job(
     except LockTimeout as exc:
         message = exc.messages[0]
         log(message)
-        with state_db(settings) as conn, conn:
-            cur = conn.execute(
-                "INSERT INTO runs (started_at, ended_at, outcome, trigger, error, pid) "
-                "VALUES (?, ?, 'locked', ?, ?, ?)",
-                (_iso(attempt), _iso(utc_now()), trigger, message, os.getpid()),
-            )
-        return RunOutcome(outcome="locked", errors=(message,), run_id=cur.lastrowid)
+        run_id = _record_run(
+            settings,
+            log,
+            "INSERT INTO runs (started_at, ended_at, outcome, trigger, error, pid) "
+            "VALUES (?, ?, 'locked', ?, ?, ?)",
+            (_iso(attempt), _iso(utc_now()), trigger, message, os.getpid()),
+        )
+        return RunOutcome(outcome="locked", errors=(message,), run_id=run_id)
     try:
-        return _locked_run(settings, log, dataset, day or today_in(settings), trigger, verbose)
+        as_of_day = day or today_in(settings)
+        return _locked_run(settings, log, dataset, as_of_day, trigger, verbose, accept_new_ledger)
     finally:
         lock.release()
 
 
+def _record_run(settings: Settings, log: Log, *statement: Any, before: str | None = None) -> int | None:
+    """Write to the runs table; a state database that cannot be used is logged, never fatal here
+    (the report must still be written). Returns the row id, or None when nothing was recorded."""
+    try:
+        with state_db(settings) as conn, conn:
+            if before:
+                conn.execute(before, (_iso(utc_now()),))
+            return conn.execute(*statement).lastrowid
+    except TrackerError as exc:
+        log(f"cannot record the run: {exc.messages[0]}")
+        return None
+
+
 def _locked_run(
-    settings: Settings, log: Log, dataset: str | None, as_of: date, trigger: str, verbose: bool
+    settings: Settings,
+    log: Log,
+    dataset: str | None,
+    as_of: date,
+    trigger: str,
+    verbose: bool,
+    accept_new_ledger: bool = False,
 ) -> RunOutcome:
     from tracker.dataset import bundled_dataset_path, load_dataset
 
     started = utc_now()
-    with state_db(settings) as conn, conn:
-        # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
-        conn.execute(
-            "UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
-            (_iso(started),),
-        )
-        run_id = conn.execute(
-            "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
-            (_iso(started), trigger, as_of.isoformat(), os.getpid()),
-        ).lastrowid
-    log(f"run {run_id} started ({trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
+    # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
+    run_id = _record_run(
+        settings,
+        log,
+        "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
+        (_iso(started), trigger, as_of.isoformat(), os.getpid()),
+        before="UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
+    )
+    log(f"run {run_id or '(not recorded)'} started ({trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
     state = _RunState(as_of=as_of, run_id=run_id, to_outbox=settings.smtp is None)
+    if run_id is None:
+        state.errors.append("the run could not be recorded in the state database")
     try:
         delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
         if delay > 0:
             log(f"{TEST_DELAY_ENV}={delay:g}: sleeping {delay:g} s (test hook)")
             time.sleep(delay)
         dataset_path = Path(dataset) if dataset else settings.dataset or bundled_dataset_path()
+        from tracker.metrics import write_metrics_after_run
+
         try:
             records = load_dataset(dataset_path)
         except TrackerError as exc:
             state.fail(log, "dataset invalid: no report written, no alert sent", exc.messages)
-            return state.finish(settings, log)
-        estate, estate_ok = _estate(settings, log, state, records, verbose)
+            outcome = state.finish(settings, log)
+            write_metrics_after_run(settings, None, as_of, None, log)  # report.metrics_file, when set
+            return outcome
+        estate_ok, estate = _step(
+            state,
+            log,
+            "inventory",
+            "inventory invalid: no report written; alerts sent without host counts",
+            verbose,
+            lambda: _estate(settings, records, as_of),
+        )
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
-            _write_report(settings, log, state, records, dataset_path, estate, verbose)
-        _send_alerts(settings, log, state, records, estate, verbose)
-        return state.finish(settings, log)
+            _step(
+                state,
+                log,
+                "report",
+                "report failed",
+                verbose,
+                lambda: _write_report(settings, log, state, records, dataset_path, estate),
+            )
+        _step(
+            state,
+            log,
+            "change feed",
+            "change feed failed",
+            verbose,
+            lambda: _write_changes_feed(settings, log, state, records),
+        )
+        _step(
+            state,
+            log,
+            "alerts",
+            "alerts failed",
+            verbose,
+            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger),
+        )
+        outcome = state.finish(settings, log)
+        write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
+        return outcome
     except BaseException as exc:
         # A bug, or the process being torn down: still close the run's row before re-raising.
         state.fail(log, f"internal error: {type(exc).__name__}: {exc}", ())
@@ -296,8 +356,10 @@ class _RunState:
             errors=tuple(self.errors),
             run_id=self.run_id,
         )
-        with state_db(settings) as conn, conn:
-            conn.execute(
+        if self.run_id is not None:
+            _record_run(
+                settings,
+                log,
                 "UPDATE runs SET ended_at = ?, outcome = ?, report_path = ?, digests_sent = ?, "
                 "items_sent = ?, failed_routes = ?, error = ? WHERE id = ?",
                 (
@@ -311,31 +373,39 @@ class _RunState:
                     self.run_id,
                 ),
             )
-        log(f"run {self.run_id} finished: {outcome.summary().removeprefix('tracker run: ')}")
+        summary = outcome.summary().removeprefix("tracker run: ")
+        log(f"run {self.run_id or '(not recorded)'} finished: {summary}")
         return outcome
 
 
-def _internal(log: Log, state: _RunState, step: str, exc: Exception, verbose: bool) -> None:
-    state.fail(log, f"{step}: internal error: {type(exc).__name__}: {exc}", ())
-    if verbose:
-        log(traceback.format_exc().rstrip())
+def _step(
+    state: _RunState, log: Log, name: str, headline: str, verbose: bool, work: Callable[[], Any]
+) -> tuple[bool, Any]:
+    """Run one step of the night; a failure is recorded (with ``headline``) and the night goes on.
+
+    (ok, value): expected failures (TrackerError, an OSError naming a path) are sentences for people;
+    anything else is a bug, said plainly, with the traceback under -v.
+    """
+    try:
+        return True, work()
+    except TrackerError as exc:
+        state.fail(log, headline, exc.messages)
+    except OSError as exc:
+        state.fail(log, headline, [describe_os_error(exc)])
+    except Exception as exc:
+        state.fail(log, f"{name}: internal error: {type(exc).__name__}: {exc}", ())
+        if verbose:
+            log(traceback.format_exc().rstrip())
+    return False, None
 
 
-def _estate(
-    settings: Settings, log: Log, state: _RunState, records: list[Any], verbose: bool
-) -> tuple[EstateSummary | None, bool]:
+def _estate(settings: Settings, records: list[Any], as_of: date) -> EstateSummary | None:
     """The inventory summary when one is configured; a bad inventory fails the run, not the alerts."""
     if settings.inventory is None:
-        return None, True
-    try:
-        from tracker.inventory import configured_estate
+        return None
+    from tracker.inventory import configured_estate
 
-        return configured_estate(settings, records, state.as_of), True
-    except TrackerError as exc:
-        state.fail(log, "inventory invalid: no report written; alerts sent without host counts", exc.messages)
-    except Exception as exc:
-        _internal(log, state, "inventory", exc, verbose)
-    return None, False
+    return configured_estate(settings, records, as_of)
 
 
 def _write_report(
@@ -345,36 +415,36 @@ def _write_report(
     records: list[Any],
     dataset_path: Path,
     estate: EstateSummary | None,
-    verbose: bool,
 ) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
     A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
     """
-    try:
-        from tracker.ical import write_feed_beside
-        from tracker.report import write_report
+    from tracker.ical import write_feed_beside
+    from tracker.report import write_report
 
-        now = utc_now()
-        out_dir = settings.report.out_dir
-        write_feed_beside(out_dir, records, settings, now, state.as_of)
-        path = write_report(
-            records,
-            settings,
-            as_of=state.as_of,
-            out_dir=out_dir,
-            dataset_path=dataset_path,
-            now=now,
-            estate=estate,
-        )
-    except TrackerError as exc:
-        state.fail(log, "report failed", exc.messages)
-        return
-    except Exception as exc:
-        _internal(log, state, "report", exc, verbose)
-        return
+    now = utc_now()
+    out_dir = settings.report.out_dir
+    write_feed_beside(out_dir, records, settings, now, state.as_of)
+    path = write_report(
+        records,
+        settings,
+        as_of=state.as_of,
+        out_dir=out_dir,
+        dataset_path=dataset_path,
+        now=now,
+        estate=estate,
+    )
     state.report_path = Path(path)
     log(f"report written: {_shown(Path(path))}")
+
+
+def _write_changes_feed(settings: Settings, log: Log, state: _RunState, records: list[Any]) -> None:
+    """``out_dir/tracker.atom`` (SPEC section 10): the dataset's changes since the previous run."""
+    from tracker.atom import write_changes_feed
+
+    added = write_changes_feed(settings.report.out_dir, records, settings, utc_now(), state.as_of)
+    log(f"change feed: {len(added)} new entr{'y' if len(added) == 1 else 'ies'}")
 
 
 def _send_alerts(
@@ -383,29 +453,23 @@ def _send_alerts(
     state: _RunState,
     records: list[Any],
     estate: EstateSummary | None,
-    verbose: bool,
+    accept_new_ledger: bool,
 ) -> None:
-    try:
-        from tracker.alerts import run_alerts
+    from tracker.alerts import run_alerts
 
-        result = run_alerts(
-            records,
-            settings,
-            as_of=state.as_of,
-            now=utc_now(),
-            dry_run=False,
-            log=log,
-            estate=estate,
-        )
-    except TrackerError as exc:
-        state.fail(log, "alerts failed", exc.messages)
-        return
-    except Exception as exc:
-        _internal(log, state, "alerts", exc, verbose)
-        return
+    result = run_alerts(
+        records,
+        settings,
+        as_of=state.as_of,
+        now=utc_now(),
+        dry_run=False,
+        log=log,
+        accept_new_ledger=accept_new_ledger,
+        estate=estate,
+    )
     state.digests_sent = _count(result.digests_sent)
     state.items_sent = _count(result.items_sent)
-    state.failed_routes = _count(result.failed_routes)
+    state.failed_routes = len(set(result.failed_routes))
     state.unrouted = _count(result.unrouted)
     where = "written to the outbox" if state.to_outbox else "sent"
     log(
@@ -413,10 +477,18 @@ def _send_alerts(
         f"({_plural(state.items_sent, 'item')}) {where}, "
         f"{_plural(state.failed_routes, 'failed route')}"
     )
-    if not result.ok:
-        state.fail(
-            log,
-            "alerts: delivery failed for "
-            f"{_plural(state.failed_routes, 'route')}; they will be retried next run",
-            (),
+    if result.ok:
+        return
+    details = []
+    if result.refused:
+        details.append(f"refused recipients, sent to alone on the next run: {'; '.join(result.refused)}")
+    if result.uncertain:
+        details.append(
+            f"uncertain, sent again on the next run with the same Message-ID: {'; '.join(result.uncertain)}"
         )
+    state.fail(
+        log,
+        f"alerts: delivery failed for {_plural(state.failed_routes, 'route')}; "
+        "what was not delivered stays due for the next run",
+        details,
+    )

@@ -8,7 +8,7 @@ from datetime import date
 from tracker.dataset import MILESTONES, LifecycleRecord
 from tracker.dates import MilestoneDate
 from tracker.formats import Column, Result
-from tracker.status import days_to_eol, expiring, status_of
+from tracker.status import days_to_eol, expiring, milestones_of, status_of
 
 STATUS_COLUMNS = [
     Column("vendor", "Vendor"),
@@ -96,3 +96,24 @@ def expiring_result(
         title=title,
         meta={"from": start.isoformat(), "to": end.isoformat()},
     )
+
+
+def empty_window_note(
+    records: Sequence[LifecycleRecord], start: date, end: date, which: Sequence[str] = MILESTONES
+) -> str | None:
+    """Why an ``expiring`` answer is empty although the filters matched cycles, and what comes
+    next: ``no milestone of VMware ESXi 7.0 from 2026-01-01 to 2026-12-31; next: extended_end
+    2027-04-02``. None when the window has milestones or no cycle was selected."""
+    if not records or expiring(records, start, end, which):
+        return None
+    names = ", ".join(r.name for r in records[:3]) + (
+        f" and {len(records) - 3} more" if len(records) > 3 else ""
+    )
+    later = sorted(
+        (m.day, m.milestone, m.record.name, m.when.text)
+        for r in records
+        for m in milestones_of(r, which)
+        if m.day > end
+    )
+    following = f"; next: {later[0][2]} {later[0][1]} {later[0][3]}" if later else ""
+    return f"no milestone of {names} from {start.isoformat()} to {end.isoformat()}{following}"

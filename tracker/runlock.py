@@ -1,4 +1,8 @@
-"""A file lock (``fcntl.flock``) with a bounded wait, so two runs never overlap and none hangs forever.
+"""The one file lock (``fcntl.flock``) with a bounded wait: runs, senders and schedulers never overlap.
+
+Used for ``run.lock`` (one nightly run at a time), ``alerts.lock`` (one sender at a time: two
+`tracker alert` processes must never mail the same alert twice; the second waits for the first, then
+recomputes what is due) and ``scheduler.lock`` (one scheduler per state directory).
 
 flock locks belong to the open file, so the kernel releases them when the process dies: a crashed
 run never leaves a stale lock behind. The holder writes its pid into the file, for the message that
@@ -44,16 +48,18 @@ class FileLock:
         self.path = path
         self._fd: int | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def try_acquire(self) -> bool:
         """Take the lock if it is free, without waiting."""
         if self._fd is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise TrackerError(
+                f"{exc.filename or self.path}: cannot create the lock file: {exc.strerror or exc}; "
+                "state_dir must be a directory the user running tracker can write"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

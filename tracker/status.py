@@ -1,8 +1,10 @@
-"""The status rules (SPEC section 3), once: pure functions of a record and an explicit ``as_of``."""
+"""The status rules, once: pure functions of a record and an explicit ``as_of`` (see README).
+
+README "Asking questions" describes the statuses; each milestone date is the last day of its phase.
+"""
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -95,34 +97,3 @@ def expiring(
         )
     )
     return found
-
-
-def _matches(value: str, patterns: Sequence[str]) -> bool:
-    folded = value.casefold()
-    for p in patterns:
-        p = p.casefold()
-        if any(c in p for c in "*?["):
-            if fnmatch.fnmatchcase(folded, p):
-                return True
-        elif p in folded:
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Query filters: case-insensitive substring or glob, alternatives OR-ed within a field."""
-
-    vendors: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
-    type: int | None = None
-
-    def match(self, record: LifecycleRecord) -> bool:
-        if self.vendors and not _matches(record.vendor, self.vendors):
-            return False
-        if self.products and not _matches(record.product, self.products):
-            return False
-        return self.type is None or record.type == self.type
-
-    def apply(self, records: Iterable[LifecycleRecord]) -> list[LifecycleRecord]:
-        return [r for r in records if self.match(r)]

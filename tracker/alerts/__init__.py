@@ -1,8 +1,13 @@
-"""Email alerts (SPEC section 7): what is due, one digest per route, a ledger so nothing doubles.
+"""Email alerts (README: "E-mail alerts"): what is due, one digest per route, a ledger so nothing doubles.
 
-``run_alerts`` is the one entry point the CLI (`tracker alert`) and the nightly job call. The pieces:
-``due`` (pure computation), ``routing``, ``digest`` (EmailMessage), ``delivery`` (SMTP, outbox),
-``ledger`` (SQLite) and ``lock`` (one sender at a time).
+``run_alerts`` is the one entry point the CLI (`tracker alert`) and the nightly job call;
+``plan_digests`` is what they (and `alert list`, `--dry-run`) see before sending. The pieces: ``due``
+(pure computation), ``routing``, ``digest`` (EmailMessage), ``delivery`` (SMTP, outbox), ``ledger``
+(SQLite, per recipient) and ``tracker.runlock`` (one sender at a time).
+
+What is due is computed **per recipient** (an address, or the whole route for the outbox), from what
+the ledger says reached that recipient; recipients with the same items share one digest, so a route
+normally gets one digest per run, and a recipient the server refused yesterday gets its own today.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
-    from tracker.alerts.due import AlertPlan
+    from tracker.alerts.due import AlertPlan, DueItem
+    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.webhook import WebhookDigest
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
     from tracker.estate import EstateSummary
 
-__all__ = ["AlertRunResult", "plan_alerts", "run_alerts"]
+__all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
+
+LOCK_NAME = "alerts.lock"
 
 
 def _stderr(message: str) -> None:
@@ -31,38 +40,124 @@ def _stderr(message: str) -> None:
 @dataclass
 class AlertRunResult:
     digests_sent: int = 0
-    """Digests accepted by the SMTP server or written to the outbox."""
+    """Digests accepted by the SMTP server (for at least one recipient) or written to the outbox."""
     items_sent: int = 0
     failed_routes: list[str] = field(default_factory=list)
-    """``match`` of each route whose digest was not delivered (it is due again next run)."""
+    """``match`` of each route with a digest not confirmed for every recipient (due again next run)."""
+    refused: list[str] = field(default_factory=list)
+    """Recipients refused at RCPT, as ``address on route 'match'``; the next run sends to them alone."""
+    uncertain: list[str] = field(default_factory=list)
+    """Digests sent without a reply, as ``route 'match', Message-ID <id>``; re-sent next run, same ID."""
     unrouted: list[str] = field(default_factory=list)
     """Items due that no route matches, as ``Product cycle milestone``."""
+    webhooks_posted: int = 0
+    """Posts a webhook answered with 2xx (section 10); their failures are in ``failed_routes``."""
     previews: list[str] = field(default_factory=list)
     """With dry_run: the text of each digest that would be sent."""
+    notices: list[str] = field(default_factory=list)
+    """With dry_run: warnings about the ledger (e.g. a missing one)."""
 
     @property
     def ok(self) -> bool:
-        """True when no route failed."""
-        return not self.failed_routes
+        """True when every digest was confirmed for every recipient."""
+        return not self.failed_routes and not self.refused and not self.uncertain
 
 
-def plan_alerts(
-    records: list[LifecycleRecord], settings: Settings, as_of: date, read_only: bool = True
-) -> AlertPlan:
+@dataclass(frozen=True)
+class Digest:
+    """One message to send this run."""
+
+    route: Route
+    items: list[DueItem]
+    recipients: tuple[str, ...]
+    """Addresses for SMTP; empty for the outbox."""
+    keys: tuple[str, ...]
+    """Ledger recipient keys, parallel to ``recipients`` (``("*",)`` for the outbox)."""
+    retry_of: str | None = None
+    """Message-ID of an uncertain earlier attempt at exactly these items: re-sent with it."""
+
+
+def plan_alerts(records: list[LifecycleRecord], settings: Settings, as_of: date) -> AlertPlan:
     """What is due now given the ledger on disk (read-only: for previews and `alert list`)."""
-    from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import Ledger
 
-    opener = Ledger.open_read_only if read_only else Ledger.open
-    with opener(settings.state_dir) as ledger:
-        return due_alerts(
-            records,
-            settings.alerts,
-            settings.effective_routes(),
-            ledger.past_deliveries(),
-            ledger.silences(),
-            as_of,
+    with Ledger.open_read_only(settings.state_dir) as ledger:
+        return plan_digests(records, settings, ledger, as_of)[0]
+
+
+def plan_digests(
+    records: list[LifecycleRecord], settings: Settings, ledger: Ledger, as_of: date
+) -> tuple[AlertPlan, list[Digest]]:
+    """Everything due per recipient, grouped into digests; the plan is their union."""
+    from tracker.alerts.due import AlertPlan, due_alerts
+    from tracker.alerts.ledger import ROUTE_WIDE, item_key, recipient_key
+
+    routes = settings.effective_routes()
+    all_past = ledger.past_deliveries()
+    silences = ledger.silences()
+
+    def recipients_of(route: Route) -> list[tuple[str, str | None]]:
+        if settings.smtp is not None and not route.to and route.webhooks:
+            return []  # webhooks only: no e-mail digest (tracker.alerts.webhook serves them)
+        if settings.smtp is None or not route.to:
+            return [(ROUTE_WIDE, None)]
+        seen: dict[str, str] = {}
+        for address in route.to:
+            seen.setdefault(recipient_key(address), address)
+        return list(seen.items())
+
+    plans: dict[str, AlertPlan] = {}
+    for route in routes:
+        for key, _ in recipients_of(route):
+            if key not in plans:
+                past = all_past if key == ROUTE_WIDE else ledger.past_deliveries(key)
+                plans[key] = due_alerts(records, settings.alerts, routes, past, silences, as_of)
+    unconfirmed = ledger.unconfirmed()
+    groups: dict[tuple[int, str | None, frozenset[object]], tuple[list[DueItem], list[tuple[str, str]]]] = {}
+    union = AlertPlan()
+    seen_due: set[tuple[str, object]] = set()
+    seen_silenced: set[tuple[str, object]] = set()
+    for index, route in enumerate(routes):
+        for key, address in recipients_of(route):
+            plan = plans[key]
+            items = [i for i in plan.due if i.route == route]
+            by_message: dict[str | None, list[DueItem]] = {}
+            for item in items:
+                mid = unconfirmed.get((route.match, key, item_key(item)))
+                by_message.setdefault(mid, []).append(item)
+                if (route.match, item_key(item)) not in seen_due:
+                    seen_due.add((route.match, item_key(item)))
+                    union.due.append(item)
+            for mid, group in by_message.items():
+                gk = (index, mid, frozenset(item_key(i) for i in group))
+                groups.setdefault(gk, (group, []))[1].append((key, address or ""))
+            for item, silence in plan.silenced:
+                if item.route == route and (route.match, item_key(item)) not in seen_silenced:
+                    seen_silenced.add((route.match, item_key(item)))
+                    union.silenced.append((item, silence))
+    if plans:
+        union.unrouted = next(iter(plans.values())).unrouted
+    else:  # every route is webhook-only: still name the items no route matches
+        union.unrouted = due_alerts(records, settings.alerts, routes, all_past, silences, as_of).unrouted
+    from tracker.alerts.webhook import plan_webhooks
+
+    for hook in plan_webhooks(records, settings, ledger, as_of):  # due for a webhook only: listed too
+        for item in hook.items:
+            if (hook.route.match, item_key(item)) not in seen_due:
+                seen_due.add((hook.route.match, item_key(item)))
+                union.due.append(item)
+    union.due.sort(key=lambda i: i.sort_key)
+    union.silenced.sort(key=lambda pair: pair[0].sort_key)
+    digests = []
+    for (index, mid, _), (items, recipients) in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] is None)
+    ):
+        keys = tuple(k for k, _ in recipients)
+        addresses = tuple(a for _, a in recipients if a)
+        digests.append(
+            Digest(routes[index], sorted(items, key=lambda i: i.sort_key), addresses, keys, retry_of=mid)
         )
+    return union, digests
 
 
 def run_alerts(
@@ -73,17 +168,19 @@ def run_alerts(
     dry_run: bool = False,
     log: Callable[[str], None] = _stderr,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
+    accept_new_ledger: bool = False,
     estate: EstateSummary | None = None,
 ) -> AlertRunResult:
-    """Send every due digest (one per route) and record what was accepted; see SPEC section 7.
+    """Send every due digest and record, per recipient, what was accepted.
 
-    Delivery failures do not raise: they are logged and named in ``failed_routes``. Ledger or
-    lock problems raise TrackerError (nothing was sent in that case).
+    The ledger is opened for writing (and a write proven) before anything is sent, and each digest
+    is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
+    named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
     from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context, render_text
-    from tracker.alerts.due import due_alerts
-    from tracker.alerts.ledger import Ledger
-    from tracker.alerts.lock import send_lock
+    from tracker.alerts.ledger import Ledger, LedgerError
+    from tracker.alerts.webhook import plan_webhooks, preview_webhook
+    from tracker.runlock import FileLock
 
     result = AlertRunResult()
     config_file = settings.path.resolve() if settings.path is not None else None
@@ -101,79 +198,194 @@ def run_alerts(
             )
 
     if dry_run:
-        plan = plan_alerts(records, settings, as_of)
+        with Ledger.open_read_only(settings.state_dir) as ledger:
+            notice = ledger.replaced_warning(settings.state_dir)
+            plan, digests = plan_digests(records, settings, ledger, as_of)
+            hooks = plan_webhooks(records, settings, ledger, as_of)
+        if notice:
+            result.notices.append(notice)
+            log(f"tracker: alert: {notice}")
         report_unrouted(plan)
-        for route, items in plan.by_route(settings.effective_routes()):
-            msg = build_digest(items, route, as_of, now, from_addr, host_counts, context=context)
-            where = (
-                ", ".join(route.to)
-                if settings.smtp
-                else f"{settings.state_dir / 'outbox'}/"
-                + (f" (To: {', '.join(route.to)})" if route.to else "")
+        for digest in digests:
+            msg = build_digest(
+                digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
             )
+            if settings.smtp:
+                where = ", ".join(digest.recipients)
+            else:
+                to = f" (To: {', '.join(digest.route.to)})" if digest.route.to else ""
+                where = f"{settings.state_dir / 'outbox'}/{to}"
+            retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
             result.previews.append(
-                f"Would send to {where}\nSubject: {msg['Subject']}\n\n"
-                + render_text(items, route, as_of, host_counts, context=context)
+                f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
+                + render_text(digest.items, digest.route, as_of, host_counts, context=context)
             )
+        result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
         return result
 
-    with (
-        send_lock(settings.state_dir, settings.schedule.lock_timeout_seconds),
-        Ledger.open(settings.state_dir) as ledger,
-    ):
-        # Recomputed under the lock: another process may have just delivered some of these.
-        plan = due_alerts(
-            records,
-            settings.alerts,
-            settings.effective_routes(),
-            ledger.past_deliveries(),
-            ledger.silences(),
-            as_of,
-        )
-        report_unrouted(plan)
-        server_down = False
-        for route, items in plan.by_route(settings.effective_routes()):
-            msg = build_digest(items, route, as_of, now, from_addr, host_counts, context=context)
-            # Once the server has failed a route after all retries, later routes get one try:
-            # waiting out the backoff again for each route would only delay the report.
-            delivered, temporary = _deliver(msg, route, settings, now, log, server_down)
-            server_down = server_down or temporary
-            if delivered:
-                ledger.record_delivery(items, route, str(msg["Message-ID"]), as_of, now)
-                result.digests_sent += 1
-                result.items_sent += len(items)
-            else:
-                result.failed_routes.append(route.match)
+    timeout = settings.schedule.lock_timeout_seconds
+    lock = FileLock(settings.state_dir / LOCK_NAME)
+    lock.acquire(timeout, what="`tracker alert`")
+    try:
+        with Ledger.open(settings.state_dir, busy_timeout=timeout, accept_new=accept_new_ledger) as ledger:
+            if ledger.migrated_from is not None:
+                log(
+                    f"tracker: alert: {ledger.path}: ledger migrated from schema "
+                    f"{ledger.migrated_from} to per-recipient delivery records"
+                )
+            # Computed under the lock: another process may have just delivered some of these.
+            plan, digests = plan_digests(records, settings, ledger, as_of)
+            report_unrouted(plan)
+            server_down = False
+            for digest in digests:
+                msg = build_digest(
+                    digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
+                )
+                if digest.retry_of:  # same Message-ID, so receivers can drop a copy they already have
+                    msg.replace_header("Message-ID", digest.retry_of)
+                # Once the server has failed a route after all retries, later routes get one try:
+                # waiting out the backoff again for each route would only delay the report.
+                try:
+                    temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                except LedgerError as exc:
+                    if result.digests_sent:
+                        done = f"{result.digests_sent} digest(s) before it were delivered and recorded"
+                        raise LedgerError(*exc.messages, f"({done}; the rest stays due)") from None
+                    raise
+                server_down = server_down or temporary
+            hooks = plan_webhooks(records, settings, ledger, as_of)
+            _post_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, result)
+    finally:
+        lock.release()
     if not plan.due and not plan.unrouted:
         log(f"tracker: alert: nothing due as of {as_of.isoformat()}")
     return result
 
 
+def _post_webhooks(
+    hooks: list[WebhookDigest],
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    host_counts: Mapping[tuple[str, str, str], int] | None,
+    result: AlertRunResult,
+) -> None:
+    """Each route's webhooks: a recipient each, in the same ledger (tracker.alerts.webhook)."""
+    from tracker.alerts.webhook import send_webhooks
+
+    posted = send_webhooks(hooks, settings, ledger, as_of, now, log, host_counts)
+    result.webhooks_posted += posted.posted
+    by_label = {f"route {h.route.match!r}: {h.webhook.label}": h.route.match for h in hooks}
+    result.failed_routes += [by_label[label] for label in posted.failed]
+    result.uncertain += posted.uncertain
+
+
 def _deliver(
     msg: EmailMessage,
-    route: Route,
+    digest: Digest,
     settings: Settings,
+    ledger: Ledger,
+    as_of: date,
     now: datetime,
     log: Callable[[str], None],
     no_retry: bool,
-) -> tuple[bool, bool]:
-    """(accepted or in the outbox, failed temporarily); failures are logged."""
-    from tracker.alerts.delivery import DeliveryError, send_smtp, write_outbox
+    result: AlertRunResult,
+) -> bool:
+    """Record the attempt, send, record the outcome per recipient; True when the server failed
+    temporarily. Delivery failures are logged into ``result``; ledger failures raise LedgerError."""
+    from tracker.alerts.ledger import LedgerError
 
+    route, items = digest.route, digest.items
     label = f"route {route.match!r}"
+    mid = str(msg["Message-ID"])
+    ledger.record_attempt(items, route, digest.keys, mid, as_of, now)
     try:
-        if settings.smtp is None:
+        return _send_and_record(msg, digest, settings, ledger, as_of, now, log, no_retry, result)
+    except LedgerError as exc:
+        raise LedgerError(
+            f"{ledger.path}: after sending the digest for {label} (Message-ID {mid}), the ledger could "
+            f"not record the outcome ({exc.reason or exc}); it stays pending and is sent again with the "
+            "same Message-ID by the next run that can write the ledger"
+        ) from None
+
+
+def _send_and_record(
+    msg: EmailMessage,
+    digest: Digest,
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    no_retry: bool,
+    result: AlertRunResult,
+) -> bool:
+    from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
+
+    route, items = digest.route, digest.items
+    label = f"route {route.match!r}"
+    mid = str(msg["Message-ID"])
+    if digest.retry_of:
+        log(f"tracker: alert: {label}: sending again the uncertain digest {mid} (same Message-ID)")
+
+    def not_confirmed(keys: tuple[str, ...]) -> None:
+        # A retried uncertain digest keeps its Message-ID for the next try; a fresh one is forgotten.
+        if digest.retry_of:
+            ledger.record_uncertain(items, route, keys, mid)
+        else:
+            ledger.forget_attempt(items, route, keys, mid)
+
+    if settings.smtp is None:
+        try:
             path = write_outbox(msg, settings.state_dir, route.match, now)
-            log(f"tracker: alert: {label}: digest written to {path}")
-            return True, False
-        refused = send_smtp(msg, settings.smtp, route.to, log, retries=0 if no_retry else None)
+        except DeliveryError as exc:
+            not_confirmed(digest.keys)
+            log(f"tracker: alert: {label}: not written: {exc}; the digest stays due")
+            result.failed_routes.append(route.match)
+            return False
+        ledger.record_delivered(items, route, digest.keys, mid, as_of, now)
+        log(f"tracker: alert: {label}: digest written to {path}")
+        result.digests_sent += 1
+        result.items_sent += len(items)
+        return False
+    try:
+        sent = send_smtp(msg, settings.smtp, digest.recipients, log, retries=0 if no_retry else None)
     except DeliveryError as exc:
-        log(f"tracker: alert: {label}: not delivered, will retry next run: {exc}")
-        return False, exc.temporary
-    for rcpt, (code, text) in refused.items():
-        log(
-            f"tracker: alert: {label}: warning: {rcpt} refused ({code} "
-            f"{text.decode('utf-8', 'replace')}); the others accepted the digest"
+        result.failed_routes.append(route.match)
+        if exc.uncertain:
+            ledger.record_uncertain(items, route, digest.keys, mid)
+            result.uncertain.append(f"route {route.match!r}, Message-ID {mid}")
+            log(
+                f"tracker: alert: {label}: {exc}. Recorded as uncertain: not sent again in this run; "
+                f"the next run sends it again with the same Message-ID {mid}"
+            )
+            return False
+        not_confirmed(digest.keys)
+        then = (
+            "the digest stays due and is tried again on the next run"
+            if exc.temporary
+            else "the digest stays due: fix the cause, then run `tracker alert`"
         )
-    log(f"tracker: alert: {label}: digest sent to {', '.join(route.to)}")
-    return True, False
+        log(f"tracker: alert: {label}: not delivered: {exc}; {then}")
+        return exc.temporary
+    key_of = dict(zip(digest.recipients, digest.keys, strict=True))
+    accepted = tuple(key_of[a] for a in sent.accepted)
+    if accepted:
+        ledger.record_delivered(items, route, accepted, mid, as_of, now)
+        result.digests_sent += 1
+        result.items_sent += len(items)
+        log(f"tracker: alert: {label}: digest sent to {', '.join(sent.accepted)}")
+    if sent.refused:
+        not_confirmed(tuple(key_of[a] for a in sent.refused))
+        result.failed_routes.append(route.match)
+        for address, (code, text) in sent.refused.items():
+            result.refused.append(f"{address} on route {route.match!r}")
+            others = "; the other recipients got the digest" if accepted else ""
+            log(
+                f"tracker: alert: {label}: not delivered to {address}: RCPT TO refused with "
+                f"{refusal_text(code, text)}{others}; nothing recorded for {address}, "
+                "so the next run sends it to this address alone"
+            )
+    return False

@@ -316,7 +316,7 @@ def render_html(
     return _environment().get_template("digest.html").render(page)
 
 
-def _environment():  # type: ignore[no-untyped-def]
+def _environment():
     import jinja2
     import markupsafe
 

@@ -1,6 +1,6 @@
 """What is due: a pure function of records, past deliveries, silences, thresholds and ``as_of``.
 
-Nothing here reads the clock, the ledger file or the network, so every rule of SPEC section 7 can be
+Nothing here reads the clock, the ledger file or the network, so every alerting rule can be
 tested with plain values: thresholds (``days_left <= T``), catch-up (only the smallest due threshold
 is sent, larger ones are recorded as covered), stale milestones, moved dates and silences.
 """
@@ -113,7 +113,7 @@ def due_alerts(
     silences: Iterable[Silence],
     as_of: date,
 ) -> AlertPlan:
-    """Everything due as of ``as_of`` given what was already delivered (SPEC section 7)."""
+    """Everything due as of ``as_of`` given what was already delivered."""
     done: dict[tuple[CycleKey, str, str, str], set[int]] = {}
     latest: dict[tuple[CycleKey, str], PastDelivery] = {}
     for d in past:

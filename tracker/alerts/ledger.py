@@ -1,14 +1,43 @@
-"""The delivery ledger: SQLite in ``state_dir/tracker.db`` (WAL, explicit transactions).
+"""The delivery ledger: SQLite in ``state_dir/tracker.db`` (WAL, explicit transactions), per recipient.
 
-Tables are prefixed ``alert_`` because the scheduler keeps its own tables in the same file. A row in
-``alert_deliveries`` is written only after the SMTP server accepted the digest (or the ``.eml`` was
-in the outbox), so a failed delivery is simply due again on the next run.
+Tables are prefixed ``alert_`` because the nightly job keeps its ``runs`` table in the same file.
+
+**Recipients** are string keys, so every channel shares one ledger:
+
+- an e-mail address, lower-cased (``recipient_key("Ops@Example.org")`` → ``"ops@example.org"``);
+- ``"webhook:<sha256 of the URL>"`` for a webhook (``webhook_key(url)``), so no secret URL is stored;
+- ``"*"`` (``ROUTE_WIDE``): the whole route. The outbox writes one file per route and records it so;
+  rows migrated from schema 1 (one row per route) are route-wide too, so an upgrade re-sends nothing.
+
+**The life of a row** (``status``), for one (cycle, milestone, milestone date, threshold, route,
+recipient):
+
+- ``pending``: written in its own transaction *before* the digest goes out (``record_attempt``). A
+  read-only, locked or damaged ledger fails here, so nothing is sent that could not be recorded. A
+  row still pending later means the process died mid-send: treated as uncertain.
+- ``uncertain``: the message data was sent but no reply came (``record_uncertain``). Never retried
+  in the same run; the next run retries it with the same ``Message-ID`` (``unconfirmed``).
+- ``sent`` / ``covered``: the server accepted the message for this recipient (``record_delivered``);
+  larger thresholds missed during downtime are ``covered``. Only these count as delivered
+  (``past_deliveries`` / ``delivered_recipients``).
+- a refused recipient or a failed attempt: its pending rows are deleted (``forget_attempt``), so it
+  is due again on the next run, alone.
+
+**Schema version** in ``alert_meta`` (key ``schema_version``): 1 = the first release (no meta table,
+one row per route), 2 = per recipient. ``Ledger.open`` migrates in place, in one transaction.
+
+**A missing ledger** is not silently replaced: once a ledger has recorded a delivery, its id is written
+to ``state_dir/alert-ledger.id``. A ledger whose id differs from that file and which holds no delivery
+(deleted, moved, a fresh file) would re-send every alert still due: ``Ledger.open`` refuses unless
+``accept_new=True`` (``--accept-new-ledger``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -18,9 +47,16 @@ from tracker.config import Route
 from tracker.errors import TrackerError
 
 DB_NAME = "tracker.db"
-BUSY_TIMEOUT_MS = 30_000
+MARKER_NAME = "alert-ledger.id"
+SCHEMA_VERSION = 2
+ROUTE_WIDE = "*"
+"""Recipient key meaning every recipient of the route (the outbox, rows from schema 1)."""
+DEFAULT_BUSY_TIMEOUT = 30.0
 
-SCHEMA = """
+ItemKey = tuple[str, str, str, str, str, int]
+"""(vendor, product, cycle, milestone, milestone date text, threshold)."""
+
+DELIVERIES = """
 CREATE TABLE IF NOT EXISTS alert_deliveries (
     id INTEGER PRIMARY KEY,
     vendor TEXT NOT NULL,
@@ -30,12 +66,15 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
     milestone_date TEXT NOT NULL,
     threshold INTEGER NOT NULL,
     route TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('sent', 'covered')),
+    recipient TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'uncertain', 'sent', 'covered')),
     message_id TEXT NOT NULL,
     as_of TEXT NOT NULL,
     delivered_at TEXT NOT NULL,
-    UNIQUE (vendor, product, cycle, milestone, milestone_date, threshold, route)
-);
+    UNIQUE (vendor, product, cycle, milestone, milestone_date, threshold, route, recipient)
+)
+"""
+SILENCES = """
 CREATE TABLE IF NOT EXISTS alert_silences (
     id INTEGER PRIMARY KEY,
     product TEXT NOT NULL,
@@ -44,37 +83,239 @@ CREATE TABLE IF NOT EXISTS alert_silences (
     until TEXT NOT NULL,
     reason TEXT NOT NULL,
     created_at TEXT NOT NULL
-);
+)
 """
+META = "CREATE TABLE IF NOT EXISTS alert_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+_COLUMNS = (
+    "vendor, product, cycle, milestone, milestone_date, threshold, route, recipient, "
+    "status, message_id, as_of, delivered_at"
+)
+_UNIQUE = "vendor, product, cycle, milestone, milestone_date, threshold, route, recipient"
 
 
 def ledger_path(state_dir: Path) -> Path:
     return state_dir / DB_NAME
 
 
+def marker_path(state_dir: Path) -> Path:
+    return state_dir / MARKER_NAME
+
+
+def recipient_key(address: str) -> str:
+    """The ledger key of an e-mail address."""
+    return address.strip().lower()
+
+
+def webhook_key(url: str) -> str:
+    """The ledger key of a webhook: a hash, so a secret URL never lands in the database."""
+    return "webhook:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def item_key(item: DueItem, threshold: int | None = None) -> ItemKey:
+    v, p, c = item.record.key
+    return (v, p, c, item.milestone, item.when.text, item.threshold if threshold is None else threshold)
+
+
+class LedgerError(TrackerError):
+    """The ledger cannot be used for sending: nothing was (or will be) sent."""
+
+    reason = ""
+    """What SQLite or the system said, for callers that word the consequence themselves."""
+
+
+def _problem(
+    path: Path, exc: sqlite3.Error | OSError, busy_timeout: float, sending: bool = True
+) -> LedgerError:
+    """A sentence naming the file, what is wrong and what to do."""
+    error = _problem_text(path, exc, busy_timeout)
+    if not sending:  # silences: nothing would have been sent anyway
+        error = LedgerError(*(m.replace("; nothing sent.", "; nothing changed.") for m in error.messages))
+    error.reason = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    return error
+
+
+def _problem_text(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
+    name = getattr(exc, "sqlite_errorname", "")
+    text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+        return LedgerError(
+            f"{path}: the alert ledger is locked by another process (waited {busy_timeout:g} s); "
+            "nothing sent. Stop whatever holds it open (a stuck tracker, an sqlite3 shell), then run again"
+        )
+    if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN") or isinstance(exc, OSError):
+        return LedgerError(
+            f"{path}: the alert ledger is not writable ({text}); nothing sent. Give the user running "
+            "tracker write access to the file and its directory (state_dir)"
+        )
+    if name.startswith("SQLITE_CORRUPT") or name.startswith("SQLITE_NOTADB"):
+        return LedgerError(
+            f"{path}: the alert ledger is damaged ({text}); nothing sent. Restore it from a backup "
+            "(or move it aside and run with --accept-new-ledger: every alert still due is sent again)"
+        )
+    if name.startswith("SQLITE_FULL"):
+        return LedgerError(f"{path}: the disk is full ({text}); nothing sent. Free space, then run again")
+    return LedgerError(f"{path}: cannot use the alert ledger ({text}); nothing sent")
+
+
 class Ledger:
     """Past deliveries and silences; one connection in autocommit mode, explicit BEGIN/COMMIT."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout: float = DEFAULT_BUSY_TIMEOUT):
         self.conn = conn
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self.ledger_id = ""
+        self.sending = True
+        """Whether errors say "nothing sent" (sending) or "nothing changed" (silences)."""
+        self.migrated_from: int | None = None
+        """The schema version found on disk when ``open`` migrated it (None: no migration)."""
 
     @classmethod
-    def open(cls, state_dir: Path) -> Ledger:
-        """Open (creating the directory, file and tables) for writing."""
+    def open(
+        cls,
+        state_dir: Path,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        accept_new: bool = False,
+        guard: bool = True,
+    ) -> Ledger:
+        """Open for writing: create or migrate the tables, and prove a write goes through.
+
+        ``guard`` (for sending) also checks the marker of a missing ledger; silences skip it.
+        Raises LedgerError (naming the file and what to do) when the ledger is read-only, locked,
+        damaged, from a newer tracker, or replaces a ledger that had recorded deliveries.
+        """
         path = ledger_path(state_dir)
         try:
             state_dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            ledger = cls(conn)
-            with ledger.transaction():
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+            conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise TrackerError(f"{path}: cannot open the alert ledger: {exc}") from None
+            raise _problem(path, exc, busy_timeout, guard) from None
+        ledger = cls(conn, path, busy_timeout)
+        ledger.sending = guard
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {check}")
+            with ledger.transaction():
+                ledger._create_or_migrate(datetime.now().astimezone())
+        except sqlite3.Error as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.DatabaseError) and str(exc).startswith("integrity check"):
+                exc.sqlite_errorname = "SQLITE_CORRUPT"
+            raise _problem(path, exc, busy_timeout, guard) from None
+        except BaseException:
+            conn.close()
+            raise
+        try:
+            if guard:
+                ledger._check_marker(state_dir, accept_new)
+        except BaseException:
+            conn.close()
+            raise
         return ledger
+
+    def _create_or_migrate(self, now: datetime) -> None:
+        """Inside the opening write transaction; the last statement is a write, so a read-only
+        file fails here, before anything is sent."""
+        conn = self.conn
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = 0
+        if "alert_meta" in tables:
+            row = conn.execute("SELECT value FROM alert_meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+        elif "alert_deliveries" in tables:
+            version = 1
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"{self.path}: the alert ledger was written by a newer tracker (schema {version}, this "
+                f"one reads {SCHEMA_VERSION}); nothing sent. Upgrade tracker"
+            )
+        conn.execute(META)
+        conn.execute(SILENCES)
+        if version == 1:
+            conn.execute("ALTER TABLE alert_deliveries RENAME TO alert_deliveries_v1")
+            conn.execute(DELIVERIES)
+            conn.execute(
+                f"INSERT INTO alert_deliveries ({_COLUMNS}) SELECT vendor, product, cycle, milestone, "
+                "milestone_date, threshold, route, ?, status, message_id, as_of, delivered_at "
+                "FROM alert_deliveries_v1 ORDER BY id",
+                (ROUTE_WIDE,),
+            )
+            conn.execute("DROP TABLE alert_deliveries_v1")
+            self.migrated_from = 1
+        else:
+            conn.execute(DELIVERIES)
+        conn.execute(
+            "INSERT OR IGNORE INTO alert_meta (key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex,)
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO alert_meta (key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO alert_meta (key, value) VALUES ('opened_at', ?)",
+            (now.isoformat(timespec="seconds"),),
+        )
+        self.ledger_id = conn.execute("SELECT value FROM alert_meta WHERE key = 'ledger_id'").fetchone()[0]
+
+    def _has_deliveries(self) -> bool:
+        return bool(
+            self.conn.execute(
+                "SELECT 1 FROM alert_deliveries WHERE status IN ('sent', 'covered') LIMIT 1"
+            ).fetchone()
+        )
+
+    def _check_marker(self, state_dir: Path, accept_new: bool) -> None:
+        marker = marker_path(state_dir)
+        try:
+            known = marker.read_text(encoding="utf-8").split()
+        except FileNotFoundError:
+            known = []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LedgerError(f"{marker}: cannot read the ledger marker: {exc}; nothing sent") from None
+        if known and known[0] != self.ledger_id and not self._has_deliveries() and not accept_new:
+            since = f" since {known[1]}" if len(known) > 1 else ""
+            raise LedgerError(
+                f"{self.path}: this alert ledger is new, but {marker} shows that a ledger here "
+                f"recorded deliveries{since}; nothing sent, because a new ledger would send every alert "
+                "still due again. Restore the ledger from a backup, or run with --accept-new-ledger"
+            )
+        if (known[:1] != [self.ledger_id]) and (accept_new or self._has_deliveries()):
+            self.write_marker()
+
+    def replaced_warning(self, state_dir: Path) -> str | None:
+        """For read-only views: the warning when this ledger would not pass the marker check."""
+        try:
+            known = marker_path(state_dir).read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError):
+            return None
+        row = self.conn.execute("SELECT value FROM alert_meta WHERE key = 'ledger_id'").fetchone()
+        if not known or (row and row[0] == known[0]) or self._has_deliveries():
+            return None
+        return (
+            f"warning: {self.path} is missing or new, but {marker_path(state_dir)} shows that a ledger "
+            "here recorded deliveries; sending would repeat every alert below, so `tracker alert` "
+            "refuses without --accept-new-ledger"
+        )
+
+    def write_marker(self) -> None:
+        """Remember (beside the ledger) that this ledger holds deliveries; see the module doc."""
+        from tracker.atomic import atomic_write_text
+
+        marker = marker_path(self.path.parent)
+        try:
+            if marker.read_text(encoding="utf-8").split()[:1] == [self.ledger_id]:
+                return
+        except (OSError, UnicodeDecodeError):
+            pass
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        try:
+            atomic_write_text(marker, f"{self.ledger_id} {stamp}\n")
+        except OSError as exc:
+            raise LedgerError(f"{marker}: cannot write the ledger marker: {exc.strerror or exc}") from None
 
     @classmethod
     def open_read_only(cls, state_dir: Path) -> Ledger:
@@ -85,22 +326,37 @@ class Ledger:
                 conn = sqlite3.connect(
                     f"{path.resolve().as_uri()}?mode=ro",
                     uri=True,
-                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    timeout=DEFAULT_BUSY_TIMEOUT,
                     isolation_level=None,
                 )
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                has = conn.execute(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                    "name IN ('alert_deliveries', 'alert_silences')"
-                ).fetchone()[0]
-                if has == 2:
-                    return cls(conn)
+                conn.execute(f"PRAGMA busy_timeout = {int(DEFAULT_BUSY_TIMEOUT * 1000)}")
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if "alert_meta" in tables:
+                    return cls(conn, path)
+                if {"alert_deliveries", "alert_silences"} <= tables:
+                    # Schema 1 (read only, so not migrated): show it as schema 2 in memory.
+                    mem = cls._memory(path)
+                    mem.conn.execute("ATTACH DATABASE ? AS old", (f"{path.resolve().as_uri()}?mode=ro",))
+                    mem.conn.execute(
+                        f"INSERT INTO alert_deliveries ({_COLUMNS}) SELECT vendor, product, cycle, "
+                        "milestone, milestone_date, threshold, route, '*', status, message_id, as_of, "
+                        "delivered_at FROM old.alert_deliveries ORDER BY id"
+                    )
+                    mem.conn.execute("INSERT INTO alert_silences SELECT * FROM old.alert_silences")
+                    mem.conn.execute("DETACH DATABASE old")
+                    conn.close()
+                    return mem
                 conn.close()
-            conn = sqlite3.connect(":memory:", isolation_level=None)
-            conn.executescript(SCHEMA)
+            return cls._memory(path)
         except sqlite3.Error as exc:
             raise TrackerError(f"{path}: cannot read the alert ledger: {exc}") from None
-        return cls(conn)
+
+    @classmethod
+    def _memory(cls, path: Path) -> Ledger:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        for statement in (META, DELIVERIES, SILENCES):
+            conn.execute(statement)
+        return cls(conn, path)
 
     def close(self) -> None:
         self.conn.close()
@@ -117,48 +373,153 @@ class Ledger:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
-    def past_deliveries(self) -> list[PastDelivery]:
-        rows = self.conn.execute(
-            "SELECT vendor, product, cycle, milestone, milestone_date, threshold, route, "
-            "delivered_at FROM alert_deliveries ORDER BY id"
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction whose SQLite errors become a LedgerError naming the file."""
+        try:
+            with self.transaction() as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc, self.busy_timeout, self.sending) from None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def past_deliveries(self, recipient: str | None = None) -> list[PastDelivery]:
+        """Delivered rows (``sent``/``covered``), for ``due_alerts``.
+
+        With ``recipient``: what reached that recipient (its own rows and route-wide ones). Without:
+        every delivered row, whoever it reached (what the outbox, a route-wide channel, needs).
+        """
+        sql = (
+            "SELECT vendor, product, cycle, milestone, milestone_date, threshold, route, delivered_at "
+            "FROM alert_deliveries WHERE status IN ('sent', 'covered')"
         )
+        params: tuple[str, ...] = ()
+        if recipient is not None:
+            sql += " AND recipient IN (?, ?)"
+            params = (recipient, ROUTE_WIDE)
+        rows = self.conn.execute(sql + " ORDER BY id", params)
         return [PastDelivery((v, p, c), m, md, t, r, at) for v, p, c, m, md, t, r, at in rows]
+
+    def delivered_recipients(self, item: DueItem, route: Route) -> set[str]:
+        """Recipient keys that received ``item`` at its threshold on ``route`` (``"*"``: all)."""
+        rows = self.conn.execute(
+            "SELECT recipient FROM alert_deliveries WHERE vendor = ? AND product = ? AND cycle = ? "
+            "AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
+            "AND status IN ('sent', 'covered')",
+            (*item_key(item), route.match),
+        )
+        return {r[0] for r in rows}
+
+    def unconfirmed(self) -> dict[tuple[str, str, ItemKey], str]:
+        """(route, recipient, item key) → Message-ID of every uncertain or still-pending attempt."""
+        rows = self.conn.execute(
+            "SELECT route, recipient, vendor, product, cycle, milestone, milestone_date, threshold, "
+            "message_id FROM alert_deliveries WHERE status IN ('pending', 'uncertain') ORDER BY id"
+        )
+        return {(r, rc, (v, p, c, m, md, t)): mid for r, rc, v, p, c, m, md, t, mid in rows}
 
     def deliveries(self) -> list[dict[str, object]]:
         """Every ledger row, newest first, for `tracker alert list`."""
         cur = self.conn.execute(
-            "SELECT id, vendor, product, cycle, milestone, milestone_date, threshold, route, "
-            "status, message_id, as_of, delivered_at FROM alert_deliveries "
-            "ORDER BY delivered_at DESC, id DESC"
+            f"SELECT id, {_COLUMNS} FROM alert_deliveries ORDER BY delivered_at DESC, id DESC"
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
 
+    # -- writing -----------------------------------------------------------------------------
+
+    def _upsert(
+        self,
+        rows: Iterable[tuple[object, ...]],
+        only_over: Sequence[str] = ("pending", "uncertain"),
+    ) -> None:
+        """Insert rows, or update an existing row whose status is in ``only_over``."""
+        statuses = ", ".join(f"'{s}'" for s in only_over)
+        with self._writing() as conn:
+            conn.executemany(
+                f"INSERT INTO alert_deliveries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT ({_UNIQUE}) DO UPDATE SET status = excluded.status, "
+                "message_id = excluded.message_id, as_of = excluded.as_of, "
+                f"delivered_at = excluded.delivered_at WHERE alert_deliveries.status IN ({statuses})",
+                list(rows),
+            )
+
+    def record_attempt(
+        self,
+        items: Iterable[DueItem],
+        route: Route,
+        recipients: Sequence[str],
+        message_id: str,
+        as_of: date,
+        now: datetime,
+    ) -> None:
+        """Before sending: a ``pending`` row per item and recipient key. Raises LedgerError."""
+        at = now.isoformat(timespec="seconds")
+        self._upsert(
+            (*item_key(i), route.match, r, "pending", message_id, as_of.isoformat(), at)
+            for i in items
+            for r in recipients
+        )
+
+    def record_delivered(
+        self,
+        items: Iterable[DueItem],
+        route: Route,
+        recipients: Sequence[str],
+        message_id: str,
+        as_of: date,
+        now: datetime,
+    ) -> int:
+        """Accepted for ``recipients``: each item's threshold ``sent``, larger ones ``covered``."""
+        at = now.isoformat(timespec="seconds")
+        rows = []
+        for item in items:
+            for r in recipients:
+                rows.append((*item_key(item), route.match, r, "sent", message_id, as_of.isoformat(), at))
+                rows.extend(
+                    (*item_key(item, t), route.match, r, "covered", message_id, as_of.isoformat(), at)
+                    for t in item.covered
+                )
+        self._upsert(rows)
+        if rows:
+            self.write_marker()
+        return len(rows)
+
     def record_delivery(
         self, items: Iterable[DueItem], route: Route, message_id: str, as_of: date, now: datetime
     ) -> int:
-        """Record a delivered digest: each item's threshold as sent, larger ones as covered."""
-        rows = []
-        at = now.isoformat(timespec="seconds")
-        for item in items:
-            v, p, c = item.record.key
-            base = (v, p, c, item.milestone, item.when.text)
-            rows.append((*base, item.threshold, route.match, "sent", message_id, as_of.isoformat(), at))
-            rows.extend(
-                (*base, t, route.match, "covered", message_id, as_of.isoformat(), at) for t in item.covered
-            )
-        with self.transaction() as conn:
+        """A route-wide delivery (the outbox)."""
+        return self.record_delivered(items, route, (ROUTE_WIDE,), message_id, as_of, now)
+
+    def record_uncertain(
+        self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
+    ) -> None:
+        """The data went out but no reply came: retried next run with the same Message-ID."""
+        with self._writing() as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO alert_deliveries (vendor, product, cycle, milestone, "
-                "milestone_date, threshold, route, status, message_id, as_of, delivered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                "UPDATE alert_deliveries SET status = 'uncertain' WHERE vendor = ? AND product = ? "
+                "AND cycle = ? AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
+                "AND recipient = ? AND message_id = ? AND status = 'pending'",
+                [(*item_key(i), route.match, r, message_id) for i in items for r in recipients],
             )
-        return len(rows)
+
+    def forget_attempt(
+        self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
+    ) -> None:
+        """Refused or not delivered: drop the attempt's rows, so the items are simply due again."""
+        with self._writing() as conn:
+            conn.executemany(
+                "DELETE FROM alert_deliveries WHERE vendor = ? AND product = ? AND cycle = ? "
+                "AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
+                "AND recipient = ? AND message_id = ? AND status IN ('pending', 'uncertain')",
+                [(*item_key(i), route.match, r, message_id) for i in items for r in recipients],
+            )
 
     def silences(self) -> list[Silence]:
         rows = self.conn.execute(
@@ -169,7 +530,7 @@ class Ledger:
     def add_silence(
         self, product: str, cycle: str, milestone: str | None, until: date, reason: str, now: datetime
     ) -> int:
-        with self.transaction() as conn:
+        with self._writing() as conn:
             cur = conn.execute(
                 "INSERT INTO alert_silences (product, cycle, milestone, until, reason, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -178,6 +539,6 @@ class Ledger:
             return int(cur.lastrowid or 0)
 
     def remove_silence(self, silence_id: int) -> bool:
-        with self.transaction() as conn:
+        with self._writing() as conn:
             cur = conn.execute("DELETE FROM alert_silences WHERE id = ?", (silence_id,))
             return cur.rowcount > 0

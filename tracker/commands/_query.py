@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from typing import TYPE_CHECKING
 
 from tracker.errors import UsageError
 from tracker.formats import Format, Result, renderer
-from tracker.status import Filters
 
 if TYPE_CHECKING:
     from tracker.context import Context
+    from tracker.dataset import LifecycleRecord
+    from tracker.resolve import QueryFilters
 
 
 def add_output_options(p: argparse.ArgumentParser) -> None:
@@ -26,7 +28,12 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 def add_filter_options(p: argparse.ArgumentParser, positional: bool = True) -> None:
     if positional:
-        p.add_argument("products", nargs="*", metavar="PRODUCT", help="product filter, like --product")
+        p.add_argument(
+            "products",
+            nargs="*",
+            metavar="PRODUCT",
+            help="what to look at, as people say it: nutanix, 'esxi 7', 'windows server 2019', 'esx*'",
+        )
     p.add_argument(
         "--vendor",
         action="append",
@@ -40,14 +47,38 @@ def add_filter_options(p: argparse.ArgumentParser, positional: bool = True) -> N
         action="append",
         default=[],
         metavar="TEXT",
-        help="product: case-insensitive substring or glob (repeatable)",
+        help="product, alias or 'product version', like PRODUCT (repeatable)",
     )
     p.add_argument("--type", type=int, choices=(1, 2), help="hypervisor type: 1 bare metal, 2 hosted")
+    with contextlib.suppress(argparse.ArgumentError):  # a command may define its own --aliases
+        p.add_argument(
+            "--aliases",
+            metavar="FILE",
+            help="your own product aliases and version rules, tried before the bundled aliases.csv",
+        )
 
 
-def filters_from(args: argparse.Namespace) -> Filters:
-    products = tuple(getattr(args, "products", []) or ()) + tuple(args.product_filters)
-    return Filters(vendors=tuple(args.vendor), products=products, type=args.type)
+def filters_from(args: argparse.Namespace) -> QueryFilters:
+    """The filters of the command line, resolved by the one resolver when applied."""
+    from tracker.resolve import QueryFilters
+
+    return QueryFilters(
+        terms=(*(getattr(args, "products", None) or ()), *args.product_filters),
+        vendors=tuple(args.vendor),
+        type=args.type,
+        aliases=getattr(args, "aliases", None),
+    )
+
+
+def selected_records(args: argparse.Namespace, ctx: Context) -> list[LifecycleRecord]:
+    """The records the filters select; says so on stderr when valid filters select nothing."""
+    if not (getattr(args, "products", None) or args.product_filters or args.vendor or args.type):
+        return ctx.records()  # no filter: the resolver is not even imported (start-up time)
+    filters = filters_from(args)
+    records = filters.apply(ctx.records())
+    if filters.empty_message:
+        print(filters.empty_message, file=ctx.stderr)
+    return records
 
 
 def output_format(args: argparse.Namespace) -> Format:

@@ -1,27 +1,26 @@
-"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them (SPEC section 7)."""
+"""`tracker alert`: send due alerts; `list`, `silence` and `unsilence` manage them."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "alert"
-HELP = "send the alerts that are due (also: list, silence, unsilence)"
 
 MILESTONE_CHOICES = ("support_end", "eol", "extended_end")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from tracker.cli import add_global_options
+    from tracker.commands._globals import add_global_options
 
     p.add_argument(
         "--dry-run", action="store_true", help="print the digests that would be sent; change nothing"
     )
+    add_ledger_options(p)
     sub = p.add_subparsers(dest="alert_action", metavar="ACTION")
     ls = sub.add_parser(
         "list",
@@ -56,6 +55,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         add_global_options(sp, suppress=True)
 
 
+def add_ledger_options(p: argparse.ArgumentParser) -> None:
+    """Shared with `tracker run`."""
+    p.add_argument(
+        "--accept-new-ledger",
+        action="store_true",
+        help="start a new alert ledger although an earlier one had recorded deliveries (every alert "
+        "still due is sent again); without it tracker refuses, so a lost ledger cannot mass re-send",
+    )
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     action = getattr(args, "alert_action", None)
     if action == "list":
@@ -81,7 +90,14 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
     result = run_alerts(
-        records, ctx.settings, ctx.as_of, ctx.now(), dry_run=args.dry_run, log=log, estate=estate
+        records,
+        ctx.settings,
+        ctx.as_of,
+        ctx.now(),
+        dry_run=args.dry_run,
+        log=log,
+        estate=estate,
+        accept_new_ledger=args.accept_new_ledger,
     )
     if args.dry_run:
         if result.previews:
@@ -90,37 +106,40 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
             ctx.stdout.write(f"Nothing due as of {ctx.as_of.isoformat()}.\n")
         ctx.stdout.flush()
         return 0
-    if not result.ok:
-        routes = ", ".join(repr(r) for r in result.failed_routes)
-        ctx.warn(
-            f"alert: {len(result.failed_routes)} digest(s) not delivered (route {routes}); "
-            "nothing was recorded for them, so they are due again on the next run"
+    if result.ok:
+        return 0
+    parts = []
+    if result.refused:
+        parts.append(f"refused: {'; '.join(result.refused)} (sent to alone on the next run)")
+    if result.uncertain:
+        parts.append(
+            f"uncertain: {'; '.join(result.uncertain)} (sent again on the next run, same Message-ID)"
         )
-        return 1
-    return 0
+    failed = sorted(set(result.failed_routes))
+    if not parts:
+        routes = ", ".join(repr(r) for r in failed)
+        parts.append(
+            f"{len(failed)} route(s) not delivered ({routes}); nothing was recorded for them, so they "
+            "are due again on the next run"
+        )
+    ctx.warn("alert: failed: " + "; ".join(parts))
+    return 1
 
 
 def _list(ctx: Context) -> int:
     from tracker import vocabulary
-    from tracker.alerts.due import due_alerts
-    from tracker.alerts.ledger import Ledger
+    from tracker.alerts import plan_digests
+    from tracker.alerts.ledger import Ledger, item_key
     from tracker.alerts.terms import milestone_label
 
     records = ctx.records()
     settings = ctx.settings
     with Ledger.open_read_only(settings.state_dir) as ledger:
         silences = ledger.silences()
-        plan = due_alerts(
-            records,
-            settings.alerts,
-            settings.effective_routes(),
-            ledger.past_deliveries(),
-            silences,
-            ctx.as_of,
-        )
+        plan, digests = plan_digests(records, settings, ledger, ctx.as_of)
         delivered = ledger.deliveries()
 
-    def item_line(item) -> str:  # type: ignore[no-untyped-def]
+    def item_line(item) -> str:
         r = item.record
         days = item.days_left
         left = vocabulary.days_left(days)
@@ -134,7 +153,20 @@ def _list(ctx: Context) -> int:
 
     out: list[str] = [f"Alerts as of {ctx.as_of.isoformat()} (ledger: {settings.state_dir})", ""]
     out.append(f"Due ({len(plan.due)}):")
-    out.extend(f"  {item_line(i)} -> route {i.route.match if i.route else '?'}" for i in plan.due)
+    # Who still needs an item, when that is not the whole route (e.g. one refused recipient).
+    due_to: dict[tuple[str, object], list[str]] = {}
+    for digest in digests:
+        for item in digest.items:
+            due_to.setdefault((digest.route.match, item_key(item)), []).extend(digest.recipients)
+
+    def route_text(item: Any) -> str:
+        if item.route is None:
+            return "?"
+        to = due_to.get((item.route.match, item_key(item)), [])
+        partial = to and sorted(to) != sorted(item.route.to)
+        return item.route.match + (f" (to {', '.join(to)})" if partial else "")
+
+    out.extend(f"  {item_line(i)} -> route {route_text(i)}" for i in plan.due)
     out.append(f"Silenced ({len(plan.silenced)}):")
     out.extend(f"  {item_line(i)} -> silence {s.id}" for i, s in plan.silenced)
     out.append(f"Unrouted ({len(plan.unrouted)}):")
@@ -151,7 +183,7 @@ def _list(ctx: Context) -> int:
         out.append(
             f"  {d['delivered_at']} {d['product']} {d['cycle']} ({d['vendor']}) "
             f"{d['milestone']} {d['milestone_date']} threshold {d['threshold']} "
-            f"{d['status']} -> route {d['route']}"
+            f"{d['status']} -> route {d['route']}" + (f" ({d['recipient']})" if d["recipient"] != "*" else "")
         )
     ctx.write_output("\n".join(out) + "\n", None)
     return 0
@@ -182,7 +214,7 @@ def _silence(args: argparse.Namespace, ctx: Context) -> int:
             f"{args.cycle!r} in {ctx.dataset_path} (`tracker status` lists them)"
         )
     record = matches[0]
-    with Ledger.open(ctx.settings.state_dir) as ledger:
+    with Ledger.open(ctx.settings.state_dir, guard=False) as ledger:
         sid = ledger.add_silence(record.product, record.cycle, args.milestone, until, reason, ctx.now())
     what = args.milestone or "all milestones"
     ctx.write_output(f"silence {sid}: {record.name} ({what}) until {until.isoformat()}: {reason}\n", None)
@@ -192,7 +224,7 @@ def _silence(args: argparse.Namespace, ctx: Context) -> int:
 def _unsilence(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.alerts.ledger import Ledger
 
-    with Ledger.open(ctx.settings.state_dir) as ledger:
+    with Ledger.open(ctx.settings.state_dir, guard=False) as ledger:
         removed = ledger.remove_silence(args.silence_id)
     if not removed:
         raise TrackerError(

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from tracker.commands._query import add_filter_options, filters_from
+from tracker.commands._query import add_filter_options, selected_records
 
-NAME = "calendar"
-HELP = "iCalendar (RFC 5545) feed of all milestones, with reminders at the alert thresholds"
+if TYPE_CHECKING:
+    from tracker.context import Context
+
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,12 +22,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from tracker.ical import calendar_text, write_calendar
 
-    records = filters_from(args).apply(ctx.records())
+    records = selected_records(args, ctx)
     if args.output and args.output != "-":
         write_calendar(records, ctx.settings, ctx.now(), Path(args.output), ctx.as_of)
     else:

@@ -6,9 +6,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "config"
-HELP = "validate the configuration and print the effective settings (secrets redacted)"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     pass

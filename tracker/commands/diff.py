@@ -10,9 +10,6 @@ from tracker.commands._query import add_output_options, emit
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "diff"
-HELP = "what changed between two datasets: dates moved or refined, cycles added or removed"
-
 EPILOG = """\
 Dates are compared with their precision: a full day inside a month-only date (2026-08 ->
 2026-08-15) is "refined", not "moved". With --api-month-end, NEW's last day of a month equals

@@ -4,15 +4,13 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
+from tracker.commands._query import add_filter_options, add_output_options, emit, selected_records
 from tracker.dates import parse_day, parse_duration
 from tracker.errors import UsageError
 
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "expiring"
-HELP = "milestones in a window (default: the calendar year of --as-of: what expires this year)"
 MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "any")
 
 
@@ -65,10 +63,13 @@ def window(args: argparse.Namespace, as_of: date) -> tuple[date, date]:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.dataset import MILESTONES
-    from tracker.queries import expiring_result
+    from tracker.queries import empty_window_note, expiring_result
 
     start, end = window(args, ctx.as_of)
     which = MILESTONES if args.milestone == "any" else (args.milestone,)
-    records = filters_from(args).apply(ctx.records())
+    records = selected_records(args, ctx)
     emit(ctx, args, expiring_result(records, ctx.as_of, start, end, ctx.generated_at(), which))
+    note = empty_window_note(records, start, end, which) if len(records) < len(ctx.records()) else None
+    if note:
+        ctx.warn(note)
     return 0

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tracker.errors import TrackerError, UsageError
 
-NAME = "import"
-HELP = "read release data from the endoflife.date API and print or merge rows"
+if TYPE_CHECKING:
+    from tracker.context import Context
+
 
 EPILOG = """\
 examples:
@@ -18,7 +20,8 @@ cycle) rows and adds new cycles, printing every change on stderr (moved, refined
 whose confidence is "vendor" are only changed with --force (their differences are listed as
 "kept"). A blank from endoflife.date never clears a date. Dates are compared with their
 precision: the API writes a month-only date as the month's last day, so 2026-08-31 equals a
-dataset's 2026-08, and a day inside that month is a refinement, not a move. An empty response,
+dataset's 2026-08, and a day inside that month is a refinement, not a move (Proxmox and
+VirtualBox end dates are written back as months, as those vendors publish them). An empty response,
 or one lacking cycles the dataset took from it, is a failure and nothing is written. Rows the
 merge writes get verified_on = today (--as-of); the API's last_modified is printed.
 """
@@ -91,7 +94,7 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UsageError("tracker import: --force and --dry-run go with --merge DATASET")
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from tracker.dataset import load_dataset, write_dataset

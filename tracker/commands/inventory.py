@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from tracker.commands._query import add_filter_options, add_output_options, filters_from
+from tracker.commands._query import add_filter_options, add_output_options
 
-NAME = "inventory"
-HELP = "match an inventory of hosts against the dataset"
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -13,31 +14,50 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "hosts", metavar="HOSTS.csv", help="inventory CSV with at least hostname, product, version columns"
     )
     p.add_argument(
-        "--aliases",
-        metavar="FILE",
-        help="product aliases and version rules (default: the bundled aliases.csv)",
+        "--explain",
+        action="store_true",
+        help="for each distinct (product, version): which alias or rule matched, or why none did",
     )
     add_filter_options(p, positional=False)
     add_output_options(p)
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
-    from tracker.commands._query import output_format
-    from tracker.inventory import load_aliases, load_inventory, match_inventory, status_counts
-    from tracker.inventory.output import render_chunks, write_chunks
-    from tracker.status import Filters
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from tracker.commands._query import filters_from, output_format
+    from tracker.formats import Format
+    from tracker.inventory.aliases import load_aliases
 
     fmt = output_format(args)
     records = ctx.records()
-    aliases = load_aliases(args.aliases)
-    hosts = load_inventory(args.hosts)
     filters = filters_from(args)
-    matched = match_inventory(hosts, records, ctx.as_of, aliases, None if filters == Filters() else filters)
-    chunks = render_chunks(
-        matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(), ctx.use_color(args.output)
-    )
-    write_chunks(chunks, args.output, ctx.stdout)
-    counts = status_counts(matched)
+    filters.select(records)
+    if filters.empty_message:
+        print(filters.empty_message, file=ctx.stderr)
+    aliases = load_aliases(args.aliases)
+    if args.explain:
+        from tracker.commands._query import emit
+        from tracker.inventory import explain_inventory, load_inventory
+
+        hosts = load_inventory(args.hosts)
+        emit(ctx, args, explain_inventory(hosts, records, aliases, ctx.as_of, ctx.generated_at()))
+        return 0
+    from tracker.inventory.output import write_chunks
+    from tracker.inventory.table import csv_chunks, match_table, read_hosts_table, status_counts_table
+
+    selected = filters if filters.filtered else None
+    if fmt is Format.CSV:  # the fast path: Arrow from file to file, pandas never imported
+        table = match_table(read_hosts_table(args.hosts), records, ctx.as_of, aliases, selected)
+        write_chunks(csv_chunks(table), args.output, ctx.stdout)
+        total, counts = len(table), status_counts_table(table)
+    else:
+        from tracker.inventory import load_inventory, match_inventory, status_counts
+        from tracker.inventory.output import render_chunks
+
+        matched = match_inventory(load_inventory(args.hosts), records, ctx.as_of, aliases, selected)
+        color = ctx.use_color(args.output)
+        chunks = render_chunks(matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(), color)
+        write_chunks(chunks, args.output, ctx.stdout)
+        total, counts = len(matched), status_counts(matched)
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
-    ctx.warn(f"{len(matched)} host{'s' if len(matched) != 1 else ''}: {summary}")
+    ctx.warn(f"{total} host{'s' if total != 1 else ''}: {summary}")
     return 0

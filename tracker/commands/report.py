@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-NAME = "report"
-HELP = "write the HTML report (DIR/lifecycle-YYYY-MM-DD.html and DIR/index.html)"
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.ical import write_feed_beside
     from tracker.report import write_report
 

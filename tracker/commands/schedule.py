@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
-NAME = "schedule"
-HELP = "long-running scheduler that runs the nightly job on schedule.cron"
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def _positive(text: str) -> int:
@@ -43,13 +44,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from datetime import datetime
     from pathlib import Path
 
     from tracker.errors import UsageError
     from tracker.nightly import make_logger
-    from tracker.schedule import CronError, JobArgs, print_next, run_scheduler, schedule_timezone, trigger_for
+    from tracker.schedule.cron import CronError, spec_seconds, trigger_for
+    from tracker.schedule.process import JobArgs, print_next, run_scheduler, schedule_timezone
 
     settings = ctx.settings
     tz = schedule_timezone(settings)
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace, ctx) -> int:  # type: ignore[no-untyped-def]
         if args.cron:  # a bad command-line argument is a usage error (exit 2)
             raise UsageError(*exc.messages) from None
         raise
-    seconds = len(expression.split()) == 6
+    seconds = spec_seconds(expression)
     if args.now and args.next is None:
         raise UsageError("tracker schedule: --now only makes sense with --next")
     if args.next is not None:

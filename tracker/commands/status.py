@@ -3,13 +3,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tracker.commands._query import add_filter_options, add_output_options, emit, filters_from
+from tracker.commands._query import add_filter_options, add_output_options, emit, selected_records
 
 if TYPE_CHECKING:
     from tracker.context import Context
-
-NAME = "status"
-HELP = "every release cycle with its milestones, status and days to end of life"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,6 +17,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.queries import status_result
 
-    records = filters_from(args).apply(ctx.records())
+    records = selected_records(args, ctx)
     emit(ctx, args, status_result(records, ctx.as_of, ctx.generated_at()))
     return 0

@@ -8,9 +8,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.context import Context
 
-NAME = "validate"
-HELP = "check lifecycle datasets; exit 0 when every file is valid"
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(

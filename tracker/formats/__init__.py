@@ -1,11 +1,13 @@
 """Output formats behind one small interface: ``render(result, color) -> str``.
 
-Every ``--format`` choice maps to exactly one module; ``FORMATS`` is checked exhaustively by a test
-that renders every choice.
+Every ``--format`` choice (the ``Format`` enum) maps to exactly one module ``<choice>_format`` found by
+``renderer``; a test renders every choice.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -52,3 +54,27 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = r"[+-]?\d+(?:\.\d+)?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
+
+
+def csv_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``'`` when it starts like a formula.
+
+    A plain number (``days_to_eol`` ``-44``, ``+3``, ``-1.5``) is left alone: spreadsheets read it as
+    a number, never as a formula, and scripts reading the CSV keep getting a number.
+    """
+    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def markdown_cell(text: str) -> str:
+    """``text`` safe in a Markdown table cell: HTML special characters escaped (so ``<script>`` is
+    shown, not run, where Markdown is rendered), ``|`` and ``\\`` escaped, line breaks as spaces."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", " ").replace("\n", " ")
+    return html.escape(text.replace("\r", " "), quote=False)

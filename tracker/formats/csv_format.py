@@ -3,14 +3,15 @@ from __future__ import annotations
 import csv
 import io
 
-from tracker.formats import Result, cell
+from tracker.formats import Result, cell, csv_cell
 
 
 def render(result: Result, color: bool = False) -> str:
+    """RFC 4180 CSV, every item key a column; cells that would run as spreadsheet formulas get ``'``."""
     buf = io.StringIO()
     keys = list(result.items[0]) if result.items else [c.key for c in result.columns]
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(keys)
+    writer.writerow([csv_cell(k) for k in keys])
     for item in result.items:
-        writer.writerow([cell(item.get(k)) for k in keys])
+        writer.writerow([csv_cell(cell(item.get(k))) for k in keys])
     return buf.getvalue()

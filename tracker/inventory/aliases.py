@@ -10,15 +10,14 @@ inventory join calls it once per *distinct* pair.
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from tracker.csvtext import CsvTextError, decode_csv_text
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
 from tracker.dataset import LifecycleRecord, bundled_dataset_path
 from tracker.errors import DatasetError
 
@@ -37,12 +36,12 @@ def bundled_aliases_path() -> Path:
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the aliases file, with its pattern compiled."""
+    """One row of the aliases file; its pattern is compiled on first use (start-up time)."""
 
     kind: str
     """``product``: names a dataset product; ``version``: maps a version text to a cycle."""
-    regex: re.Pattern[str]
-    """The pattern as a case-insensitive whole-text regex (exact and glob are translated)."""
+    expression: str
+    """The pattern as a regular expression (exact and glob are translated)."""
     applies_to: tuple[str, ...]
     """Version rules only: casefolded products the rule is for; empty = any product."""
     product: str
@@ -50,6 +49,31 @@ class Rule:
     cycle: str
     """A literal cycle ('' = from the ``cycle`` group, else the version)."""
     line: int
+    source: str = "aliases.csv"
+    """The file the rule comes from, for ``--explain``."""
+    syntax: str = "regex"
+    pattern: str = ""
+    """The pattern as written in the file."""
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Case-insensitive, matched against the whole text (``fullmatch``)."""
+        try:
+            return re.compile(self.expression, re.IGNORECASE)
+        except re.error as exc:  # only an unvalidated file (the bundled one, edited in place)
+            raise DatasetError(
+                f"{self.source}:{self.line}: pattern: invalid regular expression: {exc}"
+            ) from None
+
+    @property
+    def products(self) -> tuple[str, ...]:
+        """The ``product`` column's alternatives (``AHV ; AOS``): the first the dataset has wins."""
+        return tuple(p.strip() for p in self.product.split(";") if p.strip())
+
+    @property
+    def where(self) -> str:
+        """``aliases.csv:12``: where a person reads (and overrides) the rule."""
+        return f"{Path(self.source).name}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,10 @@ class Match:
     """The dataset product, or None when the product is not recognised."""
     cycle: str | None
     """The dataset cycle, or None when the version could not be placed."""
+    product_rule: str = ""
+    """How the product was recognised (or why not), for ``tracker inventory --explain``."""
+    cycle_rule: str = ""
+    """How the cycle was chosen (or why none was), for ``tracker inventory --explain``."""
 
 
 @dataclass
@@ -78,18 +106,19 @@ class Aliases:
         return [r for r in self.rules if r.kind == "version"]
 
 
-def _compile(syntax: str, pattern: str) -> re.Pattern[str]:
+def _expression(syntax: str, pattern: str) -> str:
     if syntax == "exact":
-        text = re.escape(pattern.strip())
-    elif syntax == "glob":
-        text = fnmatch.translate(pattern.strip())
-    else:
-        text = pattern
-    return re.compile(text, re.IGNORECASE)
+        return re.escape(pattern.strip())
+    if syntax == "glob":
+        return fnmatch.translate(pattern.strip())
+    return pattern
 
 
-def parse_aliases(raw: bytes, name: str) -> Aliases:
-    """Parse and validate an aliases CSV; raise DatasetError with every ``FILE:LINE:`` problem."""
+def parse_aliases(raw: bytes, name: str, compile_now: bool = True) -> Aliases:
+    """Parse and validate an aliases CSV; raise DatasetError with every ``FILE:LINE:`` problem.
+
+    ``compile_now=False`` leaves the regular expressions to first use (the bundled file, which its
+    tests compile): a query compiles only the rules it tries."""
     problems: list[str] = []
 
     def problem(line: int, column: str, message: str) -> None:
@@ -99,11 +128,12 @@ def parse_aliases(raw: bytes, name: str) -> Aliases:
         text = decode_csv_text(raw, name)
     except CsvTextError as exc:
         raise DatasetError(str(exc)) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise DatasetError(f"{name}:1: (file): not valid CSV: {exc}") from None
+    errors: list[str] = []
+    rows = csv_rows(text, name, errors)
+    first = next(rows, None)
+    header = [h.strip() for h in first[1]] if first is not None else []
+    if errors:
+        raise DatasetError(*errors)
     for col in REQUIRED_ALIAS_COLUMNS:
         if col not in header:
             problem(1, col, "required column is missing")
@@ -112,29 +142,31 @@ def parse_aliases(raw: bytes, name: str) -> Aliases:
             problem(1, h or "(blank)", "unknown column")
     if problems:
         raise DatasetError(*problems)
-    reader.fieldnames = header
     rules: list[Rule] = []
-    line = 1
-    try:
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                problem(line, "(row)", "more fields than the header has columns")
-                continue
-            values = {k: (v or "").strip() for k, v in row.items()}
-            if not any(values.values()):
-                continue
-            rule = _rule(values, line, problem)
-            if rule is not None:
-                rules.append(rule)
-    except csv.Error as exc:
-        problem(line + 1, "(row)", f"not valid CSV: {exc}")
+    for line, row in rows:
+        if is_blank(row):
+            continue
+        if len(row) > len(header):
+            problem(line, "(row)", "more fields than the header has columns")
+            continue
+        values = dict.fromkeys(header, "")
+        values.update({h: cell.strip() for h, cell in zip(header, row, strict=False)})
+        rule = _rule(values, line, name, problem, compile_now)
+        if rule is not None:
+            rules.append(rule)
+    problems += errors
     if problems:
         raise DatasetError(*problems)
     return Aliases(rules=rules, source=name)
 
 
-def _rule(values: dict[str, str], line: int, problem) -> Rule | None:  # type: ignore[no-untyped-def]
+def _rule(
+    values: dict[str, str],
+    line: int,
+    name: str,
+    problem: Callable[[int, str, str], None],
+    compile_now: bool = True,
+) -> Rule | None:
     kind, syntax, pattern = values["kind"], values["syntax"], values["pattern"]
     ok = True
     if kind not in KINDS:
@@ -154,36 +186,56 @@ def _rule(values: dict[str, str], line: int, problem) -> Rule | None:  # type: i
         ok = False
     if not ok:
         return None
-    try:
-        regex = _compile(syntax, pattern)
-    except re.error as exc:
-        problem(line, "pattern", f"invalid regular expression: {exc}")
-        return None
-    unknown = set(regex.groupindex) - GROUPS
-    if unknown:
-        problem(
-            line, "pattern", f"unknown named group(s) {', '.join(sorted(unknown))} (use cycle or version)"
-        )
-        return None
+    expression = _expression(syntax, pattern)
+    if compile_now:
+        try:
+            regex = re.compile(expression, re.IGNORECASE)
+        except re.error as exc:
+            problem(line, "pattern", f"invalid regular expression: {exc}")
+            return None
+        unknown = set(regex.groupindex) - GROUPS
+        if unknown:
+            problem(
+                line, "pattern", f"unknown named group(s) {', '.join(sorted(unknown))} (use cycle or version)"
+            )
+            return None
     applies = tuple(p.strip().casefold() for p in values.get("applies_to", "").split(";") if p.strip())
     return Rule(
         kind=kind,
-        regex=regex,
+        expression=expression,
         applies_to=applies,
         product=values["product"],
         cycle=values["cycle"],
         line=line,
+        source=name,
+        syntax=syntax,
+        pattern=pattern,
     )
 
 
 def load_aliases(path: str | Path | None = None) -> Aliases:
-    """Read ``path`` (default: the bundled ``aliases.csv``); raise DatasetError when invalid."""
-    path = Path(path) if path is not None else bundled_aliases_path()
+    """The bundled ``aliases.csv``, after the rows of ``path`` when given (a user's own rules come
+    first, so they win over the bundled ones); raise DatasetError when a file is invalid."""
+    bundled = _read_aliases(bundled_aliases_path(), compile_now=False)
+    if path is None or Path(path).resolve() == bundled_aliases_path().resolve():
+        return bundled
+    own = _read_aliases(Path(path))
+    return Aliases(rules=own.rules + bundled.rules, source=f"{own.source} + {bundled.source}")
+
+
+def _read_aliases(path: Path, compile_now: bool = True) -> Aliases:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read aliases: {exc.strerror or exc}") from None
-    return parse_aliases(raw, str(path))
+    return parse_aliases(raw, str(path), compile_now)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    product: str
+    cycle: str
+    why: str
 
 
 class Matcher:
@@ -199,79 +251,107 @@ class Matcher:
             self.cycles.setdefault(r.product, {}).setdefault(r.cycle.casefold(), r.cycle)
         # Longest names first, so "Windows Server 2019" is not read as a shorter product.
         self._by_length = sorted(self.products, key=len, reverse=True)
-        self._product_rules = aliases.product_rules
-        self._version_rules = aliases.version_rules
+        self.product_rules = aliases.product_rules
+        self.version_rules = aliases.version_rules
 
-    def match(self, product: str, version: str) -> Match:
-        product, version = product.strip(), version.strip()
-        found = self._product(product)
-        if found is None:
-            return Match(None, None)
-        name, literal_cycle, cycle_hint, version_hint = found
-        for cand_product, cand_cycle in self._candidates(
-            name, literal_cycle, cycle_hint, version_hint, version
-        ):
-            cycle = self.cycles.get(cand_product, {}).get(cand_cycle.casefold())
-            if cycle is not None:
-                return Match(cand_product, cycle)
-        return Match(name if name in self.cycles else None, None)
-
-    def _product(self, text: str) -> tuple[str, str, str, str] | None:
-        """(dataset product, literal cycle, cycle group, version group) for a product text."""
-        folded = text.casefold()
-        if folded in self.products:
-            return self.products[folded], "", "", ""
-        for rule in self._product_rules:
-            m = rule.regex.fullmatch(text)
-            if m is not None:
-                groups = m.groupdict()
-                return (
-                    self.products.get(rule.product.casefold(), rule.product),
-                    rule.cycle,
-                    groups.get("cycle") or "",
-                    groups.get("version") or "",
-                )
-        for name in self._by_length:
-            if folded.startswith(name) and folded[len(name) : len(name) + 1] == " ":
-                return self.products[name], "", "", text[len(name) :].strip()
+    def target(self, rule: Rule) -> str | None:
+        """The first of the rule's products that the dataset has (None: none of them)."""
+        for name in rule.products:
+            found = self.products.get(name.casefold())
+            if found is not None:
+                return found
         return None
 
-    def _candidates(
-        self, product: str, literal_cycle: str, cycle_hint: str, version_hint: str, version: str
-    ) -> Iterator[tuple[str, str]]:
-        """Candidate (product, cycle) pairs, best first; the first one in the dataset wins."""
-        for cycle in (literal_cycle, cycle_hint):
-            if cycle:
-                yield product, cycle.strip()
-        for text in (version_hint, version):
-            if text:
-                yield from self._from_version(product, text.strip())
+    def match(self, product: str, version: str) -> Match:
+        """The (product, cycle) of one host; ``product_rule`` / ``cycle_rule`` say why."""
+        product, version = product.strip(), version.strip()
+        found = self.product_of(product)
+        if found is None:
+            return Match(None, None, "no dataset product, alias or product-name prefix matches", "")
+        name, hints, why = found
+        tried = self.candidates(name, hints, version)
+        for c in tried:
+            cycle = self.cycles.get(c.product, {}).get(c.cycle.casefold())
+            if cycle is not None:
+                return Match(c.product, cycle, why, c.why)
+        texts = [t for t in (*hints, version) if t]
+        known = ", ".join(self.cycles.get(name, {}).values())
+        reason = (
+            f"no cycle of {name} for {' / '.join(repr(t) for t in texts)} (cycles: {known})"
+            if texts
+            else "no version given"
+        )
+        return Match(name if name in self.cycles else None, None, why, reason)
 
-    def _from_version(self, product: str, text: str) -> Iterator[tuple[str, str]]:
+    def product_of(self, text: str) -> tuple[str, tuple[str, str, str], str] | None:
+        """(dataset product, (literal cycle, cycle group, version group), why) for a product text."""
+        folded = text.casefold()
+        if folded in self.products:
+            return self.products[folded], ("", "", ""), "dataset product name"
+        for rule in self.product_rules:
+            m = rule.regex.fullmatch(text)
+            if m is None:
+                continue
+            target = self.target(rule)
+            if target is None:
+                continue
+            groups = m.groupdict()
+            hints = (rule.cycle, groups.get("cycle") or "", groups.get("version") or "")
+            return target, hints, f"alias {rule.where}"
+        for name in self._by_length:
+            if folded.startswith(name) and folded[len(name) : len(name) + 1] == " ":
+                rest = text[len(name) :].strip()
+                return self.products[name], ("", "", rest), f"product name {self.products[name]!r} + version"
+        return None
+
+    def candidates(self, product: str, hints: tuple[str, str, str], version: str) -> list[_Candidate]:
+        """Candidate (product, cycle) pairs, best first; the first one in the dataset wins."""
+        literal, cycle_group, version_group = hints
+        out: list[_Candidate] = []
+        if literal:
+            out.append(_Candidate(product, literal.strip(), "literal cycle of the alias"))
+        if cycle_group:
+            out.append(_Candidate(product, cycle_group.strip(), "cycle captured by the alias"))
+        for text in (version_group, version):
+            if text:
+                out += self._from_version(product, text.strip())
+        return out
+
+    def _from_version(self, product: str, text: str) -> list[_Candidate]:
         folded = product.casefold()
-        for rule in self._version_rules:
+        out: list[_Candidate] = []
+        for rule in self.version_rules:
             if rule.applies_to and folded not in rule.applies_to:
                 continue
             m = rule.regex.fullmatch(text)
             if m is None:
                 continue
-            target = self.products.get(rule.product.casefold(), rule.product) if rule.product else product
+            target = (self.target(rule) or rule.product) if rule.product else product
             groups = m.groupdict()
             if rule.cycle or groups.get("cycle"):
-                yield target, (rule.cycle or groups.get("cycle") or "").strip()
+                cycle = (rule.cycle or groups.get("cycle") or "").strip()
+                out.append(_Candidate(target, cycle, f"version rule {rule.where} on {text!r}"))
             if groups.get("version"):
-                yield from self._default(target, groups["version"].strip())
-        yield from self._default(product, text)
+                after = f" after {rule.where}"
+                if target != product:  # the rule moved the version to another product: its rules
+                    out += [
+                        _Candidate(c.product, c.cycle, c.why + after)
+                        for c in self._from_version(target, groups["version"].strip())
+                    ]
+                else:
+                    out += self._default(target, groups["version"].strip(), after)
+        out += self._default(product, text, "")
+        return out
 
-    def _default(self, product: str, text: str) -> Iterator[tuple[str, str]]:
+    def _default(self, product: str, text: str, after: str) -> list[_Candidate]:
         """The cycle the version starts with: ``7.0.3`` -> ``7.0``, never ``5.10`` -> ``5.1``."""
         folded = _LEADING_V.sub("", text.casefold(), count=1)
         best = ""
         for cycle in self.cycles.get(product, {}):
             if folded == cycle:
-                yield product, cycle
-                return
+                return [_Candidate(product, cycle, f"version {text!r} is the cycle{after}")]
             if len(cycle) > len(best) and folded.startswith(cycle) and not folded[len(cycle)].isdigit():
                 best = cycle
         if best:
-            yield product, best
+            return [_Candidate(product, best, f"version {text!r} starts with the cycle{after}")]
+        return []

@@ -1,30 +1,29 @@
 """Render a matched inventory in every ``--format`` without per-host Python on large estates.
 
-csv goes through pyarrow's writer and json through pandas' encoder (a million hosts in well under
-a second each); table and markdown use the shared renderers for ordinary inventories and a
-vectorized layout of the same shape beyond ``LARGE`` hosts, where colour is dropped.
+csv goes through pyarrow's writer (``table.csv_chunks``) and json through pandas' encoder (a
+million hosts in well under a second each); table and markdown use the shared renderers for
+ordinary inventories and a vectorized layout of the same shape beyond ``LARGE`` hosts, where
+colour is dropped. pandas is only named in annotations: ``write_chunks`` serves the Arrow path.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
-from tracker.formats import Column, Format, Result, renderer
+from tracker.atomic import atomic_write_chunks
+from tracker.formats import Column, Format, Result, markdown_cell, renderer
+from tracker.inventory.table import CHUNK
+from tracker.inventory.table import csv_chunks as table_csv_chunks
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LARGE = 50_000
-CHUNK = 100_000
 COLUMNS = [
     Column("hostname", "Hostname"),
     Column("product", "Product"),
@@ -67,37 +66,18 @@ def render_chunks(
 
 
 def write_chunks(chunks: Iterable[bytes], output: str | None, stdout: IO[str]) -> None:
-    """Stream to stdout, or to a temp file beside ``output`` renamed over it when complete."""
-    if not output or output == "-":
-        buffer = getattr(stdout, "buffer", None)
-        stdout.flush()
-        for chunk in chunks:
-            if buffer is not None:
-                buffer.write(chunk)
-            else:
-                stdout.write(chunk.decode("utf-8"))
-        (buffer or stdout).flush()
+    """Stream to stdout, or to ``output`` through the one atomic writer (temp file, then rename)."""
+    if output and output != "-":
+        atomic_write_chunks(Path(output), chunks)
         return
-    target = Path(output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    buffer = getattr(stdout, "buffer", None)
+    stdout.flush()
+    for chunk in chunks:
+        if buffer is not None:
+            buffer.write(chunk)
+        else:
+            stdout.write(chunk.decode("utf-8"))
+    (buffer or stdout).flush()
 
 
 def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:
@@ -106,28 +86,8 @@ def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in obj.to_dict("records")]
 
 
-def to_csv(matched: pd.DataFrame) -> bytes:
-    return b"".join(csv_chunks(matched))
-
-
 def csv_chunks(matched: pd.DataFrame) -> Iterator[bytes]:
-    head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow([str(c) for c in matched.columns])
-    yield head.getvalue().encode("utf-8")
-    table = pa.Table.from_pandas(matched, preserve_index=False)
-    for start in range(0, len(table), CHUNK):
-        part = table.slice(start, CHUNK)
-        body = io.BytesIO()
-        try:  # minimal quoting, like the other commands' csv, when no value needs quotes
-            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-        except pa.ArrowInvalid:
-            body = io.BytesIO()
-            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        yield body.getvalue()
-
-
-def to_json(matched: pd.DataFrame, as_of: str, generated_at: str) -> bytes:
-    return b"".join(json_chunks(matched, as_of, generated_at))
+    return table_csv_chunks(pa.Table.from_pandas(matched, preserve_index=False), CHUNK)
 
 
 def json_chunks(matched: pd.DataFrame, as_of: str, generated_at: str) -> Iterator[bytes]:
@@ -164,10 +124,10 @@ def _large_text(
     cells = [_cells(matched[c.key]) for c in cols]
     lines: list[str] = []
     if fmt is Format.MARKDOWN:
-        cells = [s.str.replace("\\", "\\\\").str.replace("|", "\\|").str.replace("\n", " ") for s in cells]
+        cells = [_markdown_cells(s) for s in cells]
         if head:
             lines += [
-                "| " + " | ".join(c.header for c in cols) + " |",
+                "| " + " | ".join(markdown_cell(c.header) for c in cols) + " |",
                 "| " + " | ".join("---:" if c.numeric else "---" for c in cols) + " |",
             ]
         if len(matched):
@@ -196,3 +156,12 @@ def _large_text(
             line = line + "  " + s
         lines += line.str.rstrip().tolist()
     return "".join(x + "\n" for x in lines)
+
+
+def _markdown_cells(s: pd.Series) -> pd.Series:
+    """``markdown_cell`` vectorized (same replacements, same order)."""
+    for old, new in (("\\", "\\\\"), ("|", "\\|"), ("\r\n", " "), ("\n", " "), ("\r", " ")):
+        s = s.str.replace(old, new, regex=False)
+    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        s = s.str.replace(old, new, regex=False)
+    return s

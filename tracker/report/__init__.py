@@ -227,7 +227,7 @@ def _local(now: datetime, settings: Settings) -> dict[str, str]:
     }
 
 
-def _environment():  # type: ignore[no-untyped-def]
+def _environment():
     import jinja2
     import markupsafe
 

@@ -48,6 +48,9 @@ class ProductMapping:
     """endoflife.date release name -> the dataset's cycle, where a rule is not enough."""
     windows_cycles: bool = False
     """``2012-r2`` -> ``2012 R2``, ``20h2-sac`` -> ``20H2`` (Microsoft's own spelling)."""
+    month_ends: bool = False
+    """The vendor publishes end dates as months and the API writes them as the month's last day:
+    such an end date is written back as ``YYYY-MM`` (counted from the month's first day)."""
 
     def cycle(self, name: str) -> str:
         if name in self.cycle_names:
@@ -69,8 +72,8 @@ KNOWN_PRODUCTS: dict[str, ProductMapping] = {
     "esxi": ProductMapping("Broadcom (VMware)", "VMware ESXi"),
     "vcenter": ProductMapping("Broadcom (VMware)", "VMware vCenter Server"),
     "vmware-cloud-foundation": ProductMapping("Broadcom (VMware)", "VMware Cloud Foundation"),
-    "proxmox-ve": ProductMapping("Proxmox", "Proxmox VE"),
-    "virtualbox": ProductMapping("Oracle", "VirtualBox", type=2),
+    "proxmox-ve": ProductMapping("Proxmox", "Proxmox VE", month_ends=True),
+    "virtualbox": ProductMapping("Oracle", "VirtualBox", type=2, month_ends=True),
     "xcp-ng": ProductMapping("Vates", "XCP-ng"),
     "nutanix-aos": ProductMapping("Nutanix", "AOS"),
     "rhel": ProductMapping("Red Hat", "Red Hat Enterprise Linux"),
@@ -230,11 +233,24 @@ def mapping_for(
         type_ or base.type,
         base.cycle_names,
         base.windows_cycles,
+        base.month_ends,
     )
 
 
 def _date(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def month_of_last_day(text: str) -> str:
+    """``2026-08-31`` -> ``2026-08``; any other text unchanged (the API's way of writing a month)."""
+    import calendar
+
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m:
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+        if 1 <= month <= 12 and day == calendar.monthrange(year, month)[1]:
+            return f"{m[1]}-{m[2]}"
+    return text
 
 
 def _sources(data: ProductData) -> str:
@@ -279,6 +295,8 @@ def product_rows(
             notes.append(f"eol = end of {eol_label}.")
         if guidance:
             notes.append("extended_end = End of Technical Guidance.")
+        if mapping.month_ends:
+            notes.append("End dates as months (the vendor publishes months; the API writes the last day).")
         row = {
             "vendor": mapping.vendor,
             "product": mapping.product,
@@ -292,6 +310,9 @@ def product_rows(
             "confidence": "secondary",
             "notes": " ".join(notes),
         }
+        if mapping.month_ends:
+            for column in ("support_end", "eol", "extended_end"):
+                row[column] = month_of_last_day(row[column])
         if not row["release"]:
             warn(f"endoflife.date {data.name}: skipped {label}: no release date")
             continue

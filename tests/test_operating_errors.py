@@ -1,0 +1,119 @@
+"""Expected operating conditions read as one sentence naming the path, never "internal error".
+
+Runs the real entry point. Unprivileged cases run tracker as ``nobody`` (setpriv) when the tests run
+as root; a full disk is a 16 KiB tmpfs mounted in a private mount namespace (unshare).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alerts_support import HYPERV_2016, as_nobody, make_shared_dir, write_dataset
+from conftest import AS_OF, SMALL, clean_env, run_tracker
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    yield from make_shared_dir()
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_output_naming_a_directory(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "out").mkdir()
+    result = tracker("--dataset", str(SMALL), "status", "-o", "out")
+    assert result.returncode == 1
+    assert one_line(result) == "tracker: out: Is a directory (name a file, not a directory)"
+
+
+def test_report_directory_under_a_file(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "reports").write_text("a file, not a directory\n")
+    result = tracker("--dataset", str(SMALL), "report", "--out", "reports/2026")
+    assert result.returncode == 1
+    assert one_line(result) == (
+        "tracker: reports/2026: Not a directory (a part of this path is a file, not a directory)"
+    )
+
+
+def test_unwritable_report_directory_as_unprivileged_user(shared_dir: Path) -> None:
+    (shared_dir / "reports").mkdir(mode=0o755)  # owned by root
+    env = clean_env(shared_dir, HOME=str(shared_dir))
+    result = as_nobody("--dataset", str(SMALL), "report", "--out", "reports", cwd=shared_dir, env=env)
+    assert result.returncode == 1
+    assert one_line(result).startswith("tracker: reports/")
+    assert one_line(result).endswith(
+        ": Permission denied (the user running tracker may not write or read it: check its owner and mode)"
+    )
+
+
+def test_unwritable_state_dir_for_run_as_unprivileged_user(shared_dir: Path) -> None:
+    (shared_dir / "state").mkdir(mode=0o755)  # owned by root
+    (shared_dir / "tracker.toml").write_text('state_dir = "state"\n[report]\nout_dir = "reports"\n')
+    (shared_dir / "reports").mkdir(mode=0o777)
+    env = clean_env(shared_dir, HOME=str(shared_dir))
+    result = as_nobody("--dataset", str(SMALL), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
+    assert result.returncode == 1
+    assert one_line(result) == (
+        f"{shared_dir / 'state' / 'run.lock'}: cannot create the lock file: Permission denied; "
+        "state_dir must be a directory the user running tracker can write"
+    )
+
+
+def test_run_with_report_dir_blocked_still_sends_alerts(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where the report directory should be\n")
+    (tmp_path / "tracker.toml").write_text('state_dir = "state"\n[report]\nout_dir = "blocker/reports"\n')
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    result = run_tracker(
+        "--dataset", str(dataset), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
+    )
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr
+    assert " tracker: report failed\n" in result.stderr
+    assert f"tracker:   {tmp_path / 'blocker' / 'reports'}: Not a directory" in result.stderr
+    assert result.stdout.startswith(
+        "tracker run: failed — no report, 1 digest (1 item) written to the outbox"
+    )
+    assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
+
+
+def test_full_disk_names_the_file(tmp_path: Path) -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    script = (
+        f'mount -t tmpfs -o size=16k tmpfs "{mnt}" || exit 77; '
+        f'head -c 12000 /dev/zero > "{mnt}/filler"; '
+        f'exec "{sys.executable}" -m tracker --as-of {AS_OF} calendar -o "{mnt}/feed.ics"'
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode == 77 or "unshare failed" in result.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    assert result.returncode == 1
+    assert one_line(result) == (
+        f"tracker: {mnt}/feed.ics: No space left on device (the disk is full: free some space, then run again)"
+    )
+    assert [p.name for p in mnt.iterdir()] == []  # the mount is gone with the namespace
+
+
+def test_window_out_of_range_is_a_usage_error(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker("--dataset", str(SMALL), "expiring", "--within", "99999y")
+    assert result.returncode == 2
+    assert "99999y" in one_line(result)

@@ -1,0 +1,650 @@
+"""Chat and JSON webhooks (SPEC section 10): payloads for Slack, Microsoft Teams and plain JSON, and
+their delivery over HTTP(S) with the standard library's client.
+
+A webhook is one more recipient of a route's digest: the same due items, recorded in the same ledger
+under ``tracker.alerts.ledger.webhook_key`` (a hash of the URL). Delivery is bounded: a timeout per
+attempt, retries only where trying again can help (5xx, 429 and connection errors, waiting as
+``Retry-After`` asks when it asks for no more than ``max_wait`` seconds), none on other 4xx or
+redirects. An attempt that timed out or lost
+the connection after the request was sent is *uncertain* (the chat may have posted it): like an
+uncertain e-mail digest it is not repeated within the run, only on the next one.
+
+Webhook URLs are secrets (the path is the credential): they are never logged; messages name the
+webhook by ``Webhook.label`` (``slack webhook ($TEAM_HOOK)``) or ``scheme://host/…``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tracker import __version__
+from tracker.alerts.digest import days_left_text
+from tracker.alerts.due import CycleKey, DueItem
+from tracker.alerts.terms import milestone_label
+from tracker.config import Route, Webhook, webhook_url_problem
+from tracker.dataset import LifecycleRecord, is_http_url
+from tracker.errors import TrackerError
+from tracker.status import status_of
+
+if TYPE_CHECKING:
+    from tracker.alerts.ledger import Ledger
+    from tracker.config import Settings
+
+KINDS = ("slack", "teams", "json")
+SCHEMA_VERSION = 1
+USER_AGENT = f"tracker/{__version__} (webhook)"
+SLACK_MAX_ITEMS = 23
+"""Slack accepts at most 50 blocks: a header, two blocks per item and a closing note."""
+TEAMS_MAX_ITEMS = 50
+ERROR_BODY_CHARS = 200
+
+
+# --- payloads -----------------------------------------------------------------------------------
+
+
+def report_link(report_url: str | None, as_of: date) -> str | None:
+    """The day's report under ``report.url`` (``lifecycle-YYYY-MM-DD.html``), or None."""
+    if not report_url:
+        return None
+    return report_url.rstrip("/") + f"/lifecycle-{as_of.isoformat()}.html"
+
+
+def item_data(
+    item: DueItem,
+    as_of: date,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One due item as the JSON payload (and the chat payloads) describe it."""
+    r = item.record
+    data: dict[str, Any] = {
+        "vendor": r.vendor,
+        "product": r.product,
+        "cycle": r.cycle,
+        "milestone": item.milestone,
+        "milestone_label": milestone_label(r.vendor, item.milestone),
+        "date": item.when.text,
+        "days_left": item.days_left,
+        "threshold": item.threshold,
+        "status": str(status_of(r, as_of)),
+        "moved_from": item.moved_from,
+        "sources": list(r.sources),
+        "confidence": r.confidence,
+    }
+    if host_counts is not None:
+        data["hosts"] = host_counts.get(r.key, 0)
+    if extra and r.key in extra:  # planning (SPEC section 9): target, start_by
+        data.update({k: v for k, v in extra[r.key].items() if v is not None})
+    return data
+
+
+def title_for(items: Sequence[DueItem]) -> str:
+    n = len(items)
+    first = min(items, key=lambda i: i.sort_key)
+    return (
+        f"{n} lifecycle alert{'s' if n != 1 else ''}: {first.record.name} "
+        f"{milestone_label(first.record.vendor, first.milestone)} {first.when.text}"
+    )
+
+
+def json_payload(
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    now: datetime,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    report_url: str | None = None,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+    delivery_id: str | None = None,
+) -> dict[str, Any]:
+    """``{"schema_version": 1, "as_of", "route", "items": [...]}``, documented in the README.
+
+    ``delivery_id`` stays the same when an uncertain delivery is sent again, so that a receiver
+    can drop a copy it already has."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "delivery_id": delivery_id,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "as_of": as_of.isoformat(),
+        "route": route.match,
+        "report_url": report_link(report_url, as_of),
+        "items": [item_data(i, as_of, host_counts, extra) for i in _sorted(items)],
+    }
+
+
+def _sorted(items: Sequence[DueItem]) -> list[DueItem]:
+    return sorted(items, key=lambda i: i.sort_key)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _slack_escape(text: str) -> str:
+    """Slack mrkdwn reserves ``&``, ``<`` and ``>`` (links and mentions): escape them."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_link(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+    return f"<{safe}|{_slack_escape(host)}>"
+
+
+def _item_lines(data: Mapping[str, Any]) -> list[str]:
+    """The facts of one item in words, shared by the Slack and Teams cards."""
+    lines = [f"{data['milestone_label']}: {data['date']}, {days_left_text(data['days_left'])}"]
+    if data.get("moved_from"):
+        lines.append(f"date moved from {data['moved_from']} to {data['date']}")
+    if "hosts" in data:
+        n = data["hosts"]
+        lines.append(f"{n} host{'s' if n != 1 else ''} affected")
+    if data.get("target"):
+        lines.append(f"upgrade to {data['target']}")
+    if data.get("start_by"):
+        lines.append(f"start by {data['start_by']}")
+    return lines
+
+
+def slack_payload(
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    now: datetime,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    report_url: str | None = None,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A Slack incoming-webhook message: ``text`` (notifications) and ``blocks`` (header, one
+    section and one context of source links per item, a closing context)."""
+    data = json_payload(items, route, as_of, now, host_counts, report_url, extra)
+    title = title_for(items)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(title, 150), "emoji": False}}
+    ]
+    shown = data["items"][:SLACK_MAX_ITEMS]
+    for it in shown:
+        urgent = ":red_circle: " if it["days_left"] <= 30 else ""
+        text = (
+            f"{urgent}*{_slack_escape(it['product'] + ' ' + it['cycle'])}* ({_slack_escape(it['vendor'])})\n"
+        )
+        text += "\n".join(_slack_escape(line) for line in _item_lines(it))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, 3000)}})
+        links = [_slack_link(s) if is_http_url(s) else _slack_escape(s) for s in it["sources"]][:9]
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Source: " + " · ".join(links)}],
+            }
+        )
+    footer = f"As of {as_of.isoformat()} · route {_slack_escape(route.match)} · tracker {__version__}"
+    if len(data["items"]) > len(shown):
+        footer = f"…and {len(data['items']) - len(shown)} more (see the report) · " + footer
+    link = data["report_url"]
+    if link:
+        footer += f" · <{link.replace('>', '%3E').replace('|', '%7C')}|the day's report>"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    # ``text`` is the notification fallback, read as mrkdwn like the sections.
+    return {"text": f"[tracker] {_slack_escape(title)}", "blocks": blocks}
+
+
+def teams_payload(
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    now: datetime,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    report_url: str | None = None,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A ``message`` with one Adaptive Card 1.4 attachment, as Teams workflows ("Post to a channel
+    when a webhook request is received") expect."""
+    data = json_payload(items, route, as_of, now, host_counts, report_url, extra)
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": title_for(items), "weight": "Bolder", "size": "Medium", "wrap": True},
+        {
+            "type": "TextBlock",
+            "text": f"As of {as_of.isoformat()}, route {_one_line(route.match)}",
+            "isSubtle": True,
+            "spacing": "None",
+            "wrap": True,
+        },
+    ]
+    for it in data["items"][:TEAMS_MAX_ITEMS]:
+        facts = [
+            {"title": "Milestone", "value": it["milestone_label"]},
+            {"title": "Date", "value": it["date"]},
+            {"title": "Days left", "value": days_left_text(it["days_left"])},
+        ]
+        if it.get("moved_from"):
+            facts.append({"title": "Moved from", "value": it["moved_from"]})
+        if "hosts" in it:
+            facts.append({"title": "Hosts", "value": str(it["hosts"])})
+        if it.get("target"):
+            facts.append({"title": "Upgrade to", "value": str(it["target"])})
+        if it.get("start_by"):
+            facts.append({"title": "Start by", "value": str(it["start_by"])})
+        links = [f"[{urlsplit(s).hostname}]({s})" for s in it["sources"] if is_http_url(s)]
+        container: list[dict[str, Any]] = [
+            {
+                "type": "TextBlock",
+                "text": _one_line(f"{it['product']} {it['cycle']} ({it['vendor']})"),
+                "weight": "Bolder",
+                "wrap": True,
+                "color": "Attention" if it["days_left"] <= 30 else "Default",
+            },
+            {"type": "FactSet", "facts": facts},
+        ]
+        if links:
+            container.append(
+                {"type": "TextBlock", "text": "Source: " + " · ".join(links), "size": "Small", "wrap": True}
+            )
+        body.append({"type": "Container", "separator": True, "items": container})
+    if len(data["items"]) > TEAMS_MAX_ITEMS:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": f"…and {len(data['items']) - TEAMS_MAX_ITEMS} more (see the report)",
+                "wrap": True,
+            }
+        )
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    if data["report_url"]:
+        card["actions"] = [
+            {"type": "Action.OpenUrl", "title": "Open the day's report", "url": data["report_url"]}
+        ]
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
+
+
+BUILDERS = {"slack": slack_payload, "teams": teams_payload}
+
+
+def build_payload(
+    kind: str,
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    now: datetime,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    report_url: str | None = None,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
+    delivery_id: str | None = None,
+) -> bytes:
+    """The request body (UTF-8 JSON) for a webhook of ``kind``."""
+    if kind == "json":
+        payload = json_payload(items, route, as_of, now, host_counts, report_url, extra, delivery_id)
+    else:
+        payload = BUILDERS[kind](items, route, as_of, now, host_counts, report_url, extra)
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """The outcome of delivering one payload to one webhook (after any retries)."""
+
+    ok: bool
+    """The receiver answered 2xx: record the delivery."""
+    status: int | None = None
+    """The last HTTP status received, None when no answer came."""
+    error: str | None = None
+    """Why it failed, for the log; never contains the URL."""
+    retryable: bool = False
+    """Trying again (next run) may help: 5xx, 429, connection errors, uncertain deliveries."""
+    uncertain: bool = False
+    """The request was sent but no answer came: it may have been posted; not retried in this run."""
+    attempts: int = 0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A webhook that redirects is misconfigured; following it could re-send the body elsewhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _opener(context: ssl.SSLContext) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect())
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 10.2.3); None if absent
+    or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    current = now or datetime.now(when.tzinfo)
+    return max(0.0, (when - current).total_seconds())
+
+
+def _scrub(text: str, url: str) -> str:
+    """Remove the URL (and its secret path) from a message that might echo it."""
+    parts = urlsplit(url)
+    path = parts.path
+    secrets = [url, parts.query, path]
+    secrets += [path[i:] for i, ch in enumerate(path) if ch == "/"]  # every tail of the path
+    secrets += [segment for segment in path.split("/") if len(segment) >= 8]
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) > 1:
+            text = text.replace(secret, "…")
+    return _one_line(text)
+
+
+def deliver_webhook(
+    webhook: Webhook,
+    payload: bytes,
+    timeout: float = 10.0,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] | None = None,
+    backoff: float = 1.0,
+    max_wait: float = 60.0,
+    context: ssl.SSLContext | None = None,
+) -> WebhookResult:
+    """POST ``payload`` (JSON) to the webhook, with up to ``retries`` more attempts where that can
+    help. Waits ``backoff`` seconds, doubling, or what ``Retry-After`` asks when that is at most
+    ``max_wait`` (a longer wait ends the attempts: the next run tries again). Never raises for a
+    delivery problem; an unreadable URL setting is a failure too (not retryable)."""
+    label = webhook.label
+    try:
+        url = webhook.resolve_url()
+    except TrackerError as exc:
+        return WebhookResult(ok=False, error=" ".join(exc.messages), retryable=False)
+    problem = webhook_url_problem(url)  # checked at load for literal URLs; again here for any source
+    if problem:
+        return WebhookResult(ok=False, error=f"{label}: {problem}", retryable=False)
+    opener = _opener(context or ssl.create_default_context())
+    request = urllib.request.Request(
+        url,
+        data=payload,
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT},
+    )
+    attempt = 0
+    while True:
+        attempt += 1
+        result, wait = _attempt(opener, request, url, timeout, attempt)
+        if result.ok or not result.retryable or result.uncertain or attempt > retries:
+            if not result.ok and result.retryable and attempt > 1 and not result.uncertain:
+                result = _with_error(result, f"{result.error} (gave up after {attempt} attempts)")
+            return result
+        if wait is None:
+            wait = backoff * (2 ** (attempt - 1))
+        elif wait > max_wait:
+            return _with_error(
+                result,
+                f"{result.error}; Retry-After asks for {wait:g} s (more than {max_wait:g} s): next run",
+            )
+        if log is not None:
+            log(
+                f"tracker: alert: {label}: {result.error}; retrying in {wait:g} s "
+                f"(attempt {attempt + 1} of {retries + 1})"
+            )
+        sleep(wait)
+
+
+def _with_error(result: WebhookResult, error: str) -> WebhookResult:
+    return WebhookResult(
+        ok=result.ok,
+        status=result.status,
+        error=error,
+        retryable=result.retryable,
+        uncertain=result.uncertain,
+        attempts=result.attempts,
+    )
+
+
+def _attempt(
+    opener: urllib.request.OpenerDirector,
+    request: urllib.request.Request,
+    url: str,
+    timeout: float,
+    attempt: int,
+) -> tuple[WebhookResult, float | None]:
+    """One POST: (result, seconds the server asked to wait or None)."""
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            response.read(65536)
+            return WebhookResult(ok=True, status=response.status, attempts=attempt), None
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        try:
+            body = exc.read(ERROR_BODY_CHARS * 4).decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException):
+            body = ""
+        detail = _scrub(f"HTTP {status} {exc.reason}" + (f": {body[:ERROR_BODY_CHARS]}" if body else ""), url)
+        if 300 <= status < 400:
+            detail += " (the webhook redirects: configure the final URL)"
+        retryable = status == 429 or status >= 500
+        wait = retry_after_seconds(exc.headers.get("Retry-After")) if retryable else None
+        return WebhookResult(
+            ok=False, status=status, error=detail, retryable=retryable, attempts=attempt
+        ), wait
+    except urllib.error.URLError as exc:
+        # Raised while connecting or sending: the receiver did not get a whole request.
+        reason = exc.reason
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            error = f"TLS certificate not trusted: {reason.verify_message or reason}"
+            return WebhookResult(ok=False, error=_scrub(error, url), attempts=attempt), None
+        if isinstance(reason, ssl.SSLError):
+            return WebhookResult(ok=False, error=_scrub(f"TLS failed: {reason}", url), attempts=attempt), None
+        text = getattr(reason, "strerror", None) or str(reason)
+        return (
+            WebhookResult(
+                ok=False, error=_scrub(f"cannot connect: {text}", url), retryable=True, attempts=attempt
+            ),
+            None,
+        )
+    except (OSError, http.client.HTTPException) as exc:
+        # The request went out; the answer did not come back (timeout, dropped connection).
+        what = "no answer within the timeout" if isinstance(exc, TimeoutError) else f"connection lost: {exc}"
+        error = _scrub(f"uncertain: {what} after the request was sent; not repeated in this run", url)
+        return WebhookResult(ok=False, error=error, retryable=True, uncertain=True, attempts=attempt), None
+
+
+# --- webhooks as recipients of the alert ledger ---------------------------------------------------
+
+DELIVERY_TIMEOUT = 10.0
+"""Seconds per attempt (connect, send, answer)."""
+DELIVERY_RETRIES = 3
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class WebhookDigest:
+    """What one webhook of one route gets this run: the items due *for it* (its own ledger rows)."""
+
+    route: Route
+    webhook: Webhook
+    key: str | None
+    """Ledger recipient key (``webhook:<sha256>``); None when the URL cannot be read."""
+    items: list[DueItem]
+    retry_of: str | None = None
+    """Delivery id of an uncertain earlier post of these items: posted again with it."""
+    problem: str | None = None
+    """Why the webhook cannot be used (URL variable unset, file unreadable)."""
+
+
+def plan_webhooks(
+    records: Sequence[LifecycleRecord], settings: Settings, ledger: Ledger, as_of: date
+) -> list[WebhookDigest]:
+    """Per route and webhook, what is due given what the ledger says reached that webhook.
+
+    Only the webhook's own rows count (not route-wide ones written for the outbox): a webhook that
+    failed while the outbox got the digest is still due.
+    """
+    from tracker.alerts.due import PastDelivery, due_alerts
+    from tracker.alerts.ledger import item_key, webhook_key
+
+    routes = settings.effective_routes()
+    if not any(route.webhooks for route in routes):
+        return []
+    silences = ledger.silences()
+    rows = [r for r in ledger.deliveries() if r["status"] in ("sent", "covered")]
+    unconfirmed = ledger.unconfirmed()
+    plans: dict[str, list[DueItem]] = {}
+    out: list[WebhookDigest] = []
+    for route in routes:
+        seen: set[str] = set()
+        for hook in route.webhooks:
+            try:
+                key = webhook_key(hook.resolve_url())
+            except TrackerError as exc:
+                out.append(WebhookDigest(route, hook, None, [], problem=" ".join(exc.messages)))
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            if key not in plans:
+                past = [
+                    PastDelivery(
+                        (str(r["vendor"]), str(r["product"]), str(r["cycle"])),
+                        str(r["milestone"]),
+                        str(r["milestone_date"]),
+                        int(r["threshold"]),  # type: ignore[call-overload]
+                        str(r["route"]),
+                        str(r["delivered_at"]),
+                    )
+                    for r in rows
+                    if r["recipient"] == key
+                ]
+                plans[key] = due_alerts(records, settings.alerts, routes, past, silences, as_of).due
+            items = [i for i in plans[key] if i.route == route]
+            if not items:
+                continue
+            retry_of = next(
+                (m for i in items if (m := unconfirmed.get((route.match, key, item_key(i)))) is not None),
+                None,
+            )
+            out.append(WebhookDigest(route, hook, key, sorted(items, key=lambda i: i.sort_key), retry_of))
+    return out
+
+
+def preview_webhook(digest: WebhookDigest, as_of: date) -> str:
+    """What `tracker alert --dry-run` prints for one webhook."""
+    where = f"{digest.webhook.label} (route {digest.route.match})"
+    if digest.problem:
+        return f"Would post to {where}: cannot: {digest.problem}"
+    lines = [f"Would post to {where}: {len(digest.items)} item{'s' if len(digest.items) != 1 else ''}"]
+    for item in digest.items:
+        r = item.record
+        lines.append(
+            f"- {r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} {item.when.text}, "
+            f"{days_left_text(item.days_left)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class WebhookRunResult:
+    posted: int = 0
+    items: int = 0
+    failed: list[str] = field(default_factory=list)
+    """``route 'match': label`` of each webhook not confirmed (due again next run)."""
+    uncertain: list[str] = field(default_factory=list)
+
+
+def send_webhooks(
+    digests: Sequence[WebhookDigest],
+    settings: Settings,
+    ledger: Ledger,
+    as_of: date,
+    now: datetime,
+    log: Callable[[str], None],
+    host_counts: Mapping[CycleKey, int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WebhookRunResult:
+    """Post each digest and record the outcome for that webhook alone (SPEC sections 7 and 10):
+    a pending row before posting, ``sent`` on 2xx, ``uncertain`` when no answer came, nothing when
+    it failed (due again next run). Ledger problems raise LedgerError; delivery problems do not."""
+    result = WebhookRunResult()
+    for digest in digests:
+        label = f"route {digest.route.match!r}: {digest.webhook.label}"
+        if digest.problem is not None or digest.key is None:
+            log(f"tracker: alert: {label}: not posted: {digest.problem}; the items stay due")
+            result.failed.append(label)
+            continue
+        route, items, keys = digest.route, digest.items, (digest.key,)
+        delivery_id = digest.retry_of or f"<{uuid.uuid4().hex}@tracker.webhook>"
+        payload = build_payload(
+            digest.webhook.kind,
+            items,
+            route,
+            as_of,
+            now,
+            host_counts,
+            settings.report.url,
+            delivery_id=delivery_id,
+        )
+        ledger.record_attempt(items, route, keys, delivery_id, as_of, now)
+        if digest.retry_of:
+            log(f"tracker: alert: {label}: posting again the uncertain delivery {delivery_id}")
+        outcome = deliver_webhook(
+            digest.webhook,
+            payload,
+            timeout=DELIVERY_TIMEOUT,
+            retries=DELIVERY_RETRIES,
+            sleep=sleep,
+            log=log,
+            max_wait=MAX_RETRY_AFTER,
+        )
+        n = len(items)
+        if outcome.ok:
+            ledger.record_delivered(items, route, keys, delivery_id, as_of, now)
+            result.posted += 1
+            result.items += n
+            log(f"tracker: alert: {label}: posted {n} item{'s' if n != 1 else ''} (HTTP {outcome.status})")
+        elif outcome.uncertain:
+            ledger.record_uncertain(items, route, keys, delivery_id)
+            result.failed.append(label)
+            result.uncertain.append(label)
+            log(f"tracker: alert: {label}: {outcome.error}; the next run posts it again")
+        else:
+            if digest.retry_of:
+                ledger.record_uncertain(items, route, keys, delivery_id)
+            else:
+                ledger.forget_attempt(items, route, keys, delivery_id)
+            result.failed.append(label)
+            then = (
+                "tried again on the next run"
+                if outcome.retryable
+                else "fix the webhook, then run `tracker alert`"
+            )
+            log(f"tracker: alert: {label}: not delivered: {outcome.error}; the items stay due: {then}")
+    return result

@@ -1,0 +1,144 @@
+"""Monitoring-plugin verdicts for ``tracker check``: a state, a one-line summary and perfdata.
+
+Pure functions of the records (or an inventory's estate), ``as_of`` and the two windows; the command
+only parses its options, calls one of these and prints ``Verdict.line()``. Imports nothing heavy at
+start-up: the inventory (pandas) is loaded only by ``check_inventory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from tracker.dataset import LifecycleRecord
+    from tracker.inventory import EstateSummary
+    from tracker.resolve import QueryFilters
+
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+STATE_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
+
+
+class Verdict(NamedTuple):
+    state: int
+    """OK, WARNING, CRITICAL or UNKNOWN: also the plugin's exit status."""
+    summary: str
+    perfdata: str
+
+    def line(self) -> str:
+        return f"TRACKER {STATE_NAMES[self.state]} - {self.summary} | {self.perfdata}"
+
+
+def _days(n: int) -> str:
+    return f"in {n} day{'s' if n != 1 else ''}" if n else "today"
+
+
+def _hosts(n: int) -> str:
+    return f"{n} host{'s' if n != 1 else ''}"
+
+
+def check_cycles(records: Iterable[LifecycleRecord], as_of: date, warning: int, critical: int) -> Verdict:
+    """Release cycles not yet past eol: how many reach it within the two windows."""
+    from tracker.status import days_to_eol
+
+    dated = [(d, r) for r in records if (d := days_to_eol(r, as_of)) is not None]
+    upcoming = sorted(((d, r.name) for d, r in dated if d >= 0), key=lambda t: (t[0], t[1]))
+    approaching = [t for t in upcoming if t[0] <= warning]
+    crit = [t for t in upcoming if t[0] <= critical]
+    past = sum(1 for d, _ in dated if d < 0)
+    state = CRITICAL if crit else WARNING if approaching else OK
+    if crit:
+        summary = (
+            f"{len(crit)} within {critical} days of end of life ({crit[0][1]} "
+            f"{_days(crit[0][0])}), {len(approaching)} approaching, {past} past"
+        )
+    elif approaching:
+        summary = (
+            f"{len(approaching)} approaching end of life ({approaching[0][1]} "
+            f"{_days(approaching[0][0])}), {past} past"
+        )
+    else:
+        summary = f"0 approaching end of life, {past} past"
+    perf = f"approaching={len(approaching)} critical={len(crit)} past={past}"
+    return Verdict(state, summary, perf)
+
+
+def check_hosts(estate: EstateSummary, warning: int, critical: int) -> Verdict:
+    """Hosts of an inventory: any host past eol is CRITICAL, like one within ``critical`` days.
+
+    ``estate`` must be summarised with a window of at least ``max(warning, critical)`` days.
+    """
+    cycles = [
+        (d, f"{key[1]} {key[2]}", estate.host_counts[key])
+        for key, d in estate.cycles.items()
+        if d is not None
+    ]
+    past = sorted((t for t in cycles if t[0] < 0), key=lambda t: (-t[2], t[1]))
+    upcoming = sorted((t for t in cycles if t[0] >= 0), key=lambda t: (t[0], t[1]))
+    approaching = [t for t in upcoming if t[0] <= warning]
+    crit = [t for t in upcoming if t[0] <= critical]
+    n_past, n_appr, n_crit = (sum(t[2] for t in group) for group in (past, approaching, crit))
+    state = CRITICAL if past or crit else WARNING if approaching else OK
+    parts = [
+        f"{n_past} of {_hosts(estate.total)} past end of life"
+        + (f" ({past[0][1]} on {_hosts(past[0][2])})" if past else "")
+    ]
+    if crit:
+        parts.append(
+            f"{n_crit} within {critical} days ({crit[0][1]} {_days(crit[0][0])} on {_hosts(crit[0][2])})"
+        )
+        parts.append(f"{n_appr} approaching")
+    elif approaching:
+        parts.append(
+            f"{n_appr} approaching ({approaching[0][1]} {_days(approaching[0][0])} on "
+            f"{_hosts(approaching[0][2])})"
+        )
+    else:
+        parts.append("0 approaching")
+    parts.append(f"{estate.unmatched} unmatched")
+    summary = ", ".join(parts)
+    perf = (
+        f"hosts={estate.total} past={n_past} critical={n_crit} approaching={n_appr} "
+        f"unmatched={estate.unmatched}"
+    )
+    return Verdict(state, summary, perf)
+
+
+def check_data(
+    records: Iterable[LifecycleRecord], as_of: date, stale_after_days: int, verdict: Verdict
+) -> Verdict:
+    """``verdict`` and stale dataset rows (never verified, or longer ago than ``stale_after_days``):
+    at least WARNING when there are any, and a ``stale_rows`` perfdata value always."""
+    from tracker.dataset import dataset_age
+
+    stale = len(dataset_age(records, as_of, stale_after_days).stale)
+    state, summary = verdict.state, verdict.summary
+    if stale:
+        state = max(state, WARNING)
+        summary += f"; {stale} dataset row{'s' if stale != 1 else ''} not verified in {stale_after_days} days"
+    return Verdict(state, summary, f"{verdict.perfdata} stale_rows={stale}")
+
+
+def check_inventory(
+    inventory: str | Path,
+    aliases: str | Path | None,
+    records: list[LifecycleRecord],
+    filters: QueryFilters,
+    as_of: date,
+    warning: int,
+    critical: int,
+) -> Verdict:
+    """Load and match the inventory file (pandas), then ``check_hosts``; bad files raise TrackerError."""
+    from tracker.inventory import load_aliases, load_inventory, match_inventory
+    from tracker.inventory.hosts import estate_summary
+
+    matched = match_inventory(
+        load_inventory(inventory),
+        records,
+        as_of,
+        load_aliases(aliases),
+        filters if filters.filtered else None,
+    )
+    return check_hosts(estate_summary(matched, records, as_of, max(warning, critical)), warning, critical)

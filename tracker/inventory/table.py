@@ -1,0 +1,343 @@
+"""The inventory join in Arrow: read, match each distinct (product, version) once, write — no pandas
+and no per-host Python, so a million hosts cost about what reading the file costs.
+
+The hosts file is read by pyarrow's multi-threaded CSV reader, every column as text. ``product``
+and ``version`` are dictionary-encoded; each *distinct* pair (a few hundred in a million hosts) is
+resolved once in Python (``resolve_pairs``: the ``Matcher`` and the status engine), and the results
+become dictionary columns whose indices are the hosts' pair numbers, so the output is built
+without copying a string per host. Only when the fast reader refuses a file does a stdlib pass
+(``inventory_problems``) run, to name each problem as ``FILE:LINE: column: message``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
+from tracker.dataset import LifecycleRecord
+from tracker.errors import TrackerError
+from tracker.formats import FORMULA_START, PLAIN_NUMBER, csv_cell
+from tracker.inventory.aliases import Aliases, Matcher
+from tracker.status import STATUS_ORDER, days_to_eol, status_of
+
+REQUIRED = ("hostname", "product", "version")
+MATCHED = ("matched_product", "cycle", "status", "days_to_eol")
+OUTPUT = (*REQUIRED, *MATCHED)
+"""Output columns, in order; passed-through input columns follow them."""
+UNMATCHED = "unmatched"
+STATUSES = (*(str(s) for s in STATUS_ORDER), UNMATCHED)
+MAX_PROBLEMS = 50
+CHUNK = 100_000
+
+
+class InventoryError(TrackerError):
+    """A host inventory that cannot be read; each message is ``FILE:LINE: column: message``."""
+
+
+class RecordFilter(Protocol):
+    """What the join filters with: ``tracker.resolve.QueryFilters`` (or ``status.Filters``)."""
+
+    def apply(self, records: list[LifecycleRecord]) -> list[LifecycleRecord]: ...
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def read_hosts_table(path: str | Path) -> pa.Table:
+    """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept."""
+    path = Path(path)
+    name = str(path)
+    try:
+        header = _header(path)
+    except OSError as exc:
+        raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error):
+        header = None
+    if header is None or header_problems(header, name):
+        raise InventoryError(*_problems_or(path, "unreadable header"))
+    try:
+        with open(path, "rb") as f:
+            if b"\x00" in f.read(1 << 16):  # pyarrow would take it as text; it means a binary file
+                raise InventoryError(*_problems_or(path, "NUL byte"))
+        try:
+            table = _read_csv(path, header, newlines_in_values=False)
+        except (ValueError, pa.ArrowInvalid) as exc:
+            problems = inventory_problems(path.read_bytes(), name)
+            if problems:
+                raise InventoryError(*problems) from None
+            try:  # valid CSV with a line break inside quotes: the slower, exact parse
+                table = _read_csv(path, header, newlines_in_values=True)
+            except (ValueError, pa.ArrowInvalid):
+                raise InventoryError(f"{name}:1: (file): cannot read as CSV: {exc}") from None
+    except OSError as exc:
+        raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
+    hostname = table.column("hostname")
+    if len(hostname) and (
+        pc.min(pc.binary_length(hostname)).as_py() == 0 or pc.any(pc.utf8_is_space(hostname)).as_py()
+    ):
+        raise InventoryError(*_problems_or(path, "empty hostname"))
+    return table
+
+
+def _read_csv(path: Path, header: list[str], newlines_in_values: bool) -> pa.Table:
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+        parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+        ),
+    )
+
+
+def _header(path: Path) -> list[str] | None:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        row = next(csv.reader(f, strict=True), None)
+    return None if row is None else [h.strip() for h in row]
+
+
+def header_problems(header: list[str], name: str) -> list[str]:
+    problems = [f"{name}:1: {col}: required column is missing" for col in REQUIRED if col not in header]
+    seen: set[str] = set()
+    for h in header:
+        if not h:
+            problems.append(f"{name}:1: (blank): empty column name in the header")
+        elif h in seen:
+            problems.append(f"{name}:1: {h}: column appears twice in the header")
+        seen.add(h)
+    return problems
+
+
+def _problems_or(path: Path, fallback: str) -> list[str]:
+    """The precise problems of a file the fast reader refused (never empty)."""
+    problems = inventory_problems(path.read_bytes(), str(path))
+    return problems or [f"{path}:1: (file): cannot read as CSV: {fallback}"]
+
+
+def inventory_problems(raw: bytes, name: str) -> list[str]:
+    """Every problem of an inventory file, ``FILE:LINE: column: message`` (capped at 50)."""
+    problems: list[str] = []
+
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(f"{name}:{line}: {column}: {message}")
+
+    try:
+        text = decode_csv_text(raw, name)
+    except CsvTextError as exc:
+        return [str(exc)]
+    errors: list[str] = []
+    rows = csv_rows(text, name, errors)
+    first = next(rows, None)
+    if first is None:
+        if not errors:
+            problem(1, "(file)", "empty file: expected a header with hostname, product, version")
+        return errors or problems
+    header = [h.strip() for h in first[1]]
+    problems += header_problems(header, name)
+    if problems:
+        return problems
+    host_col = header.index("hostname")
+    extra = 0
+    for line, row in rows:
+        if len(row) <= 1 and is_blank(row):  # an empty line; ",," is a host without a name
+            continue
+        if len(problems) >= MAX_PROBLEMS:
+            extra += 1
+            continue
+        if len(row) != len(header):
+            problem(line, "(row)", f"{len(row)} fields, but the header has {len(header)} columns")
+        elif not row[host_col].strip():
+            problem(line, "hostname", "empty: every host needs a name")
+    problems += errors
+    if extra:
+        problems.append(f"{name}: ... and more problems not shown (first {MAX_PROBLEMS} listed)")
+    return problems
+
+
+# -- matching -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PairResults:
+    """The answer for each distinct (product, version) pair, in the order given."""
+
+    matched: list[str | None]
+    cycles: list[str | None]
+    statuses: list[str]
+    days: list[int | None]
+    keep: list[bool]
+
+
+def resolve_pairs(
+    pairs: Sequence[tuple[str, str]],
+    records: Iterable[LifecycleRecord],
+    as_of: date,
+    aliases: Aliases,
+    filters: RecordFilter | None = None,
+) -> PairResults:
+    """Match each pair once; status and days once per cycle. ``keep`` is False for pairs the
+    filters exclude; unmatched hosts are kept when their product (if any) has a selected cycle."""
+    records = list(records)
+    selected = {(r.product, r.cycle) for r in filters.apply(records)} if filters is not None else None
+    index: dict[tuple[str, str], LifecycleRecord] = {}
+    products: dict[str, list[tuple[str, str]]] = {}
+    for r in records:
+        index.setdefault((r.product, r.cycle), r)
+        products.setdefault(r.product, []).append((r.product, r.cycle))
+    matcher = Matcher(records, aliases)
+    per_cycle: dict[tuple[str, str], tuple[str, int | None]] = {}
+    out = PairResults([], [], [], [], [])
+    for product, version in pairs:
+        m = matcher.match(product, version)
+        record = index.get((m.product, m.cycle)) if m.product and m.cycle else None
+        out.matched.append(m.product)
+        out.cycles.append(m.cycle)
+        if record is None:
+            out.statuses.append(UNMATCHED)
+            out.days.append(None)
+            keys = products.get(m.product, []) if m.product else []
+            out.keep.append(selected is None or not keys or any(k in selected for k in keys))
+            continue
+        key = (record.product, record.cycle)
+        if key not in per_cycle:
+            per_cycle[key] = (str(status_of(record, as_of)), days_to_eol(record, as_of))
+        status, days = per_cycle[key]
+        out.statuses.append(status)
+        out.days.append(days)
+        out.keep.append(selected is None or key in selected)
+    return out
+
+
+def match_table(
+    table: pa.Table,
+    records: Iterable[LifecycleRecord],
+    as_of: date,
+    aliases: Aliases,
+    filters: RecordFilter | None = None,
+) -> pa.Table:
+    """``match_inventory`` in Arrow: the same columns, in the same order, for every host."""
+    product = pc.dictionary_encode(table.column("product"))
+    version = pc.dictionary_encode(table.column("version"))
+    # pa.Table.from_arrays, not pa.table({...}): the latter imports pandas to rule out a DataFrame
+    both = pa.Table.from_arrays([product, version], names=["p", "v"]).unify_dictionaries().combine_chunks()
+    p_arr, v_arr = both.column("p").chunk(0), both.column("v").chunk(0)
+    p_dict, v_dict = p_arr.dictionary.to_pylist(), v_arr.dictionary.to_pylist()
+    width = max(len(v_dict), 1)
+    keys = _ints(p_arr.indices) * width + _ints(v_arr.indices)
+    present = np.zeros(max(len(p_dict), 1) * width, dtype=bool)
+    present[keys] = True
+    codes_of_key = np.cumsum(present, dtype=np.int64) - 1
+    distinct = np.flatnonzero(present)
+    codes = codes_of_key[keys].astype(np.int32)
+    results = resolve_pairs(
+        [(str(p_dict[k // width]).strip(), str(v_dict[k % width]).strip()) for k in distinct.tolist()],
+        records,
+        as_of,
+        aliases,
+        filters,
+    )
+    # From the buffer, not pa.array(codes): pyarrow imports pandas to inspect a numpy argument.
+    indices = pa.Array.from_buffers(pa.int32(), len(codes), [None, pa.py_buffer(codes)])
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in REQUIRED}
+    for name, values, kind in (
+        ("matched_product", results.matched, pa.string()),
+        ("cycle", results.cycles, pa.string()),
+        ("status", results.statuses, pa.string()),
+        ("days_to_eol", results.days, pa.int64()),
+    ):
+        columns[name] = pa.DictionaryArray.from_arrays(indices, _small_array(values, kind))
+    for c in table.column_names:
+        if c not in REQUIRED:
+            columns[f"input_{c}" if c in MATCHED else c] = table.column(c)
+    out = pa.Table.from_arrays(list(columns.values()), names=list(columns))
+    if not all(results.keep):
+        keep = _small_array([1 if k else 0 for k in results.keep], pa.int8())
+        out = out.filter(pc.equal(pc.take(keep, indices), 1))
+    return out
+
+
+def _small_array(values: Sequence[str | int | None], kind: pa.DataType) -> pa.Array:
+    """A short string or integer array built from buffers: ``pa.array`` imports pandas (to check
+    for pandas objects), which would double the start-up of the csv path."""
+    n = len(values)
+    bits = bytearray((n + 7) // 8)
+    for i, v in enumerate(values):
+        if v is not None:
+            bits[i >> 3] |= 1 << (i & 7)
+    nulls = sum(v is None for v in values)
+    validity = pa.py_buffer(bytes(bits)) if nulls else None
+    if pa.types.is_string(kind):
+        data = [str(v).encode("utf-8") if v is not None else b"" for v in values]
+        offsets = np.cumsum([0, *(len(d) for d in data)], dtype=np.int32)
+        buffers = [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(data))]
+    else:
+        numbers = np.array([int(v) if v is not None else 0 for v in values], dtype=kind.to_pandas_dtype())
+        buffers = [validity, pa.py_buffer(numbers.tobytes())]
+    return pa.Array.from_buffers(kind, n, buffers, null_count=nulls)
+
+
+def _ints(indices: pa.Array) -> np.ndarray:
+    """Dictionary indices (never null) as int64, read from the buffer: ``to_numpy(zero_copy_only=False)``
+    would import pandas."""
+    kind = np.dtype(indices.type.to_pandas_dtype())
+    data = np.frombuffer(indices.buffers()[1], dtype=kind, count=len(indices) + indices.offset)
+    return data[indices.offset :].astype(np.int64)
+
+
+def status_counts_table(matched: pa.Table) -> dict[str, int]:
+    """Hosts per status, in lifecycle order, then ``unmatched``; only statuses that occur."""
+    counts: dict[str, int] = {}
+    for row in pc.value_counts(matched.column("status")).to_pylist():  # per dictionary entry
+        counts[str(row["values"])] = counts.get(str(row["values"]), 0) + int(row["counts"])
+    return {s: counts[s] for s in STATUSES if counts.get(s)}
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+_FORMULA_START = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
+
+
+def _spreadsheet_safe(table: pa.Table) -> pa.Table:
+    """``csv_cell`` on every text column, in Arrow (no Python per cell, and no ``pa.array`` of Python
+    values, which would import pandas)."""
+    for i, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        col = table.column(i)
+        risky = pc.match_substring_regex(col, _FORMULA_START)
+        if not pc.any(risky).as_py():
+            continue
+        risky = pc.and_(risky, pc.invert(pc.match_substring_regex(col, f"^{PLAIN_NUMBER}$")))
+        quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), col, pa.scalar("", field.type))
+        table = table.set_column(i, field, pc.if_else(risky, quoted, col))
+    return table
+
+
+def csv_chunks(table: pa.Table, chunk: int = CHUNK) -> Iterator[bytes]:
+    """The table as CSV: a header quoted like Python's csv module, then pyarrow's writer per
+    ``chunk`` rows (minimal quoting, like the other commands' csv, when no value needs quotes)."""
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in table.column_names])
+    yield head.getvalue().encode("utf-8")
+    table = _spreadsheet_safe(table)
+    for start in range(0, len(table), chunk):
+        part = table.slice(start, chunk)
+        body = io.BytesIO()
+        try:
+            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+        except pa.ArrowInvalid:
+            body = io.BytesIO()
+            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+        yield body.getvalue()
