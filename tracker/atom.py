@@ -1,4 +1,4 @@
-"""Atom feed of dataset changes (RFC 4287, SPEC section 10): ``DIR/tracker.atom`` beside the report.
+"""Atom feed of dataset changes (RFC 4287): ``DIR/tracker.atom`` beside the report.
 
 Each run of `tracker run` compares the dataset with the snapshot the previous run kept and adds one
 entry per change found by :mod:`tracker.changes` (the one change detector): a date moved or refined,

@@ -1,4 +1,4 @@
-"""Prometheus metrics (SPEC section 10) in the text exposition format, for node_exporter's textfile
+"""Prometheus metrics in the text exposition format, for node_exporter's textfile
 collector: ``tracker metrics [-o FILE]`` and ``report.metrics_file`` after each ``tracker run``.
 
 Written by hand (the format is small and stable) so that ``tracker metrics`` needs no dependency and

@@ -440,7 +440,7 @@ def _write_report(
 
 
 def _write_changes_feed(settings: Settings, log: Log, state: _RunState, records: list[Any]) -> None:
-    """``out_dir/tracker.atom`` (SPEC section 10): the dataset's changes since the previous run."""
+    """``out_dir/tracker.atom``: the dataset's changes since the previous run."""
     from tracker.atom import write_changes_feed
 
     added = write_changes_feed(settings.report.out_dir, records, settings, utc_now(), state.as_of)

@@ -1,4 +1,4 @@
-"""The one resolver from what a person types to release cycles (SPEC section 4, "Asking the way
+"""The one resolver from what a person types to release cycles ("Asking the way
 people talk"). Every command that takes product terms uses it: ``status``, ``expiring``, ``check``,
 ``calendar``, ``inventory --product`` and ``plan``.
 

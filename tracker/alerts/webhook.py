@@ -1,4 +1,4 @@
-"""Chat and JSON webhooks (SPEC section 10): payloads for Slack, Microsoft Teams and plain JSON, and
+"""Chat and JSON webhooks: payloads for Slack, Microsoft Teams and plain JSON, and
 their delivery over HTTP(S) with the standard library's client.
 
 A webhook is one more recipient of a route's digest: the same due items, recorded in the same ledger
@@ -85,7 +85,7 @@ def item_data(
     }
     if host_counts is not None:
         data["hosts"] = host_counts.get(r.key, 0)
-    if extra and r.key in extra:  # planning (SPEC section 9): target, start_by
+    if extra and r.key in extra:  # planning: target, start_by
         data.update({k: v for k, v in extra[r.key].items() if v is not None})
     return data
 
@@ -327,7 +327,7 @@ class WebhookResult:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A webhook that redirects is misconfigured; following it could re-send the body elsewhere."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
         return None
 
 
@@ -590,7 +590,7 @@ def send_webhooks(
     host_counts: Mapping[CycleKey, int] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WebhookRunResult:
-    """Post each digest and record the outcome for that webhook alone (SPEC sections 7 and 10):
+    """Post each digest and record the outcome for that webhook alone:
     a pending row before posting, ``sent`` on 2xx, ``uncertain`` when no answer came, nothing when
     it failed (due again next run). Ledger problems raise LedgerError; delivery problems do not."""
     result = WebhookRunResult()

@@ -1,11 +1,12 @@
-"""``tracker metrics [-o FILE]``: Prometheus text exposition format (SPEC section 10)."""
+"""``tracker metrics [-o FILE]``: the Prometheus text exposition format (series: README, Metrics)."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-NAME = "metrics"
-HELP = "Prometheus metrics (text exposition format) for node_exporter's textfile collector"
+if TYPE_CHECKING:
+    from tracker.context import Context
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx) -> int:
+def run(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path
 
     from tracker.metrics import metrics_text, write_metrics
