@@ -7,7 +7,7 @@ from datetime import date
 
 from tracker.alerts.digest import render_text, start_sentence, subject_for
 from tracker.alerts.due import PastDelivery, Silence, StartBy, due_alerts
-from tracker.alerts.terms import milestone_label, subject_term
+from tracker.alerts.terms import subject_term
 from tracker.config import AlertSettings, Route
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
@@ -89,14 +89,13 @@ def test_digest_words() -> None:
         "start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025"
     )
     term = subject_term("Microsoft", "start_by")  # the words live in tracker.alerts.terms
-    assert (
-        subject_for([item])
-        == f"[tracker] 1 lifecycle alert: Hyper-V Server 2016 {term} in 72 days (2026-07-12)"
-    )
+    subject = subject_for([item])
+    assert subject.startswith("Hyper-V Server 2016") and term in subject and "72 days" in subject
     no_path = replace(item, start=StartBy(date(2026, 7, 12), 1, ""))
     assert start_sentence(no_path).endswith("(1 host) by 2026-07-12 — no known upgrade path")
     text = render_text([item], ALL, date(2026, 5, 1))
-    assert f"  {milestone_label('Microsoft', 'start_by')}: 2026-07-12, 72 days left" in text
+    assert f"- {start_sentence(item)} (Microsoft)" in text
+    assert "  upgrade to Windows Server 2025" in text
 
 
 def test_webhook_items_carry_the_hosts_and_target() -> None:

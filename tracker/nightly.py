@@ -29,6 +29,7 @@ from typing import Any
 
 from tracker.config import Settings, find_config, load_settings
 from tracker.errors import TrackerError, describe_os_error
+from tracker.estate import EstateSummary
 
 RUNS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -305,14 +306,13 @@ def _locked_run(
             verbose,
             lambda: _write_changes_feed(settings, log, state, records),
         )
-        host_counts = getattr(estate, "host_counts", None)
         _step(
             state,
             log,
             "alerts",
             "alerts failed",
             verbose,
-            lambda: _send_alerts(settings, log, state, records, host_counts, accept_new_ledger, dataset_path),
+            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, dataset_path),
         )
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
@@ -399,7 +399,7 @@ def _step(
     return False, None
 
 
-def _estate(settings: Settings, records: list[Any], as_of: date) -> Any:
+def _estate(settings: Settings, records: list[Any], as_of: date) -> EstateSummary | None:
     """The inventory summary when one is configured; a bad inventory fails the run, not the alerts."""
     if settings.inventory is None:
         return None
@@ -414,7 +414,7 @@ def _write_report(
     state: _RunState,
     records: list[Any],
     dataset_path: Path,
-    estate: Any,
+    estate: EstateSummary | None,
 ) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
@@ -452,7 +452,7 @@ def _send_alerts(
     log: Log,
     state: _RunState,
     records: list[Any],
-    host_counts: Any,
+    estate: EstateSummary | None,
     accept_new_ledger: bool,
     dataset_path: Path,
 ) -> None:
@@ -470,8 +470,8 @@ def _send_alerts(
         now=utc_now(),
         dry_run=False,
         log=log,
-        host_counts=host_counts,
         accept_new_ledger=accept_new_ledger,
+        estate=estate,
         start_by=start_by,
     )
     state.digests_sent = _count(result.digests_sent)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tracker.alerts.webhook import WebhookDigest
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
+    from tracker.estate import EstateSummary
 
 __all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
 
@@ -181,6 +182,7 @@ def run_alerts(
     log: Callable[[str], None] = _stderr,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
     accept_new_ledger: bool = False,
+    estate: EstateSummary | None = None,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
 ) -> AlertRunResult:
     """Send every due digest and record, per recipient, what was accepted.
@@ -189,12 +191,14 @@ def run_alerts(
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
     named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
-    from tracker.alerts.digest import DEFAULT_FROM, build_digest, render_text
+    from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context, render_text
     from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.alerts.webhook import plan_webhooks, preview_webhook
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
+    config_file = settings.path.resolve() if settings.path is not None else None
+    context = digest_context(settings, as_of, estate, config_file)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     def report_unrouted(plan: AlertPlan) -> None:
@@ -217,7 +221,9 @@ def run_alerts(
             log(f"tracker: alert: {notice}")
         report_unrouted(plan)
         for digest in digests:
-            msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
+            msg = build_digest(
+                digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
+            )
             if settings.smtp:
                 where = ", ".join(digest.recipients)
             else:
@@ -226,7 +232,7 @@ def run_alerts(
             retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
             result.previews.append(
                 f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
-                + render_text(digest.items, digest.route, as_of, host_counts)
+                + render_text(digest.items, digest.route, as_of, host_counts, context=context)
             )
         result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
         return result
@@ -246,7 +252,9 @@ def run_alerts(
             report_unrouted(plan)
             server_down = False
             for digest in digests:
-                msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
+                msg = build_digest(
+                    digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
+                )
                 if digest.retry_of:  # same Message-ID, so receivers can drop a copy they already have
                     msg.replace_header("Message-ID", digest.retry_of)
                 # Once the server has failed a route after all retries, later routes get one try:

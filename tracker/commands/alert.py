@@ -84,14 +84,13 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
     def log(message: str) -> None:
         print(message, file=ctx.stderr, flush=True)
 
-    host_counts = None
-    if ctx.settings.inventory is not None:  # digests say how many of your hosts each item affects
+    estate = None
+    if ctx.settings.inventory is not None:  # digests name the hosts each item affects
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
-        host_counts = estate.host_counts if estate is not None else None
     start_by = None
-    if "start_by" in ctx.settings.alerts.milestones:  # SPEC section 9; pandas only when watched
+    if "start_by" in ctx.settings.alerts.milestones:  # pandas only when the plan is watched
         from tracker.plan.hosts import configured_start_by
 
         start_by = configured_start_by(ctx.settings, records, ctx.dataset_path, ctx.as_of)
@@ -102,7 +101,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         ctx.now(),
         dry_run=args.dry_run,
         log=log,
-        host_counts=host_counts,
+        estate=estate,
         accept_new_ledger=args.accept_new_ledger,
         start_by=start_by,
     )
@@ -134,6 +133,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _list(ctx: Context) -> int:
+    from tracker import vocabulary
     from tracker.alerts import plan_digests
     from tracker.alerts.ledger import Ledger, item_key
     from tracker.alerts.terms import milestone_label
@@ -153,7 +153,7 @@ def _list(ctx: Context) -> int:
     def item_line(item) -> str:
         r = item.record
         days = item.days_left
-        left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"
+        left = vocabulary.days_left(days)
         text = (
             f"{r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} "
             f"{item.when.text}, {left}, threshold {item.threshold}"
