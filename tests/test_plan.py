@@ -355,3 +355,30 @@ def test_csv_fast_path_writes_what_the_frame_path_writes_without_pandas(env, tmp
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "False", out.stderr
     assert (tmp_path / "plan.csv").read_bytes() == fast
+
+
+def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
+    from conftest import clean_env, run_tracker
+
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{EXAMPLE}"\n', encoding="utf-8"
+    )
+    result = run_tracker("--as-of", AS_OF, "report", cwd=tmp_path, env=clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").read_text(encoding="utf-8")
+    row = page[page.index('data-key="Microsoft/Hyper-V Server/2016"') :]
+    row = row[: row.index("</tr>")]
+    assert '<td>Windows Server 2025</td><td><time datetime="2026-07-12">2026-07-12</time></td>' in row
+
+
+def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
+    from tracker.config import Settings
+    from tracker.dataset import load_dataset
+    from tracker.plan.hosts import plan_by_cycle, plan_file
+    from tracker.plan.table import read_and_plan_cycles
+
+    dataset = ROOT / "datasets" / "hypervisors.csv"
+    records = load_dataset(dataset)
+    as_of = date.fromisoformat(AS_OF)
+    frame = plan_by_cycle(plan_file(EXAMPLE, Settings(), records, dataset, as_of), records)
+    assert read_and_plan_cycles(EXAMPLE, Settings(), records, dataset, as_of) == frame

@@ -426,6 +426,11 @@ def _write_report(
     now = utc_now()
     out_dir = settings.report.out_dir
     write_feed_beside(out_dir, records, settings, now, state.as_of)
+    plan = None
+    if estate is not None:  # target and start-by per cycle of your estate (tracker plan)
+        from tracker.plan.hosts import configured_plan_by_cycle
+
+        plan = configured_plan_by_cycle(settings, records, dataset_path, state.as_of)
     path = write_report(
         records,
         settings,
@@ -434,6 +439,7 @@ def _write_report(
         dataset_path=dataset_path,
         now=now,
         estate=estate,
+        plan_by_cycle=plan,
     )
     state.report_path = Path(path)
     log(f"report written: {_shown(Path(path))}")

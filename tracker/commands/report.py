@@ -30,14 +30,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     records = ctx.records()  # DatasetError (exit 1) before anything is written
     out_dir = Path(args.out) if args.out else ctx.settings.report.out_dir
-    estate = None
+    estate = plan = None
     if ctx.settings.inventory is not None:  # "Your estate"; pandas only when there is an inventory
         from tracker.inventory import configured_estate
+        from tracker.plan.hosts import configured_plan_by_cycle
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
+        plan = configured_plan_by_cycle(ctx.settings, records, ctx.dataset_path, ctx.as_of)
     now = ctx.now()
     if args.calendar:  # the report links tracker.ics whenever it sits beside it
         write_feed_beside(out_dir, records, ctx.settings, now, ctx.as_of)
-    path = write_report(records, ctx.settings, ctx.as_of, out_dir, ctx.dataset_path, now, estate)
+    path = write_report(records, ctx.settings, ctx.as_of, out_dir, ctx.dataset_path, now, estate, plan)
     print(path, file=ctx.stdout)
     return 0

@@ -9,7 +9,6 @@ report's estate section and the ``start_by`` alerts).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,9 +25,11 @@ from tracker.plan.table import (
     OUTPUT,
     PLAN_COLUMNS,
     URGENT_DAYS,
+    CycleStart,
     PlanCounts,
     plan_table,
     read_and_plan,
+    read_and_plan_cycles,
     rules_from,
 )
 
@@ -68,27 +69,6 @@ def plan_inventory(
     """``plan_table`` for a hosts frame (as ``load_inventory`` reads it)."""
     table = pa.Table.from_pandas(hosts, preserve_index=False)
     return to_frame(plan_table(table, records, planner, aliases, filters, hardware, name)[0])
-
-
-@dataclass(frozen=True)
-class CycleStart:
-    """What the estate must do for one release cycle (for the report, alerts and check)."""
-
-    vendor: str
-    product: str
-    cycle: str
-    hosts: int
-    target_product: str | None
-    target_cycle: str | None
-    path: str
-    start_by: date | None
-    """The earliest start-by date of the cycle's hosts (None when no end is known)."""
-    hosts_past_start: int
-    """Hosts whose start-by date is already behind ``as_of``."""
-
-    @property
-    def target(self) -> str:
-        return f"{self.target_product} {self.target_cycle}" if self.target_product else ""
 
 
 def plan_by_cycle(
@@ -179,12 +159,12 @@ def configured_start_by(
 
     if START_BY not in settings.alerts.milestones:
         return None
-    planned = configured_plan(settings, records, dataset_path, as_of)
-    if planned is None:
+    cycles = configured_plan_by_cycle(settings, records, dataset_path, as_of)
+    if cycles is None:
         return None
     return {
         key: StartBy(day=c.start_by, hosts=c.hosts, target=c.target)
-        for key, c in plan_by_cycle(planned, records).items()
+        for key, c in cycles.items()
         if c.start_by is not None
     }
 
@@ -192,7 +172,8 @@ def configured_start_by(
 def configured_plan_by_cycle(
     settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
 ) -> dict[tuple[str, str, str], CycleStart] | None:
-    """For the report's estate section: target and start-by per (vendor, product, cycle) of the
-    configured inventory, or None without one."""
-    planned = configured_plan(settings, records, dataset_path, as_of)
-    return None if planned is None else plan_by_cycle(planned, records)
+    """For the report's estate section and the alerts: target and start-by per (vendor, product,
+    cycle) of the configured inventory, or None without one (summed in Arrow, no frame)."""
+    if settings.inventory is None:
+        return None
+    return read_and_plan_cycles(settings.inventory, settings, records, dataset_path, as_of)
