@@ -337,7 +337,7 @@ def test_csv_fast_path_writes_what_the_frame_path_writes_without_pandas(env, tmp
     from tracker.inventory.output import render_bytes
     from tracker.inventory.table import csv_chunks
     from tracker.plan.hosts import to_frame
-    from tracker.plan.table import read_and_plan
+    from tracker.plan.inventory import read_and_plan
 
     dataset = ROOT / "datasets" / "hypervisors.csv"
     records = load_dataset(dataset)
@@ -375,7 +375,7 @@ def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
     from tracker.config import Settings
     from tracker.dataset import load_dataset
     from tracker.plan.hosts import plan_by_cycle, plan_file
-    from tracker.plan.table import read_and_plan_cycles
+    from tracker.plan.inventory import read_and_plan_cycles
 
     dataset = ROOT / "datasets" / "hypervisors.csv"
     records = load_dataset(dataset)

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.formats import Format
     from tracker.inventory.aliases import load_aliases
     from tracker.inventory.output import write_chunks
-    from tracker.plan.table import read_and_plan
+    from tracker.plan.inventory import read_and_plan
 
     hosts = Path(args.hosts) if args.hosts else ctx.settings.inventory
     if hosts is None:

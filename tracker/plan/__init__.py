@@ -2,8 +2,8 @@
 
 ``data`` reads and validates ``upgrades.csv``, ``stack.csv`` and the hardware list; ``engine`` is
 the pure rule set (effective end, target, path, start-by); ``table`` applies it to an inventory in
-Arrow, once per distinct (pair, layers, hardware end); ``hosts`` gives frames and per-cycle sums;
-``output`` the table columns and ``--group-by``.
+Arrow, once per distinct (pair, layers, hardware end); ``inventory`` reads a file and plans it or
+sums it per release cycle; ``hosts`` gives frames; ``output`` the table columns and ``--group-by``.
 """
 
 from tracker.plan.data import Hop, Requirement, load_hardware, load_plan_data, parse_stack, parse_upgrades

@@ -20,17 +20,14 @@ from tracker.dataset import LifecycleRecord
 from tracker.inventory.aliases import Aliases
 from tracker.inventory.table import UNMATCHED, RecordFilter
 from tracker.plan.engine import NONE_KNOWN, Planner
+from tracker.plan.inventory import CycleStart, read_and_plan, read_and_plan_cycles, rules_from
 from tracker.plan.table import (
     LAYER_COLUMNS,
     OUTPUT,
     PLAN_COLUMNS,
     URGENT_DAYS,
-    CycleStart,
     PlanCounts,
     plan_table,
-    read_and_plan,
-    read_and_plan_cycles,
-    rules_from,
 )
 
 if TYPE_CHECKING:
