@@ -18,9 +18,7 @@ PENDING = {
     "tracker/sources/endoflife.py",
     "tracker/alerts/__init__.py",
     "tracker/alerts/delivery.py",
-    "tracker/alerts/ledger.py",
     "tracker/nightly.py",
-    "tracker/alerts/webhook.py",
 }
 
 
