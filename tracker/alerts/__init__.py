@@ -175,47 +175,16 @@ def run_alerts(
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
     named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
-    from tracker.alerts.digest import DEFAULT_FROM, build_digest, render_text
+    from tracker.alerts.digest import DEFAULT_FROM, build_digest
     from tracker.alerts.ledger import Ledger, LedgerError
-    from tracker.alerts.webhook import plan_webhooks, preview_webhook
+    from tracker.alerts.webhook import plan_webhooks
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
-    def report_unrouted(plan: AlertPlan) -> None:
-        result.unrouted = [
-            f"{i.record.vendor}/{i.record.product} {i.record.cycle} {i.milestone}" for i in plan.unrouted
-        ]
-        if result.unrouted:
-            log(
-                f"tracker: alert: warning: {len(result.unrouted)} due item(s) match no "
-                f"[[routes]] entry and were not sent: {'; '.join(result.unrouted)}"
-            )
-
     if dry_run:
-        with Ledger.open_read_only(settings.state_dir) as ledger:
-            notice = ledger.replaced_warning(settings.state_dir)
-            plan, digests = plan_digests(records, settings, ledger, as_of)
-            hooks = plan_webhooks(records, settings, ledger, as_of)
-        if notice:
-            result.notices.append(notice)
-            log(f"tracker: alert: {notice}")
-        report_unrouted(plan)
-        for digest in digests:
-            msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
-            if settings.smtp:
-                where = ", ".join(digest.recipients)
-            else:
-                to = f" (To: {', '.join(digest.route.to)})" if digest.route.to else ""
-                where = f"{settings.state_dir / 'outbox'}/{to}"
-            retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
-            result.previews.append(
-                f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
-                + render_text(digest.items, digest.route, as_of, host_counts)
-            )
-        result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
-        return result
+        return _preview(records, settings, as_of, now, from_addr, log, host_counts, result)
 
     timeout = settings.schedule.lock_timeout_seconds
     lock = FileLock(settings.state_dir / LOCK_NAME)
@@ -229,7 +198,7 @@ def run_alerts(
                 )
             # Computed under the lock: another process may have just delivered some of these.
             plan, digests = plan_digests(records, settings, ledger, as_of)
-            report_unrouted(plan)
+            _report_unrouted(plan, result, log)
             server_down = False
             for digest in digests:
                 msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
@@ -251,6 +220,57 @@ def run_alerts(
         lock.release()
     if not plan.due and not plan.unrouted:
         log(f"tracker: alert: nothing due as of {as_of.isoformat()}")
+    return result
+
+
+def _report_unrouted(plan: AlertPlan, result: AlertRunResult, log: Callable[[str], None]) -> None:
+    result.unrouted = [
+        f"{i.record.vendor}/{i.record.product} {i.record.cycle} {i.milestone}" for i in plan.unrouted
+    ]
+    if result.unrouted:
+        log(
+            f"tracker: alert: warning: {len(result.unrouted)} due item(s) match no "
+            f"[[routes]] entry and were not sent: {'; '.join(result.unrouted)}"
+        )
+
+
+def _preview(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    now: datetime,
+    from_addr: str,
+    log: Callable[[str], None],
+    host_counts: Mapping[tuple[str, str, str], int] | None,
+    result: AlertRunResult,
+) -> AlertRunResult:
+    """``run_alerts(dry_run=True)``: the digests and webhook posts that would go out, from the
+    ledger read only; nothing is sent, written or locked."""
+    from tracker.alerts.digest import build_digest, render_text
+    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.webhook import plan_webhooks, preview_webhook
+
+    with Ledger.open_read_only(settings.state_dir) as ledger:
+        notice = ledger.replaced_warning(settings.state_dir)
+        plan, digests = plan_digests(records, settings, ledger, as_of)
+        hooks = plan_webhooks(records, settings, ledger, as_of)
+    if notice:
+        result.notices.append(notice)
+        log(f"tracker: alert: {notice}")
+    _report_unrouted(plan, result, log)
+    for digest in digests:
+        msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
+        if settings.smtp:
+            where = ", ".join(digest.recipients)
+        else:
+            to = f" (To: {', '.join(digest.route.to)})" if digest.route.to else ""
+            where = f"{settings.state_dir / 'outbox'}/{to}"
+        retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
+        result.previews.append(
+            f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
+            + render_text(digest.items, digest.route, as_of, host_counts)
+        )
+    result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
     return result
 
 
