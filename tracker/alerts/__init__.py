@@ -200,6 +200,7 @@ def run_alerts(
             plan, digests = plan_digests(records, settings, ledger, as_of)
             _report_unrouted(plan, result, log)
             server_down = False
+            sending = _Sending(settings, ledger, as_of, now, log, result)
             for digest in digests:
                 msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
                 if digest.retry_of:  # same Message-ID, so receivers can drop a copy they already have
@@ -207,7 +208,7 @@ def run_alerts(
                 # Once the server has failed a route after all retries, later routes get one try:
                 # waiting out the backoff again for each route would only delay the report.
                 try:
-                    temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                    temporary = _deliver(msg, digest, sending, server_down)
                 except LedgerError as exc:
                     if result.digests_sent:
                         done = f"{result.digests_sent} digest(s) before it were delivered and recorded"
@@ -294,27 +295,29 @@ def _post_webhooks(
     result.uncertain += posted.uncertain
 
 
-def _deliver(
-    msg: EmailMessage,
-    digest: Digest,
-    settings: Settings,
-    ledger: Ledger,
-    as_of: date,
-    now: datetime,
-    log: Callable[[str], None],
-    no_retry: bool,
-    result: AlertRunResult,
-) -> bool:
+@dataclass(frozen=True)
+class _Sending:
+    """What every digest of one run is sent and recorded with."""
+
+    settings: Settings
+    ledger: Ledger
+    as_of: date
+    now: datetime
+    log: Callable[[str], None]
+    result: AlertRunResult
+
+
+def _deliver(msg: EmailMessage, digest: Digest, sending: _Sending, no_retry: bool) -> bool:
     """Record the attempt, send, record the outcome per recipient; True when the server failed
     temporarily. Delivery failures are logged into ``result``; ledger failures raise LedgerError."""
     from tracker.alerts.ledger import LedgerError
 
-    route, items = digest.route, digest.items
+    route, items, ledger = digest.route, digest.items, sending.ledger
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])
-    ledger.record_attempt(items, route, digest.keys, mid, as_of, now)
+    ledger.record_attempt(items, route, digest.keys, mid, sending.as_of, sending.now)
     try:
-        return _send_and_record(msg, digest, settings, ledger, as_of, now, log, no_retry, result)
+        return _send_and_record(msg, digest, sending, no_retry)
     except LedgerError as exc:
         raise LedgerError(
             f"{ledger.path}: after sending the digest for {label} (Message-ID {mid}), the ledger could "
@@ -323,19 +326,11 @@ def _deliver(
         ) from None
 
 
-def _send_and_record(
-    msg: EmailMessage,
-    digest: Digest,
-    settings: Settings,
-    ledger: Ledger,
-    as_of: date,
-    now: datetime,
-    log: Callable[[str], None],
-    no_retry: bool,
-    result: AlertRunResult,
-) -> bool:
+def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_retry: bool) -> bool:
     from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
 
+    settings, ledger, log, result = sending.settings, sending.ledger, sending.log, sending.result
+    as_of, now = sending.as_of, sending.now
     route, items = digest.route, digest.items
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])

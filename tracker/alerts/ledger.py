@@ -30,6 +30,8 @@ one row per route), 2 = per recipient. ``Ledger.open`` migrates in place, in one
 to ``state_dir/alert-ledger.id``. A ledger whose id differs from that file and which holds no delivery
 (deleted, moved, a fresh file) would re-send every alert still due: ``Ledger.open`` refuses unless
 ``accept_new=True`` (``--accept-new-ledger``).
+
+The tables, their migration and the errors naming the file are in ``tracker.alerts.ledger_schema``.
 """
 
 from __future__ import annotations
@@ -44,14 +46,8 @@ from pathlib import Path
 from tracker.alerts.due import DueItem, PastDelivery, Silence
 from tracker.alerts.ledger_schema import (
     COLUMNS,
-    DB_NAME,
     DEFAULT_BUSY_TIMEOUT,
-    DELIVERIES,
-    MARKER_NAME,
-    META,
     ROUTE_WIDE,
-    SCHEMA_VERSION,
-    SILENCES,
     UNIQUE_KEY,
     LedgerError,
     copy_schema_1,
@@ -65,14 +61,8 @@ from tracker.config import Route
 from tracker.errors import TrackerError
 
 __all__ = [
-    "DB_NAME",
     "DEFAULT_BUSY_TIMEOUT",
-    "DELIVERIES",
-    "MARKER_NAME",
-    "META",
     "ROUTE_WIDE",
-    "SCHEMA_VERSION",
-    "SILENCES",
     "ItemKey",
     "Ledger",
     "LedgerError",
@@ -393,23 +383,32 @@ class Ledger:
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
     ) -> None:
         """The data went out but no reply came: retried next run with the same Message-ID."""
-        with self._writing() as conn:
-            conn.executemany(
-                "UPDATE alert_deliveries SET status = 'uncertain' WHERE vendor = ? AND product = ? "
-                "AND cycle = ? AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
-                "AND recipient = ? AND message_id = ? AND status = 'pending'",
-                [(*item_key(i), route.match, r, message_id) for i in items for r in recipients],
-            )
+        change = "UPDATE alert_deliveries SET status = 'uncertain'"
+        self._change_attempt(change, ("pending",), items, route, recipients, message_id)
 
     def forget_attempt(
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
     ) -> None:
         """Refused or not delivered: drop the attempt's rows, so the items are simply due again."""
+        change = "DELETE FROM alert_deliveries"
+        self._change_attempt(change, ("pending", "uncertain"), items, route, recipients, message_id)
+
+    def _change_attempt(
+        self,
+        change: str,
+        only_over: Sequence[str],
+        items: Iterable[DueItem],
+        route: Route,
+        recipients: Sequence[str],
+        message_id: str,
+    ) -> None:
+        """``change`` (an UPDATE or DELETE) on the attempt's rows whose status is in ``only_over``."""
+        statuses = ", ".join(f"'{s}'" for s in only_over)
         with self._writing() as conn:
             conn.executemany(
-                "DELETE FROM alert_deliveries WHERE vendor = ? AND product = ? AND cycle = ? "
-                "AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
-                "AND recipient = ? AND message_id = ? AND status IN ('pending', 'uncertain')",
+                f"{change} WHERE vendor = ? AND product = ? AND cycle = ? AND milestone = ? "
+                "AND milestone_date = ? AND threshold = ? AND route = ? AND recipient = ? "
+                f"AND message_id = ? AND status IN ({statuses})",
                 [(*item_key(i), route.match, r, message_id) for i in items for r in recipients],
             )
 
