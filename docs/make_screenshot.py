@@ -1,10 +1,17 @@
-"""Regenerate docs/report.png and docs/report-mobile.png from the bundled dataset as of 2026-11-26.
+"""Regenerate the README's pictures from the bundled dataset and examples/hosts.csv as of 2026-11-26.
+
+- docs/report.png         the report at 1280 x 1000 (the first screen of a desktop browser)
+- docs/report-mobile.png  the report at 375 x 812 (the first screen of a phone)
+- docs/report-print.png   the first printed A4 page (print stylesheet, 794 x 1123 CSS pixels)
+- docs/digest-mobile.png  the day's digest email opened at 375 px
 
 Run: python docs/make_screenshot.py   (needs Chromium at /usr/bin/chromium or CHROMIUM)
 """
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -25,34 +32,53 @@ ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+CONFIG = """state_dir = "state"
+dataset = "{root}/datasets/hypervisors.csv"
+inventory = "{root}/examples/hosts.csv"
+
+[report]
+out_dir = "reports"
+url = "https://intranet.example.org/tracker/"
+"""
+
+
+def tracker(tmp: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "--as-of", AS_OF, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env=env,
+    )
+    return done.stdout.strip()
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tracker",
-                "--as-of",
-                AS_OF,
-                "--dataset",
-                "datasets/hypervisors.csv",
-                "report",
-                "--out",
-                tmp,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        ).stdout.strip()
-        url = Path(out).resolve().as_uri()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "tracker.toml").write_text(CONFIG.format(root=ROOT), encoding="utf-8")
+        tracker(tmp, "run")
+        report = tmp / "reports" / f"lifecycle-{AS_OF}.html"
+        [eml] = (tmp / "state" / "outbox").glob("*.eml")
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        body = msg.get_body(("html",))
+        assert body is not None
+        digest = tmp / "digest.html"
+        digest.write_text(body.get_content(), encoding="utf-8")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for name, width, height in (("report.png", 1280, 1600), ("report-mobile.png", 375, 1200)):
+            shots = (
+                ("report.png", report, 1280, 1000, "screen"),
+                ("report-mobile.png", report, 375, 812, "screen"),
+                ("report-print.png", report, 794, 1123, "print"),
+                ("digest-mobile.png", digest, 375, 812, "screen"),
+            )
+            for name, page_path, width, height, media in shots:
                 page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
-                page.goto(url)
+                page.emulate_media(media=media)  # type: ignore[arg-type]
+                page.goto(page_path.resolve().as_uri())
                 page.screenshot(path=str(DOCS / name))
                 page.close()
                 print(DOCS / name)

@@ -10,12 +10,13 @@ import pytest
 from alerts_support import html_part, text_part
 
 from tracker.alerts import AlertRunResult, run_alerts
-from tracker.alerts.digest import build_digest
+from tracker.alerts.digest import DigestContext, build_digest, digest_context
 from tracker.alerts.due import DueItem
 from tracker.alerts.terms import milestone_label
-from tracker.config import Route, Settings
+from tracker.config import ReportSettings, Route, Settings
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
+from tracker.estate import EstateSummary
 
 AS_OF = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
@@ -52,9 +53,9 @@ def item(rec: LifecycleRecord, threshold: int = 90, moved_from: str | None = Non
         pytest.param("Microsoft", "extended_end", "end of Extended Security Updates", id="ms-esu"),
         pytest.param("Broadcom (VMware)", "eol", "end of general support (end of life)", id="vmware-eol"),
         pytest.param("Broadcom (VMware)", "extended_end", "end of technical guidance", id="vmware-tg"),
-        pytest.param("Proxmox", "support_end", "end of support", id="other-support"),
+        pytest.param("Proxmox", "support_end", "end of full support", id="other-support"),
         pytest.param("Proxmox", "eol", "end of life", id="other-eol"),
-        pytest.param("Proxmox", "extended_end", "end of extended support", id="other-extended"),
+        pytest.param("Proxmox", "extended_end", "end of paid extended support", id="other-extended"),
     ],
 )
 def test_vendor_terms(vendor: str, milestone: str, label: str) -> None:
@@ -70,9 +71,7 @@ def test_digest_escapes_html_and_sorts_by_date() -> None:
     assert '<a href="https://example.org/a?x=1&amp;y=2">' in html
     assert "- <script>alert(1)</script> 9 (Ev&l)" in text
     assert text.index("Hyper-V Server 2016") < text.index("<script>")
-    assert msg["Subject"] == (
-        "[tracker] 2 lifecycle alerts: Hyper-V Server 2016 end of life in 47 days (2027-01-12)"
-    )
+    assert msg["Subject"] == "Hyper-V Server 2016: end of life in 47 days (+1 more)"
     assert msg["Date"] == "Thu, 26 Nov 2026 06:00:00 +0000"
 
 
@@ -83,7 +82,7 @@ def test_crlf_in_names_cannot_inject_headers() -> None:
     parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
     assert parsed["Bcc"] is None and parsed["X-Injected"] is None
     assert "\r" not in parsed["Subject"] and "\n" not in parsed["Subject"]
-    assert parsed["Subject"].startswith("[tracker] 1 lifecycle alert: Evil Bcc: victim@example.org")
+    assert parsed["Subject"].strip().startswith("Evil Bcc: victim@example.org X-Injected: yes 2016: end of")
 
 
 @pytest.mark.parametrize(
@@ -121,7 +120,10 @@ def test_run_alerts_outbox_host_counts_and_result(tmp_path: Path) -> None:
     body = msg.get_body(preferencelist=("plain",))
     assert body is not None
     text = body.get_content()
-    assert "3 hosts affected" in text and "0 hosts affected" in text
+    assert "On your hosts:\n\n- Hyper-V Server 2016 (Microsoft)" in text
+    assert "On none of your hosts:\n\n- Windows Server 2016 (Microsoft)" in text
+    assert "  3 hosts\n" in text and "0 hosts" not in text
+    assert msg["Subject"] == "Hyper-V Server 2016 on 3 hosts: end of life in 47 days (+1 more)"
     again = run_alerts(records, settings, AS_OF, NOW, log=logged.append, host_counts=counts)
     assert (again.digests_sent, again.items_sent, again.ok) == (0, 0, True)
 
@@ -132,3 +134,48 @@ def test_run_alerts_dry_run_previews_without_writing(tmp_path: Path) -> None:
     assert result.digests_sent == 0 and len(result.previews) == 1
     assert "Hyper-V Server 2016" in result.previews[0]
     assert not (tmp_path / "state").exists()
+
+
+def _estate_context(tmp_path: Path) -> DigestContext:
+    hv = ("Microsoft", "Hyper-V Server", "2016")
+    estate = EstateSummary(
+        hosts_by_status={"security-only": 5},
+        at_risk=[],
+        host_counts={hv: 5},
+        total=5,
+        host_names={hv: ("hv-01", "hv-02", "hv-03", "hv-04", "hv-05")},
+    )
+    settings = Settings(report=ReportSettings(url="https://intranet.example.org/tracker"))
+    ctx = digest_context(settings, AS_OF, estate, config_path=tmp_path / "my config.toml")
+    assert ctx.report_url == "https://intranet.example.org/tracker/lifecycle-2026-11-26.html"
+    assert ctx.calendar_url == "https://intranet.example.org/tracker/tracker.ics"
+    return ctx
+
+
+def test_digest_puts_your_hosts_first_names_them_and_links_the_report(tmp_path: Path) -> None:
+    ctx = _estate_context(tmp_path)
+    soon = record(vendor="Nutanix", product="AOS", cycle="6.10", eol="2026-12-10")
+    msg = build_digest([item(soon, 30), item(record())], ROUTE, AS_OF, NOW, context=ctx)
+    assert msg["Subject"] == "Hyper-V Server 2016 on 5 hosts: end of life in 47 days (+1 more)"
+    text, html = text_part(msg), html_part(msg)
+    assert text.index("Hyper-V Server 2016") < text.index("AOS 6.10")
+    assert "  5 hosts: hv-01, hv-02, hv-03 +2 more\n" in text
+    assert "Report: https://intranet.example.org/tracker/lifecycle-2026-11-26.html" in text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert 'href="https://intranet.example.org/tracker/lifecycle-2026-11-26.html"' in html
+    assert 'href="https://intranet.example.org/tracker/tracker.ics"' in html
+    assert "<table" not in html  # cards, never a table wider than the phone
+    assert html.index("Hyper-V Server 2016") < html.index("AOS 6.10")
+    assert "EOL in 47 days" in html and "Microsoft calls it end of extended support" in html
+    assert '<a href="https://example.org/a?x=1&amp;y=2">example.org</a>' in html
+    # The silence commands name the config file of the run, quoted for the shell.
+    silence = f"tracker --config '{tmp_path / 'my config.toml'}' alert silence 'Hyper-V Server' 2016"
+    assert silence in text and silence.replace("'", "&#39;") in html
+    assert "<details>" in html and "<summary>Silence an alert</summary>" in html
+
+
+def test_digest_urgency_words_match_the_report_scale() -> None:
+    msg = build_digest([item(record(eol="2026-12-01"), 7), item(record(cycle="2019"))], ROUTE, AS_OF, NOW)
+    html = html_part(msg)
+    assert '<span class="u u-30">≤ 30 days</span>' in html
+    assert '<span class="u u-90">≤ 90 days</span>' in html

@@ -74,10 +74,10 @@ def test_event_content(tracker) -> None:  # type: ignore[no-untyped-def]
     assert str(ws["URL"]) == "https://learn.microsoft.com/lifecycle/products/windows-server-2016"
     description = str(ws["DESCRIPTION"])
     assert "on 2027-01-12" in description
-    assert "Status on 2026-11-26: security-only." in description
+    assert "Status on 2026-11-26: Security fixes only." in description
     assert "Confidence: vendor." in description
     assert "Source: https://learn.microsoft.com/lifecycle/products/windows-server-2016" in description
-    esxi = events["VMware ESXi 7.0: end of extended support"]
+    esxi = events["VMware ESXi 7.0: end of paid extended support"]
     assert "Notes: general support extended from 2025-04-02" in str(esxi["DESCRIPTION"])
 
 

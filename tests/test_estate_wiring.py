@@ -29,7 +29,7 @@ def test_report_has_your_estate_only_with_an_inventory(tracker, tmp_path: Path) 
     page = (tmp_path / "reports" / "lifecycle-2026-11-26.html").read_text()
     assert 'id="estate"' in page
     assert "20 hosts in the inventory" in page
-    assert "Hosts past end of life or approaching it" in page
+    assert "Hosts past end of life or within a year of it" in page
 
 
 def test_digest_items_say_how_many_hosts_they_affect(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -39,9 +39,10 @@ def test_digest_items_say_how_many_hosts_they_affect(tracker, tmp_path: Path) ->
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    block = text[text.index("Hyper-V Server 2016") :]
+    block = text[text.index("- Hyper-V Server 2016") :]
     block = block[: block.index("\n\n")] if "\n\n" in block else block
-    assert "2 hosts affected" in block  # hv-legacy-01 and -02 in examples/hosts.csv
+    assert "2 hosts: hv-legacy-01.corp.example, hv-legacy-02.corp.example" in block
+    assert msg["Subject"].startswith("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+")
 
 
 def test_bad_inventory_fails_the_report_cleanly(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

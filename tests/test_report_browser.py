@@ -25,6 +25,7 @@ ARGS = [
     "--disable-sync",
 ]
 BUNDLED = ROOT / "datasets" / "hypervisors.csv"
+HOSTS = ROOT / "examples" / "hosts.csv"
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
     pytest.skip(
@@ -102,9 +103,11 @@ class Visit:
         return int(self.page.evaluate("document.documentElement.scrollWidth"))
 
 
-def make_report(tmp_path: Path, dataset: Path) -> Path:
+def make_report(tmp_path: Path, dataset: Path, inventory: Path | None = None) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    if inventory is not None:
+        (tmp_path / "tracker.toml").write_text(f'state_dir = "state"\ninventory = "{inventory}"\n')
     result = run_tracker(
         "--dataset",
         str(dataset),
@@ -126,6 +129,11 @@ def small_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def estate_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_report(tmp_path_factory.mktemp("estate"), BUNDLED, HOSTS)
+
+
+@pytest.fixture(scope="module")
 def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_report(tmp_path_factory.mktemp("bundled"), BUNDLED)
 
@@ -135,7 +143,7 @@ def test_desktop_no_errors_no_network_rows_match(browser: Any, small_report: Pat
     visit.assert_clean()
     assert visit.page.locator("table.cycles tbody tr.cycle").count() == len(load_dataset(SMALL))
     assert visit.page.locator("#needs-action tbody tr").count() == 7
-    assert visit.page.locator("#timeline svg[role=img] > title").count() == 1
+    assert visit.page.locator("#timeline .screen-only svg[role=img] > title").count() == 1
     assert visit.page.evaluate("document.scripts.length") == 0
     visit.page.screenshot(path=str(tmp_path / "report-1280.png"))
     assert (tmp_path / "report-1280.png").stat().st_size > 10_000
@@ -184,9 +192,9 @@ def test_bundled_dataset_report_shows_hyper_v_2016_in_needs_action(
     assert rows == len(load_dataset(BUNDLED))
     needs = visit.page.locator("#needs-action tbody tr[data-key='Microsoft/Hyper-V Server/2016']")
     assert needs.count() == 1
-    assert "47 days left" in needs.inner_text()
-    bars = visit.page.locator("#timeline svg[role=img] g.cy").count()
-    assert bars == rows
+    assert "EOL in 47 days" in needs.inner_text()
+    bars = visit.page.locator("#timeline .screen-only svg[role=img] g.cy").count()
+    assert 0 < bars < rows  # live cycles and those ended in the last two years
     # Tall chart scrolls inside its box rather than squashing rows.
     box = visit.page.evaluate(
         "(() => { const e = document.querySelector('.tl'); return [e.clientHeight, e.scrollHeight]; })()"
@@ -199,3 +207,119 @@ def test_bundled_dataset_report_shows_hyper_v_2016_in_needs_action(
     assert phone.scroll_width() <= 375 + 1
     phone.page.screenshot(path=str(tmp_path / "bundled-375.png"))
     phone.page.close()
+
+
+def _bottom_of_first_rows(visit: Visit, n: int) -> float:
+    """Page y of the bottom of the n-th row of "On your hosts" (the estate's most urgent cycles)."""
+    return float(
+        visit.page.evaluate(
+            f"""(() => {{
+              const rows = document.querySelectorAll('#on-hosts tbody tr');
+              const r = rows[Math.min({n}, rows.length) - 1].getBoundingClientRect();
+              return r.bottom + window.scrollY;
+            }})()"""
+        )
+    )
+
+
+def test_estate_most_urgent_cycles_are_in_the_first_screen(browser: Any, estate_report: Path) -> None:
+    desk = Visit(browser, estate_report, 1280, 1000)
+    desk.assert_clean()
+    headline = desk.page.locator("#headline").inner_text()
+    assert headline.startswith("2 hosts on Hyper-V Server 2016 reach end of life in 47 days")
+    first = desk.page.locator("#on-hosts tbody tr").first.inner_text()
+    assert "VMware ESXi 6.7" in first and "esx-lab-01.corp.example" in first
+    # The five cycles past end of life and the first one coming (Hyper-V Server 2016).
+    assert _bottom_of_first_rows(desk, 6) <= 1000
+    desk.page.close()
+    phone = Visit(browser, estate_report, 375, 812)
+    assert phone.scroll_width() <= 375
+    assert _bottom_of_first_rows(phone, 6) <= 2 * 812
+    phone.page.close()
+
+
+def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, estate_report: Path) -> None:
+    phone = Visit(browser, estate_report, 375, 812)
+    assert phone.scroll_width() <= 375
+    # Status is the second column of the full table: visible without scrolling the table.
+    right = phone.page.evaluate(
+        "document.querySelector('table.cycles tr.cycle td.stc').getBoundingClientRect().right"
+    )
+    assert right <= 375
+    # The timeline opens on today: the today line is inside the chart's visible box.
+    box = phone.page.evaluate(
+        """(() => {
+          const tl = document.querySelector('.screen-only .tl').getBoundingClientRect();
+          const line = document.querySelector('.screen-only .tl-plot line.today').getBoundingClientRect();
+          return [tl.left, tl.right, line.left];
+        })()"""
+    )
+    assert box[0] < box[2] < box[1]
+    # Labels stay put when the chart scrolls sideways.
+    moved = phone.page.evaluate(
+        """(() => {
+          const tl = document.querySelector('.screen-only .tl');
+          const label = document.querySelector('.screen-only .tl-labels');
+          const before = label.getBoundingClientRect().left;
+          tl.scrollLeft = 400;
+          return [tl.scrollLeft, label.getBoundingClientRect().left - before];
+        })()"""
+    )
+    assert moved[0] > 0 and abs(moved[1]) < 1
+    phone.page.close()
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_printed_brief_of_bundled_dataset_and_example_hosts_fits_eight_a4_pages(
+    browser: Any, estate_report: Path
+) -> None:
+    visit = Visit(browser, estate_report, 1280)
+    visit.page.emulate_media(media="print")
+    assert visit.page.evaluate("getComputedStyle(document.querySelector('.print-only')).display") == "block"
+    assert visit.page.evaluate("getComputedStyle(document.querySelector('#cycles')).breakBefore") == "page"
+    src = visit.page.evaluate("getComputedStyle(document.querySelector('.srcs .src a'), '::after').content")
+    assert "https://" in src  # URLs printed in full
+    pdf = visit.page.pdf(format="A4", print_background=True)
+    assert 2 <= _pdf_pages(pdf) <= 8
+    visit.page.close()
+
+
+def test_digest_html_reflows_to_a_375_px_phone(browser: Any, tmp_path: Path) -> None:
+    """The digest of the bundled dataset with examples/hosts.csv, opened as a mail client would."""
+    import email
+    import email.policy
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{HOSTS}"\n[report]\nurl = "https://intranet.example.org/t/"\n'
+    )
+    result = run_tracker("--as-of", AS_OF, "alert", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["Subject"].startswith("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+")
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    page = tmp_path / "digest.html"
+    page.write_text(html, encoding="utf-8")
+    for width in (375, 600, 800):
+        visit = Visit(browser, page, width, 812)
+        visit.assert_clean()
+        assert visit.scroll_width() <= width, width
+        wide = visit.page.evaluate(
+            f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width} + 1).length"
+        )
+        assert wide == 0
+        first = visit.page.locator(".card").first.inner_text()
+        assert "Hyper-V Server 2016" in first and "hv-legacy-01.corp.example" in first
+        assert visit.page.locator("#report-link").get_attribute("href") == (
+            "https://intranet.example.org/t/lifecycle-2026-11-26.html"
+        )
+        result_contrast = visit.page.evaluate(CONTRAST_JS)
+        assert result_contrast["bad"] == []
+        visit.page.close()

@@ -93,7 +93,7 @@ def test_run_with_inventory_adds_estate_to_report_and_host_counts_to_digest(tmp_
     assert 'id="estate"' in (tmp_path / REPORT).read_text(encoding="utf-8")
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
     text = message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
-    assert "2 hosts affected" in text[text.index("Hyper-V Server 2016") :]
+    assert "2 hosts: hv-legacy-01.corp.example, hv-legacy-02.corp.example" in text
 
 
 def test_run_with_bad_inventory_still_sends_alerts_but_exits_1(tmp_path: Path) -> None:
@@ -154,6 +154,7 @@ def test_two_runs_at_once_give_one_report_and_one_set_of_digests(tmp_path: Path,
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
         "index.html",
         f"lifecycle-{AS_OF}.html",
+        "snapshot.json",
         "tracker.atom",
         "tracker.ics",
     ]

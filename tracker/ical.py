@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tracker import __version__
+from tracker import vocabulary as vocab
 from tracker.atomic import atomic_write_text
 from tracker.config import Settings
 from tracker.dataset import MILESTONES, LifecycleRecord
@@ -36,16 +37,9 @@ PRODID = f"-//tracker//tracker {__version__}//EN"
 MAX_OCTETS = 75
 """RFC 5545 section 3.1: content lines SHOULD NOT be longer than 75 octets, excluding the CRLF."""
 
-TITLES = {
-    "support_end": "end of mainstream support",
-    "eol": "end of life",
-    "extended_end": "end of extended support",
-}
-MEANINGS = {
-    "support_end": "Last day of mainstream / general support (full fixes)",
-    "eol": "Last day of security fixes from the vendor",
-    "extended_end": "Last day of the later paid or limited phase (ESU, technical guidance)",
-}
+TITLES = vocab.MILESTONE_NAMES
+"""Event titles: tracker's one vocabulary (``end of full support``, ``end of life`` ...)."""
+MEANINGS = vocab.MILESTONE_MEANINGS
 
 
 @dataclass(frozen=True)
@@ -194,7 +188,7 @@ def _description(m: Milestone, as_of: date) -> str:
     lines = [
         f"{r.name} ({r.vendor}): {TITLES[m.milestone]} {when}.",
         f"{MEANINGS[m.milestone]}; from the next day this phase has ended.",
-        f"Status on {as_of.isoformat()}: {status_of(r, as_of)}.",
+        f"Status on {vocab.iso(as_of)}: {vocab.phase(status_of(r, as_of))}.",
         f"Confidence: {r.confidence}.",
     ]
     lines += [f"Source: {s}" for s in r.sources]

@@ -26,6 +26,7 @@ from typing import Any
 
 from tracker.config import Settings, find_config, load_settings
 from tracker.errors import TrackerError, describe_os_error
+from tracker.estate import EstateSummary
 from tracker.runs import (
     Log,
     RunOutcome,
@@ -178,11 +179,10 @@ def _locked_run(
                 lambda: _write_report(settings, log, state, records, dataset_path, estate),
             )
         step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
-        host_counts = getattr(estate, "host_counts", None)
         step(
             "alerts",
             "alerts failed",
-            lambda: _send_alerts(settings, log, state, records, host_counts, accept_new_ledger),
+            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger),
         )
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
@@ -215,7 +215,7 @@ def _step(
     return False, None
 
 
-def _estate(settings: Settings, records: list[Any], as_of: date) -> Any:
+def _estate(settings: Settings, records: list[Any], as_of: date) -> EstateSummary | None:
     """The inventory summary when one is configured; a bad inventory fails the run, not the alerts."""
     if settings.inventory is None:
         return None
@@ -230,7 +230,7 @@ def _write_report(
     state: RunState,
     records: list[Any],
     dataset_path: Path,
-    estate: Any,
+    estate: EstateSummary | None,
 ) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
@@ -268,7 +268,7 @@ def _send_alerts(
     log: Log,
     state: RunState,
     records: list[Any],
-    host_counts: Any,
+    estate: EstateSummary | None,
     accept_new_ledger: bool,
 ) -> None:
     from tracker.alerts import run_alerts
@@ -280,8 +280,8 @@ def _send_alerts(
         now=utc_now(),
         dry_run=False,
         log=log,
-        host_counts=host_counts,
         accept_new_ledger=accept_new_ledger,
+        estate=estate,
     )
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)

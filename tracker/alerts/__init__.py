@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+    from tracker.alerts.digest import DigestContext
     from tracker.alerts.due import AlertPlan, DueItem
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.webhook import WebhookDigest
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
+    from tracker.estate import EstateSummary
 
 __all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
 
@@ -168,6 +170,7 @@ def run_alerts(
     log: Callable[[str], None] = _stderr,
     host_counts: Mapping[tuple[str, str, str], int] | None = None,
     accept_new_ledger: bool = False,
+    estate: EstateSummary | None = None,
 ) -> AlertRunResult:
     """Send every due digest and record, per recipient, what was accepted.
 
@@ -175,16 +178,18 @@ def run_alerts(
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
     named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
-    from tracker.alerts.digest import DEFAULT_FROM, build_digest
+    from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context
     from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.alerts.webhook import plan_webhooks
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
+    config_file = settings.path.resolve() if settings.path is not None else None
+    context = digest_context(settings, as_of, estate, config_file)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:
-        return _preview(records, settings, as_of, now, from_addr, log, host_counts, result)
+        return _preview(records, settings, as_of, now, from_addr, log, host_counts, result, context)
 
     timeout = settings.schedule.lock_timeout_seconds
     lock = FileLock(settings.state_dir / LOCK_NAME)
@@ -202,7 +207,9 @@ def run_alerts(
             server_down = False
             sending = _Sending(settings, ledger, as_of, now, log, result)
             for digest in digests:
-                msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
+                msg = build_digest(
+                    digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
+                )
                 if digest.retry_of:  # same Message-ID, so receivers can drop a copy they already have
                     msg.replace_header("Message-ID", digest.retry_of)
                 # Once the server has failed a route after all retries, later routes get one try:
@@ -244,6 +251,7 @@ def _preview(
     log: Callable[[str], None],
     host_counts: Mapping[tuple[str, str, str], int] | None,
     result: AlertRunResult,
+    context: DigestContext,
 ) -> AlertRunResult:
     """``run_alerts(dry_run=True)``: the digests and webhook posts that would go out, from the
     ledger read only; nothing is sent, written or locked."""
@@ -260,7 +268,7 @@ def _preview(
         log(f"tracker: alert: {notice}")
     _report_unrouted(plan, result, log)
     for digest in digests:
-        msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts)
+        msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts, context=context)
         if settings.smtp:
             where = ", ".join(digest.recipients)
         else:
@@ -269,7 +277,7 @@ def _preview(
         retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
         result.previews.append(
             f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
-            + render_text(digest.items, digest.route, as_of, host_counts)
+            + render_text(digest.items, digest.route, as_of, host_counts, context=context)
         )
     result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
     return result

@@ -1,4 +1,10 @@
-"""One digest email per route: text and HTML parts built from the same items.
+"""One digest email per route: text and HTML parts built from the same ordered items.
+
+Order and words follow the report (SPEC section 6): with an inventory, the items on your hosts come
+first (past end of life, then days left) with host counts and names; the subject names the most urgent
+one ("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+18 more)"). The HTML part is a Jinja2
+template: one 600 px column of cards that reflows to a 375 px phone. The silence commands name the
+``--config`` file the run used, so they mute the ledger that sends the mail.
 
 Every header value that comes from the dataset goes through ``one_line`` (no CR/LF, so no header
 injection); addresses are ``email.headerregistry.Address`` objects, never strings glued together.
@@ -6,21 +12,59 @@ injection); addresses are ``email.headerregistry.Address`` objects, never string
 
 from __future__ import annotations
 
-import html
 import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from tracker import __version__
+from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem
-from tracker.alerts.terms import milestone_label, subject_term
-from tracker.config import Route
+from tracker.alerts.terms import milestone_term, subject_term
+from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
+from tracker.estate import EstateSummary
 
 DEFAULT_FROM = "tracker@localhost"
+HOST_NAMES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class DigestContext:
+    """What a digest can say beyond its items: links, hosts, plan, and the config the run used."""
+
+    report_url: str | None = None
+    """The day's report (``report.url`` + the report's file name)."""
+    calendar_url: str | None = None
+    config_path: Path | None = None
+    """Written into the silence commands as ``tracker --config PATH ...``."""
+    estate: EstateSummary | None = None
+    """Host counts and names per cycle; overrides ``host_counts``."""
+    plan: Mapping[CycleKey, str] | None = None
+    """Upgrade target per cycle ("Windows Server 2025, start by 2026-07-12") when planning is known."""
+
+
+def digest_context(
+    settings: Settings, as_of: date, estate: EstateSummary | None = None, config_path: Path | None = None
+) -> DigestContext:
+    """Links from ``settings.report.url`` (when set): the day's report and the calendar feed."""
+    from tracker.report.history import CALENDAR_NAME, report_name
+
+    base = settings.report.url
+    if base:
+        base = base if base.endswith("/") else base + "/"
+    return DigestContext(
+        report_url=urljoin(base, report_name(as_of)) if base else None,
+        calendar_url=urljoin(base, CALENDAR_NAME) if base else None,
+        config_path=config_path,
+        estate=estate,
+    )
 
 
 def one_line(text: str) -> str:
@@ -29,36 +73,28 @@ def one_line(text: str) -> str:
 
 
 def when_phrase(days_left: int) -> str:
-    if days_left == 0:
-        return "today"
-    if days_left == 1:
-        return "tomorrow"
-    if days_left == -1:
-        return "yesterday"
-    if days_left > 0:
-        return f"in {days_left} days"
-    return f"{-days_left} days ago"
+    return vocab.when(days_left)
 
 
 def days_left_text(days_left: int) -> str:
-    if days_left >= 0:
-        return f"{days_left} day{'s' if days_left != 1 else ''} left"
-    return f"passed {-days_left} day{'s' if days_left != -1 else ''} ago"
+    return vocab.days_left(days_left)
 
 
 def hosts_text(count: int) -> str:
-    return f"{count} host{'s' if count != 1 else ''} affected"
+    return vocab.hosts(count)
 
 
 SILENCE_AT_LEAST_DAYS = 30
 
 
-def silence_command(item: DueItem, as_of: date) -> str:
+def silence_command(item: DueItem, as_of: date, config_path: Path | None = None) -> str:
     """The exact command that mutes this item until its milestone has passed (30 days at least)."""
     until = max(item.when.last_day + timedelta(days=1), as_of + timedelta(days=SILENCE_AT_LEAST_DAYS))
+    config = ["--config", str(config_path)] if config_path is not None else []
     return shlex.join(
         [
             "tracker",
+            *config,
             "alert",
             "silence",
             item.record.product,
@@ -73,99 +109,226 @@ def silence_command(item: DueItem, as_of: date) -> str:
     )
 
 
-def subject_for(items: Sequence[DueItem]) -> str:
-    """Count the items and name the most urgent one (the soonest date)."""
-    first = min(items, key=lambda i: i.sort_key)
-    n = len(items)
-    what = (
-        f"{first.record.name} {subject_term(first.record.vendor, first.milestone)} "
-        f"{when_phrase(first.days_left)} ({first.when.text})"
-    )
-    return one_line(f"[tracker] {n} lifecycle alert{'s' if n != 1 else ''}: {what}")
+def _counts(
+    host_counts: Mapping[CycleKey, int] | None, context: DigestContext | None
+) -> Mapping[CycleKey, int] | None:
+    if context is not None and context.estate is not None:
+        return context.estate.host_counts
+    return host_counts
 
 
-def _item_lines(item: DueItem, host_counts: Mapping[CycleKey, int] | None) -> list[str]:
+def ordered(items: Sequence[DueItem], counts: Mapping[CycleKey, int] | None) -> list[DueItem]:
+    """Items on your hosts first (past end of life, then soonest), then the others by date."""
+    hosts = counts or {}
+
+    def key(item: DueItem) -> tuple[bool, bool, int, tuple[date, str, str, str, int]]:
+        if hosts.get(item.record.key, 0) > 0:  # past end of life first, then soonest
+            return (False, item.days_left >= 0, item.days_left, item.sort_key)
+        # Elsewhere, as in the report: what is coming, soonest first; then what just passed.
+        return (True, item.days_left < 0, abs(item.days_left), item.sort_key)
+
+    return sorted(items, key=key)
+
+
+def _what(item: DueItem, counts: Mapping[CycleKey, int] | None) -> str:
+    n = (counts or {}).get(item.record.key, 0)
+    where = f" on {vocab.hosts(n)}" if n else ""
+    term = subject_term(item.record.vendor, item.milestone)
+    return f"{item.record.name}{where}: {term} {vocab.when(item.days_left)}"
+
+
+def subject_for(
+    items: Sequence[DueItem],
+    host_counts: Mapping[CycleKey, int] | None = None,
+    context: DigestContext | None = None,
+) -> str:
+    """Name the most urgent item (on your hosts first) and count the rest."""
+    counts = _counts(host_counts, context)
+    first = ordered(items, counts)[0]
+    more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
+    return one_line(f"{_what(first, counts)}{more}")
+
+
+def _headline(items: Sequence[DueItem], counts: Mapping[CycleKey, int] | None) -> str:
+    first = items[0]
+    return one_line(f"{_what(first, counts)} ({first.when.text})")
+
+
+def _urgency(item: DueItem) -> vocab.Urgency:
+    return vocab.urgency(item.days_left)
+
+
+def _border(level: vocab.Urgency) -> str:
+    """The card's left edge: the chip's strong colour (its background when dark, else its border)."""
+    style = vocab.URGENCY_STYLES[level]
+    return style.bg if level in (vocab.Urgency.PAST, vocab.Urgency.D30) else style.border
+
+
+def _vendor_term(item: DueItem) -> str:
+    """The vendor's own name for the milestone when it differs from ours ("Microsoft: ...")."""
+    term = milestone_term(item.record.vendor, item.milestone)
+    if term == vocab.milestone_name(item.milestone):
+        return ""
+    return f"{item.record.vendor} calls it {term}"
+
+
+def _card(
+    item: DueItem, context: DigestContext | None, counts: Mapping[CycleKey, int] | None
+) -> dict[str, Any]:
     r = item.record
+    level = _urgency(item)
+    n = (counts or {}).get(r.key, 0)
+    names: tuple[str, ...] = ()
+    if context is not None and context.estate is not None:
+        names = context.estate.host_names.get(r.key, ())[:HOST_NAMES_SHOWN]
+    sources: list[dict[str, str | None]] = []
+    for src in r.sources:
+        if is_http_url(src):
+            sources.append({"href": src, "label": urlsplit(src).hostname or src})
+        else:
+            sources.append({"href": None, "label": src})
+    plan = context.plan.get(r.key) if context is not None and context.plan else None
+    return {
+        "name": r.name,
+        "vendor": r.vendor,
+        "urgency": str(level),
+        "urgency_word": vocab.URGENCY_STYLES[level].word,
+        "border": _border(level),
+        "phrase": vocab.until(item.days_left, item.milestone),
+        "milestone": vocab.MILESTONE_HEADINGS.get(item.milestone, item.milestone),
+        "vendor_term": _vendor_term(item),
+        "date": item.when.text,
+        "hosts": n,
+        "hosts_text": vocab.hosts(n),
+        "host_names": names,
+        "more_hosts": max(0, n - len(names)) if names else 0,
+        "plan": plan,
+        "moved_from": item.moved_from,
+        "sources": sources,
+        "threshold": item.threshold,
+    }
+
+
+def _sections(
+    items: Sequence[DueItem], counts: Mapping[CycleKey, int] | None
+) -> list[tuple[str, list[DueItem]]]:
+    if counts is None:
+        return [("", list(items))]
+    on = [i for i in items if counts.get(i.record.key, 0) > 0]
+    off = [i for i in items if counts.get(i.record.key, 0) == 0]
+    return [(title, part) for title, part in (("On your hosts", on), ("On none of your hosts", off)) if part]
+
+
+def _intro(items: Sequence[DueItem], counts: Mapping[CycleKey, int] | None) -> str:
+    n = len(items)
+    text = f"{vocab.plural(n, 'milestone')} reached an alert threshold"
+    if counts is not None:
+        on = sum(1 for i in items if counts.get(i.record.key, 0) > 0)
+        text += f", {on} on your hosts"
+    return text + "."
+
+
+def _item_lines(
+    item: DueItem, counts: Mapping[CycleKey, int] | None, context: DigestContext | None
+) -> list[str]:
+    c = _card(item, context, counts)
     lines = [
-        f"- {r.name} ({r.vendor})",
-        f"  {milestone_label(r.vendor, item.milestone)}: {item.when.text}, {days_left_text(item.days_left)}",
+        f"- {c['name']} ({c['vendor']})",
+        f"  {c['phrase']} ({c['milestone'].lower()}: {c['date']}"
+        + (f"; {c['vendor_term']})" if c["vendor_term"] else ")"),
     ]
+    if c["hosts"]:
+        names = ", ".join(c["host_names"])
+        more = f" +{c['more_hosts']} more" if c["more_hosts"] else ""
+        lines.append(f"  {c['hosts_text']}" + (f": {names}{more}" if names else ""))
+    if c["plan"]:
+        lines.append(f"  upgrade to {c['plan']}")
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
-    if host_counts is not None:
-        lines.append(f"  {hosts_text(host_counts.get(r.key, 0))}")
     lines.append(f"  alert threshold: {item.threshold} days")
-    for src in r.sources:
+    for src in item.record.sources:
         lines.append(f"  source: {src}")
     return lines
 
 
 def render_text(
-    items: Sequence[DueItem], route: Route, as_of: date, host_counts: Mapping[CycleKey, int] | None = None
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    *,
+    context: DigestContext | None = None,
 ) -> str:
-    n = len(items)
+    counts = _counts(host_counts, context)
+    items = ordered(items, counts)
     out = [
-        f"Hypervisor lifecycle alerts as of {as_of.isoformat()} (route {route.match}).",
+        f"Hypervisor lifecycle alerts as of {vocab.iso(as_of)} (route {route.match}).",
         "",
-        f"{n} milestone{'s' if n != 1 else ''} reached an alert threshold, soonest first:",
-        "",
+        _headline(items, counts) + ".",
+        _intro(items, counts),
     ]
-    for item in items:
-        out.extend(_item_lines(item, host_counts))
+    if context is not None and context.report_url:
+        out.append(f"Report: {context.report_url}")
+    if context is not None and context.calendar_url:
+        out.append(f"Calendar feed: {context.calendar_url}")
+    for title, part in _sections(items, counts):
         out.append("")
+        if title:
+            out.extend([f"{title}:", ""])
+        for item in part:
+            out.extend(_item_lines(item, counts, context))
+            out.append("")
+    config = context.config_path if context is not None else None
     out.append("-- ")
     out.append("To silence an alert, run on the tracker host (replace REASON):")
-    out.extend(f"  {silence_command(item, as_of)}" for item in items)
+    out.extend(f"  {silence_command(item, as_of, config)}" for item in items)
     out.append(f"Sent by tracker {__version__}; each threshold is mailed once per route.")
     return "\n".join(out) + "\n"
 
 
 def render_html(
-    items: Sequence[DueItem], route: Route, as_of: date, host_counts: Mapping[CycleKey, int] | None = None
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    host_counts: Mapping[CycleKey, int] | None = None,
+    *,
+    context: DigestContext | None = None,
 ) -> str:
-    e = html.escape
-    rows = []
-    for item in items:
-        r = item.record
-        notes = []
-        if item.moved_from:
-            notes.append(f"date moved from {e(item.moved_from)} to {e(item.when.text)}")
-        if host_counts is not None:
-            notes.append(e(hosts_text(host_counts.get(r.key, 0))))
-        links = ", ".join(
-            f'<a href="{e(src)}">{e(src)}</a>' if is_http_url(src) else e(src) for src in r.sources
-        )
-        urgent = ' style="color:#b00020;font-weight:bold"' if item.days_left <= 30 else ""
-        rows.append(
-            "<tr>"
-            f"<td><strong>{e(r.name)}</strong><br><small>{e(r.vendor)}</small></td>"
-            f"<td>{e(milestone_label(r.vendor, item.milestone))}</td>"
-            f"<td>{e(item.when.text)}</td>"
-            f"<td{urgent}>{e(days_left_text(item.days_left))}</td>"
-            f"<td>{'<br>'.join(notes)}</td>"
-            f"<td>{links}</td>"
-            "</tr>"
-        )
-    commands = "".join(f"<li><code>{e(silence_command(i, as_of))}</code></li>" for i in items)
-    n = len(items)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>tracker lifecycle alerts</title></head>
-<body style="font-family:sans-serif;line-height:1.4">
-<p>Hypervisor lifecycle alerts as of <strong>{e(as_of.isoformat())}</strong>
-(route <code>{e(route.match)}</code>).</p>
-<p>{n} milestone{"s" if n != 1 else ""} reached an alert threshold, soonest first:</p>
-<table cellpadding="6" style="border-collapse:collapse" border="1">
-<thead><tr><th>Release</th><th>Milestone</th><th>Date</th><th>Days left</th><th>Notes</th>
-<th>Source</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>
-<hr>
-<p><small>To silence an alert, run on the tracker host (replace REASON):</small></p>
-<ul>{commands}</ul>
-<p><small>Sent by tracker {e(__version__)}; each threshold is mailed once per route.</small></p>
-</body></html>
-"""
+    counts = _counts(host_counts, context)
+    items = ordered(items, counts)
+    config = context.config_path if context is not None else None
+    sections = [
+        {"title": title, "cards": [_card(i, context, counts) for i in part]}
+        for title, part in _sections(items, counts)
+    ]
+    page = {
+        "subject": subject_for(items, counts),
+        "as_of": vocab.iso(as_of),
+        "headline": _headline(items, counts),
+        "intro": _intro(items, counts),
+        "report_url": context.report_url if context is not None else None,
+        "calendar_url": context.calendar_url if context is not None else None,
+        "sections": sections,
+        "silence": [silence_command(i, as_of, config) for i in items],
+        "route": route.match,
+        "version": __version__,
+    }
+    return _environment().get_template("digest.html").render(page)
+
+
+def _environment():
+    import jinja2
+    import markupsafe
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tracker.alerts", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
+    return env
 
 
 def address(addr: str) -> Address:
@@ -179,12 +342,14 @@ def build_digest(
     now: datetime,
     from_addr: str = DEFAULT_FROM,
     host_counts: Mapping[CycleKey, int] | None = None,
+    *,
+    context: DigestContext | None = None,
 ) -> EmailMessage:
     """The digest for one route; To: is the route's recipients (none for an outbox-only route)."""
-    items = sorted(items, key=lambda i: i.sort_key)
+    items = ordered(items, _counts(host_counts, context))
     sender = address(from_addr)
     msg = EmailMessage()
-    msg["Subject"] = subject_for(items)
+    msg["Subject"] = subject_for(items, host_counts, context)
     msg["From"] = sender
     if route.to:
         msg["To"] = [address(a) for a in route.to]
@@ -192,6 +357,6 @@ def build_digest(
     msg["Message-ID"] = make_msgid(idstring="tracker-alert", domain=sender.domain or "localhost")
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Tracker-Route"] = one_line(route.match)
-    msg.set_content(render_text(items, route, as_of, host_counts))
-    msg.add_alternative(render_html(items, route, as_of, host_counts), subtype="html")
+    msg.set_content(render_text(items, route, as_of, host_counts, context=context))
+    msg.add_alternative(render_html(items, route, as_of, host_counts, context=context), subtype="html")
     return msg

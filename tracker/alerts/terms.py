@@ -6,11 +6,10 @@ than tracker's column names; ``eol`` is also called plainly "end of life" in sub
 
 from __future__ import annotations
 
-DEFAULT_TERMS = {
-    "support_end": "end of support",
-    "eol": "end of life",
-    "extended_end": "end of extended support",
-}
+from tracker.vocabulary import MILESTONE_NAMES
+
+DEFAULT_TERMS = {m: MILESTONE_NAMES[m] for m in ("support_end", "eol", "extended_end", "start_by")}
+"""tracker's own words (``tracker.vocabulary``), used for every vendor without its own terms."""
 
 VENDOR_TERMS: tuple[tuple[str, dict[str, str]], ...] = (
     # (case-insensitive substring of the vendor, terms)
@@ -37,9 +36,9 @@ def milestone_term(vendor: str, milestone: str) -> str:
     """The vendor's name for ``milestone`` ("end of extended support" for Microsoft's eol)."""
     folded = vendor.casefold()
     for needle, terms in VENDOR_TERMS:
-        if needle in folded:
+        if needle in folded and milestone in terms:
             return terms[milestone]
-    return DEFAULT_TERMS[milestone]
+    return DEFAULT_TERMS.get(milestone, MILESTONE_NAMES.get(milestone, milestone))
 
 
 def milestone_label(vendor: str, milestone: str) -> str:

@@ -84,12 +84,11 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
     def log(message: str) -> None:
         print(message, file=ctx.stderr, flush=True)
 
-    host_counts = None
-    if ctx.settings.inventory is not None:  # digests say how many of your hosts each item affects
+    estate = None
+    if ctx.settings.inventory is not None:  # digests name the hosts each item affects
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
-        host_counts = estate.host_counts if estate is not None else None
     result = run_alerts(
         records,
         ctx.settings,
@@ -97,7 +96,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         ctx.now(),
         dry_run=args.dry_run,
         log=log,
-        host_counts=host_counts,
+        estate=estate,
         accept_new_ledger=args.accept_new_ledger,
     )
     if args.dry_run:
@@ -128,6 +127,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _list(ctx: Context) -> int:
+    from tracker import vocabulary
     from tracker.alerts import plan_digests
     from tracker.alerts.ledger import Ledger, item_key
     from tracker.alerts.terms import milestone_label
@@ -142,7 +142,7 @@ def _list(ctx: Context) -> int:
     def item_line(item) -> str:
         r = item.record
         days = item.days_left
-        left = f"{days} days left" if days >= 0 else f"passed {-days} days ago"
+        left = vocabulary.days_left(days)
         text = (
             f"{r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} "
             f"{item.when.text}, {left}, threshold {item.threshold}"

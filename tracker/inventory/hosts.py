@@ -9,7 +9,6 @@ join of ``tracker inventory --format csv``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from tracker.config import Settings
 from tracker.dataset import LifecycleRecord
+from tracker.estate import HOST_NAMES_KEPT, EstateSummary
 from tracker.formats import Result
 from tracker.inventory.aliases import Aliases, Matcher
 from tracker.inventory.table import (
@@ -97,50 +97,37 @@ def status_counts(matched: pd.DataFrame) -> dict[str, int]:
     return {s: int(counts[s]) for s in STATUSES if s in counts.index}
 
 
-@dataclass(frozen=True)
-class EstateSummary:
-    """ "Your estate" in numbers, for the report, the alert digests and ``tracker check``."""
-
-    hosts_by_status: dict[str, int]
-    """Hosts per status (lifecycle order, then ``unmatched``)."""
-    at_risk: list[tuple[str, int]]
-    """Groups (by ``at_risk_by``) with the most hosts past eol or approaching it, most first."""
-    host_counts: dict[tuple[str, str, str], int]
-    """Matched hosts per (vendor, product, cycle)."""
-    at_risk_by: str | None = None
-    """The column ``at_risk`` groups by: ``cluster``, else ``owner``; None when neither exists."""
-    total: int = 0
-    unmatched: int = 0
-    cycles: dict[tuple[str, str, str], int | None] = field(default_factory=dict)
-    """days_to_eol per (vendor, product, cycle) present in the estate."""
-
-
 def estate_summary(
     matched: pd.DataFrame, records: Iterable[LifecycleRecord], as_of: date, warning_days: int, top: int = 10
 ) -> EstateSummary:
     """Summarise a ``match_inventory`` frame; days are recomputed per cycle for ``as_of``."""
     index = _record_index(records)
-    is_matched = matched["cycle"].notna()
-    pairs = matched.loc[is_matched].groupby(["matched_product", "cycle"], sort=False).size()
+    # One grouping, positions per (product, cycle); rows without a cycle (unmatched) drop out.
+    # No boolean .loc over the whole frame: on a million hosts each such copy costs ~0.3 s.
+    positions = matched.groupby(["matched_product", "cycle"], sort=False).indices
+    hostnames = matched["hostname"]
     host_counts: dict[tuple[str, str, str], int] = {}
+    host_names: dict[tuple[str, str, str], tuple[str, ...]] = {}
     cycles: dict[tuple[str, str, str], int | None] = {}
-    risky: list[tuple[str, str]] = []
-    for pair, count in pairs.items():
-        key: tuple[str, str] = (str(pair[0]), str(pair[1]))  # type: ignore[index]
-        record = index.get(key)
+    risky: list[np.ndarray] = []
+    for pair, found in positions.items():
+        names: tuple[object, ...] = pair  # type: ignore[assignment]
+        where = np.asarray(found)
+        record = index.get((str(names[0]), str(names[1])))
         if record is None:
             continue
-        host_counts[record.key] = host_counts.get(record.key, 0) + int(count)
+        host_counts[record.key] = host_counts.get(record.key, 0) + len(where)
+        kept = host_names.get(record.key, ()) + tuple(str(n) for n in hostnames.iloc[where[:HOST_NAMES_KEPT]])
+        host_names[record.key] = kept[:HOST_NAMES_KEPT]
         days = days_to_eol(record, as_of)
         cycles[record.key] = days
         if days is not None and days <= warning_days:
-            risky.append((record.product, record.cycle))
+            risky.append(where)
     group_by = next((c for c in AT_RISK_GROUPS if c in matched.columns), None)
     at_risk: list[tuple[str, int]] = []
     if group_by is not None and risky:
-        keys = pd.MultiIndex.from_arrays([matched["matched_product"], matched["cycle"]])
-        mask = keys.isin(risky)
-        groups = matched.loc[mask, group_by].fillna("").replace("", "(none)")
+        rows = np.sort(np.concatenate(risky))
+        groups = matched[group_by].iloc[rows].fillna("").replace("", "(none)")
         counts = groups.value_counts()
         ranked = sorted(((str(g), int(c)) for g, c in counts.items()), key=lambda t: (-t[1], t[0]))
         at_risk = ranked[:top]
@@ -153,6 +140,7 @@ def estate_summary(
         total=len(matched),
         unmatched=by_status.get(UNMATCHED, 0),
         cycles=cycles,
+        host_names=host_names,
     )
 
 
@@ -167,7 +155,10 @@ def configured_estate(
         return None
     from tracker.inventory.aliases import load_aliases
 
-    matched = match_inventory(load_inventory(settings.inventory), records, as_of, load_aliases())
+    hosts = load_inventory(settings.inventory)
+    # The summary reads only these columns: matching the others would copy them for nothing.
+    hosts = hosts[[c for c in hosts.columns if c in (*REQUIRED, *AT_RISK_GROUPS)]]
+    matched = match_inventory(hosts, records, as_of, load_aliases())
     return estate_summary(matched, records, as_of, settings.alerts.warning_days)
 
 

@@ -6,36 +6,47 @@ imported only when a report is rendered, so importing this package stays cheap.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from tracker import __version__
+from tracker import vocabulary as vocab
 from tracker.atomic import atomic_write_text
 from tracker.config import Settings
 from tracker.dataset import LifecycleRecord
+from tracker.estate import CycleKey, EstateSummary
+from tracker.report import snapshot
+from tracker.report.actions import RECENT_EOL_DAYS, needs_action
 from tracker.report.history import (
     CALENDAR_NAME,
     INDEX_NAME,
     dated_reports,
     prune,
     report_name,
+    timeline_name,
 )
 from tracker.report.model import (
-    RECENT_EOL_DAYS,
     STATUS_LABELS,
+    CycleRow,
+    PlanHint,
+    PlanLike,
+    ProductGroup,
     cycle_row,
     estate_view,
     group_rows,
-    needs_action,
-    status_cards,
 )
+from tracker.report.snapshot import ChangesView, changes_view
 from tracker.report.timeline import build_timeline
 
-__all__ = ["render_index", "render_report", "write_report"]
+BRIEF_TIMELINE_ROWS = 30
+"""Cycles in the printed brief's chart: on your hosts, then coming elsewhere (half an A4 page)."""
 
-_FRIENDLY_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+__all__ = ["PlanHint", "PlanLike", "render_index", "render_report", "write_report"]
 
 
 def write_report(
@@ -45,24 +56,31 @@ def write_report(
     out_dir: Path,
     dataset_path: Path,
     now: datetime,
-    estate: object | None = None,
+    estate: EstateSummary | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
 ) -> Path:
     """Write ``out_dir/lifecycle-YYYY-MM-DD.html`` and ``out_dir/index.html``; return the report.
 
     The whole page is rendered in memory before anything touches the disk, and each file is
-    replaced atomically, so a crash leaves the previous report and index intact. Afterwards dated
-    reports more than ``settings.report.keep_days`` days older than ``as_of`` (by the date in the
-    file name) are removed and the index is rewritten to list what remains.
+    replaced atomically, so a crash leaves the previous report and index intact. When the default
+    timeline leaves old cycles out, the full one goes to ``lifecycle-YYYY-MM-DD-timeline.html``.
+    Afterwards dated reports more than ``settings.report.keep_days`` days older than ``as_of`` (by
+    the date in the file name) are removed and the index is rewritten to list what remains.
 
-    ``estate`` (optional, built by the inventory command) adds a "Your estate" section. It needs two
-    attributes: ``hosts_by_status: dict[str, int]`` (status value such as ``end-of-life`` or
-    ``unmatched`` -> number of hosts) and ``at_risk: list[tuple[str, int]]`` (group name -> hosts
-    past end of life or approaching it), shown in the given order.
+    ``estate`` (from ``tracker.inventory.configured_estate``) puts the cycles on your hosts first;
+    ``plan_by_cycle`` (optional, from the planning module) adds the target and start-by columns.
+    The dates of each report are kept in ``out_dir/snapshot.json``; the next report lists what
+    changed since (dates moved, cycles added, milestones passed).
     """
     out_dir = Path(out_dir)
-    html = render_report(records, settings, as_of, out_dir, dataset_path, now, estate)
+    before = snapshot.previous(out_dir, as_of)
+    changes = changes_view(snapshot.changes_since(before, records, as_of), before.as_of) if before else None
+    pages = render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle, changes)
     path = out_dir / report_name(as_of)
-    atomic_write_text(path, html)
+    if "timeline" in pages:
+        atomic_write_text(out_dir / timeline_name(as_of), pages["timeline"])
+    atomic_write_text(path, pages["report"])
+    snapshot.save(out_dir, as_of, records)
     prune(out_dir, as_of, settings.report.keep_days)
     atomic_write_text(out_dir / INDEX_NAME, render_index(out_dir, settings, now))
     return path
@@ -75,42 +93,111 @@ def render_report(
     out_dir: Path,
     dataset_path: Path,
     now: datetime,
-    estate: object | None = None,
+    estate: EstateSummary | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
 ) -> str:
     """The report page as a string (no I/O besides hashing the dataset file)."""
+    return render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle)["report"]
+
+
+def render_pages(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    out_dir: Path,
+    dataset_path: Path,
+    now: datetime,
+    estate: EstateSummary | None = None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
+    changes: ChangesView | None = None,
+) -> dict[str, str]:
+    """``{"report": html}``, plus ``"timeline"`` (the full chart) when the report's chart is partial."""
+    with _gc_paused():
+        return _render_pages(
+            records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle, changes
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the page is built: it makes ~10 objects per cycle, none in
+    a cycle, and the collector's passes over them cost a fifth of the time at 10,000 cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _render_pages(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    out_dir: Path,
+    dataset_path: Path,
+    now: datetime,
+    estate: EstateSummary | None,
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None,
+    changes: ChangesView | None,
+) -> dict[str, str]:
     warning_days = settings.alerts.warning_days
-    rows = [cycle_row(r, as_of, warning_days) for r in records]
+    rows = [cycle_row(r, as_of) for r in records]
     groups = group_rows(rows)
-    actions, older_eol = needs_action(rows, as_of)
+    actions = needs_action(rows, as_of, warning_days, estate, plan_by_cycle)
+    as_of_iso = vocab.iso(as_of)
+    today = f"Today {as_of_iso}"
+    timeline = build_timeline(groups, as_of, today)
+    coming = [i for i in actions.elsewhere if i.urgency != "u-past"]
+    ended = [i for i in actions.elsewhere if i.urgency == "u-past"]
+    acting = [i.row for i in (*actions.on_hosts, *coming, *ended)][:BRIEF_TIMELINE_ROWS]
+    brief = build_timeline(_brief_groups(acting), as_of, today, labels="name") if acting else None
+    env = _environment()
     context: dict[str, Any] = {
         "as_of": as_of,
-        "as_of_text": friendly_day(as_of),
+        "as_of_iso": as_of_iso,
         "generated": _local(now, settings),
         "dataset_path": str(dataset_path),
         "dataset_sha256": sha256_of(dataset_path),
         "row_count": len(records),
-        "cards": status_cards(rows, warning_days),
         "actions": actions,
-        "older_eol": older_eol,
         "recent_eol_days": RECENT_EOL_DAYS,
         "warning_days": warning_days,
         "groups": groups,
-        "timeline": build_timeline(groups, as_of, f"Today {friendly_day(as_of)}"),
+        "timeline": timeline,
+        "brief_timeline": brief,
+        "full_timeline_name": timeline_name(as_of),
         "estate": estate_view(estate) if estate is not None else None,
+        "estate_unmatched": estate.unmatched if estate is not None else 0,
+        "plan": plan_by_cycle is not None,
+        "changes": changes,
         "calendar": (out_dir / CALENDAR_NAME).is_file(),
         "calendar_name": CALENDAR_NAME,
         "index_name": INDEX_NAME,
         "status_labels": STATUS_LABELS,
+        "phases": vocab.PHASES,
         "version": __version__,
     }
-    return _environment().get_template("report.html").render(context)
+    pages = {"report": env.get_template("report.html").render(context)}
+    if timeline.hidden:
+        full = build_timeline(groups, as_of, today, full=True)
+        pages["timeline"] = env.get_template("timeline.html").render(
+            {**context, "timeline": full, "report_name": report_name(as_of)}
+        )
+    return pages
+
+
+def _brief_groups(rows: list[CycleRow]) -> list[ProductGroup]:
+    """The printed brief's chart: only the cycles of the action lists, in their order."""
+    return [ProductGroup("", "Needs action", "brief", rows)]
 
 
 def render_index(out_dir: Path, settings: Settings, now: datetime) -> str:
     """index.html: the latest report first, then every dated report still in ``out_dir``."""
     reports = dated_reports(out_dir)
     context = {
-        "reports": [{"name": r.name, "day": r.day, "text": friendly_day(r.day)} for r in reports],
+        "reports": [{"name": r.name, "day": r.day, "text": vocab.iso(r.day)} for r in reports],
         "generated": _local(now, settings),
         "keep_days": settings.report.keep_days,
         "calendar": (out_dir / CALENDAR_NAME).is_file(),
@@ -118,10 +205,6 @@ def render_index(out_dir: Path, settings: Settings, now: datetime) -> str:
         "version": __version__,
     }
     return _environment().get_template("index.html").render(context)
-
-
-def friendly_day(day: date) -> str:
-    return f"{day.day} {_FRIENDLY_MONTHS[day.month - 1]} {day.year}"
 
 
 def sha256_of(path: Path) -> str:
@@ -140,14 +223,15 @@ def _local(now: datetime, settings: Settings) -> dict[str, str]:
     local = now.astimezone(settings.tzinfo())
     return {
         "iso": local.isoformat(timespec="seconds"),
-        "text": f"{friendly_day(local.date())} {local:%H:%M} {local.tzname() or ''}".strip(),
+        "text": f"{local:%Y-%m-%d %H:%M} {local.tzname() or ''}".strip(),
     }
 
 
 def _environment():
     import jinja2
+    import markupsafe
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("tracker.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -155,3 +239,15 @@ def _environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
+    from tracker.report import rows
+
+    env.globals.update(
+        chip=rows.chip,
+        when_cell=rows.when_cell,
+        table_body=rows.table_body,
+        timeline_labels=rows.timeline_labels,
+        timeline_bands=rows.timeline_bands,
+        timeline_cycles=rows.timeline_cycles,
+    )
+    return env

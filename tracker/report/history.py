@@ -31,6 +31,11 @@ def report_name(as_of: date) -> str:
     return f"{PREFIX}{as_of.isoformat()}.html"
 
 
+def timeline_name(as_of: date) -> str:
+    """The full timeline that goes with the report of ``as_of`` (pruned with it)."""
+    return f"{PREFIX}{as_of.isoformat()}-timeline.html"
+
+
 def dated_reports(out_dir: Path) -> list[DatedReport]:
     """Reports in ``out_dir``, newest first; other files (and bad dates) are ignored."""
     found = []
@@ -61,4 +66,8 @@ def prune(out_dir: Path, as_of: date, keep_days: int) -> list[Path]:
             except FileNotFoundError:
                 continue
             removed.append(report.path)
+            companion = out_dir / timeline_name(report.day)
+            if companion.is_file():
+                companion.unlink(missing_ok=True)
+                removed.append(companion)
     return removed
