@@ -99,7 +99,7 @@ def test_digest_words() -> None:
 
 
 def test_webhook_items_carry_the_hosts_and_target() -> None:
-    from tracker.alerts.webhook import item_data
+    from tracker.alerts.webhook_payloads import item_data
 
     plan = due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1), START)
     [item] = [i for i in plan.due if i.milestone == "start_by"]

@@ -148,26 +148,31 @@ def _email(value: Any) -> str:
     return addr
 
 
+def _parsed(
+    value: Any,
+    parse: Callable[[str], object],
+    errors: type[Exception] | tuple[type[Exception], ...],
+    message: Callable[[Exception, str], str],
+) -> str:
+    """A string that ``parse`` accepts, kept as written; ``message(exc, text)`` says why not."""
+    text = _string(value)
+    try:
+        parse(text)
+    except errors as exc:
+        raise _Bad(message(exc, text)) from None
+    return text
+
+
 def _duration(value: Any) -> str:
     from tracker.dates import parse_duration
 
-    text = _string(value)
-    try:
-        parse_duration(text)
-    except ValueError as exc:
-        raise _Bad(str(exc)) from None
-    return text
+    return _parsed(value, parse_duration, ValueError, lambda exc, _: str(exc))
 
 
 def _cron(value: Any) -> str:
     from tracker.schedule import CronError, parse_cron
 
-    text = _string(value)
-    try:
-        parse_cron(text)
-    except CronError as exc:
-        raise _Bad(f"{exc} in {text!r}") from None
-    return text
+    return _parsed(value, parse_cron, CronError, lambda exc, text: f"{exc} in {text!r}")
 
 
 def _http_url(value: Any) -> str:
@@ -180,12 +185,12 @@ def _http_url(value: Any) -> str:
 def _timezone(value: Any) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    name = _string(value)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _Bad(f"unknown time zone {name!r} (use an IANA name such as 'Europe/Paris')") from None
-    return name
+    return _parsed(
+        value,
+        ZoneInfo,
+        (ZoneInfoNotFoundError, ValueError),
+        lambda _, name: f"unknown time zone {name!r} (use an IANA name such as 'Europe/Paris')",
+    )
 
 
 # --- sections --------------------------------------------------------------------------------------

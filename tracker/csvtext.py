@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class CsvTextError(ValueError):
@@ -57,3 +57,13 @@ def csv_rows(text: str, name: str, errors: list[str] | None = None) -> Iterator[
 def is_blank(row: list[str]) -> bool:
     """A record with no text at all (an empty line, or only separators and spaces)."""
     return all(not cell.strip() for cell in row)
+
+
+def line_problems(name: str) -> tuple[list[str], Callable[[int, str, str], None]]:
+    """A list of problems and the function that adds one as ``FILE:LINE: column: message``."""
+    problems: list[str] = []
+
+    def problem(line: int, column: str, message: str) -> None:
+        problems.append(f"{name}:{line}: {column}: {message}")
+
+    return problems, problem

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dates import MilestoneDate, parse_day, parse_milestone
 from tracker.errors import DatasetError
 
@@ -112,11 +112,7 @@ def load_dataset(path: str | Path) -> list[LifecycleRecord]:
 
 def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[str]]:
     """Parse CSV bytes; return the valid records and the problems, each ``FILE:LINE: column: msg``."""
-    problems: list[str] = []
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
+    problems, problem = line_problems(name)
     try:
         text = decode_csv_text(raw, name)
     except CsvTextError as exc:

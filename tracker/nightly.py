@@ -16,152 +16,47 @@ two runs deterministically; never set it in production.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from tracker.config import Settings, find_config, load_settings
 from tracker.errors import TrackerError, describe_os_error
 from tracker.estate import EstateSummary
+from tracker.runs import (
+    Log,
+    RunOutcome,
+    RunState,
+    count_of,
+    iso,
+    last_successful_run,
+    plural,
+    record_run,
+    run_lock_path,
+    shown,
+    state_db,
+    state_db_path,
+    utc_now,
+)
 
-RUNS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at TEXT NOT NULL,               -- ISO 8601, UTC: when the run got the lock
-    ended_at TEXT,                          -- NULL while running
-    outcome TEXT NOT NULL,                  -- running | ok | failed | locked | interrupted
-    trigger TEXT NOT NULL,                  -- cli | schedule
-    as_of TEXT,
-    report_path TEXT,
-    digests_sent INTEGER NOT NULL DEFAULT 0,
-    items_sent INTEGER NOT NULL DEFAULT 0,
-    failed_routes INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    pid INTEGER
-);
-CREATE INDEX IF NOT EXISTS runs_outcome_started ON runs (outcome, started_at);
-CREATE TABLE IF NOT EXISTS schedule_state (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
+__all__ = [
+    "Log",
+    "RunOutcome",
+    "last_successful_run",
+    "make_logger",
+    "nightly_job",
+    "resolve_settings",
+    "run_lock_path",
+    "state_db",
+    "state_db_path",
+    "utc_now",
+]
 
 TEST_DELAY_ENV = "TRACKER_TEST_JOB_DELAY"
-
-Log = Callable[[str], None]
-
-
-def state_db_path(settings: Settings) -> Path:
-    return settings.state_dir / "tracker.db"
-
-
-def run_lock_path(settings: Settings) -> Path:
-    return settings.state_dir / "run.lock"
-
-
-@contextmanager
-def state_db(settings: Settings) -> Iterator[sqlite3.Connection]:
-    """The state database (created on first use), in WAL mode so the alert ledger can share it.
-
-    SQLite and file errors become a TrackerError naming the file: a damaged or unwritable state
-    database is an operating condition, not a bug.
-    """
-    path = state_db_path(settings)
-    try:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(RUNS_SCHEMA)
-            yield conn
-    except (sqlite3.Error, OSError) as exc:
-        what = describe_os_error(exc) if isinstance(exc, OSError) else f"{path}: {exc}"
-        raise TrackerError(
-            f"state database unusable: {what} (restore {path} from a backup, or move it aside)"
-        ) from None
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def last_successful_run(settings: Settings) -> datetime | None:
-    """When the last run that ended ``ok`` started (UTC), or None if there never was one."""
-    with state_db(settings) as conn:
-        row = conn.execute("SELECT max(started_at) FROM runs WHERE outcome = 'ok'").fetchone()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """What one nightly run did; ``ok`` only when both the report and the alerts succeeded."""
-
-    outcome: str
-    """ok | failed | locked"""
-    as_of: date | None = None
-    report_path: Path | None = None
-    digests_sent: int = 0
-    items_sent: int = 0
-    failed_routes: int = 0
-    unrouted: int = 0
-    to_outbox: bool = False
-    """Digests went to ``<state_dir>/outbox`` (no [smtp] section)."""
-    errors: tuple[str, ...] = ()
-    run_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
-    def summary(self) -> str:
-        """The one-line summary `tracker run` prints on stdout."""
-        if self.outcome == "locked":
-            return f"tracker run: failed — lock not obtained: {self.errors[0]}"
-        report = f"report {_shown(self.report_path)}" if self.report_path else "no report"
-        verb = "written to the outbox" if self.to_outbox else "sent"
-        parts = [
-            report,
-            f"{_plural(self.digests_sent, 'digest')} ({_plural(self.items_sent, 'item')}) {verb}",
-            _plural(self.failed_routes, "failed route"),
-        ]
-        if self.unrouted:
-            parts.append(f"{_plural(self.unrouted, 'unrouted item')}")
-        head = "ok" if self.ok else "failed"
-        return f"tracker run: {head} — {', '.join(parts)}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _count(value: Any) -> int:
-    """AlertRunResult counts may be ints or collections (e.g. the failed routes themselves)."""
-    if value is None:
-        return 0
-    if isinstance(value, bool | int):
-        return int(value)
-    try:
-        return len(value)
-    except TypeError:
-        return 0
 
 
 def make_logger(settings: Settings, stream: Any = None) -> Log:
@@ -214,12 +109,12 @@ def nightly_job(
     except LockTimeout as exc:
         message = exc.messages[0]
         log(message)
-        run_id = _record_run(
+        run_id = record_run(
             settings,
             log,
             "INSERT INTO runs (started_at, ended_at, outcome, trigger, error, pid) "
             "VALUES (?, ?, 'locked', ?, ?, ?)",
-            (_iso(attempt), _iso(utc_now()), trigger, message, os.getpid()),
+            (iso(attempt), iso(utc_now()), trigger, message, os.getpid()),
         )
         return RunOutcome(outcome="locked", errors=(message,), run_id=run_id)
     try:
@@ -227,19 +122,6 @@ def nightly_job(
         return _locked_run(settings, log, dataset, as_of_day, trigger, verbose, accept_new_ledger)
     finally:
         lock.release()
-
-
-def _record_run(settings: Settings, log: Log, *statement: Any, before: str | None = None) -> int | None:
-    """Write to the runs table; a state database that cannot be used is logged, never fatal here
-    (the report must still be written). Returns the row id, or None when nothing was recorded."""
-    try:
-        with state_db(settings) as conn, conn:
-            if before:
-                conn.execute(before, (_iso(utc_now()),))
-            return conn.execute(*statement).lastrowid
-    except TrackerError as exc:
-        log(f"cannot record the run: {exc.messages[0]}")
-        return None
 
 
 def _locked_run(
@@ -255,15 +137,15 @@ def _locked_run(
 
     started = utc_now()
     # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
-    run_id = _record_run(
+    run_id = record_run(
         settings,
         log,
         "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
-        (_iso(started), trigger, as_of.isoformat(), os.getpid()),
+        (iso(started), trigger, as_of.isoformat(), os.getpid()),
         before="UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
     )
     log(f"run {run_id or '(not recorded)'} started ({trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
-    state = _RunState(as_of=as_of, run_id=run_id, to_outbox=settings.smtp is None)
+    state = RunState(as_of=as_of, run_id=run_id, to_outbox=settings.smtp is None)
     if run_id is None:
         state.errors.append("the run could not be recorded in the state database")
     try:
@@ -281,37 +163,25 @@ def _locked_run(
             outcome = state.finish(settings, log)
             write_metrics_after_run(settings, None, as_of, None, log)  # report.metrics_file, when set
             return outcome
-        estate_ok, estate = _step(
-            state,
-            log,
+
+        def step(name: str, headline: str, work: Callable[[], Any]) -> tuple[bool, Any]:
+            return _step(state, log, name, headline, verbose, work)
+
+        estate_ok, estate = step(
             "inventory",
             "inventory invalid: no report written; alerts sent without host counts",
-            verbose,
             lambda: _estate(settings, records, as_of),
         )
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
-            _step(
-                state,
-                log,
+            step(
                 "report",
                 "report failed",
-                verbose,
                 lambda: _write_report(settings, log, state, records, dataset_path, estate),
             )
-        _step(
-            state,
-            log,
-            "change feed",
-            "change feed failed",
-            verbose,
-            lambda: _write_changes_feed(settings, log, state, records),
-        )
-        _step(
-            state,
-            log,
+        step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
+        step(
             "alerts",
             "alerts failed",
-            verbose,
             lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, dataset_path),
         )
         outcome = state.finish(settings, log)
@@ -324,62 +194,8 @@ def _locked_run(
         raise
 
 
-@dataclass
-class _RunState:
-    as_of: date
-    run_id: int | None
-    to_outbox: bool
-    report_path: Path | None = None
-    digests_sent: int = 0
-    items_sent: int = 0
-    failed_routes: int = 0
-    unrouted: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def fail(self, log: Log, headline: str, details: list[str] | tuple[str, ...]) -> None:
-        self.errors.append(headline)
-        self.errors.extend(details)
-        log(headline)
-        for line in details:
-            log(f"  {line}")
-
-    def finish(self, settings: Settings, log: Log) -> RunOutcome:
-        outcome = RunOutcome(
-            outcome="failed" if self.errors else "ok",
-            as_of=self.as_of,
-            report_path=self.report_path,
-            digests_sent=self.digests_sent,
-            items_sent=self.items_sent,
-            failed_routes=self.failed_routes,
-            unrouted=self.unrouted,
-            to_outbox=self.to_outbox,
-            errors=tuple(self.errors),
-            run_id=self.run_id,
-        )
-        if self.run_id is not None:
-            _record_run(
-                settings,
-                log,
-                "UPDATE runs SET ended_at = ?, outcome = ?, report_path = ?, digests_sent = ?, "
-                "items_sent = ?, failed_routes = ?, error = ? WHERE id = ?",
-                (
-                    _iso(utc_now()),
-                    outcome.outcome,
-                    str(self.report_path) if self.report_path else None,
-                    self.digests_sent,
-                    self.items_sent,
-                    self.failed_routes,
-                    "\n".join(self.errors) or None,
-                    self.run_id,
-                ),
-            )
-        summary = outcome.summary().removeprefix("tracker run: ")
-        log(f"run {self.run_id or '(not recorded)'} finished: {summary}")
-        return outcome
-
-
 def _step(
-    state: _RunState, log: Log, name: str, headline: str, verbose: bool, work: Callable[[], Any]
+    state: RunState, log: Log, name: str, headline: str, verbose: bool, work: Callable[[], Any]
 ) -> tuple[bool, Any]:
     """Run one step of the night; a failure is recorded (with ``headline``) and the night goes on.
 
@@ -411,7 +227,7 @@ def _estate(settings: Settings, records: list[Any], as_of: date) -> EstateSummar
 def _write_report(
     settings: Settings,
     log: Log,
-    state: _RunState,
+    state: RunState,
     records: list[Any],
     dataset_path: Path,
     estate: EstateSummary | None,
@@ -442,10 +258,10 @@ def _write_report(
         plan_by_cycle=plan,
     )
     state.report_path = Path(path)
-    log(f"report written: {_shown(Path(path))}")
+    log(f"report written: {shown(Path(path))}")
 
 
-def _write_changes_feed(settings: Settings, log: Log, state: _RunState, records: list[Any]) -> None:
+def _write_changes_feed(settings: Settings, log: Log, state: RunState, records: list[Any]) -> None:
     """``out_dir/tracker.atom``: the dataset's changes since the previous run."""
     from tracker.atom import write_changes_feed
 
@@ -456,7 +272,7 @@ def _write_changes_feed(settings: Settings, log: Log, state: _RunState, records:
 def _send_alerts(
     settings: Settings,
     log: Log,
-    state: _RunState,
+    state: RunState,
     records: list[Any],
     estate: EstateSummary | None,
     accept_new_ledger: bool,
@@ -480,15 +296,15 @@ def _send_alerts(
         estate=estate,
         start_by=start_by,
     )
-    state.digests_sent = _count(result.digests_sent)
-    state.items_sent = _count(result.items_sent)
+    state.digests_sent = count_of(result.digests_sent)
+    state.items_sent = count_of(result.items_sent)
     state.failed_routes = len(set(result.failed_routes))
-    state.unrouted = _count(result.unrouted)
+    state.unrouted = count_of(result.unrouted)
     where = "written to the outbox" if state.to_outbox else "sent"
     log(
-        f"alerts: {_plural(state.digests_sent, 'digest')} "
-        f"({_plural(state.items_sent, 'item')}) {where}, "
-        f"{_plural(state.failed_routes, 'failed route')}"
+        f"alerts: {plural(state.digests_sent, 'digest')} "
+        f"({plural(state.items_sent, 'item')}) {where}, "
+        f"{plural(state.failed_routes, 'failed route')}"
     )
     if result.ok:
         return
@@ -501,7 +317,7 @@ def _send_alerts(
         )
     state.fail(
         log,
-        f"alerts: delivery failed for {_plural(state.failed_routes, 'route')}; "
+        f"alerts: delivery failed for {plural(state.failed_routes, 'route')}; "
         "what was not delivered stays due for the next run",
         details,
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from email.message import EmailMessage
 
+    from tracker.alerts.digest import DigestContext
     from tracker.alerts.due import AlertPlan, DueItem, StartBy
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.webhook import WebhookDigest
@@ -97,9 +98,8 @@ def plan_digests(
     as_of: date,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
 ) -> tuple[AlertPlan, list[Digest]]:
-    """Everything due per recipient, grouped into digests; the plan is their union.
-
-    ``start_by`` (from ``tracker.plan``) adds the "start the upgrade" milestone per cycle."""
+    """Everything due per recipient (``start_by``: tracker.plan's milestones), grouped into digests;
+    the plan is their union."""
     from tracker.alerts.due import AlertPlan, due_alerts
     from tracker.alerts.ledger import ROUTE_WIDE, item_key, recipient_key
 
@@ -191,9 +191,9 @@ def run_alerts(
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
     named in the result. Ledger or lock problems raise TrackerError (LedgerError) naming the file.
     """
-    from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context, render_text
+    from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context
     from tracker.alerts.ledger import Ledger, LedgerError
-    from tracker.alerts.webhook import plan_webhooks, preview_webhook
+    from tracker.alerts.webhook import plan_webhooks
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
@@ -201,41 +201,8 @@ def run_alerts(
     context = digest_context(settings, as_of, estate, config_file)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
-    def report_unrouted(plan: AlertPlan) -> None:
-        result.unrouted = [
-            f"{i.record.vendor}/{i.record.product} {i.record.cycle} {i.milestone}" for i in plan.unrouted
-        ]
-        if result.unrouted:
-            log(
-                f"tracker: alert: warning: {len(result.unrouted)} due item(s) match no "
-                f"[[routes]] entry and were not sent: {'; '.join(result.unrouted)}"
-            )
-
     if dry_run:
-        with Ledger.open_read_only(settings.state_dir) as ledger:
-            notice = ledger.replaced_warning(settings.state_dir)
-            plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
-            hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
-        if notice:
-            result.notices.append(notice)
-            log(f"tracker: alert: {notice}")
-        report_unrouted(plan)
-        for digest in digests:
-            msg = build_digest(
-                digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
-            )
-            if settings.smtp:
-                where = ", ".join(digest.recipients)
-            else:
-                to = f" (To: {', '.join(digest.route.to)})" if digest.route.to else ""
-                where = f"{settings.state_dir / 'outbox'}/{to}"
-            retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
-            result.previews.append(
-                f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
-                + render_text(digest.items, digest.route, as_of, host_counts, context=context)
-            )
-        result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
-        return result
+        return _preview(records, settings, as_of, now, from_addr, log, host_counts, result, context, start_by)
 
     timeout = settings.schedule.lock_timeout_seconds
     lock = FileLock(settings.state_dir / LOCK_NAME)
@@ -249,8 +216,9 @@ def run_alerts(
                 )
             # Computed under the lock: another process may have just delivered some of these.
             plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
-            report_unrouted(plan)
+            _report_unrouted(plan, result, log)
             server_down = False
+            sending = _Sending(settings, ledger, as_of, now, log, result)
             for digest in digests:
                 msg = build_digest(
                     digest.items, digest.route, as_of, now, from_addr, host_counts, context=context
@@ -260,7 +228,7 @@ def run_alerts(
                 # Once the server has failed a route after all retries, later routes get one try:
                 # waiting out the backoff again for each route would only delay the report.
                 try:
-                    temporary = _deliver(msg, digest, settings, ledger, as_of, now, log, server_down, result)
+                    temporary = _deliver(msg, digest, sending, server_down)
                 except LedgerError as exc:
                     if result.digests_sent:
                         done = f"{result.digests_sent} digest(s) before it were delivered and recorded"
@@ -273,6 +241,59 @@ def run_alerts(
         lock.release()
     if not plan.due and not plan.unrouted:
         log(f"tracker: alert: nothing due as of {as_of.isoformat()}")
+    return result
+
+
+def _report_unrouted(plan: AlertPlan, result: AlertRunResult, log: Callable[[str], None]) -> None:
+    result.unrouted = [
+        f"{i.record.vendor}/{i.record.product} {i.record.cycle} {i.milestone}" for i in plan.unrouted
+    ]
+    if result.unrouted:
+        log(
+            f"tracker: alert: warning: {len(result.unrouted)} due item(s) match no "
+            f"[[routes]] entry and were not sent: {'; '.join(result.unrouted)}"
+        )
+
+
+def _preview(
+    records: list[LifecycleRecord],
+    settings: Settings,
+    as_of: date,
+    now: datetime,
+    from_addr: str,
+    log: Callable[[str], None],
+    host_counts: Mapping[tuple[str, str, str], int] | None,
+    result: AlertRunResult,
+    context: DigestContext,
+    start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
+) -> AlertRunResult:
+    """``run_alerts(dry_run=True)``: the digests and webhook posts that would go out, from the
+    ledger read only; nothing is sent, written or locked."""
+    from tracker.alerts.digest import build_digest, render_text
+    from tracker.alerts.ledger import Ledger
+    from tracker.alerts.webhook import plan_webhooks, preview_webhook
+
+    with Ledger.open_read_only(settings.state_dir) as ledger:
+        notice = ledger.replaced_warning(settings.state_dir)
+        plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
+        hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
+    if notice:
+        result.notices.append(notice)
+        log(f"tracker: alert: {notice}")
+    _report_unrouted(plan, result, log)
+    for digest in digests:
+        msg = build_digest(digest.items, digest.route, as_of, now, from_addr, host_counts, context=context)
+        if settings.smtp:
+            where = ", ".join(digest.recipients)
+        else:
+            to = f" (To: {', '.join(digest.route.to)})" if digest.route.to else ""
+            where = f"{settings.state_dir / 'outbox'}/{to}"
+        retry = f" (again, uncertain earlier: Message-ID {digest.retry_of})" if digest.retry_of else ""
+        result.previews.append(
+            f"Would send to {where}{retry}\nSubject: {msg['Subject']}\n\n"
+            + render_text(digest.items, digest.route, as_of, host_counts, context=context)
+        )
+    result.previews += [preview_webhook(hook, as_of) for hook in hooks if hook.items or hook.problem]
     return result
 
 
@@ -296,27 +317,29 @@ def _post_webhooks(
     result.uncertain += posted.uncertain
 
 
-def _deliver(
-    msg: EmailMessage,
-    digest: Digest,
-    settings: Settings,
-    ledger: Ledger,
-    as_of: date,
-    now: datetime,
-    log: Callable[[str], None],
-    no_retry: bool,
-    result: AlertRunResult,
-) -> bool:
+@dataclass(frozen=True)
+class _Sending:
+    """What every digest of one run is sent and recorded with."""
+
+    settings: Settings
+    ledger: Ledger
+    as_of: date
+    now: datetime
+    log: Callable[[str], None]
+    result: AlertRunResult
+
+
+def _deliver(msg: EmailMessage, digest: Digest, sending: _Sending, no_retry: bool) -> bool:
     """Record the attempt, send, record the outcome per recipient; True when the server failed
     temporarily. Delivery failures are logged into ``result``; ledger failures raise LedgerError."""
     from tracker.alerts.ledger import LedgerError
 
-    route, items = digest.route, digest.items
+    route, items, ledger = digest.route, digest.items, sending.ledger
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])
-    ledger.record_attempt(items, route, digest.keys, mid, as_of, now)
+    ledger.record_attempt(items, route, digest.keys, mid, sending.as_of, sending.now)
     try:
-        return _send_and_record(msg, digest, settings, ledger, as_of, now, log, no_retry, result)
+        return _send_and_record(msg, digest, sending, no_retry)
     except LedgerError as exc:
         raise LedgerError(
             f"{ledger.path}: after sending the digest for {label} (Message-ID {mid}), the ledger could "
@@ -325,19 +348,11 @@ def _deliver(
         ) from None
 
 
-def _send_and_record(
-    msg: EmailMessage,
-    digest: Digest,
-    settings: Settings,
-    ledger: Ledger,
-    as_of: date,
-    now: datetime,
-    log: Callable[[str], None],
-    no_retry: bool,
-    result: AlertRunResult,
-) -> bool:
+def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_retry: bool) -> bool:
     from tracker.alerts.delivery import DeliveryError, refusal_text, send_smtp, write_outbox
 
+    settings, ledger, log, result = sending.settings, sending.ledger, sending.log, sending.result
+    as_of, now = sending.as_of, sending.now
     route, items = digest.route, digest.items
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])

@@ -192,23 +192,7 @@ def send_once(
             body += b"\r\n"
         client.send(body + b".\r\n")
         stage = "end of DATA"
-        try:
-            assert client.sock is not None
-            client.sock.settimeout(max(data_timeout, smtp.timeout))
-            code, text = client.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            waited = max(data_timeout, smtp.timeout)
-            timed_out = isinstance(exc.__context__, TimeoutError) or isinstance(exc, TimeoutError)
-            what = (
-                f"no reply to the end of DATA within {waited:g} s"
-                if timed_out
-                else "the connection closed before the reply to the end of DATA"
-            )
-            raise DeliveryError(
-                f"uncertain: the message was sent but {what}, so it may or may not have been delivered",
-                True,
-                uncertain=True,
-            ) from exc
+        code, text = _end_of_data_reply(client, max(data_timeout, smtp.timeout))
         if code != 250:
             raise _fail(stage, code, text)
     except BaseException as exc:
@@ -222,6 +206,27 @@ def send_once(
     except (smtplib.SMTPException, OSError):
         client.close()  # the message was accepted already; a failed goodbye changes nothing
     return result
+
+
+def _end_of_data_reply(client: smtplib.SMTP, waited: float) -> tuple[int, bytes]:
+    """The reply to the end of DATA; none within ``waited`` seconds (or a closed connection) means
+    the message is *uncertain*: it may have been delivered."""
+    try:
+        assert client.sock is not None
+        client.sock.settimeout(waited)
+        return client.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        timed_out = isinstance(exc.__context__, TimeoutError) or isinstance(exc, TimeoutError)
+        what = (
+            f"no reply to the end of DATA within {waited:g} s"
+            if timed_out
+            else "the connection closed before the reply to the end of DATA"
+        )
+        raise DeliveryError(
+            f"uncertain: the message was sent but {what}, so it may or may not have been delivered",
+            True,
+            uncertain=True,
+        ) from exc
 
 
 def send_smtp(

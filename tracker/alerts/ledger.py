@@ -30,76 +30,51 @@ one row per route), 2 = per recipient. ``Ledger.open`` migrates in place, in one
 to ``state_dir/alert-ledger.id``. A ledger whose id differs from that file and which holds no delivery
 (deleted, moved, a fresh file) would re-send every alert still due: ``Ledger.open`` refuses unless
 ``accept_new=True`` (``--accept-new-ledger``).
+
+The tables, their migration and the errors naming the file are in ``tracker.alerts.ledger_schema``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 from tracker.alerts.due import DueItem, PastDelivery, Silence
+from tracker.alerts.ledger_schema import (
+    COLUMNS,
+    DEFAULT_BUSY_TIMEOUT,
+    ROUTE_WIDE,
+    UNIQUE_KEY,
+    LedgerError,
+    copy_schema_1,
+    create_or_migrate,
+    ledger_path,
+    ledger_problem,
+    marker_path,
+    memory_connection,
+)
 from tracker.config import Route
 from tracker.errors import TrackerError
 
-DB_NAME = "tracker.db"
-MARKER_NAME = "alert-ledger.id"
-SCHEMA_VERSION = 2
-ROUTE_WIDE = "*"
-"""Recipient key meaning every recipient of the route (the outbox, rows from schema 1)."""
-DEFAULT_BUSY_TIMEOUT = 30.0
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT",
+    "ROUTE_WIDE",
+    "ItemKey",
+    "Ledger",
+    "LedgerError",
+    "item_key",
+    "ledger_path",
+    "marker_path",
+    "recipient_key",
+    "webhook_key",
+]
 
 ItemKey = tuple[str, str, str, str, str, int]
 """(vendor, product, cycle, milestone, milestone date text, threshold)."""
-
-DELIVERIES = """
-CREATE TABLE IF NOT EXISTS alert_deliveries (
-    id INTEGER PRIMARY KEY,
-    vendor TEXT NOT NULL,
-    product TEXT NOT NULL,
-    cycle TEXT NOT NULL,
-    milestone TEXT NOT NULL,
-    milestone_date TEXT NOT NULL,
-    threshold INTEGER NOT NULL,
-    route TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('pending', 'uncertain', 'sent', 'covered')),
-    message_id TEXT NOT NULL,
-    as_of TEXT NOT NULL,
-    delivered_at TEXT NOT NULL,
-    UNIQUE (vendor, product, cycle, milestone, milestone_date, threshold, route, recipient)
-)
-"""
-SILENCES = """
-CREATE TABLE IF NOT EXISTS alert_silences (
-    id INTEGER PRIMARY KEY,
-    product TEXT NOT NULL,
-    cycle TEXT NOT NULL,
-    milestone TEXT,
-    until TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    created_at TEXT NOT NULL
-)
-"""
-META = "CREATE TABLE IF NOT EXISTS alert_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-
-_COLUMNS = (
-    "vendor, product, cycle, milestone, milestone_date, threshold, route, recipient, "
-    "status, message_id, as_of, delivered_at"
-)
-_UNIQUE = "vendor, product, cycle, milestone, milestone_date, threshold, route, recipient"
-
-
-def ledger_path(state_dir: Path) -> Path:
-    return state_dir / DB_NAME
-
-
-def marker_path(state_dir: Path) -> Path:
-    return state_dir / MARKER_NAME
 
 
 def recipient_key(address: str) -> str:
@@ -115,47 +90,6 @@ def webhook_key(url: str) -> str:
 def item_key(item: DueItem, threshold: int | None = None) -> ItemKey:
     v, p, c = item.record.key
     return (v, p, c, item.milestone, item.when.text, item.threshold if threshold is None else threshold)
-
-
-class LedgerError(TrackerError):
-    """The ledger cannot be used for sending: nothing was (or will be) sent."""
-
-    reason = ""
-    """What SQLite or the system said, for callers that word the consequence themselves."""
-
-
-def _problem(
-    path: Path, exc: sqlite3.Error | OSError, busy_timeout: float, sending: bool = True
-) -> LedgerError:
-    """A sentence naming the file, what is wrong and what to do."""
-    error = _problem_text(path, exc, busy_timeout)
-    if not sending:  # silences: nothing would have been sent anyway
-        error = LedgerError(*(m.replace("; nothing sent.", "; nothing changed.") for m in error.messages))
-    error.reason = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
-    return error
-
-
-def _problem_text(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
-    name = getattr(exc, "sqlite_errorname", "")
-    text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
-    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
-        return LedgerError(
-            f"{path}: the alert ledger is locked by another process (waited {busy_timeout:g} s); "
-            "nothing sent. Stop whatever holds it open (a stuck tracker, an sqlite3 shell), then run again"
-        )
-    if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN") or isinstance(exc, OSError):
-        return LedgerError(
-            f"{path}: the alert ledger is not writable ({text}); nothing sent. Give the user running "
-            "tracker write access to the file and its directory (state_dir)"
-        )
-    if name.startswith("SQLITE_CORRUPT") or name.startswith("SQLITE_NOTADB"):
-        return LedgerError(
-            f"{path}: the alert ledger is damaged ({text}); nothing sent. Restore it from a backup "
-            "(or move it aside and run with --accept-new-ledger: every alert still due is sent again)"
-        )
-    if name.startswith("SQLITE_FULL"):
-        return LedgerError(f"{path}: the disk is full ({text}); nothing sent. Free space, then run again")
-    return LedgerError(f"{path}: cannot use the alert ledger ({text}); nothing sent")
 
 
 class Ledger:
@@ -190,7 +124,7 @@ class Ledger:
             state_dir.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
-            raise _problem(path, exc, busy_timeout, guard) from None
+            raise ledger_problem(path, exc, busy_timeout, guard) from None
         ledger = cls(conn, path, busy_timeout)
         ledger.sending = guard
         try:
@@ -205,7 +139,7 @@ class Ledger:
             conn.close()
             if isinstance(exc, sqlite3.DatabaseError) and str(exc).startswith("integrity check"):
                 exc.sqlite_errorname = "SQLITE_CORRUPT"
-            raise _problem(path, exc, busy_timeout, guard) from None
+            raise ledger_problem(path, exc, busy_timeout, guard) from None
         except BaseException:
             conn.close()
             raise
@@ -218,48 +152,7 @@ class Ledger:
         return ledger
 
     def _create_or_migrate(self, now: datetime) -> None:
-        """Inside the opening write transaction; the last statement is a write, so a read-only
-        file fails here, before anything is sent."""
-        conn = self.conn
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        version = 0
-        if "alert_meta" in tables:
-            row = conn.execute("SELECT value FROM alert_meta WHERE key = 'schema_version'").fetchone()
-            version = int(row[0]) if row else 0
-        elif "alert_deliveries" in tables:
-            version = 1
-        if version > SCHEMA_VERSION:
-            raise LedgerError(
-                f"{self.path}: the alert ledger was written by a newer tracker (schema {version}, this "
-                f"one reads {SCHEMA_VERSION}); nothing sent. Upgrade tracker"
-            )
-        conn.execute(META)
-        conn.execute(SILENCES)
-        if version == 1:
-            conn.execute("ALTER TABLE alert_deliveries RENAME TO alert_deliveries_v1")
-            conn.execute(DELIVERIES)
-            conn.execute(
-                f"INSERT INTO alert_deliveries ({_COLUMNS}) SELECT vendor, product, cycle, milestone, "
-                "milestone_date, threshold, route, ?, status, message_id, as_of, delivered_at "
-                "FROM alert_deliveries_v1 ORDER BY id",
-                (ROUTE_WIDE,),
-            )
-            conn.execute("DROP TABLE alert_deliveries_v1")
-            self.migrated_from = 1
-        else:
-            conn.execute(DELIVERIES)
-        conn.execute(
-            "INSERT OR IGNORE INTO alert_meta (key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex,)
-        )
-        conn.execute(
-            "INSERT OR REPLACE INTO alert_meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
-        conn.execute(
-            "INSERT OR REPLACE INTO alert_meta (key, value) VALUES ('opened_at', ?)",
-            (now.isoformat(timespec="seconds"),),
-        )
-        self.ledger_id = conn.execute("SELECT value FROM alert_meta WHERE key = 'ledger_id'").fetchone()[0]
+        self.ledger_id, self.migrated_from = create_or_migrate(self.conn, self.path, now)
 
     def _has_deliveries(self) -> bool:
         return bool(
@@ -334,16 +227,8 @@ class Ledger:
                 if "alert_meta" in tables:
                     return cls(conn, path)
                 if {"alert_deliveries", "alert_silences"} <= tables:
-                    # Schema 1 (read only, so not migrated): show it as schema 2 in memory.
                     mem = cls._memory(path)
-                    mem.conn.execute("ATTACH DATABASE ? AS old", (f"{path.resolve().as_uri()}?mode=ro",))
-                    mem.conn.execute(
-                        f"INSERT INTO alert_deliveries ({_COLUMNS}) SELECT vendor, product, cycle, "
-                        "milestone, milestone_date, threshold, route, '*', status, message_id, as_of, "
-                        "delivered_at FROM old.alert_deliveries ORDER BY id"
-                    )
-                    mem.conn.execute("INSERT INTO alert_silences SELECT * FROM old.alert_silences")
-                    mem.conn.execute("DETACH DATABASE old")
+                    copy_schema_1(mem.conn, path)
                     conn.close()
                     return mem
                 conn.close()
@@ -353,10 +238,7 @@ class Ledger:
 
     @classmethod
     def _memory(cls, path: Path) -> Ledger:
-        conn = sqlite3.connect(":memory:", isolation_level=None)
-        for statement in (META, DELIVERIES, SILENCES):
-            conn.execute(statement)
-        return cls(conn, path)
+        return cls(memory_connection(), path)
 
     def close(self) -> None:
         self.conn.close()
@@ -385,7 +267,7 @@ class Ledger:
             with self.transaction() as conn:
                 yield conn
         except sqlite3.Error as exc:
-            raise _problem(self.path, exc, self.busy_timeout, self.sending) from None
+            raise ledger_problem(self.path, exc, self.busy_timeout, self.sending) from None
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -427,7 +309,7 @@ class Ledger:
     def deliveries(self) -> list[dict[str, object]]:
         """Every ledger row, newest first, for `tracker alert list`."""
         cur = self.conn.execute(
-            f"SELECT id, {_COLUMNS} FROM alert_deliveries ORDER BY delivered_at DESC, id DESC"
+            f"SELECT id, {COLUMNS} FROM alert_deliveries ORDER BY delivered_at DESC, id DESC"
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]
@@ -443,8 +325,8 @@ class Ledger:
         statuses = ", ".join(f"'{s}'" for s in only_over)
         with self._writing() as conn:
             conn.executemany(
-                f"INSERT INTO alert_deliveries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                f"ON CONFLICT ({_UNIQUE}) DO UPDATE SET status = excluded.status, "
+                f"INSERT INTO alert_deliveries ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT ({UNIQUE_KEY}) DO UPDATE SET status = excluded.status, "
                 "message_id = excluded.message_id, as_of = excluded.as_of, "
                 f"delivered_at = excluded.delivered_at WHERE alert_deliveries.status IN ({statuses})",
                 list(rows),
@@ -501,23 +383,32 @@ class Ledger:
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
     ) -> None:
         """The data went out but no reply came: retried next run with the same Message-ID."""
-        with self._writing() as conn:
-            conn.executemany(
-                "UPDATE alert_deliveries SET status = 'uncertain' WHERE vendor = ? AND product = ? "
-                "AND cycle = ? AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
-                "AND recipient = ? AND message_id = ? AND status = 'pending'",
-                [(*item_key(i), route.match, r, message_id) for i in items for r in recipients],
-            )
+        change = "UPDATE alert_deliveries SET status = 'uncertain'"
+        self._change_attempt(change, ("pending",), items, route, recipients, message_id)
 
     def forget_attempt(
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
     ) -> None:
         """Refused or not delivered: drop the attempt's rows, so the items are simply due again."""
+        change = "DELETE FROM alert_deliveries"
+        self._change_attempt(change, ("pending", "uncertain"), items, route, recipients, message_id)
+
+    def _change_attempt(
+        self,
+        change: str,
+        only_over: Sequence[str],
+        items: Iterable[DueItem],
+        route: Route,
+        recipients: Sequence[str],
+        message_id: str,
+    ) -> None:
+        """``change`` (an UPDATE or DELETE) on the attempt's rows whose status is in ``only_over``."""
+        statuses = ", ".join(f"'{s}'" for s in only_over)
         with self._writing() as conn:
             conn.executemany(
-                "DELETE FROM alert_deliveries WHERE vendor = ? AND product = ? AND cycle = ? "
-                "AND milestone = ? AND milestone_date = ? AND threshold = ? AND route = ? "
-                "AND recipient = ? AND message_id = ? AND status IN ('pending', 'uncertain')",
+                f"{change} WHERE vendor = ? AND product = ? AND cycle = ? AND milestone = ? "
+                "AND milestone_date = ? AND threshold = ? AND route = ? AND recipient = ? "
+                f"AND message_id = ? AND status IN ({statuses})",
                 [(*item_key(i), route.match, r, message_id) for i in items for r in recipients],
             )
 

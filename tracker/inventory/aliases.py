@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dataset import LifecycleRecord, bundled_dataset_path
 from tracker.errors import DatasetError
 
@@ -119,11 +119,7 @@ def parse_aliases(raw: bytes, name: str, compile_now: bool = True) -> Aliases:
 
     ``compile_now=False`` leaves the regular expressions to first use (the bundled file, which its
     tests compile): a query compiles only the rules it tries."""
-    problems: list[str] = []
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
+    problems, problem = line_problems(name)
     try:
         text = decode_csv_text(raw, name)
     except CsvTextError as exc:

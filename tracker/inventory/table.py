@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank
+from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.formats import FORMULA_START, PLAIN_NUMBER, csv_cell
@@ -127,11 +127,7 @@ def _problems_or(path: Path, fallback: str) -> list[str]:
 
 def inventory_problems(raw: bytes, name: str) -> list[str]:
     """Every problem of an inventory file, ``FILE:LINE: column: message`` (capped at 50)."""
-    problems: list[str] = []
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
+    problems, problem = line_problems(name)
     try:
         text = decode_csv_text(raw, name)
     except CsvTextError as exc:

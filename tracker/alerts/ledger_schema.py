@@ -1,0 +1,171 @@
+"""The ledger's file: schema, migration, paths and the errors that name the file and what to do.
+
+Split from ``tracker.alerts.ledger`` (the queries); see that module's doc for the rows' life and the
+schema versions. Everything public here is re-exported there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from tracker.errors import TrackerError
+
+DB_NAME = "tracker.db"
+MARKER_NAME = "alert-ledger.id"
+SCHEMA_VERSION = 2
+ROUTE_WIDE = "*"
+"""Recipient key meaning every recipient of the route (the outbox, rows from schema 1)."""
+DEFAULT_BUSY_TIMEOUT = 30.0
+
+DELIVERIES = """
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    id INTEGER PRIMARY KEY,
+    vendor TEXT NOT NULL,
+    product TEXT NOT NULL,
+    cycle TEXT NOT NULL,
+    milestone TEXT NOT NULL,
+    milestone_date TEXT NOT NULL,
+    threshold INTEGER NOT NULL,
+    route TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'uncertain', 'sent', 'covered')),
+    message_id TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    delivered_at TEXT NOT NULL,
+    UNIQUE (vendor, product, cycle, milestone, milestone_date, threshold, route, recipient)
+)
+"""
+SILENCES = """
+CREATE TABLE IF NOT EXISTS alert_silences (
+    id INTEGER PRIMARY KEY,
+    product TEXT NOT NULL,
+    cycle TEXT NOT NULL,
+    milestone TEXT,
+    until TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)
+"""
+META = "CREATE TABLE IF NOT EXISTS alert_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+COLUMNS = (
+    "vendor, product, cycle, milestone, milestone_date, threshold, route, recipient, "
+    "status, message_id, as_of, delivered_at"
+)
+UNIQUE_KEY = "vendor, product, cycle, milestone, milestone_date, threshold, route, recipient"
+
+
+def ledger_path(state_dir: Path) -> Path:
+    return state_dir / DB_NAME
+
+
+def marker_path(state_dir: Path) -> Path:
+    return state_dir / MARKER_NAME
+
+
+class LedgerError(TrackerError):
+    """The ledger cannot be used for sending: nothing was (or will be) sent."""
+
+    reason = ""
+    """What SQLite or the system said, for callers that word the consequence themselves."""
+
+
+def ledger_problem(
+    path: Path, exc: sqlite3.Error | OSError, busy_timeout: float, sending: bool = True
+) -> LedgerError:
+    """A sentence naming the file, what is wrong and what to do."""
+    error = _problem_text(path, exc, busy_timeout)
+    if not sending:  # silences: nothing would have been sent anyway
+        error = LedgerError(*(m.replace("; nothing sent.", "; nothing changed.") for m in error.messages))
+    error.reason = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    return error
+
+
+def _problem_text(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
+    name = getattr(exc, "sqlite_errorname", "")
+    text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+        return LedgerError(
+            f"{path}: the alert ledger is locked by another process (waited {busy_timeout:g} s); "
+            "nothing sent. Stop whatever holds it open (a stuck tracker, an sqlite3 shell), then run again"
+        )
+    if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN") or isinstance(exc, OSError):
+        return LedgerError(
+            f"{path}: the alert ledger is not writable ({text}); nothing sent. Give the user running "
+            "tracker write access to the file and its directory (state_dir)"
+        )
+    if name.startswith("SQLITE_CORRUPT") or name.startswith("SQLITE_NOTADB"):
+        return LedgerError(
+            f"{path}: the alert ledger is damaged ({text}); nothing sent. Restore it from a backup "
+            "(or move it aside and run with --accept-new-ledger: every alert still due is sent again)"
+        )
+    if name.startswith("SQLITE_FULL"):
+        return LedgerError(f"{path}: the disk is full ({text}); nothing sent. Free space, then run again")
+    return LedgerError(f"{path}: cannot use the alert ledger ({text}); nothing sent")
+
+
+def create_or_migrate(conn: sqlite3.Connection, path: Path, now: datetime) -> tuple[str, int | None]:
+    """Inside the opening write transaction; the last statement is a write, so a read-only
+    file fails here, before anything is sent. Returns the ledger id and the version migrated from."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = 0
+    if "alert_meta" in tables:
+        row = conn.execute("SELECT value FROM alert_meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+    elif "alert_deliveries" in tables:
+        version = 1
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"{path}: the alert ledger was written by a newer tracker (schema {version}, this "
+            f"one reads {SCHEMA_VERSION}); nothing sent. Upgrade tracker"
+        )
+    migrated_from = None
+    conn.execute(META)
+    conn.execute(SILENCES)
+    if version == 1:
+        conn.execute("ALTER TABLE alert_deliveries RENAME TO alert_deliveries_v1")
+        conn.execute(DELIVERIES)
+        conn.execute(
+            f"INSERT INTO alert_deliveries ({COLUMNS}) SELECT vendor, product, cycle, milestone, "
+            "milestone_date, threshold, route, ?, status, message_id, as_of, delivered_at "
+            "FROM alert_deliveries_v1 ORDER BY id",
+            (ROUTE_WIDE,),
+        )
+        conn.execute("DROP TABLE alert_deliveries_v1")
+        migrated_from = 1
+    else:
+        conn.execute(DELIVERIES)
+    conn.execute("INSERT OR IGNORE INTO alert_meta (key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex,))
+    conn.execute(
+        "INSERT OR REPLACE INTO alert_meta (key, value) VALUES ('schema_version', ?)",
+        (str(SCHEMA_VERSION),),
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO alert_meta (key, value) VALUES ('opened_at', ?)",
+        (now.isoformat(timespec="seconds"),),
+    )
+    ledger_id = conn.execute("SELECT value FROM alert_meta WHERE key = 'ledger_id'").fetchone()[0]
+    return str(ledger_id), migrated_from
+
+
+def memory_connection() -> sqlite3.Connection:
+    """An empty ledger of the current schema in memory (a read-only view of nothing, or of schema 1)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    for statement in (META, DELIVERIES, SILENCES):
+        conn.execute(statement)
+    return conn
+
+
+def copy_schema_1(mem: sqlite3.Connection, path: Path) -> None:
+    """Schema 1 (read only, so not migrated): show it as schema 2 in memory."""
+    mem.execute("ATTACH DATABASE ? AS old", (f"{path.resolve().as_uri()}?mode=ro",))
+    mem.execute(
+        f"INSERT INTO alert_deliveries ({COLUMNS}) SELECT vendor, product, cycle, "
+        "milestone, milestone_date, threshold, route, '*', status, message_id, as_of, "
+        "delivered_at FROM old.alert_deliveries ORDER BY id"
+    )
+    mem.execute("INSERT INTO alert_silences SELECT * FROM old.alert_silences")
+    mem.execute("DETACH DATABASE old")
