@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from tracker import __version__
+from tracker import __version__, templating
 from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem
 from tracker.alerts.terms import milestone_term, subject_term
@@ -313,22 +313,7 @@ def render_html(
         "route": route.match,
         "version": __version__,
     }
-    return _environment().get_template("digest.html").render(page)
-
-
-def _environment():
-    import jinja2
-    import markupsafe
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.alerts", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
-    return env
+    return templating.environment("tracker.alerts").get_template("digest.html").render(page)
 
 
 def address(addr: str) -> Address:

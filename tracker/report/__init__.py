@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker import __version__
+from tracker import __version__, templating
 from tracker import vocabulary as vocab
 from tracker.atomic import atomic_write_text
 from tracker.config import Settings
@@ -228,20 +228,9 @@ def _local(now: datetime, settings: Settings) -> dict[str, str]:
 
 
 def _environment():
-    import jinja2
-    import markupsafe
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
     from tracker.report import rows
 
+    env = templating.environment("tracker.report", keep_trailing_newline=True)
     env.globals.update(
         chip=rows.chip,
         when_cell=rows.when_cell,
