@@ -388,7 +388,7 @@ def send_webhooks(
             settings.report.url,
             delivery_id=delivery_id,
         )
-        ledger.record_attempt(items, route, keys, delivery_id, as_of, now)
+        ledger.record("pending", items, route, keys, delivery_id, as_of, now)
         if digest.retry_of:
             log(f"tracker: alert: {label}: posting again the uncertain delivery {delivery_id}")
         outcome = deliver_webhook(
@@ -402,7 +402,7 @@ def send_webhooks(
         )
         n = len(items)
         if outcome.ok:
-            ledger.record_delivered(items, route, keys, delivery_id, as_of, now)
+            ledger.record("sent", items, route, keys, delivery_id, as_of, now)
             result.posted += 1
             result.items += n
             log(f"tracker: alert: {label}: posted {n} item{'s' if n != 1 else ''} (HTTP {outcome.status})")
