@@ -52,9 +52,9 @@ def test_keys() -> None:
 def test_life_of_a_delivery_per_recipient(tmp_path: Path, items) -> None:  # type: ignore[no-untyped-def]
     a, b, hook = "a@example.org", "b@example.org", webhook_key("https://x.example/h")
     with Ledger.open(tmp_path) as ledger:
-        ledger.record_attempt(items, ROUTE, (a, b, hook), "<m1@x>", AS_OF, NOW)
+        ledger.record("pending", items, ROUTE, (a, b, hook), "<m1@x>", AS_OF, NOW)
         assert ledger.past_deliveries(a) == [] and len(ledger.unconfirmed()) == 3
-        ledger.record_delivered(items, ROUTE, (a,), "<m1@x>", AS_OF, NOW)
+        ledger.record("sent", items, ROUTE, (a,), "<m1@x>", AS_OF, NOW)
         ledger.forget_attempt(items, ROUTE, (b,), "<m1@x>")
         ledger.record_uncertain(items, ROUTE, (hook,), "<m1@x>")
         assert statuses(ledger) == {
@@ -68,18 +68,18 @@ def test_life_of_a_delivery_per_recipient(tmp_path: Path, items) -> None:  # typ
         assert {d.threshold for d in ledger.past_deliveries(a)} == {90, 180, 365}
         assert ledger.past_deliveries(b) == []
         # the uncertain one is retried (same Message-ID) and accepted: the row is upgraded in place
-        ledger.record_attempt(items, ROUTE, (hook,), "<m1@x>", AS_OF, NOW)
-        ledger.record_delivered(items, ROUTE, (hook,), "<m1@x>", AS_OF, NOW)
+        ledger.record("pending", items, ROUTE, (hook,), "<m1@x>", AS_OF, NOW)
+        ledger.record("sent", items, ROUTE, (hook,), "<m1@x>", AS_OF, NOW)
         assert ledger.unconfirmed() == {}
         # a delivered row is never turned back into a pending one
-        ledger.record_attempt(items, ROUTE, (a,), "<m2@x>", AS_OF, NOW)
+        ledger.record("pending", items, ROUTE, (a,), "<m2@x>", AS_OF, NOW)
         assert (a, 90, "sent") in statuses(ledger)
     assert (tmp_path / "alert-ledger.id").is_file()
 
 
 def test_route_wide_rows_count_for_every_recipient(tmp_path: Path, items) -> None:  # type: ignore[no-untyped-def]
     with Ledger.open(tmp_path) as ledger:
-        ledger.record_delivered(items, ROUTE, (ROUTE_WIDE,), "<m@x>", AS_OF, NOW)
+        ledger.record("sent", items, ROUTE, (ROUTE_WIDE,), "<m@x>", AS_OF, NOW)
         assert {d.threshold for d in ledger.past_deliveries("anyone@example.org")} == {90, 180, 365}
 
 

@@ -108,24 +108,21 @@ def _label(vendor: str, milestone: str | None) -> str:
     return milestone_label(vendor, milestone)
 
 
+_TITLES = {
+    "added": "{name}: new release cycle",
+    "removed": "{name}: release cycle removed from the dataset",
+    "passed": "{name}: {what} passed ({new} was the last day)",
+    "announced": "{name}: {what} announced: {new}",
+    "withdrawn": "{name}: {what} withdrawn (was {old})",
+    "moved": "{name}: {what} moved from {old} to {new}",
+    "refined": "{name}: {what} refined from {old} to {new}",
+}
+"""Entry titles per :attr:`tracker.changes.Change.case`."""
+
+
 def describe(change: Change, record: LifecycleRecord | None, as_of: date) -> tuple[str, str]:
     """(title, text content) of the entry for ``change``; ``record`` is the cycle as it is now."""
-    name = f"{change.product} {change.cycle}"
-    what = _label(change.vendor, change.milestone)
-    if change.kind == "added":
-        title = f"{name}: new release cycle"
-    elif change.kind == "removed":
-        title = f"{name}: release cycle removed from the dataset"
-    elif change.kind == "passed":
-        title = f"{name}: {what} passed ({change.new} was the last day)"
-    elif change.old is None:
-        title = f"{name}: {what} announced: {change.new}"
-    elif change.new is None:
-        title = f"{name}: {what} withdrawn (was {change.old})"
-    elif change.kind == "refined":
-        title = f"{name}: {what} refined from {change.old} to {change.new}"
-    else:
-        title = f"{name}: {what} moved from {change.old} to {change.new}"
+    title = change.sentence(_TITLES, _label(change.vendor, change.milestone))
     lines = [title + ".", "", f"Vendor: {change.vendor}"]
     if record is not None:
         for column in ("release", "support_end", "eol", "extended_end"):

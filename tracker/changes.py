@@ -9,7 +9,7 @@ dataset and ``2026-08-31`` from the API are the same date, and ``2026-08-15`` is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +40,26 @@ class Change:
     def name(self) -> str:
         """``Product cycle``, as people say it."""
         return f"{self.product} {self.cycle}"
+
+    @property
+    def case(self) -> str:
+        """Which sentence tells of the change: its kind, or ``announced`` / ``withdrawn`` when the
+        old or the new date is blank."""
+        if self.kind in ("added", "removed", "passed"):
+            return self.kind
+        if self.old is None:
+            return "announced"
+        if self.new is None:
+            return "withdrawn"
+        return self.kind
+
+    def sentence(self, phrases: Mapping[str, str], what: str) -> str:
+        """``phrases[self.case]`` with ``{name}``, ``{vendor}``, ``{what}`` (the milestone in the
+        caller's words), ``{old}`` and ``{new}`` filled in: the report and the Atom feed word the
+        same cases differently."""
+        return phrases[self.case].format(
+            name=self.name, vendor=self.vendor, what=what, old=self.old, new=self.new
+        )
 
     def describe(self) -> str:
         """One line for people: ``Proxmox VE 8: eol 2026-08 -> 2026-09 (moved)``."""

@@ -337,7 +337,7 @@ def _deliver(msg: EmailMessage, digest: Digest, sending: _Sending, no_retry: boo
     route, items, ledger = digest.route, digest.items, sending.ledger
     label = f"route {route.match!r}"
     mid = str(msg["Message-ID"])
-    ledger.record_attempt(items, route, digest.keys, mid, sending.as_of, sending.now)
+    ledger.record("pending", items, route, digest.keys, mid, sending.as_of, sending.now)
     try:
         return _send_and_record(msg, digest, sending, no_retry)
     except LedgerError as exc:
@@ -374,7 +374,7 @@ def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_re
             log(f"tracker: alert: {label}: not written: {exc}; the digest stays due")
             result.failed_routes.append(route.match)
             return False
-        ledger.record_delivered(items, route, digest.keys, mid, as_of, now)
+        ledger.record("sent", items, route, digest.keys, mid, as_of, now)
         log(f"tracker: alert: {label}: digest written to {path}")
         result.digests_sent += 1
         result.items_sent += len(items)
@@ -402,7 +402,7 @@ def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_re
     key_of = dict(zip(digest.recipients, digest.keys, strict=True))
     accepted = tuple(key_of[a] for a in sent.accepted)
     if accepted:
-        ledger.record_delivered(items, route, accepted, mid, as_of, now)
+        ledger.record("sent", items, route, accepted, mid, as_of, now)
         result.digests_sent += 1
         result.items_sent += len(items)
         log(f"tracker: alert: {label}: digest sent to {', '.join(sent.accepted)}")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from tracker import __version__
+from tracker import __version__, templating
 from tracker import vocabulary as vocab
 from tracker.alerts.due import START_BY, CycleKey, DueItem
 from tracker.alerts.terms import milestone_term, subject_term
@@ -261,6 +261,32 @@ def _item_lines(
     return lines
 
 
+@dataclass(frozen=True)
+class _Digest:
+    """What both parts of one digest are made from: the items in mail order and their host counts."""
+
+    items: list[DueItem]
+    counts: Mapping[CycleKey, int] | None
+    route: Route
+    as_of: date
+    context: DigestContext | None
+
+    @property
+    def config(self) -> Path | None:
+        return self.context.config_path if self.context is not None else None
+
+
+def _digest(
+    items: Sequence[DueItem],
+    route: Route,
+    as_of: date,
+    host_counts: Mapping[CycleKey, int] | None,
+    context: DigestContext | None,
+) -> _Digest:
+    counts = _counts(host_counts, context)
+    return _Digest(ordered(items, counts), counts, route, as_of, context)
+
+
 def render_text(
     items: Sequence[DueItem],
     route: Route,
@@ -269,10 +295,13 @@ def render_text(
     *,
     context: DigestContext | None = None,
 ) -> str:
-    counts = _counts(host_counts, context)
-    items = ordered(items, counts)
+    return _text(_digest(items, route, as_of, host_counts, context))
+
+
+def _text(d: _Digest) -> str:
+    items, counts, context, as_of = d.items, d.counts, d.context, d.as_of
     out = [
-        f"Hypervisor lifecycle alerts as of {vocab.iso(as_of)} (route {route.match}).",
+        f"Hypervisor lifecycle alerts as of {vocab.iso(as_of)} (route {d.route.match}).",
         "",
         _headline(items, counts) + ".",
         _intro(items, counts),
@@ -288,57 +317,32 @@ def render_text(
         for item in part:
             out.extend(_item_lines(item, counts, context))
             out.append("")
-    config = context.config_path if context is not None else None
     out.append("-- ")
     out.append("To silence an alert, run on the tracker host (replace REASON):")
-    out.extend(f"  {silence_command(item, as_of, config)}" for item in items)
+    out.extend(f"  {silence_command(item, as_of, d.config)}" for item in items)
     out.append(f"Sent by tracker {__version__}; each threshold is mailed once per route.")
     return "\n".join(out) + "\n"
 
 
-def render_html(
-    items: Sequence[DueItem],
-    route: Route,
-    as_of: date,
-    host_counts: Mapping[CycleKey, int] | None = None,
-    *,
-    context: DigestContext | None = None,
-) -> str:
-    counts = _counts(host_counts, context)
-    items = ordered(items, counts)
-    config = context.config_path if context is not None else None
+def _html(d: _Digest) -> str:
+    items, counts, context = d.items, d.counts, d.context
     sections = [
         {"title": title, "cards": [_card(i, context, counts) for i in part]}
         for title, part in _sections(items, counts)
     ]
     page = {
         "subject": subject_for(items, counts),
-        "as_of": vocab.iso(as_of),
+        "as_of": vocab.iso(d.as_of),
         "headline": _headline(items, counts),
         "intro": _intro(items, counts),
         "report_url": context.report_url if context is not None else None,
         "calendar_url": context.calendar_url if context is not None else None,
         "sections": sections,
-        "silence": [silence_command(i, as_of, config) for i in items],
-        "route": route.match,
+        "silence": [silence_command(i, d.as_of, d.config) for i in items],
+        "route": d.route.match,
         "version": __version__,
     }
-    return _environment().get_template("digest.html").render(page)
-
-
-def _environment():
-    import jinja2
-    import markupsafe
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.alerts", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
-    return env
+    return templating.environment("tracker.alerts").get_template("digest.html").render(page)
 
 
 def address(addr: str) -> Address:
@@ -356,7 +360,8 @@ def build_digest(
     context: DigestContext | None = None,
 ) -> EmailMessage:
     """The digest for one route; To: is the route's recipients (none for an outbox-only route)."""
-    items = ordered(items, _counts(host_counts, context))
+    digest = _digest(items, route, as_of, host_counts, context)
+    items = digest.items
     sender = address(from_addr)
     msg = EmailMessage()
     msg["Subject"] = subject_for(items, host_counts, context)
@@ -367,6 +372,6 @@ def build_digest(
     msg["Message-ID"] = make_msgid(idstring="tracker-alert", domain=sender.domain or "localhost")
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Tracker-Route"] = one_line(route.match)
-    msg.set_content(render_text(items, route, as_of, host_counts, context=context))
-    msg.add_alternative(render_html(items, route, as_of, host_counts, context=context), subtype="html")
+    msg.set_content(_text(digest))
+    msg.add_alternative(_html(digest), subtype="html")
     return msg

@@ -12,12 +12,12 @@ Tables are prefixed ``alert_`` because the nightly job keeps its ``runs`` table 
 **The life of a row** (``status``), for one (cycle, milestone, milestone date, threshold, route,
 recipient):
 
-- ``pending``: written in its own transaction *before* the digest goes out (``record_attempt``). A
-  read-only, locked or damaged ledger fails here, so nothing is sent that could not be recorded. A
-  row still pending later means the process died mid-send: treated as uncertain.
+- ``pending``: written in its own transaction *before* the digest goes out (``record("pending",
+  ...)``). A read-only, locked or damaged ledger fails here, so nothing is sent that could not be
+  recorded. A row still pending later means the process died mid-send: treated as uncertain.
 - ``uncertain``: the message data was sent but no reply came (``record_uncertain``). Never retried
   in the same run; the next run retries it with the same ``Message-ID`` (``unconfirmed``).
-- ``sent`` / ``covered``: the server accepted the message for this recipient (``record_delivered``);
+- ``sent`` / ``covered``: the server accepted the message for this recipient (``record("sent", ...)``);
   larger thresholds missed during downtime are ``covered``. Only these count as delivered
   (``past_deliveries`` / ``delivered_recipients``).
 - a refused recipient or a failed attempt: its pending rows are deleted (``forget_attempt``), so it
@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 from tracker.alerts.due import DueItem, PastDelivery, Silence
 from tracker.alerts.ledger_schema import (
@@ -332,25 +333,9 @@ class Ledger:
                 list(rows),
             )
 
-    def record_attempt(
+    def record(
         self,
-        items: Iterable[DueItem],
-        route: Route,
-        recipients: Sequence[str],
-        message_id: str,
-        as_of: date,
-        now: datetime,
-    ) -> None:
-        """Before sending: a ``pending`` row per item and recipient key. Raises LedgerError."""
-        at = now.isoformat(timespec="seconds")
-        self._upsert(
-            (*item_key(i), route.match, r, "pending", message_id, as_of.isoformat(), at)
-            for i in items
-            for r in recipients
-        )
-
-    def record_delivered(
-        self,
+        status: Literal["pending", "sent"],
         items: Iterable[DueItem],
         route: Route,
         recipients: Sequence[str],
@@ -358,18 +343,22 @@ class Ledger:
         as_of: date,
         now: datetime,
     ) -> int:
-        """Accepted for ``recipients``: each item's threshold ``sent``, larger ones ``covered``."""
+        """``pending`` before sending: a row per item and recipient key (raises LedgerError).
+        ``sent`` once the message was accepted for ``recipients``: each item's threshold ``sent``, the
+        larger ones it covers ``covered``, and the delivery marker written. Returns the rows written."""
         at = now.isoformat(timespec="seconds")
-        rows = []
+        day = as_of.isoformat()
+        rows: list[tuple[object, ...]] = []
         for item in items:
             for r in recipients:
-                rows.append((*item_key(item), route.match, r, "sent", message_id, as_of.isoformat(), at))
-                rows.extend(
-                    (*item_key(item, t), route.match, r, "covered", message_id, as_of.isoformat(), at)
-                    for t in item.covered
-                )
+                rows.append((*item_key(item), route.match, r, status, message_id, day, at))
+                if status == "sent":
+                    rows.extend(
+                        (*item_key(item, t), route.match, r, "covered", message_id, day, at)
+                        for t in item.covered
+                    )
         self._upsert(rows)
-        if rows:
+        if rows and status == "sent":
             self.write_marker()
         return len(rows)
 
@@ -377,7 +366,7 @@ class Ledger:
         self, items: Iterable[DueItem], route: Route, message_id: str, as_of: date, now: datetime
     ) -> int:
         """A route-wide delivery (the outbox)."""
-        return self.record_delivered(items, route, (ROUTE_WIDE,), message_id, as_of, now)
+        return self.record("sent", items, route, (ROUTE_WIDE,), message_id, as_of, now)
 
     def record_uncertain(
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str

@@ -40,7 +40,6 @@ from tracker.alerts.webhook_payloads import (
     TEAMS_MAX_ITEMS,
     build_payload,
     item_data,
-    json_payload,
     one_line,
     report_link,
     slack_payload,
@@ -67,7 +66,6 @@ __all__ = [
     "build_payload",
     "deliver_webhook",
     "item_data",
-    "json_payload",
     "plan_webhooks",
     "preview_webhook",
     "report_link",
@@ -394,7 +392,7 @@ def send_webhooks(
             settings.report.url,
             delivery_id=delivery_id,
         )
-        ledger.record_attempt(items, route, keys, delivery_id, as_of, now)
+        ledger.record("pending", items, route, keys, delivery_id, as_of, now)
         if digest.retry_of:
             log(f"tracker: alert: {label}: posting again the uncertain delivery {delivery_id}")
         outcome = deliver_webhook(
@@ -408,7 +406,7 @@ def send_webhooks(
         )
         n = len(items)
         if outcome.ok:
-            ledger.record_delivered(items, route, keys, delivery_id, as_of, now)
+            ledger.record("sent", items, route, keys, delivery_id, as_of, now)
             result.posted += 1
             result.items += n
             log(f"tracker: alert: {label}: posted {n} item{'s' if n != 1 else ''} (HTTP {outcome.status})")

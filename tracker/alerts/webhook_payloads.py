@@ -76,31 +76,6 @@ def title_for(items: Sequence[DueItem]) -> str:
     )
 
 
-def json_payload(
-    items: Sequence[DueItem],
-    route: Route,
-    as_of: date,
-    now: datetime,
-    host_counts: Mapping[CycleKey, int] | None = None,
-    report_url: str | None = None,
-    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
-    delivery_id: str | None = None,
-) -> dict[str, Any]:
-    """``{"schema_version": 1, "as_of", "route", "items": [...]}``, documented in the README.
-
-    ``delivery_id`` stays the same when an uncertain delivery is sent again, so that a receiver
-    can drop a copy it already has."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "delivery_id": delivery_id,
-        "generated_at": now.isoformat(timespec="seconds"),
-        "as_of": as_of.isoformat(),
-        "route": route.match,
-        "report_url": report_link(report_url, as_of),
-        "items": [item_data(i, as_of, host_counts, extra) for i in _sorted(items)],
-    }
-
-
 def _sorted(items: Sequence[DueItem]) -> list[DueItem]:
     return sorted(items, key=lambda i: i.sort_key)
 
@@ -135,19 +110,10 @@ def _item_lines(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def slack_payload(
-    items: Sequence[DueItem],
-    route: Route,
-    as_of: date,
-    now: datetime,
-    host_counts: Mapping[CycleKey, int] | None = None,
-    report_url: str | None = None,
-    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """A Slack incoming-webhook message: ``text`` (notifications) and ``blocks`` (header, one
-    section and one context of source links per item, a closing context)."""
-    data = json_payload(items, route, as_of, now, host_counts, report_url, extra)
-    title = title_for(items)
+def slack_payload(data: Mapping[str, Any], title: str) -> dict[str, Any]:
+    """A Slack incoming-webhook message made from the JSON payload's ``data``: ``text``
+    (notifications) and ``blocks`` (header, one section and one context of source links per item,
+    a closing context)."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _clip(title, 150), "emoji": False}}
     ]
@@ -166,7 +132,7 @@ def slack_payload(
                 "elements": [{"type": "mrkdwn", "text": "Source: " + " · ".join(links)}],
             }
         )
-    footer = f"As of {as_of.isoformat()} · route {_slack_escape(route.match)} · tracker {__version__}"
+    footer = f"As of {data['as_of']} · route {_slack_escape(data['route'])} · tracker {__version__}"
     if len(data["items"]) > len(shown):
         footer = f"…and {len(data['items']) - len(shown)} more (see the report) · " + footer
     link = data["report_url"]
@@ -177,23 +143,14 @@ def slack_payload(
     return {"text": f"[tracker] {_slack_escape(title)}", "blocks": blocks}
 
 
-def teams_payload(
-    items: Sequence[DueItem],
-    route: Route,
-    as_of: date,
-    now: datetime,
-    host_counts: Mapping[CycleKey, int] | None = None,
-    report_url: str | None = None,
-    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """A ``message`` with one Adaptive Card 1.4 attachment, as Teams workflows ("Post to a channel
-    when a webhook request is received") expect."""
-    data = json_payload(items, route, as_of, now, host_counts, report_url, extra)
+def teams_payload(data: Mapping[str, Any], title: str) -> dict[str, Any]:
+    """A ``message`` with one Adaptive Card 1.4 attachment made from the JSON payload's ``data``, as
+    Teams workflows ("Post to a channel when a webhook request is received") expect."""
     body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": title_for(items), "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True},
         {
             "type": "TextBlock",
-            "text": f"As of {as_of.isoformat()}, route {one_line(route.match)}",
+            "text": f"As of {data['as_of']}, route {one_line(data['route'])}",
             "isSubtle": True,
             "spacing": "None",
             "wrap": True,
@@ -269,11 +226,22 @@ def build_payload(
     extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
     delivery_id: str | None = None,
 ) -> bytes:
-    """The request body (UTF-8 JSON) for a webhook of ``kind``."""
-    if kind == "json":
-        payload = json_payload(items, route, as_of, now, host_counts, report_url, extra, delivery_id)
-    else:
-        payload = BUILDERS[kind](items, route, as_of, now, host_counts, report_url, extra)
+    """The request body (UTF-8 JSON) for a webhook of ``kind``.
+
+    For ``json``: ``{"schema_version": 1, "as_of", "route", "items": [...]}``, documented in the
+    README; ``delivery_id`` stays the same when an uncertain delivery is sent again, so that a
+    receiver can drop a copy it already has. Slack and Teams get a message built from that data."""
+    payload: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "delivery_id": delivery_id,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "as_of": as_of.isoformat(),
+        "route": route.match,
+        "report_url": report_link(report_url, as_of),
+        "items": [item_data(i, as_of, host_counts, extra) for i in _sorted(items)],
+    }
+    if kind != "json":
+        payload = BUILDERS[kind](payload, title_for(items))
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 

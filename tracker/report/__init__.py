@@ -10,11 +10,12 @@ import gc
 import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker import __version__
+from tracker import __version__, templating
 from tracker import vocabulary as vocab
 from tracker.atomic import atomic_write_text
 from tracker.config import Settings
@@ -46,7 +47,7 @@ from tracker.report.timeline import build_timeline
 BRIEF_TIMELINE_ROWS = 30
 """Cycles in the printed brief's chart: on your hosts, then coming elsewhere (half an A4 page)."""
 
-__all__ = ["PlanHint", "PlanLike", "render_index", "render_report", "write_report"]
+__all__ = ["PlanHint", "PlanLike", "render_index", "write_report"]
 
 
 def write_report(
@@ -75,7 +76,8 @@ def write_report(
     out_dir = Path(out_dir)
     before = snapshot.previous(out_dir, as_of)
     changes = changes_view(snapshot.changes_since(before, records, as_of), before.as_of) if before else None
-    pages = render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle, changes)
+    inputs = _Inputs(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle)
+    pages = _render_pages(inputs, changes)
     path = out_dir / report_name(as_of)
     if "timeline" in pages:
         atomic_write_text(out_dir / timeline_name(as_of), pages["timeline"])
@@ -86,36 +88,18 @@ def write_report(
     return path
 
 
-def render_report(
-    records: list[LifecycleRecord],
-    settings: Settings,
-    as_of: date,
-    out_dir: Path,
-    dataset_path: Path,
-    now: datetime,
-    estate: EstateSummary | None = None,
-    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
-) -> str:
-    """The report page as a string (no I/O besides hashing the dataset file)."""
-    return render_pages(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle)["report"]
+@dataclass(frozen=True)
+class _Inputs:
+    """``write_report``'s arguments, as the page is rendered from them."""
 
-
-def render_pages(
-    records: list[LifecycleRecord],
-    settings: Settings,
-    as_of: date,
-    out_dir: Path,
-    dataset_path: Path,
-    now: datetime,
-    estate: EstateSummary | None = None,
-    plan_by_cycle: Mapping[CycleKey, PlanLike] | None = None,
-    changes: ChangesView | None = None,
-) -> dict[str, str]:
-    """``{"report": html}``, plus ``"timeline"`` (the full chart) when the report's chart is partial."""
-    with _gc_paused():
-        return _render_pages(
-            records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle, changes
-        )
+    records: list[LifecycleRecord]
+    settings: Settings
+    as_of: date
+    out_dir: Path
+    dataset_path: Path
+    now: datetime
+    estate: EstateSummary | None
+    plan_by_cycle: Mapping[CycleKey, PlanLike] | None
 
 
 @contextmanager
@@ -131,21 +115,16 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _render_pages(
-    records: list[LifecycleRecord],
-    settings: Settings,
-    as_of: date,
-    out_dir: Path,
-    dataset_path: Path,
-    now: datetime,
-    estate: EstateSummary | None,
-    plan_by_cycle: Mapping[CycleKey, PlanLike] | None,
-    changes: ChangesView | None,
-) -> dict[str, str]:
+@_gc_paused()
+def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str]:
+    """``{"report": html}``, plus ``"timeline"`` (the full chart) when the report's chart is partial.
+
+    No I/O besides hashing the dataset file and looking for the calendar feed beside the report."""
+    records, settings, as_of, estate = inputs.records, inputs.settings, inputs.as_of, inputs.estate
     warning_days = settings.alerts.warning_days
     rows = [cycle_row(r, as_of) for r in records]
     groups = group_rows(rows)
-    actions = needs_action(rows, as_of, warning_days, estate, plan_by_cycle)
+    actions = needs_action(rows, as_of, warning_days, estate, inputs.plan_by_cycle)
     as_of_iso = vocab.iso(as_of)
     today = f"Today {as_of_iso}"
     timeline = build_timeline(groups, as_of, today)
@@ -157,9 +136,9 @@ def _render_pages(
     context: dict[str, Any] = {
         "as_of": as_of,
         "as_of_iso": as_of_iso,
-        "generated": _local(now, settings),
-        "dataset_path": str(dataset_path),
-        "dataset_sha256": sha256_of(dataset_path),
+        "generated": _local(inputs.now, settings),
+        "dataset_path": str(inputs.dataset_path),
+        "dataset_sha256": sha256_of(inputs.dataset_path),
         "row_count": len(records),
         "actions": actions,
         "recent_eol_days": RECENT_EOL_DAYS,
@@ -170,9 +149,9 @@ def _render_pages(
         "full_timeline_name": timeline_name(as_of),
         "estate": estate_view(estate) if estate is not None else None,
         "estate_unmatched": estate.unmatched if estate is not None else 0,
-        "plan": plan_by_cycle is not None,
+        "plan": inputs.plan_by_cycle is not None,
         "changes": changes,
-        "calendar": (out_dir / CALENDAR_NAME).is_file(),
+        "calendar": (inputs.out_dir / CALENDAR_NAME).is_file(),
         "calendar_name": CALENDAR_NAME,
         "index_name": INDEX_NAME,
         "status_labels": STATUS_LABELS,
@@ -228,20 +207,9 @@ def _local(now: datetime, settings: Settings) -> dict[str, str]:
 
 
 def _environment():
-    import jinja2
-    import markupsafe
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
     from tracker.report import rows
 
+    env = templating.environment("tracker.report", keep_trailing_newline=True)
     env.globals.update(
         chip=rows.chip,
         when_cell=rows.when_cell,

@@ -125,22 +125,21 @@ class ChangesView:
 
 CHANGES_SHOWN = 30
 _CHANGE_ORDER = ("moved", "refined", "passed", "added", "removed")
+_PHRASES = {
+    "added": "{name} ({vendor}) added",
+    "removed": "{name} ({vendor}) removed",
+    "passed": "{name}: {what} passed ({new})",
+    "announced": "{name}: {what} announced: {new}",
+    "withdrawn": "{name}: {what} no longer given (was {old})",
+    "moved": "{name}: {what} moved from {old} to {new}",
+    "refined": "{name}: {what} refined from {old} to {new}",
+}
 
 
 def change_line(change: Change) -> ChangeLine:
     """One change in the report's words: ``Proxmox VE 8: end of life moved from 2026-08 to 2026-09``."""
-    name = f"{change.product} {change.cycle}"
     what = vocab.milestone_name(change.milestone) if change.milestone else ""
-    if change.kind in ("added", "removed"):
-        text = f"{name} ({change.vendor}) {change.kind}"
-    elif change.kind == "passed":
-        text = f"{name}: {what} passed ({change.new})"
-    elif change.old is None:
-        text = f"{name}: {what} announced: {change.new}"
-    elif change.new is None:
-        text = f"{name}: {what} no longer given (was {change.old})"
-    else:
-        text = f"{name}: {what} {change.kind} from {change.old} to {change.new}"
+    text = change.sentence(_PHRASES, what)
     return ChangeLine(change.kind, text)
 
 
