@@ -281,6 +281,11 @@ def test_new_keys_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert "SECRET" not in str(redacted(s)) and "9/hook" not in str(redacted(s))
 
 
+def test_a_wrong_lead_in_a_rule_is_one_error_not_two(tmp_path: Path) -> None:
+    found = errors(tmp_path, '[[plan.leads]]\nmatch = "*"\nlead = "6 months"\n')
+    assert len(found) == 1 and found[0].startswith("tracker.toml: plan.leads[0].lead: expected a number")
+
+
 def test_non_utf8_config_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "tracker.toml"
     path.write_bytes(b'timezone = "Europe/Z\xfcrich"\n')

@@ -298,10 +298,10 @@ def _read_plan(r: _Reader, raw: Any) -> PlanSettings | None:
         rule = r.table(f"plan.leads[{i}]", item, {"match": _string, "lead": _duration})
         if rule is None:
             continue
-        missing = [k for k in ("match", "lead") if k not in rule]
-        for key in missing:
-            r.error(f"plan.leads[{i}].{key}", "required")
-        if not missing:
+        for key in ("match", "lead"):
+            if key not in item:  # a key that is there but wrong is reported by its converter
+                r.error(f"plan.leads[{i}].{key}", "required")
+        if "match" in rule and "lead" in rule:
             leads.append(PlanLead(**rule))
     values["leads"] = tuple(leads)
     return PlanSettings(**values)
