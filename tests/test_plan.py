@@ -84,7 +84,7 @@ def test_example_plan_answers_what_when_and_to_which_release(tracker) -> None:  
     assert all(kvm[k] == "" for k in HEAD[4:]), kvm
     assert r.stderr == (
         "tracker: 12 hosts must start an upgrade within 90 days (12 already past their start-by date); "
-        "5 have no known upgrade path; 1 unmatched\n"
+        "3 have no known upgrade path; 1 unmatched\n"
     )
 
 
@@ -98,8 +98,12 @@ def test_json_items_are_typed(tracker) -> None:  # type: ignore[no-untyped-def]
     assert ws["hops"] == 1 and ws["days_to_start"] == -137 and ws["start_by"] == "2026-07-12"
     pve9 = items["pve-03.lab.example"]
     # Proxmox VE 9 has no announced end, but it runs on Debian 13, which has one
-    assert (pve9["effective_end"], pve9["binding"], pve9["path"]) == ("2028-08-09", "Debian 13", "none known")
-    assert pve9["target_product"] is None and pve9["hops"] is None
+    assert (pve9["effective_end"], pve9["binding"], pve9["path"]) == (
+        "2028-08-09",
+        "Debian 13",
+        "9 (newest release)",
+    )
+    assert pve9["target_product"] == "Proxmox VE" and pve9["hops"] == 0
     assert items["kvm-01.lab.example"]["path"] is None and items["kvm-01.lab.example"]["hops"] is None
 
 
@@ -287,7 +291,7 @@ def test_check_plan(tracker) -> None:  # type: ignore[no-untyped-def]
         "TRACKER CRITICAL - 12 of 21 hosts past their start-by date (VMware ESXi 6.7 on 1 host, start by "
         "2022-04-15)"
     )
-    assert "past_start=12" in r.stdout and "no_path=5" in r.stdout
+    assert "past_start=12" in r.stdout and "no_path=3" in r.stdout
     r = tracker(
         "--as-of", "2020-01-01", "check", "--plan", "--inventory", str(EXAMPLE), "--product", "windows server"
     )
@@ -344,7 +348,7 @@ def test_csv_fast_path_writes_what_the_frame_path_writes_without_pandas(env, tmp
     table, counts = read_and_plan(EXAMPLE, Settings(), records, dataset, date.fromisoformat(AS_OF))
     fast = b"".join(csv_chunks(table))
     assert fast == render_bytes(to_frame(table), Format.CSV, AS_OF, "t")
-    assert (counts.hosts, counts.urgent, counts.late, counts.no_path, counts.unmatched) == (21, 12, 12, 5, 1)
+    assert (counts.hosts, counts.urgent, counts.late, counts.no_path, counts.unmatched) == (21, 12, 12, 3, 1)
     code = (
         "import sys, runpy; sys.argv = ['tracker', '--as-of', {as_of!r}, 'plan', {hosts!r}, "
         "'--format', 'csv', '-o', {out!r}]\n"

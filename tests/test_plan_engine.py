@@ -64,10 +64,18 @@ def test_migration_continues_through_the_destination_products_hops(data) -> None
 
 
 def test_no_known_path_never_invents_a_target(data) -> None:  # type: ignore[no-untyped-def]
-    plan = planner(data).plan(rec(data, "Windows Server", "2025"))
+    # newer Windows Server releases are published, but with no hop known nothing is recommended
+    plan = planner(data, hops=[]).plan(rec(data, "Windows Server", "2016"))
     assert plan.target is None and plan.hops is None
     assert plan.path == NONE_KNOWN
+
+
+def test_the_newest_release_of_a_line_is_its_own_target_with_zero_hops(data) -> None:  # type: ignore[no-untyped-def]
+    plan = planner(data).plan(rec(data, "Windows Server", "2025"))
+    assert plan.target is not None and (plan.target.cycle, plan.hops) == ("2025", 0)
+    assert plan.path == "2025 (newest release)"
     assert plan.effective_end == date(2034, 11, 14)
+    assert plan.start_by == date(2034, 5, 14)  # the lead still applies: plan the replacement
 
 
 def test_target_is_the_newest_supported_cycle_else_the_newest_not_past_eol(data) -> None:  # type: ignore[no-untyped-def]

@@ -234,7 +234,10 @@ def start_sentence(item: DueItem) -> str:
     """``start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025``."""
     start = item.start
     hosts = f" ({vocab.hosts(start.hosts)})" if start else ""
-    target = f" — target {start.target}" if start and start.target else " — no known upgrade path"
+    if start and start.target == item.record.name:
+        target = " — already the newest release: plan its replacement"
+    else:
+        target = f" — target {start.target}" if start and start.target else " — no known upgrade path"
     return one_line(f"start the upgrade of {item.record.name}{hosts} by {item.when.text}{target}")
 
 

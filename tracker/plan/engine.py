@@ -23,6 +23,7 @@ from tracker.plan.data import Hop, Requirement
 from tracker.status import Status, status_of
 
 NONE_KNOWN = "none known"
+NEWEST = "newest release"
 HARDWARE = "hardware"
 
 
@@ -60,7 +61,10 @@ class Target:
         return len(self.steps)
 
     def path(self, start_product: str, start_cycle: str) -> str:
-        """``7.0 -> 8.0``; the product is named when it changes: ``2019 -> Windows Server 2025``."""
+        """``7.0 -> 8.0``; the product is named when it changes: ``2019 -> Windows Server 2025``;
+        ``2025 (newest release)`` when the host already runs the newest release of its line."""
+        if not self.steps:
+            return f"{start_cycle} ({NEWEST})"
         parts, product = [start_cycle], start_product
         for step_product, step_cycle in self.steps:
             parts.append(step_cycle if step_product == product else f"{step_product} {step_cycle}")
@@ -181,6 +185,13 @@ class Planner:
                 *((hop.to_product, c) for c in there[dest]),
             )
             return Target(hop.to_product, dest, tuple(steps))
+        # Already on the newest release of a line that goes on (no successor listed, nothing newer
+        # published, not past eol): nothing to move to yet, zero hops, and the lead still applies.
+        own = self.records.get((product, cycle))
+        if own is not None and self._best(product, {cycle: ()}) == cycle:
+            released = own.release.first_day
+            if not any(p == product and r.release.first_day > released for (p, _), r in self.records.items()):
+                return Target(product, cycle, ())
         return None
 
     def lead(self, record: LifecycleRecord, hops: int) -> relativedelta:
