@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracker.arrowutil import indices_as_int64, int32_indices, small_array
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.inventory.aliases import Aliases, Matcher
@@ -26,8 +27,6 @@ from tracker.inventory.table import (
     InventoryError,
     PairResults,
     RecordFilter,
-    _ints,
-    _small_array,
     resolve_pairs,
 )
 from tracker.plan.engine import NONE_KNOWN, Planner
@@ -91,7 +90,7 @@ def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
     # One dictionary for all chunks (pa.Table.from_arrays: pa.table() would import pandas).
     unified = pa.Table.from_arrays([encoded], names=["c"]).unify_dictionaries().combine_chunks()
     one = unified.column(0).chunk(0)
-    return _ints(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
+    return indices_as_int64(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
 
 
 def _dense(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
@@ -107,12 +106,6 @@ def _dense(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(distinct)
 
 
-def _indices(codes: np.ndarray) -> pa.Array:
-    """Dictionary indices from a numpy array, through the buffer (pa.array would import pandas)."""
-    data = np.ascontiguousarray(codes, dtype=np.int32)
-    return pa.Array.from_buffers(pa.int32(), len(data), [None, pa.py_buffer(data)])
-
-
 def _dict_column(values: Sequence[str | None], codes: np.ndarray) -> pa.DictionaryArray:
     """A text column from one value per group (None = missing) and each host's group code: a
     dictionary of the distinct values (sorted, no duplicates, as pandas categories need)."""
@@ -125,7 +118,7 @@ def _dict_column(values: Sequence[str | None], codes: np.ndarray) -> pa.Dictiona
     validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if nulls else None
     host = np.where(missing, 0, host).astype(np.int32) if nulls else np.ascontiguousarray(host)
     indices = pa.Array.from_buffers(pa.int32(), len(host), [validity, pa.py_buffer(host)], null_count=nulls)
-    return pa.DictionaryArray.from_arrays(indices, _small_array(distinct, pa.string()))
+    return pa.DictionaryArray.from_arrays(indices, small_array(distinct, pa.string()))
 
 
 def _layer(value: str, default: str | None, matcher: Matcher) -> tuple[str, str] | None:
@@ -217,7 +210,7 @@ def _match_hosts(
     rows = np.arange(len(table), dtype=np.int64)
     if not all(results.keep):
         rows = np.flatnonzero(np.array(results.keep, dtype=bool)[pair_key])
-        table = table.take(_indices(rows))
+        table = table.take(int32_indices(rows))
         pair_key = pair_key[rows]
     return _Hosts(table, pair_key, pair_count, pairs, results, rows)
 
@@ -303,10 +296,10 @@ def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> 
     ]
     for col, strings in of_pairs:
         columns[col] = _dict_column(strings, hosts.pair_key)
-    by_key = _indices(key)
+    by_key = int32_indices(key)
     for col in PLAN_COLUMNS:
         if col in INT_COLUMNS:
-            columns[col] = pc.take(_small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
+            columns[col] = pc.take(small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
         else:
             columns[col] = _dict_column(values[col], key)  # type: ignore[arg-type]
     columns["version"] = table.column("version")
