@@ -97,6 +97,25 @@ def is_http_url(text: str) -> bool:
     return _HTTP_URL.match(text) is not None
 
 
+def required_present(values: dict[str, str], line: int, required: Iterable[str], problem: Problem) -> bool:
+    """False, with a problem per column, when a ``required`` value is empty."""
+    ok = True
+    for col in required:
+        if not values.get(col):
+            problem(line, col, "required value is empty")
+            ok = False
+    return ok
+
+
+def confidence_known(values: dict[str, str], line: int, problem: Problem) -> bool:
+    """False, with a problem, when ``confidence`` is set but not one of CONFIDENCE."""
+    confidence = values.get("confidence", "")
+    if confidence and confidence not in CONFIDENCE:
+        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
+        return False
+    return True
+
+
 def single_line_values(values: dict[str, str], line: int, problem: Problem) -> bool:
     """False, with a problem per column, when a value other than ``notes`` holds a line break or a
     control character: names end up in e-mail headers and single-line outputs."""
@@ -164,11 +183,7 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
 
 
 def _record(values: dict[str, str], line: int, problem: Problem) -> LifecycleRecord | None:
-    ok = True
-    for col in REQUIRED:
-        if not values.get(col):
-            problem(line, col, "required value is empty")
-            ok = False
+    ok = required_present(values, line, REQUIRED, problem)
     ok = single_line_values(values, line, problem) and ok
     dates: dict[str, MilestoneDate | None] = {}
     for col in DATE_COLUMNS:
@@ -214,10 +229,7 @@ def _record(values: dict[str, str], line: int, problem: Problem) -> LifecycleRec
             elif not is_http_url(part):
                 problem(line, "source", f"not an http(s):// URL: {part!r}")
                 ok = False
-    confidence = values.get("confidence", "")
-    if confidence and confidence not in CONFIDENCE:
-        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
-        ok = False
+    ok = confidence_known(values, line, problem) and ok
     if not ok or dates["release"] is None:
         return None
     return LifecycleRecord(
@@ -230,7 +242,7 @@ def _record(values: dict[str, str], line: int, problem: Problem) -> LifecycleRec
         eol=dates["eol"],
         extended_end=dates["extended_end"],
         source=source,
-        confidence=confidence,
+        confidence=values.get("confidence", ""),
         notes=values.get("notes", ""),
         verified_on=verified_on,
         line=line,

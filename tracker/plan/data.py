@@ -12,10 +12,16 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from tracker.csvtext import Problem, line_problems, read_header, row_values
-from tracker.dataset import CONFIDENCE, LifecycleRecord, is_http_url, single_line_values
+from tracker.dataset import (
+    LifecycleRecord,
+    confidence_known,
+    is_http_url,
+    required_present,
+    single_line_values,
+)
 from tracker.dates import parse_milestone
 from tracker.errors import DatasetError
 
@@ -140,21 +146,47 @@ def _first_seen(seen: dict[K, int], key: K, line: int, column: str, problem: Pro
 
 
 def _check_sourced(values: dict[str, str], line: int, required: tuple[str, ...], problem: Problem) -> bool:
-    ok = True
-    for col in required:
-        if not values.get(col):
-            problem(line, col, "required value is empty")
-            ok = False
+    ok = required_present(values, line, required, problem)
     for part in values.get("source", "").split(";") if values.get("source") else ():
         part = part.strip()
         if not is_http_url(part):
             problem(line, "source", f"not an http(s):// URL: {part!r}")
             ok = False
-    confidence = values.get("confidence", "")
-    if confidence and confidence not in CONFIDENCE:
-        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
-        ok = False
-    return ok
+    return confidence_known(values, line, problem) and ok
+
+
+class _Provenance(TypedDict):
+    source: str
+    confidence: str
+    notes: str
+    line: int
+
+
+def _provenance(values: dict[str, str], line: int) -> _Provenance:
+    """Where a row's facts come from, as the fields of a Hop or a Requirement."""
+    return {
+        "source": values["source"],
+        "confidence": values["confidence"],
+        "notes": values.get("notes", ""),
+        "line": line,
+    }
+
+
+def _new_row(
+    record: LifecycleRecord,
+    values: dict[str, str],
+    line: int,
+    seen: dict[K, int],
+    key: K,
+    column: str,
+    problem: Problem,
+) -> bool:
+    """The row's vendor is ``record``'s and no earlier line had ``key`` (a duplicate is blamed on
+    ``column``); else False, with a problem."""
+    if record.vendor != values["vendor"]:
+        problem(line, "vendor", f"{record.name} belongs to {record.vendor!r} in the dataset")
+        return False
+    return _first_seen(seen, key, line, column, problem)
 
 
 class _Cycles:
@@ -208,11 +240,8 @@ def parse_upgrades(raw: bytes, name: str, records: Iterable[LifecycleRecord]) ->
                 f"than {source.name} (released {source.release.text})",
             )
             continue
-        if source.vendor != v["vendor"]:
-            problem(line, "vendor", f"{source.name} belongs to {source.vendor!r} in the dataset")
-            continue
         key = (source.product, source.cycle, target.product, target.cycle)
-        if not _first_seen(seen, key, line, "to_cycle", problem):
+        if not _new_row(source, v, line, seen, key, "to_cycle", problem):
             continue
         hops.append(
             Hop(
@@ -222,10 +251,7 @@ def parse_upgrades(raw: bytes, name: str, records: Iterable[LifecycleRecord]) ->
                 to_product=target.product,
                 to_cycle=target.cycle,
                 kind=v["kind"],
-                source=v["source"],
-                confidence=v["confidence"],
-                notes=v.get("notes", ""),
-                line=line,
+                **_provenance(v, line),
             )
         )
     return hops, problems
@@ -272,11 +298,8 @@ def parse_stack(
                 f"{own.name} cannot require its own product ({needed.name}): a cycle requiring itself",
             )
             continue
-        if own.vendor != v["vendor"]:
-            problem(line, "vendor", f"{own.name} belongs to {own.vendor!r} in the dataset")
-            continue
         key = (own.product, own.cycle, v["relation"], needed.product, needed.cycle)
-        if not _first_seen(seen, key, line, "requires_cycle", problem):
+        if not _new_row(own, v, line, seen, key, "requires_cycle", problem):
             continue
         reqs.append(
             Requirement(
@@ -287,10 +310,7 @@ def parse_stack(
                 requires_product=needed.product,
                 requires_cycle=needed.cycle,
                 optional=v.get("optional", "") == "yes",
-                source=v["source"],
-                confidence=v["confidence"],
-                notes=v.get("notes", ""),
-                line=line,
+                **_provenance(v, line),
             )
         )
     problems += _cycle_problems(reqs, name)

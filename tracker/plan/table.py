@@ -254,17 +254,20 @@ def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
 
 def _plan_keys(
     hosts: _Hosts, inputs: _Inputs, key: np.ndarray, n_keys: int, planner: Planner
-) -> dict[str, list[object]]:
-    """Per key, the plan columns (None for unmatched hosts), planning one host of each key."""
+) -> tuple[dict[str, list[object]], list[LifecycleRecord | None]]:
+    """Per key, the plan columns (None for unmatched hosts) and the release cycle, planning one
+    host of each key."""
     index = planner.records
     rep = np.zeros(n_keys, dtype=np.int64)
     rep[key] = np.arange(len(key), dtype=np.int64)  # a host of each key: they all plan alike
     values: dict[str, list[object]] = {c: [] for c in PLAN_COLUMNS}
+    found: list[LifecycleRecord | None] = []
     results = hosts.results
     for row in rep.tolist():
         pair = hosts.pair_key[row]
         cycle = results.cycles[pair]
         record = index.get((results.matched[pair] or "", cycle)) if cycle else None
+        found.append(record)
         if record is None:
             for c in PLAN_COLUMNS:
                 values[c].append(None)
@@ -278,7 +281,7 @@ def _plan_keys(
         values["hops"].append(plan.hops)
         values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
         values["days_to_start"].append(plan.days_to_start(planner.as_of))
-    return values
+    return values, found
 
 
 def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> pa.Table:
@@ -311,9 +314,8 @@ def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> 
     return pa.Table.from_arrays(list(columns.values()), names=list(columns))
 
 
-def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[object]]) -> PlanCounts:
+def _counts(hosts: _Hosts, per_key: np.ndarray, values: dict[str, list[object]]) -> PlanCounts:
     """The summary numbers, summed per key and per pair (no per-host Python)."""
-    per_key = np.bincount(key, minlength=n_keys) if n_keys else np.zeros(0, dtype=np.int64)
     per_pair = (
         np.bincount(hosts.pair_key, minlength=hosts.pair_count)
         if len(hosts.pair_key)
@@ -325,7 +327,7 @@ def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[
 
     days = [d if isinstance(d, int) else None for d in values["days_to_start"]]
     return PlanCounts(
-        hosts=len(key),
+        hosts=int(per_key.sum()),
         urgent=hosts_where([d is not None and d <= URGENT_DAYS for d in days], per_key),
         late=hosts_where([d is not None and d < 0 for d in days], per_key),
         no_path=hosts_where([p == NONE_KNOWN for p in values["path"]], per_key),
@@ -333,7 +335,27 @@ def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[
     )
 
 
-def plan_table(
+@dataclass(frozen=True)
+class KeyedPlan:
+    """An inventory planned once per distinct key (``plan_keys``): each host's key, and per key
+    the plan and the release cycle its hosts run."""
+
+    hosts: _Hosts
+    key: np.ndarray
+    """Each host's key, 0 .. n_keys - 1."""
+    n_keys: int
+    values: dict[str, list[object]]
+    """Per key, the PLAN_COLUMNS values (None for unmatched hosts)."""
+    records: list[LifecycleRecord | None]
+    """Per key, the matched release cycle (None: unmatched)."""
+
+    def hosts_per_key(self) -> np.ndarray:
+        if not self.n_keys:
+            return np.zeros(0, dtype=np.int64)
+        return np.bincount(self.key, minlength=self.n_keys)
+
+
+def plan_keys(
     table: pa.Table,
     records: Iterable[LifecycleRecord],
     planner: Planner,
@@ -341,13 +363,20 @@ def plan_table(
     filters: RecordFilter | None = None,
     hardware: dict[str, date] | None = None,
     name: str = "inventory",
-) -> tuple[pa.Table, PlanCounts]:
-    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
-    columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
-    with no known path has ``path`` = ``none known``. ``name`` is the file, for messages."""
+) -> KeyedPlan:
+    """Match the hosts of ``table`` and plan each distinct (pair, layers, hardware end) once.
+    ``name`` is the file, for messages."""
     records = list(records)
     hosts = _match_hosts(table, records, planner.as_of, aliases, filters)
     inputs = _inputs(hosts, records, aliases, hardware, name)
     key, n_keys = _combine(inputs.parts)
-    values = _plan_keys(hosts, inputs, key, n_keys, planner)
-    return _output(hosts, key, values), _counts(hosts, key, n_keys, values)
+    values, found = _plan_keys(hosts, inputs, key, n_keys, planner)
+    return KeyedPlan(hosts=hosts, key=key, n_keys=n_keys, values=values, records=found)
+
+
+def plan_table(keyed: KeyedPlan) -> tuple[pa.Table, PlanCounts]:
+    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
+    columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
+    with no known path has ``path`` = ``none known``."""
+    counts = _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values)
+    return _output(keyed.hosts, keyed.key, keyed.values), counts
