@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.csvtext import CsvTextError, csv_rows, is_blank
+from tracker.csvtext import CsvTextError, csv_rows, is_blank, line_problems, read_header, row_values
 from tracker.dataset import parse_dataset
 from tracker.errors import DatasetError
 from tracker.inventory.aliases import parse_aliases
@@ -55,3 +55,39 @@ def test_dataset_aliases_and_inventory_agree_on_lines_after_a_multi_line_record(
     assert inventory_problems(hosts.encode(), "h.csv") == [
         "h.csv:4: hostname: empty: every host needs a name"
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(b"", ["f.csv:1: (file): empty file: expected a CSV header row"], id="empty"),
+        pytest.param(
+            b"a,b\n\xff\n", ["f.csv:2: (file): not UTF-8 text (byte 0xff); save it as UTF-8"], id="bytes"
+        ),
+        pytest.param(b'a,"b\n', ["f.csv:1: (file): not valid CSV: unexpected end of data"], id="header"),
+    ],
+)
+def test_read_header_says_why_there_is_no_header(raw: bytes, expected: list[str]) -> None:
+    problems: list[str] = []
+    assert read_header(raw, "f.csv", problems) is None
+    assert problems == expected
+
+
+def test_row_values_skip_blank_and_ragged_rows() -> None:
+    problems, problem = line_problems("f.csv")
+    read = read_header(b' a , b \n1, two \n\n3\n"x\ny",z\n', "f.csv", problems)
+    assert read is not None
+    header, rows = read
+    assert header == ["a", "b"]
+    assert list(row_values(header, rows, problem)) == [
+        (2, {"a": "1", "b": "two"}),
+        (5, {"a": "x\ny", "b": "z"}),
+    ]
+    assert problems == ["f.csv:4: (row): expected 2 fields, found 1"]
+
+
+def test_dataset_and_planning_files_word_csv_problems_alike() -> None:
+    from tracker.plan.data import parse_upgrades
+
+    for raw in (b"", b"vendor\n\xff\n", b'vendor,"x\n'):
+        assert parse_upgrades(raw, "f.csv", [])[1] == parse_dataset(raw, "f.csv")[1]

@@ -215,11 +215,13 @@ def test_large_output_path_matches_the_small_one(monkeypatch) -> None:  # type: 
     from tracker.dataset import load_dataset
     from tracker.formats import Format
     from tracker.inventory import output
-    from tracker.plan.hosts import plan_file
+    from tracker.plan.hosts import to_frame
+    from tracker.plan.inventory import read_and_plan
     from tracker.plan.output import TABLE_COLUMNS
 
     dataset = ROOT / "datasets" / "hypervisors.csv"
-    planned = plan_file(EXAMPLE, Settings(), load_dataset(dataset), dataset, date.fromisoformat(AS_OF))
+    table, _ = read_and_plan(EXAMPLE, Settings(), load_dataset(dataset), dataset, date.fromisoformat(AS_OF))
+    planned = to_frame(table)
     for fmt in (Format.TABLE, Format.MARKDOWN):
         small = b"".join(output.render_chunks(planned, fmt, AS_OF, "t", base=TABLE_COLUMNS))
         monkeypatch.setattr(output, "LARGE", 5)
@@ -233,11 +235,13 @@ def test_large_output_path_matches_the_small_one(monkeypatch) -> None:  # type: 
 def test_plan_by_cycle_for_the_estate_section() -> None:
     from tracker.config import Settings
     from tracker.dataset import load_dataset
-    from tracker.plan.hosts import plan_by_cycle, plan_file
+    from tracker.plan.hosts import plan_by_cycle, to_frame
+    from tracker.plan.inventory import read_and_plan
 
     dataset = ROOT / "datasets" / "hypervisors.csv"
     records = load_dataset(dataset)
-    planned = plan_file(EXAMPLE, Settings(), records, dataset, date.fromisoformat(AS_OF))
+    table, _ = read_and_plan(EXAMPLE, Settings(), records, dataset, date.fromisoformat(AS_OF))
+    planned = to_frame(table)
     cycles = plan_by_cycle(planned, records)
     hv = cycles[("Microsoft", "Hyper-V Server", "2016")]
     assert (hv.hosts, hv.target, hv.start_by, hv.hosts_past_start) == (
@@ -378,11 +382,11 @@ def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
 def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
     from tracker.config import Settings
     from tracker.dataset import load_dataset
-    from tracker.plan.hosts import plan_by_cycle, plan_file
-    from tracker.plan.inventory import read_and_plan_cycles
+    from tracker.plan.hosts import plan_by_cycle, to_frame
+    from tracker.plan.inventory import read_and_plan, read_and_plan_cycles
 
     dataset = ROOT / "datasets" / "hypervisors.csv"
     records = load_dataset(dataset)
     as_of = date.fromisoformat(AS_OF)
-    frame = plan_by_cycle(plan_file(EXAMPLE, Settings(), records, dataset, as_of), records)
+    frame = plan_by_cycle(to_frame(read_and_plan(EXAMPLE, Settings(), records, dataset, as_of)[0]), records)
     assert read_and_plan_cycles(EXAMPLE, Settings(), records, dataset, as_of) == frame

@@ -157,10 +157,11 @@ def check_plan(
     is CRITICAL, within ``warning`` days WARNING; hosts with no known path are counted."""
     from tracker.inventory.aliases import load_aliases
     from tracker.plan.engine import NONE_KNOWN
-    from tracker.plan.hosts import plan_by_cycle, plan_file
+    from tracker.plan.hosts import plan_by_cycle, to_frame
+    from tracker.plan.inventory import read_and_plan
 
     records = ctx.records()
-    planned = plan_file(
+    table, _ = read_and_plan(
         Path(inventory),
         ctx.settings,
         records,
@@ -169,6 +170,7 @@ def check_plan(
         load_aliases(aliases),
         filters if filters.filtered else None,
     )
+    planned = to_frame(table)
     days = planned["days_to_start"]
     n_past, n_crit, n_warn = (
         int((days.notna() & cond).sum()) for cond in (days < 0, days <= critical, days <= warning)

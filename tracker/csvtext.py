@@ -1,11 +1,15 @@
-"""The one CSV reading front end of the dataset, the inventory and the aliases file: bytes -> text
-with one wording of encoding problems, and text -> rows numbered as an editor numbers lines."""
+"""The one CSV reading front end of the dataset, the planning files, the inventory and the aliases
+file: bytes -> text with one wording of encoding problems, and text -> rows numbered as an editor
+numbers lines."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+
+Problem = Callable[[int, str, str], None]
+"""Adds one problem of a file: ``problem(line, column, message)``."""
 
 
 class CsvTextError(ValueError):
@@ -59,7 +63,7 @@ def is_blank(row: list[str]) -> bool:
     return all(not cell.strip() for cell in row)
 
 
-def line_problems(name: str) -> tuple[list[str], Callable[[int, str, str], None]]:
+def line_problems(name: str) -> tuple[list[str], Problem]:
     """A list of problems and the function that adds one as ``FILE:LINE: column: message``."""
     problems: list[str] = []
 
@@ -67,3 +71,38 @@ def line_problems(name: str) -> tuple[list[str], Callable[[int, str, str], None]
         problems.append(f"{name}:{line}: {column}: {message}")
 
     return problems, problem
+
+
+def read_header(
+    raw: bytes, name: str, problems: list[str]
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]] | None:
+    """The header (cells stripped) and the records after it, ``csv_rows`` numbered; or None, with
+    the reason appended to ``problems``: not UTF-8 text, not CSV, or an empty file. Malformed CSV
+    further down is appended to ``problems`` when the records are read, in line order."""
+    try:
+        text = decode_csv_text(raw, name)
+    except CsvTextError as exc:
+        problems.append(str(exc))
+        return None
+    before = len(problems)
+    rows = csv_rows(text, name, problems)
+    first = next(rows, None)
+    if first is None:
+        if len(problems) == before:
+            problems.append(f"{name}:1: (file): empty file: expected a CSV header row")
+        return None
+    return [h.strip() for h in first[1]], rows
+
+
+def row_values(
+    header: list[str], rows: Iterable[tuple[int, list[str]]], problem: Problem
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, {column: stripped cell})`` per record that is not blank; a record with another
+    number of fields than the header has columns is a problem and is skipped."""
+    for line, row in rows:
+        if is_blank(row):
+            continue
+        if len(row) != len(header):
+            problem(line, "(row)", f"expected {len(header)} fields, found {len(row)}")
+            continue
+        yield line, {h: cell.strip() for h, cell in zip(header, row, strict=True)}

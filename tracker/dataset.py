@@ -12,7 +12,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
+from tracker.csvtext import Problem, line_problems, read_header, row_values
 from tracker.dates import MilestoneDate, parse_day, parse_milestone
 from tracker.errors import DatasetError
 
@@ -97,6 +97,36 @@ def is_http_url(text: str) -> bool:
     return _HTTP_URL.match(text) is not None
 
 
+def required_present(values: dict[str, str], line: int, required: Iterable[str], problem: Problem) -> bool:
+    """False, with a problem per column, when a ``required`` value is empty."""
+    ok = True
+    for col in required:
+        if not values.get(col):
+            problem(line, col, "required value is empty")
+            ok = False
+    return ok
+
+
+def confidence_known(values: dict[str, str], line: int, problem: Problem) -> bool:
+    """False, with a problem, when ``confidence`` is set but not one of CONFIDENCE."""
+    confidence = values.get("confidence", "")
+    if confidence and confidence not in CONFIDENCE:
+        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
+        return False
+    return True
+
+
+def single_line_values(values: dict[str, str], line: int, problem: Problem) -> bool:
+    """False, with a problem per column, when a value other than ``notes`` holds a line break or a
+    control character: names end up in e-mail headers and single-line outputs."""
+    ok = True
+    for col, value in values.items():
+        if col != "notes" and _CONTROL.search(value):
+            problem(line, col, "line break or control character in value (only notes may span lines)")
+            ok = False
+    return ok
+
+
 def load_dataset(path: str | Path) -> list[LifecycleRecord]:
     """Read and validate ``path``; raise DatasetError listing every problem at once."""
     path = Path(path)
@@ -113,17 +143,10 @@ def load_dataset(path: str | Path) -> list[LifecycleRecord]:
 def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[str]]:
     """Parse CSV bytes; return the valid records and the problems, each ``FILE:LINE: column: msg``."""
     problems, problem = line_problems(name)
-    try:
-        text = decode_csv_text(raw, name)
-    except CsvTextError as exc:
-        return [], [str(exc)]
-    rows = csv_rows(text, name, problems)
-    first = next(rows, None)
-    if first is None:
-        if not problems:
-            problem(1, "(file)", "empty file: expected a CSV header row")
+    read = read_header(raw, name, problems)
+    if read is None:
         return [], problems
-    header = [h.strip() for h in first[1]]
+    header, rows = read
     known = set(REQUIRED) | set(OPTIONAL)
     for h in header:
         if h not in known:
@@ -141,13 +164,7 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
 
     records: list[LifecycleRecord] = []
     keys: dict[tuple[str, str, str], int] = {}
-    for line, row in rows:
-        if is_blank(row):
-            continue
-        if len(row) != len(header):
-            problem(line, "(row)", f"expected {len(header)} fields, found {len(row)}")
-            continue
-        values = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
+    for line, values in row_values(header, rows, problem):
         record = _record(values, line, problem)
         if record is None:
             continue
@@ -165,17 +182,9 @@ def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[st
     return records, problems
 
 
-def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | None:
-    ok = True
-    for col in REQUIRED:
-        if not values.get(col):
-            problem(line, col, "required value is empty")
-            ok = False
-    for col, value in values.items():
-        # Names end up in e-mail headers and single-line outputs: no line breaks or control codes.
-        if col != "notes" and _CONTROL.search(value):
-            problem(line, col, "line break or control character in value (only notes may span lines)")
-            ok = False
+def _record(values: dict[str, str], line: int, problem: Problem) -> LifecycleRecord | None:
+    ok = required_present(values, line, REQUIRED, problem)
+    ok = single_line_values(values, line, problem) and ok
     dates: dict[str, MilestoneDate | None] = {}
     for col in DATE_COLUMNS:
         text = values.get(col, "")
@@ -220,10 +229,7 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
             elif not is_http_url(part):
                 problem(line, "source", f"not an http(s):// URL: {part!r}")
                 ok = False
-    confidence = values.get("confidence", "")
-    if confidence and confidence not in CONFIDENCE:
-        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
-        ok = False
+    ok = confidence_known(values, line, problem) and ok
     if not ok or dates["release"] is None:
         return None
     return LifecycleRecord(
@@ -236,7 +242,7 @@ def _record(values: dict[str, str], line: int, problem) -> LifecycleRecord | Non
         eol=dates["eol"],
         extended_end=dates["extended_end"],
         source=source,
-        confidence=confidence,
+        confidence=values.get("confidence", ""),
         notes=values.get("notes", ""),
         verified_on=verified_on,
         line=line,

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from tracker.arrowutil import indices_as_int64, int32_indices, small_array
 from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
@@ -230,7 +231,7 @@ def match_table(
     p_arr, v_arr = both.column("p").chunk(0), both.column("v").chunk(0)
     p_dict, v_dict = p_arr.dictionary.to_pylist(), v_arr.dictionary.to_pylist()
     width = max(len(v_dict), 1)
-    keys = _ints(p_arr.indices) * width + _ints(v_arr.indices)
+    keys = indices_as_int64(p_arr.indices) * width + indices_as_int64(v_arr.indices)
     present = np.zeros(max(len(p_dict), 1) * width, dtype=bool)
     present[keys] = True
     codes_of_key = np.cumsum(present, dtype=np.int64) - 1
@@ -244,7 +245,7 @@ def match_table(
         filters,
     )
     # From the buffer, not pa.array(codes): pyarrow imports pandas to inspect a numpy argument.
-    indices = pa.Array.from_buffers(pa.int32(), len(codes), [None, pa.py_buffer(codes)])
+    indices = int32_indices(codes)
     columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in REQUIRED}
     for name, values, kind in (
         ("matched_product", results.matched, pa.string()),
@@ -252,43 +253,15 @@ def match_table(
         ("status", results.statuses, pa.string()),
         ("days_to_eol", results.days, pa.int64()),
     ):
-        columns[name] = pa.DictionaryArray.from_arrays(indices, _small_array(values, kind))
+        columns[name] = pa.DictionaryArray.from_arrays(indices, small_array(values, kind))
     for c in table.column_names:
         if c not in REQUIRED:
             columns[f"input_{c}" if c in MATCHED else c] = table.column(c)
     out = pa.Table.from_arrays(list(columns.values()), names=list(columns))
     if not all(results.keep):
-        keep = _small_array([1 if k else 0 for k in results.keep], pa.int8())
+        keep = small_array([1 if k else 0 for k in results.keep], pa.int8())
         out = out.filter(pc.equal(pc.take(keep, indices), 1))
     return out
-
-
-def _small_array(values: Sequence[str | int | None], kind: pa.DataType) -> pa.Array:
-    """A short string or integer array built from buffers: ``pa.array`` imports pandas (to check
-    for pandas objects), which would double the start-up of the csv path."""
-    n = len(values)
-    bits = bytearray((n + 7) // 8)
-    for i, v in enumerate(values):
-        if v is not None:
-            bits[i >> 3] |= 1 << (i & 7)
-    nulls = sum(v is None for v in values)
-    validity = pa.py_buffer(bytes(bits)) if nulls else None
-    if pa.types.is_string(kind):
-        data = [str(v).encode("utf-8") if v is not None else b"" for v in values]
-        offsets = np.cumsum([0, *(len(d) for d in data)], dtype=np.int32)
-        buffers = [validity, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(data))]
-    else:
-        numbers = np.array([int(v) if v is not None else 0 for v in values], dtype=kind.to_pandas_dtype())
-        buffers = [validity, pa.py_buffer(numbers.tobytes())]
-    return pa.Array.from_buffers(kind, n, buffers, null_count=nulls)
-
-
-def _ints(indices: pa.Array) -> np.ndarray:
-    """Dictionary indices (never null) as int64, read from the buffer: ``to_numpy(zero_copy_only=False)``
-    would import pandas."""
-    kind = np.dtype(indices.type.to_pandas_dtype())
-    data = np.frombuffer(indices.buffers()[1], dtype=kind, count=len(indices) + indices.offset)
-    return data[indices.offset :].astype(np.int64)
 
 
 def status_counts_table(matched: pa.Table) -> dict[str, int]:

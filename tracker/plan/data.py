@@ -8,16 +8,20 @@ maps hardware models to their end of service.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypedDict, TypeVar
 
-from tracker.csvtext import CsvTextError, decode_csv_text
-from tracker.dataset import CONFIDENCE, LifecycleRecord, is_http_url
+from tracker.csvtext import Problem, line_problems, read_header, row_values
+from tracker.dataset import (
+    LifecycleRecord,
+    confidence_known,
+    is_http_url,
+    required_present,
+    single_line_values,
+)
 from tracker.dates import parse_milestone
 from tracker.errors import DatasetError
 
@@ -48,9 +52,7 @@ HARDWARE_COLUMNS = ("hardware_model", "hardware_end", "source", "notes")
 KINDS = ("in-place", "migrate", "reinstall")
 RELATIONS = ("managed-by", "runs-on", "bundled-with")
 OPTIONAL = ("", "yes", "no")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-Problem = Callable[[int, str, str], None]
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -103,27 +105,18 @@ def stack_path_for(dataset_path: Path) -> Path:
 
 
 def _rows(
-    raw: bytes, name: str, columns: tuple[str, ...], required: tuple[str, ...], problems: list[str]
-) -> Iterable[tuple[int, dict[str, str]]]:
+    raw: bytes,
+    name: str,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    problems: list[str],
+    problem: Problem,
+) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, values)`` per non-blank row; header and row-shape problems go to ``problems``."""
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
-    try:
-        text = decode_csv_text(raw, name)
-    except CsvTextError as exc:
-        problems.append(str(exc))
+    read = read_header(raw, name, problems)
+    if read is None:
         return
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        problem(1, "(file)", "empty file: expected a CSV header row")
-        return
-    except csv.Error as exc:
-        problem(1, "(file)", f"not valid CSV: {exc}")
-        return
+    header, rows = read
     bad = False
     for h in header:
         if h not in columns:
@@ -138,44 +131,62 @@ def _rows(
         bad = True
     if bad:
         return
-    previous_end = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problem(previous_end + 1, "(row)", f"not valid CSV: {exc}")
-            return
-        line, previous_end = previous_end + 1, reader.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problem(line, "(row)", f"expected {len(header)} fields, found {len(row)}")
-            continue
-        values = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
-        for col, value in values.items():
-            if col != "notes" and _CONTROL.search(value):
-                problem(line, col, "line break or control character in value (only notes may span lines)")
+    for line, values in row_values(header, rows, problem):
+        single_line_values(values, line, problem)
         yield line, values
 
 
+def _first_seen(seen: dict[K, int], key: K, line: int, column: str, problem: Problem) -> bool:
+    """Remember that ``line`` holds ``key``; False, with a problem, when an earlier line did."""
+    if key in seen:
+        problem(line, column, f"duplicate of line {seen[key]}")
+        return False
+    seen[key] = line
+    return True
+
+
 def _check_sourced(values: dict[str, str], line: int, required: tuple[str, ...], problem: Problem) -> bool:
-    ok = True
-    for col in required:
-        if not values.get(col):
-            problem(line, col, "required value is empty")
-            ok = False
+    ok = required_present(values, line, required, problem)
     for part in values.get("source", "").split(";") if values.get("source") else ():
         part = part.strip()
         if not is_http_url(part):
             problem(line, "source", f"not an http(s):// URL: {part!r}")
             ok = False
-    confidence = values.get("confidence", "")
-    if confidence and confidence not in CONFIDENCE:
-        problem(line, "confidence", f"must be one of {', '.join(CONFIDENCE)}, not {confidence!r}")
-        ok = False
-    return ok
+    return confidence_known(values, line, problem) and ok
+
+
+class _Provenance(TypedDict):
+    source: str
+    confidence: str
+    notes: str
+    line: int
+
+
+def _provenance(values: dict[str, str], line: int) -> _Provenance:
+    """Where a row's facts come from, as the fields of a Hop or a Requirement."""
+    return {
+        "source": values["source"],
+        "confidence": values["confidence"],
+        "notes": values.get("notes", ""),
+        "line": line,
+    }
+
+
+def _new_row(
+    record: LifecycleRecord,
+    values: dict[str, str],
+    line: int,
+    seen: dict[K, int],
+    key: K,
+    column: str,
+    problem: Problem,
+) -> bool:
+    """The row's vendor is ``record``'s and no earlier line had ``key`` (a duplicate is blamed on
+    ``column``); else False, with a problem."""
+    if record.vendor != values["vendor"]:
+        problem(line, "vendor", f"{record.name} belongs to {record.vendor!r} in the dataset")
+        return False
+    return _first_seen(seen, key, line, column, problem)
 
 
 class _Cycles:
@@ -202,16 +213,12 @@ class _Cycles:
 
 def parse_upgrades(raw: bytes, name: str, records: Iterable[LifecycleRecord]) -> tuple[list[Hop], list[str]]:
     """Hops of an ``upgrades.csv``, checked against the dataset ``records``."""
-    problems: list[str] = []
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
+    problems, problem = line_problems(name)
     cycles = _Cycles(records)
     required = ("vendor", "product", "from_cycle", "to_product", "to_cycle", "kind", "source", "confidence")
     hops: list[Hop] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for line, v in _rows(raw, name, UPGRADE_COLUMNS, required, problems):
+    for line, v in _rows(raw, name, UPGRADE_COLUMNS, required, problems, problem):
         ok = _check_sourced(v, line, required, problem)
         if v["kind"] and v["kind"] not in KINDS:
             problem(line, "kind", f"must be one of {', '.join(KINDS)}, not {v['kind']!r}")
@@ -233,14 +240,9 @@ def parse_upgrades(raw: bytes, name: str, records: Iterable[LifecycleRecord]) ->
                 f"than {source.name} (released {source.release.text})",
             )
             continue
-        if source.vendor != v["vendor"]:
-            problem(line, "vendor", f"{source.name} belongs to {source.vendor!r} in the dataset")
-            continue
         key = (source.product, source.cycle, target.product, target.cycle)
-        if key in seen:
-            problem(line, "to_cycle", f"duplicate of line {seen[key]}")
+        if not _new_row(source, v, line, seen, key, "to_cycle", problem):
             continue
-        seen[key] = line
         hops.append(
             Hop(
                 vendor=source.vendor,
@@ -249,10 +251,7 @@ def parse_upgrades(raw: bytes, name: str, records: Iterable[LifecycleRecord]) ->
                 to_product=target.product,
                 to_cycle=target.cycle,
                 kind=v["kind"],
-                source=v["source"],
-                confidence=v["confidence"],
-                notes=v.get("notes", ""),
-                line=line,
+                **_provenance(v, line),
             )
         )
     return hops, problems
@@ -262,11 +261,7 @@ def parse_stack(
     raw: bytes, name: str, records: Iterable[LifecycleRecord]
 ) -> tuple[list[Requirement], list[str]]:
     """Requirements of a ``stack.csv``, checked against the dataset ``records``."""
-    problems: list[str] = []
-
-    def problem(line: int, column: str, message: str) -> None:
-        problems.append(f"{name}:{line}: {column}: {message}")
-
+    problems, problem = line_problems(name)
     cycles = _Cycles(records)
     required = (
         "vendor",
@@ -280,7 +275,7 @@ def parse_stack(
     )
     reqs: list[Requirement] = []
     seen: dict[tuple[str, str, str, str, str], int] = {}
-    for line, v in _rows(raw, name, STACK_COLUMNS, required, problems):
+    for line, v in _rows(raw, name, STACK_COLUMNS, required, problems, problem):
         ok = _check_sourced(v, line, required, problem)
         if v["relation"] and v["relation"] not in RELATIONS:
             problem(line, "relation", f"must be one of {', '.join(RELATIONS)}, not {v['relation']!r}")
@@ -303,14 +298,9 @@ def parse_stack(
                 f"{own.name} cannot require its own product ({needed.name}): a cycle requiring itself",
             )
             continue
-        if own.vendor != v["vendor"]:
-            problem(line, "vendor", f"{own.name} belongs to {own.vendor!r} in the dataset")
-            continue
         key = (own.product, own.cycle, v["relation"], needed.product, needed.cycle)
-        if key in seen:
-            problem(line, "requires_cycle", f"duplicate of line {seen[key]}")
+        if not _new_row(own, v, line, seen, key, "requires_cycle", problem):
             continue
-        seen[key] = line
         reqs.append(
             Requirement(
                 vendor=own.vendor,
@@ -320,10 +310,7 @@ def parse_stack(
                 requires_product=needed.product,
                 requires_cycle=needed.cycle,
                 optional=v.get("optional", "") == "yes",
-                source=v["source"],
-                confidence=v["confidence"],
-                notes=v.get("notes", ""),
-                line=line,
+                **_provenance(v, line),
             )
         )
     problems += _cycle_problems(reqs, name)
@@ -390,25 +377,23 @@ def load_hardware(path: Path) -> dict[str, date]:
     raw = _load(path, "hardware list")
     if raw is None:
         raise DatasetError(f"{path}: cannot read hardware list (plan.hardware): no such file")
-    problems: list[str] = []
     name = str(path)
+    problems, problem = line_problems(name)
     ends: dict[str, date] = {}
     lines: dict[str, int] = {}
-    for line, v in _rows(raw, name, HARDWARE_COLUMNS, ("hardware_model", "hardware_end"), problems):
+    for line, v in _rows(raw, name, HARDWARE_COLUMNS, ("hardware_model", "hardware_end"), problems, problem):
         model, text = v["hardware_model"], v["hardware_end"]
         if not model:
-            problems.append(f"{name}:{line}: hardware_model: required value is empty")
+            problem(line, "hardware_model", "required value is empty")
             continue
         try:
             end = parse_milestone(text).first_day
         except ValueError as exc:
-            problems.append(f"{name}:{line}: hardware_end: {exc}")
+            problem(line, "hardware_end", str(exc))
             continue
         key = model.casefold()
-        if key in ends:
-            problems.append(f"{name}:{line}: hardware_model: duplicate of line {lines[key]}")
-            continue
-        ends[key], lines[key] = end, line
+        if _first_seen(lines, key, line, "hardware_model", problem):
+            ends[key] = end
     if problems:
         raise DatasetError(*problems)
     return ends

@@ -17,18 +17,9 @@ import pandas as pd
 import pyarrow as pa
 
 from tracker.dataset import LifecycleRecord
-from tracker.inventory.aliases import Aliases
-from tracker.inventory.table import UNMATCHED, RecordFilter
-from tracker.plan.engine import NONE_KNOWN, Planner
-from tracker.plan.inventory import CycleStart, read_and_plan, read_and_plan_cycles, rules_from
-from tracker.plan.table import (
-    LAYER_COLUMNS,
-    OUTPUT,
-    PLAN_COLUMNS,
-    URGENT_DAYS,
-    PlanCounts,
-    plan_table,
-)
+from tracker.inventory.table import UNMATCHED
+from tracker.plan.inventory import CycleStart, read_and_plan_cycles, rules_from
+from tracker.plan.table import LAYER_COLUMNS, OUTPUT, PLAN_COLUMNS, URGENT_DAYS
 
 if TYPE_CHECKING:
     from tracker.alerts.due import StartBy
@@ -41,9 +32,6 @@ __all__ = [
     "URGENT_DAYS",
     "CycleStart",
     "plan_by_cycle",
-    "plan_file",
-    "plan_inventory",
-    "plan_summary",
     "rules_from",
     "to_frame",
 ]
@@ -54,24 +42,10 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
-def plan_inventory(
-    hosts: pd.DataFrame,
-    records: Iterable[LifecycleRecord],
-    planner: Planner,
-    aliases: Aliases,
-    filters: RecordFilter | None = None,
-    hardware: dict[str, date] | None = None,
-    name: str = "inventory",
-) -> pd.DataFrame:
-    """``plan_table`` for a hosts frame (as ``load_inventory`` reads it)."""
-    table = pa.Table.from_pandas(hosts, preserve_index=False)
-    return to_frame(plan_table(table, records, planner, aliases, filters, hardware, name)[0])
-
-
 def plan_by_cycle(
     planned: pd.DataFrame, records: Iterable[LifecycleRecord]
 ) -> dict[tuple[str, str, str], CycleStart]:
-    """Per (vendor, product, cycle) of a ``plan_inventory`` frame: host count, target, path,
+    """Per (vendor, product, cycle) of a planned frame (``to_frame``): host count, target, path,
     earliest start-by date and hosts already past it. Unmatched hosts are left out."""
     index = {(r.product, r.cycle): r for r in records}
     frame = planned.loc[
@@ -111,40 +85,6 @@ def plan_by_cycle(
             hosts_past_start=int(row["late"]),
         )
     return out
-
-
-def plan_summary(planned: pd.DataFrame, within: int = URGENT_DAYS) -> str:
-    """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
-    days = planned["days_to_start"]
-    return PlanCounts(
-        hosts=len(planned),
-        urgent=int((days.notna() & (days <= within)).sum()),
-        late=int((days.notna() & (days < 0)).sum()),
-        no_path=int((planned["path"] == NONE_KNOWN).sum()),
-        unmatched=int((planned["status"] == UNMATCHED).sum()),
-    ).summary(within)
-
-
-def configured_plan(
-    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
-) -> pd.DataFrame | None:
-    """The planned ``settings.inventory`` (None without one): for alerts, the report and check."""
-    if settings.inventory is None:
-        return None
-    return plan_file(settings.inventory, settings, records, dataset_path, as_of)
-
-
-def plan_file(
-    inventory: Path,
-    settings: Settings,
-    records: list[LifecycleRecord],
-    dataset_path: Path,
-    as_of: date,
-    aliases: Aliases | None = None,
-    filters: RecordFilter | None = None,
-) -> pd.DataFrame:
-    """Read, validate and plan one inventory file with the data beside ``dataset_path``."""
-    return to_frame(read_and_plan(inventory, settings, records, dataset_path, as_of, aliases, filters)[0])
 
 
 def configured_start_by(

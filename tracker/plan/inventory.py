@@ -12,14 +12,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 
 from tracker.dataset import LifecycleRecord
 from tracker.inventory.aliases import Aliases
 from tracker.inventory.table import RecordFilter
 from tracker.plan.engine import Planner
-from tracker.plan.table import PlanCounts, _combine, _inputs, _match_hosts, _plan_keys, plan_table
+from tracker.plan.table import PlanCounts, plan_keys, plan_table
 
 if TYPE_CHECKING:
     from tracker.config import Settings
@@ -92,7 +91,7 @@ def read_and_plan(
 ) -> tuple[pa.Table, PlanCounts]:
     """Read and validate one inventory file and plan it with the data beside ``dataset_path``."""
     table, planner, aliases, hardware = _prepare(inventory, settings, records, dataset_path, as_of, aliases)
-    return plan_table(table, records, planner, aliases, filters, hardware, str(inventory))
+    return plan_table(plan_keys(table, records, planner, aliases, filters, hardware, str(inventory)))
 
 
 def read_and_plan_cycles(
@@ -105,18 +104,10 @@ def read_and_plan_cycles(
     """Per (vendor, product, cycle) of an inventory: hosts, target, path, the earliest start-by
     date and the hosts already past it; summed per key, without building the per-host table."""
     table, planner, aliases, hardware = _prepare(inventory, settings, records, dataset_path, as_of, None)
-    hosts = _match_hosts(table, records, planner.as_of, aliases, None)
-    inputs = _inputs(hosts, records, aliases, hardware, str(inventory))
-    key, n_keys = _combine(inputs.parts)
-    values = _plan_keys(hosts, inputs, key, n_keys, planner)
-    rep = np.zeros(n_keys, dtype=np.int64)
-    rep[key] = np.arange(len(key), dtype=np.int64)
-    per_key = np.bincount(key, minlength=n_keys) if n_keys else np.zeros(0, dtype=np.int64)
+    keyed = plan_keys(table, records, planner, aliases, None, hardware, str(inventory))
+    values, per_key = keyed.values, keyed.hosts_per_key()
     found: dict[tuple[str, str, str], CycleStart] = {}
-    for i, row in enumerate(rep.tolist()):
-        pair = hosts.pair_key[row]
-        cycle = hosts.results.cycles[pair]
-        record = planner.records.get((hosts.results.matched[pair] or "", cycle)) if cycle else None
+    for i, record in enumerate(keyed.records):
         if record is None:
             continue
         n = int(per_key[i])

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracker.arrowutil import indices_as_int64, int32_indices, small_array
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.inventory.aliases import Aliases, Matcher
@@ -26,8 +27,6 @@ from tracker.inventory.table import (
     InventoryError,
     PairResults,
     RecordFilter,
-    _ints,
-    _small_array,
     resolve_pairs,
 )
 from tracker.plan.engine import NONE_KNOWN, Planner
@@ -91,7 +90,7 @@ def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
     # One dictionary for all chunks (pa.Table.from_arrays: pa.table() would import pandas).
     unified = pa.Table.from_arrays([encoded], names=["c"]).unify_dictionaries().combine_chunks()
     one = unified.column(0).chunk(0)
-    return _ints(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
+    return indices_as_int64(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
 
 
 def _dense(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
@@ -107,12 +106,6 @@ def _dense(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(distinct)
 
 
-def _indices(codes: np.ndarray) -> pa.Array:
-    """Dictionary indices from a numpy array, through the buffer (pa.array would import pandas)."""
-    data = np.ascontiguousarray(codes, dtype=np.int32)
-    return pa.Array.from_buffers(pa.int32(), len(data), [None, pa.py_buffer(data)])
-
-
 def _dict_column(values: Sequence[str | None], codes: np.ndarray) -> pa.DictionaryArray:
     """A text column from one value per group (None = missing) and each host's group code: a
     dictionary of the distinct values (sorted, no duplicates, as pandas categories need)."""
@@ -125,7 +118,7 @@ def _dict_column(values: Sequence[str | None], codes: np.ndarray) -> pa.Dictiona
     validity = pa.py_buffer(np.packbits(~missing, bitorder="little")) if nulls else None
     host = np.where(missing, 0, host).astype(np.int32) if nulls else np.ascontiguousarray(host)
     indices = pa.Array.from_buffers(pa.int32(), len(host), [validity, pa.py_buffer(host)], null_count=nulls)
-    return pa.DictionaryArray.from_arrays(indices, _small_array(distinct, pa.string()))
+    return pa.DictionaryArray.from_arrays(indices, small_array(distinct, pa.string()))
 
 
 def _layer(value: str, default: str | None, matcher: Matcher) -> tuple[str, str] | None:
@@ -217,7 +210,7 @@ def _match_hosts(
     rows = np.arange(len(table), dtype=np.int64)
     if not all(results.keep):
         rows = np.flatnonzero(np.array(results.keep, dtype=bool)[pair_key])
-        table = table.take(_indices(rows))
+        table = table.take(int32_indices(rows))
         pair_key = pair_key[rows]
     return _Hosts(table, pair_key, pair_count, pairs, results, rows)
 
@@ -261,17 +254,20 @@ def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
 
 def _plan_keys(
     hosts: _Hosts, inputs: _Inputs, key: np.ndarray, n_keys: int, planner: Planner
-) -> dict[str, list[object]]:
-    """Per key, the plan columns (None for unmatched hosts), planning one host of each key."""
+) -> tuple[dict[str, list[object]], list[LifecycleRecord | None]]:
+    """Per key, the plan columns (None for unmatched hosts) and the release cycle, planning one
+    host of each key."""
     index = planner.records
     rep = np.zeros(n_keys, dtype=np.int64)
     rep[key] = np.arange(len(key), dtype=np.int64)  # a host of each key: they all plan alike
     values: dict[str, list[object]] = {c: [] for c in PLAN_COLUMNS}
+    found: list[LifecycleRecord | None] = []
     results = hosts.results
     for row in rep.tolist():
         pair = hosts.pair_key[row]
         cycle = results.cycles[pair]
         record = index.get((results.matched[pair] or "", cycle)) if cycle else None
+        found.append(record)
         if record is None:
             for c in PLAN_COLUMNS:
                 values[c].append(None)
@@ -285,7 +281,7 @@ def _plan_keys(
         values["hops"].append(plan.hops)
         values["start_by"].append(plan.start_by.isoformat() if plan.start_by else None)
         values["days_to_start"].append(plan.days_to_start(planner.as_of))
-    return values
+    return values, found
 
 
 def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> pa.Table:
@@ -303,10 +299,10 @@ def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> 
     ]
     for col, strings in of_pairs:
         columns[col] = _dict_column(strings, hosts.pair_key)
-    by_key = _indices(key)
+    by_key = int32_indices(key)
     for col in PLAN_COLUMNS:
         if col in INT_COLUMNS:
-            columns[col] = pc.take(_small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
+            columns[col] = pc.take(small_array(values[col], pa.int64()), by_key)  # type: ignore[arg-type]
         else:
             columns[col] = _dict_column(values[col], key)  # type: ignore[arg-type]
     columns["version"] = table.column("version")
@@ -318,9 +314,8 @@ def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> 
     return pa.Table.from_arrays(list(columns.values()), names=list(columns))
 
 
-def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[object]]) -> PlanCounts:
+def _counts(hosts: _Hosts, per_key: np.ndarray, values: dict[str, list[object]]) -> PlanCounts:
     """The summary numbers, summed per key and per pair (no per-host Python)."""
-    per_key = np.bincount(key, minlength=n_keys) if n_keys else np.zeros(0, dtype=np.int64)
     per_pair = (
         np.bincount(hosts.pair_key, minlength=hosts.pair_count)
         if len(hosts.pair_key)
@@ -332,7 +327,7 @@ def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[
 
     days = [d if isinstance(d, int) else None for d in values["days_to_start"]]
     return PlanCounts(
-        hosts=len(key),
+        hosts=int(per_key.sum()),
         urgent=hosts_where([d is not None and d <= URGENT_DAYS for d in days], per_key),
         late=hosts_where([d is not None and d < 0 for d in days], per_key),
         no_path=hosts_where([p == NONE_KNOWN for p in values["path"]], per_key),
@@ -340,7 +335,27 @@ def _counts(hosts: _Hosts, key: np.ndarray, n_keys: int, values: dict[str, list[
     )
 
 
-def plan_table(
+@dataclass(frozen=True)
+class KeyedPlan:
+    """An inventory planned once per distinct key (``plan_keys``): each host's key, and per key
+    the plan and the release cycle its hosts run."""
+
+    hosts: _Hosts
+    key: np.ndarray
+    """Each host's key, 0 .. n_keys - 1."""
+    n_keys: int
+    values: dict[str, list[object]]
+    """Per key, the PLAN_COLUMNS values (None for unmatched hosts)."""
+    records: list[LifecycleRecord | None]
+    """Per key, the matched release cycle (None: unmatched)."""
+
+    def hosts_per_key(self) -> np.ndarray:
+        if not self.n_keys:
+            return np.zeros(0, dtype=np.int64)
+        return np.bincount(self.key, minlength=self.n_keys)
+
+
+def plan_keys(
     table: pa.Table,
     records: Iterable[LifecycleRecord],
     planner: Planner,
@@ -348,13 +363,20 @@ def plan_table(
     filters: RecordFilter | None = None,
     hardware: dict[str, date] | None = None,
     name: str = "inventory",
-) -> tuple[pa.Table, PlanCounts]:
-    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
-    columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
-    with no known path has ``path`` = ``none known``. ``name`` is the file, for messages."""
+) -> KeyedPlan:
+    """Match the hosts of ``table`` and plan each distinct (pair, layers, hardware end) once.
+    ``name`` is the file, for messages."""
     records = list(records)
     hosts = _match_hosts(table, records, planner.as_of, aliases, filters)
     inputs = _inputs(hosts, records, aliases, hardware, name)
     key, n_keys = _combine(inputs.parts)
-    values = _plan_keys(hosts, inputs, key, n_keys, planner)
-    return _output(hosts, key, values), _counts(hosts, key, n_keys, values)
+    values, found = _plan_keys(hosts, inputs, key, n_keys, planner)
+    return KeyedPlan(hosts=hosts, key=key, n_keys=n_keys, values=values, records=found)
+
+
+def plan_table(keyed: KeyedPlan) -> tuple[pa.Table, PlanCounts]:
+    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
+    columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
+    with no known path has ``path`` = ``none known``."""
+    counts = _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values)
+    return _output(keyed.hosts, keyed.key, keyed.values), counts
