@@ -390,3 +390,11 @@ def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
     as_of = date.fromisoformat(AS_OF)
     frame = plan_by_cycle(to_frame(read_and_plan(EXAMPLE, Settings(), records, dataset, as_of)[0]), records)
     assert read_and_plan_cycles(EXAMPLE, Settings(), records, dataset, as_of) == frame
+
+
+def test_summary_leaves_out_a_zero_no_path_count() -> None:
+    from tracker.plan.table import PlanCounts
+
+    assert PlanCounts(hosts=3, urgent=1, late=0, no_path=0, unmatched=0).summary() == (
+        "1 host must start an upgrade within 90 days"
+    )

@@ -74,7 +74,8 @@ class PlanCounts:
         text = f"{hosts} must start an upgrade within {within} days"
         if self.late:
             text += f" ({self.late} already past their start-by date)"
-        text += f"; {self.no_path} {'has' if self.no_path == 1 else 'have'} no known upgrade path"
+        if self.no_path:
+            text += f"; {self.no_path} {'has' if self.no_path == 1 else 'have'} no known upgrade path"
         if self.unmatched:
             text += f"; {self.unmatched} unmatched"
         return text
