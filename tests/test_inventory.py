@@ -608,6 +608,26 @@ def test_csv_written_straight_to_the_file_is_the_streamed_csv(
         assert b'"h1","ESXi"' in streamed and b"\nh4,PVE," in streamed
 
 
+def test_formula_escaping_finds_risky_cells_in_any_chunk_or_slice() -> None:
+    """The first-byte pre-check never skips a column that ``csv_cell`` would change."""
+    import pyarrow as pa
+
+    from tracker.formats import csv_cell
+    from tracker.inventory.table import _spreadsheet_safe
+
+    values = ["ok", "", None, "é=x", "x=1", "-12", "-x", "@h", "=1+1", "\tx", "\rx", "+3.5", "+a", "ü"]
+    for i in range(len(values)):
+        for chunked in (False, True):
+            first = ["ok"] * 3 + values[:i]
+            col = pa.chunked_array([first, values[i:]]) if chunked else pa.chunked_array([first + values[i:]])
+            for table in (pa.table({"c": col}), pa.table({"c": col}).slice(3)):
+                got = _spreadsheet_safe(table).column("c").to_pylist()
+                want = [None if v is None else csv_cell(v) for v in table.column("c").to_pylist()]
+                assert got == want
+    safe = pa.table({"c": pa.chunked_array([["ok", "é", None, ""], ["a-b"]])})
+    assert _spreadsheet_safe(safe).column("c").to_pylist() == ["ok", "é", None, "", "a-b"]
+
+
 def test_the_quote_check_sees_every_character_pyarrow_refuses_unquoted() -> None:
     import pyarrow as pa
 

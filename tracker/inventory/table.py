@@ -282,6 +282,8 @@ def _spreadsheet_safe(table: pa.Table) -> pa.Table:
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
         col = table.column(i)
+        if not any(_may_start_risky(arr) for arr in col.chunks):  # the usual case, ~5x cheaper
+            continue
         # first character in the formula set: a slice and a set lookup, 2-3x faster than a regex
         starts = small_array(list(FORMULA_START), pa.string()).cast(field.type)
         risky = pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=starts)
@@ -291,6 +293,28 @@ def _spreadsheet_safe(table: pa.Table) -> pa.Table:
         quoted = pc.binary_join_element_wise(pa.scalar("'", field.type), col, pa.scalar("", field.type))
         table = table.set_column(i, field, pc.if_else(risky, quoted, col))
     return table
+
+
+_RISKY_FIRST_BYTE = np.zeros(256, dtype=bool)
+_RISKY_FIRST_BYTE[[ord(c) for c in FORMULA_START]] = True  # all ASCII: a first byte is a first character
+
+
+def _value_bounds(arr: pa.Array) -> np.ndarray:
+    """The ``len(arr) + 1`` offsets of a (possibly sliced) string array, as numpy (no copy)."""
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    skip = arr.offset * np.dtype(width).itemsize
+    return np.frombuffer(arr.buffers()[1], dtype=width, count=len(arr) + 1, offset=skip)
+
+
+def _may_start_risky(arr: pa.Array) -> bool:
+    """False only when no value's first byte is in ``FORMULA_START`` (null slots' bytes count too,
+    so a true answer only means "look closer")."""
+    data = arr.buffers()[2]
+    if data is None or len(arr) == 0:
+        return False
+    bounds = _value_bounds(arr)
+    starts = bounds[:-1][bounds[1:] > bounds[:-1]]
+    return bool(_RISKY_FIRST_BYTE[np.frombuffer(data, dtype=np.uint8)[starts]].any())
 
 
 _QUOTE_BYTES = (b",", b'"', b"\r", b"\n")  # what pyarrow's quoting_style="none" refuses
