@@ -381,7 +381,8 @@ def write_csv_file(table: pa.Table, path: Path, chunk: int = CHUNK) -> None:
     """Exactly the bytes of ``csv_chunks`` into ``path`` (created or truncated), with pyarrow
     writing straight into the file: no chunk goes through Python unless it may need quotes."""
     table = _spreadsheet_safe(table)
-    unquoted = pacsv.WriteOptions(include_header=False, quoting_style="none")
+    # batches of 32k rows, not pyarrow's 1024: ~20% faster, a few MB of buffer; same bytes
+    unquoted = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=32_768)
     with pa.OSFile(str(path), "wb") as sink:
         sink.write(_header_bytes(table))
         if not _may_need_quotes(table):  # the usual case: one write, no check per chunk
