@@ -1,9 +1,10 @@
 """Render a matched inventory in every ``--format`` without per-host Python on large estates.
 
-csv goes through pyarrow's writer (``table.csv_chunks``) and json through pandas' encoder (a
-million hosts in well under a second each); table and markdown use the shared renderers for
-ordinary inventories and a vectorized layout of the same shape beyond ``LARGE`` hosts, where
-colour is dropped. pandas is only named in annotations: ``write_chunks`` serves the Arrow path.
+csv goes through pyarrow's writer (``table.write_csv_file`` into a file, ``csv_chunks`` to
+stdout) and json through pandas' encoder (a million hosts in well under a second each); table
+and markdown use the shared renderers for ordinary inventories and a vectorized layout of the
+same shape beyond ``LARGE`` hosts, where colour is dropped. pandas is only named in annotations:
+``write_chunks`` and ``write_csv_table`` serve the Arrow path.
 """
 
 from __future__ import annotations
