@@ -586,6 +586,67 @@ def test_arrow_join_writes_what_the_pandas_join_writes(
     assert len(arrow.splitlines()) > 2
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 100_000])
+@pytest.mark.parametrize("source", ["example", "tricky", "empty"])
+def test_csv_written_straight_to_the_file_is_the_streamed_csv(
+    records, tmp_path: Path, source: str, chunk: int
+) -> None:  # type: ignore[no-untyped-def]
+    """``write_csv_file`` (pyarrow writing into the file) gives the bytes of ``csv_chunks`` (the
+    stdout path), also when some chunks need quotes and others do not."""
+    from tracker.inventory.table import csv_chunks, match_table, read_hosts_table, write_csv_file
+
+    path = EXAMPLE
+    if source != "example":
+        path = tmp_path / "in.csv"
+        path.write_text(TRICKY if source == "tricky" else "hostname,product,version\n", encoding="utf-8")
+    table = match_table(read_hosts_table(path), records, date.fromisoformat(AS_OF), load_aliases())
+    out = tmp_path / "out.csv"
+    write_csv_file(table, out, chunk)
+    streamed = b"".join(csv_chunks(table, chunk))
+    assert out.read_bytes() == streamed
+    if source == "tricky" and chunk == 1:  # only the rows that need quotes are quoted
+        assert b'"h1","ESXi"' in streamed and b"\nh4,PVE," in streamed
+
+
+def test_formula_escaping_finds_risky_cells_in_any_chunk_or_slice() -> None:
+    """The first-byte pre-check never skips a column that ``csv_cell`` would change."""
+    import pyarrow as pa
+
+    from tracker.formats import csv_cell
+    from tracker.inventory.table import _spreadsheet_safe
+
+    values = ["ok", "", None, "é=x", "x=1", "-12", "-x", "@h", "=1+1", "\tx", "\rx", "+3.5", "+a", "ü"]
+    for i in range(len(values)):
+        for chunked in (False, True):
+            first = ["ok"] * 3 + values[:i]
+            col = pa.chunked_array([first, values[i:]]) if chunked else pa.chunked_array([first + values[i:]])
+            for table in (pa.table({"c": col}), pa.table({"c": col}).slice(3)):
+                got = _spreadsheet_safe(table).column("c").to_pylist()
+                want = [None if v is None else csv_cell(v) for v in table.column("c").to_pylist()]
+                assert got == want
+    safe = pa.table({"c": pa.chunked_array([["ok", "é", None, ""], ["a-b"]])})
+    assert _spreadsheet_safe(safe).column("c").to_pylist() == ["ok", "é", None, "", "a-b"]
+
+
+def test_the_quote_check_sees_every_character_pyarrow_refuses_unquoted() -> None:
+    import pyarrow as pa
+
+    from tracker.inventory.table import _may_need_quotes
+
+    plain = pa.table(
+        {"a": ["x", None, ""], "n": [1, None, 2], "d": pa.array(["a", "b", "a"]).dictionary_encode()}
+    )
+    assert not _may_need_quotes(plain)
+    for ch in [",", '"', "\r", "\n"]:
+        bad = pa.array(["ok", f"a{ch}b", "ok"])
+        assert _may_need_quotes(pa.table({"a": bad}))
+        assert _may_need_quotes(pa.table({"a": bad.dictionary_encode()}))
+        assert _may_need_quotes(pa.table({"a": bad.cast(pa.large_string())}))
+        assert not _may_need_quotes(pa.table({"a": bad}).slice(2, 1))  # only the slice's own bytes
+        assert not _may_need_quotes(pa.table({"a": bad}).slice(0, 1))
+    assert _may_need_quotes(pa.table({"t": pa.array([b"x"], pa.binary())}))  # unknown type: try
+
+
 def test_hostile_hostnames_are_inert_in_csv_and_markdown_at_any_size(records, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Hostnames come from the user's file: spreadsheet formulas get ``'``, Markdown is HTML-escaped,
     the same on the vectorized path (beyond LARGE hosts) as on the shared renderers."""

@@ -9,8 +9,9 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
@@ -18,8 +19,22 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
 
     Raises OSError whose ``filename`` is ``path`` (never the temp file, never none: a full disk
     while writing names the file it was writing)."""
+    atomic_write_with(path, lambda fh, _tmp: _write_all(fh, chunks))
+
+
+def _write_all(fh: BinaryIO, chunks: Iterable[bytes]) -> None:
+    for chunk in chunks:
+        fh.write(chunk)
+
+
+def atomic_write_with(path: Path, write: Callable[[BinaryIO, Path], None]) -> None:
+    """Let ``write`` fill the temp file, then fsync it and rename it into place.
+
+    ``write`` gets the open (empty) binary temp file and its path; a native writer (pyarrow's
+    ``write_csv``) may open the path itself instead and write there, as long as it closes it
+    before returning. Errors are named like ``atomic_write_chunks``'."""
     try:
-        _write(path, chunks)
+        _write(path, write)
     except OSError as exc:
         named = exc.filename is not None and not Path(exc.filename).name.startswith(f".{path.name}.")
         if named:  # e.g. the directory that could not be created
@@ -27,17 +42,16 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
-def _write(path: Path, chunks: Iterable[bytes]) -> None:
+def _write(path: Path, write: Callable[[BinaryIO, Path], None]) -> None:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
+        with os.fdopen(fd, "r+b") as fh:
+            write(fh, Path(tmp))
             fh.flush()
-            os.fsync(fh.fileno())
+            os.fsync(fh.fileno())  # the inode's data, whichever descriptor wrote it
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

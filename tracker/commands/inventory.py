@@ -41,13 +41,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         hosts = load_inventory(args.hosts)
         emit(ctx, args, explain_inventory(hosts, records, aliases, ctx.as_of, ctx.generated_at()))
         return 0
-    from tracker.inventory.output import write_chunks
-    from tracker.inventory.table import csv_chunks, match_table, read_hosts_table, status_counts_table
+    from tracker.inventory.output import write_chunks, write_csv_table
+    from tracker.inventory.table import match_table, read_hosts_table, status_counts_table
 
     selected = filters if filters.filtered else None
     if fmt is Format.CSV:  # the fast path: Arrow from file to file, pandas never imported
         table = match_table(read_hosts_table(args.hosts), records, ctx.as_of, aliases, selected)
-        write_chunks(csv_chunks(table), args.output, ctx.stdout)
+        write_csv_table(table, args.output, ctx.stdout)
         total, counts = len(table), status_counts_table(table)
     else:
         from tracker.inventory import load_inventory, match_inventory, status_counts

@@ -69,9 +69,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         grouped = grouped_result(to_frame(table), args.group_by, ctx.as_of.isoformat(), ctx.generated_at())
         emit(ctx, args, grouped)
     elif fmt is Format.CSV:  # the fast path: Arrow from file to file, pandas never imported
-        from tracker.inventory.table import csv_chunks
+        from tracker.inventory.output import write_csv_table
 
-        write_chunks(csv_chunks(table), args.output, ctx.stdout)
+        write_csv_table(table, args.output, ctx.stdout)
     else:
         from tracker.inventory.output import render_chunks
         from tracker.plan.hosts import to_frame

@@ -1,9 +1,10 @@
 """Render a matched inventory in every ``--format`` without per-host Python on large estates.
 
-csv goes through pyarrow's writer (``table.csv_chunks``) and json through pandas' encoder (a
-million hosts in well under a second each); table and markdown use the shared renderers for
-ordinary inventories and a vectorized layout of the same shape beyond ``LARGE`` hosts, where
-colour is dropped. pandas is only named in annotations: ``write_chunks`` serves the Arrow path.
+csv goes through pyarrow's writer (``table.write_csv_file`` into a file, ``csv_chunks`` to
+stdout) and json through pandas' encoder (a million hosts in well under a second each); table
+and markdown use the shared renderers for ordinary inventories and a vectorized layout of the
+same shape beyond ``LARGE`` hosts, where colour is dropped. pandas is only named in annotations:
+``write_chunks`` and ``write_csv_table`` serve the Arrow path.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tracker.atomic import atomic_write_chunks
+from tracker.atomic import atomic_write_chunks, atomic_write_with
 from tracker.formats import Column, Format, Result, markdown_cell, renderer
-from tracker.inventory.table import CHUNK
+from tracker.inventory.table import CHUNK, write_csv_file
 from tracker.inventory.table import csv_chunks as table_csv_chunks
 
 if TYPE_CHECKING:
@@ -84,6 +85,15 @@ def write_chunks(chunks: Iterable[bytes], output: str | None, stdout: IO[str]) -
         else:
             stdout.write(chunk.decode("utf-8"))
     (buffer or stdout).flush()
+
+
+def write_csv_table(table: pa.Table, output: str | None, stdout: IO[str]) -> None:
+    """The Arrow csv path: into ``output`` pyarrow writes straight into the atomic writer's temp
+    file (no bytes through Python); to stdout it streams ``csv_chunks``. Same bytes either way."""
+    if output and output != "-":
+        atomic_write_with(Path(output), lambda _fh, tmp: write_csv_file(table, tmp))
+        return
+    write_chunks(table_csv_chunks(table), output, stdout)
 
 
 def items_of(matched: pd.DataFrame) -> list[dict[str, Any]]:

@@ -228,7 +228,7 @@ def match_table(
     version = pc.dictionary_encode(table.column("version"))
     # pa.Table.from_arrays, not pa.table({...}): the latter imports pandas to rule out a DataFrame
     both = pa.Table.from_arrays([product, version], names=["p", "v"]).unify_dictionaries().combine_chunks()
-    p_arr, v_arr = both.column("p").chunk(0), both.column("v").chunk(0)
+    p_arr, v_arr = both.column("p").combine_chunks(), both.column("v").combine_chunks()  # 0 rows: 0 chunks
     p_dict, v_dict = p_arr.dictionary.to_pylist(), v_arr.dictionary.to_pylist()
     width = max(len(v_dict), 1)
     keys = indices_as_int64(p_arr.indices) * width + indices_as_int64(v_arr.indices)
@@ -275,8 +275,6 @@ def status_counts_table(matched: pa.Table) -> dict[str, int]:
 # -- writing ------------------------------------------------------------------------------------
 
 
-
-
 def _spreadsheet_safe(table: pa.Table) -> pa.Table:
     """``csv_cell`` on every text column, in Arrow (no Python per cell, and no ``pa.array`` of Python
     values, which would import pandas)."""
@@ -284,6 +282,8 @@ def _spreadsheet_safe(table: pa.Table) -> pa.Table:
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
         col = table.column(i)
+        if not any(_may_start_risky(arr) for arr in col.chunks):  # the usual case, ~5x cheaper
+            continue
         # first character in the formula set: a slice and a set lookup, 2-3x faster than a regex
         starts = small_array(list(FORMULA_START), pa.string()).cast(field.type)
         risky = pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=starts)
@@ -295,19 +295,102 @@ def _spreadsheet_safe(table: pa.Table) -> pa.Table:
     return table
 
 
+_RISKY_FIRST_BYTE = np.zeros(256, dtype=bool)
+_RISKY_FIRST_BYTE[[ord(c) for c in FORMULA_START]] = True  # all ASCII: a first byte is a first character
+
+
+def _value_bounds(arr: pa.Array) -> np.ndarray:
+    """The ``len(arr) + 1`` offsets of a (possibly sliced) string array, as numpy (no copy)."""
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    skip = arr.offset * np.dtype(width).itemsize
+    return np.frombuffer(arr.buffers()[1], dtype=width, count=len(arr) + 1, offset=skip)
+
+
+def _may_start_risky(arr: pa.Array) -> bool:
+    """False only when no value's first byte is in ``FORMULA_START`` (null slots' bytes count too,
+    so a true answer only means "look closer")."""
+    data = arr.buffers()[2]
+    if data is None or len(arr) == 0:
+        return False
+    bounds = _value_bounds(arr)
+    starts = bounds[:-1][bounds[1:] > bounds[:-1]]
+    return bool(_RISKY_FIRST_BYTE[np.frombuffer(data, dtype=np.uint8)[starts]].any())
+
+
+_QUOTE_BYTES = (b",", b'"', b"\r", b"\n")  # what pyarrow's quoting_style="none" refuses
+
+
+def _text_bytes(arr: pa.Array) -> bytes:
+    """The UTF-8 bytes of a (possibly sliced) string array's values, in one piece."""
+    offsets, data = arr.buffers()[1], arr.buffers()[2]
+    if data is None or len(arr) == 0:
+        return b""
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    ends = np.frombuffer(
+        offsets, dtype=width, count=len(arr) + 1, offset=arr.offset * np.dtype(width).itemsize
+    )
+    return data.slice(int(ends[0]), int(ends[-1] - ends[0])).to_pybytes()
+
+
+def _may_need_quotes(data: pa.Table | pa.ChunkedArray | pa.Array) -> bool:
+    """False only when no value can make ``quoting_style="none"`` fail (no comma, quote, CR or LF
+    in any text); True when one might (also for null slots' bytes and for unknown types, so a
+    true answer only means "try, and fall back", never a different output)."""
+    if isinstance(data, pa.Table):
+        return any(_may_need_quotes(col) for col in data.columns)
+    if isinstance(data, pa.ChunkedArray):
+        return any(_may_need_quotes(arr) for arr in data.chunks)
+    kind = data.type
+    if pa.types.is_dictionary(kind):
+        return _may_need_quotes(data.dictionary)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = _text_bytes(data)
+        return any(b in text for b in _QUOTE_BYTES)
+    plain = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_null)
+    return not any(check(kind) for check in plain)
+
+
+def _header_bytes(table: pa.Table) -> bytes:
+    """The header, quoted like Python's csv module (and escaped like every cell)."""
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in table.column_names])
+    return head.getvalue().encode("utf-8")
+
+
+def _chunk_bytes(part: pa.Table) -> bytes:
+    """One chunk: minimal quoting when pyarrow can write it unquoted, else its "needed" style."""
+    body = io.BytesIO()
+    try:
+        pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    except pa.ArrowInvalid:
+        body = io.BytesIO()
+        pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return body.getvalue()
+
+
 def csv_chunks(table: pa.Table, chunk: int = CHUNK) -> Iterator[bytes]:
     """The table as CSV: a header quoted like Python's csv module, then pyarrow's writer per
     ``chunk`` rows (minimal quoting, like the other commands' csv, when no value needs quotes)."""
-    head = io.StringIO()
-    csv.writer(head, lineterminator="\n").writerow([csv_cell(str(c)) for c in table.column_names])
-    yield head.getvalue().encode("utf-8")
+    yield _header_bytes(table)
     table = _spreadsheet_safe(table)
     for start in range(0, len(table), chunk):
-        part = table.slice(start, chunk)
-        body = io.BytesIO()
-        try:
-            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-        except pa.ArrowInvalid:
-            body = io.BytesIO()
-            pacsv.write_csv(part, body, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        yield body.getvalue()
+        yield _chunk_bytes(table.slice(start, chunk))
+
+
+def write_csv_file(table: pa.Table, path: Path, chunk: int = CHUNK) -> None:
+    """Exactly the bytes of ``csv_chunks`` into ``path`` (created or truncated), with pyarrow
+    writing straight into the file: no chunk goes through Python unless it may need quotes."""
+    table = _spreadsheet_safe(table)
+    # batches of 32k rows, not pyarrow's 1024: ~20% faster, a few MB of buffer; same bytes
+    unquoted = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=32_768)
+    with pa.OSFile(str(path), "wb") as sink:
+        sink.write(_header_bytes(table))
+        if not _may_need_quotes(table):  # the usual case: one write, no check per chunk
+            pacsv.write_csv(table, sink, unquoted)
+            return
+        for start in range(0, len(table), chunk):
+            part = table.slice(start, chunk)
+            if _may_need_quotes(part):
+                sink.write(_chunk_bytes(part))
+            else:
+                pacsv.write_csv(part, sink, unquoted)
