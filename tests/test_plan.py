@@ -376,7 +376,10 @@ def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
     page = (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").read_text(encoding="utf-8")
     row = page[page.index('data-key="Microsoft/Hyper-V Server/2016"') :]
     row = row[: row.index("</tr>")]
-    assert '<td>Windows Server 2025</td><td><time datetime="2026-07-12">2026-07-12</time></td>' in row
+    assert (
+        '<td class="to">Windows Server 2025</td><td class="by"><time datetime="2026-07-12">2026-07-12</time></td>'
+        in row
+    )
 
 
 def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
