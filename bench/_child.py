@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,3 +22,55 @@ def measure(
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}\n{err}")
     return wall, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def compare_with_pyarrow_read(
+    label: str,
+    tracker: list[str],
+    hosts: Path,
+    out: Path,
+    expected_rows: int,
+    runs: int,
+    env: dict[str, str],
+    ratio_target: float,
+    memory_target: int,
+) -> int:
+    """Alternate ``tracker`` (writing ``out``) with a bare ``pandas.read_csv(engine="pyarrow")`` of
+    ``hosts``; print medians, peaks and the ratio; 0 when both targets are met."""
+    import statistics
+
+    baseline = [
+        sys.executable,
+        "-c",
+        "import sys, pandas; pandas.read_csv(sys.argv[1], engine='pyarrow')",
+        str(hosts),
+    ]
+    times: dict[str, list[float]] = {"tracker": [], "baseline": []}
+    peaks: dict[str, list[int]] = {"tracker": [], "baseline": []}
+    measure(baseline, env=env)  # warm the page cache so neither side pays the first read
+    for _ in range(runs):
+        for name, cmd in (("baseline", baseline), ("tracker", tracker)):
+            wall, rss = measure(cmd, env=env)
+            times[name].append(wall)
+            peaks[name].append(rss)
+    with open(out, encoding="utf-8") as f:
+        rows = sum(1 for _ in f) - 1
+    if rows != expected_rows:
+        raise SystemExit(f"tracker wrote {rows} rows for {expected_rows} hosts")
+    ratio = statistics.median(times["tracker"]) / statistics.median(times["baseline"])
+    peak = max(peaks["tracker"])
+    size = hosts.stat().st_size
+    print(f"{label}: {expected_rows:,} hosts, {size / 2**20:.1f} MiB CSV, {runs} runs each")
+    for name in ("baseline", "tracker"):
+        shown = " ".join(f"{t:.2f}" for t in times[name])
+        print(
+            f"  {name:<9} median {statistics.median(times[name]):.2f} s  (runs: {shown})  "
+            f"peak RSS {max(peaks[name]) / 2**20:.0f} MiB"
+        )
+    ok = ratio <= ratio_target and peak < memory_target
+    print(
+        f"  ratio {ratio:.2f} (target <= {ratio_target:g}), tracker peak "
+        f"{peak / 2**30:.2f} GiB (target < {memory_target / 2**30:g} GiB): "
+        f"{'OK' if ok else 'MISSED'}"
+    )
+    return 0 if ok else 1

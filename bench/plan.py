@@ -16,12 +16,11 @@ import csv
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from _child import measure
+from _child import compare_with_pyarrow_read
 from inventory import AS_OF, PAIRS
 
 RATIO_TARGET = 2.5
@@ -71,46 +70,13 @@ def main() -> int:
         hosts, out = tmp / "hosts.csv", tmp / "plan.csv"
         if not hosts.exists() or not args.keep:
             generate(hosts, args.hosts)
-        size = hosts.stat().st_size
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         env["XDG_CONFIG_HOME"] = str(tmp / "config")  # no user config changes the run
         tracker = [sys.executable, "-m", "tracker", "--as-of", AS_OF, "plan", str(hosts)]
         tracker += ["--format", "csv", "-o", str(out)]
-        baseline = [
-            sys.executable,
-            "-c",
-            "import sys, pandas; pandas.read_csv(sys.argv[1], engine='pyarrow')",
-            str(hosts),
-        ]
-        times: dict[str, list[float]] = {"tracker": [], "baseline": []}
-        peaks: dict[str, list[int]] = {"tracker": [], "baseline": []}
-        measure(baseline, env=env)  # warm the page cache so neither side pays the first read
-        for _ in range(args.runs):
-            for name, cmd in (("baseline", baseline), ("tracker", tracker)):
-                wall, rss = measure(cmd, env=env)
-                times[name].append(wall)
-                peaks[name].append(rss)
-        with open(out, encoding="utf-8") as f:
-            rows = sum(1 for _ in f) - 1
-        if rows != args.hosts:
-            raise SystemExit(f"tracker wrote {rows} rows for {args.hosts} hosts")
-        t_med, b_med = statistics.median(times["tracker"]), statistics.median(times["baseline"])
-        ratio = t_med / b_med
-        peak = max(peaks["tracker"])
-        print(f"plan: {args.hosts:,} hosts, {size / 2**20:.1f} MiB CSV, {args.runs} runs each")
-        for name in ("baseline", "tracker"):
-            runs = " ".join(f"{t:.2f}" for t in times[name])
-            print(
-                f"  {name:<9} median {statistics.median(times[name]):.2f} s  (runs: {runs})  "
-                f"peak RSS {max(peaks[name]) / 2**20:.0f} MiB"
-            )
-        ok = ratio <= RATIO_TARGET and peak < MEMORY_TARGET
-        print(
-            f"  ratio {ratio:.2f} (target <= {RATIO_TARGET:g}), tracker peak "
-            f"{peak / 2**30:.2f} GiB (target < {MEMORY_TARGET / 2**30:g} GiB): "
-            f"{'OK' if ok else 'MISSED'}"
+        return compare_with_pyarrow_read(
+            "plan", tracker, hosts, out, args.hosts, args.runs, env, RATIO_TARGET, MEMORY_TARGET
         )
-        return 0 if ok else 1
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
