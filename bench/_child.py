@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -74,3 +75,41 @@ def compare_with_pyarrow_read(
         f"{'OK' if ok else 'MISSED'}"
     )
     return 0 if ok else 1
+
+
+def host_benchmark(
+    label: str,
+    command: str,
+    generate: Callable[[Path, int], None],
+    ratio_target: float,
+    memory_target: int,
+    description: str,
+) -> int:
+    """The command line of bench/inventory.py and bench/plan.py: generate ``--hosts`` hosts (kept in
+    ``--keep DIR`` and reused from there), then ``compare_with_pyarrow_read`` on
+    ``tracker COMMAND HOSTS --format csv -o OUT``."""
+    import argparse
+    import shutil
+    import tempfile
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--hosts", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--keep", metavar="DIR", help="use DIR and keep the files")
+    args = ap.parse_args()
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix=f"tracker-bench-{label}-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        hosts, out = tmp / "hosts.csv", tmp / f"{label}-out.csv"
+        if not hosts.exists() or not args.keep:
+            generate(hosts, args.hosts)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+        env["XDG_CONFIG_HOME"] = str(tmp / "config")  # no user config changes the run
+        tracker = [sys.executable, "-m", "tracker", "--as-of", "2026-11-26", command, str(hosts)]
+        tracker += ["--format", "csv", "-o", str(out)]
+        return compare_with_pyarrow_read(
+            label, tracker, hosts, out, args.hosts, args.runs, env, ratio_target, memory_target
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)

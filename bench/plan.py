@@ -11,17 +11,13 @@ memory < 1.5 GiB.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import os
 import random
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from _child import compare_with_pyarrow_read
-from inventory import AS_OF, PAIRS
+from _child import host_benchmark
+from inventory import PAIRS
 
 RATIO_TARGET = 2.5
 MEMORY_TARGET = 1.5 * 2**30
@@ -58,28 +54,7 @@ def generate(path: Path, hosts: int, seed: int = 7) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hosts", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--keep", metavar="DIR", help="use DIR and keep the files")
-    args = ap.parse_args()
-
-    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tracker-bench-plan-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    try:
-        hosts, out = tmp / "hosts.csv", tmp / "plan.csv"
-        if not hosts.exists() or not args.keep:
-            generate(hosts, args.hosts)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-        env["XDG_CONFIG_HOME"] = str(tmp / "config")  # no user config changes the run
-        tracker = [sys.executable, "-m", "tracker", "--as-of", AS_OF, "plan", str(hosts)]
-        tracker += ["--format", "csv", "-o", str(out)]
-        return compare_with_pyarrow_read(
-            "plan", tracker, hosts, out, args.hosts, args.runs, env, RATIO_TARGET, MEMORY_TARGET
-        )
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+    return host_benchmark("plan", "plan", generate, RATIO_TARGET, MEMORY_TARGET, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
