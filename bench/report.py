@@ -19,6 +19,8 @@ from pathlib import Path
 
 from _child import measure
 
+from tracker.dataset import COLUMNS
+
 VENDORS = (
     "Microsoft",
     "Broadcom (VMware)",
@@ -40,21 +42,7 @@ def synthetic_dataset(path: Path, cycles: int) -> None:
     products = max(1, cycles // (len(VENDORS) * per_product))
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(
-            [
-                "vendor",
-                "product",
-                "cycle",
-                "type",
-                "release",
-                "support_end",
-                "eol",
-                "extended_end",
-                "source",
-                "confidence",
-                "notes",
-            ]
-        )
+        w.writerow(COLUMNS)
         n = 0
         for v, vendor in enumerate(VENDORS):
             for p in range(products):
@@ -81,6 +69,7 @@ def synthetic_dataset(path: Path, cycles: int) -> None:
                             f"https://lifecycle.example.org/{v}/{p}?cycle={c} ; https://example.com/x",
                             ("vendor", "secondary", "estimated")[c % 3],
                             'synthetic <row> & "quoted" notes' if c % 2 else "",
+                            "" if c % 10 == 3 else "2026-10-01",  # a few rows never verified
                         ]
                     )
 
