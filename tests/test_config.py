@@ -306,3 +306,16 @@ def test_parse_duration_is_calendar_arithmetic(text: str, months: int) -> None:
     assert d.months + 12 * d.years == months
     assert date(2027, 3, 31) - parse_duration("1m") == date(2027, 2, 28)
     assert date(2028, 3, 31) - parse_duration("1m") == date(2028, 2, 29)
+
+
+def test_webhook_url_from_a_file_is_read_and_checked(tmp_path: Path) -> None:
+    s = load(tmp_path, '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "teams", url_file = "hook.txt" }]\n')
+    hook = s.routes[0].webhooks[0]
+    with pytest.raises(ConfigError, match="hook.txt: cannot read webhook URL"):
+        hook.resolve_url()
+    (tmp_path / "hook.txt").write_text("http://chat.example.org/hook\n")
+    with pytest.raises(ConfigError, match="https is required"):
+        hook.resolve_url()
+    (tmp_path / "hook.txt").write_text("https://chat.example.org/hook/SECRET\n")
+    assert hook.resolve_url() == "https://chat.example.org/hook/SECRET"
+    assert hook.label == f"teams webhook ({tmp_path / 'hook.txt'})"
