@@ -311,7 +311,7 @@ def test_parse_duration_is_calendar_arithmetic(text: str, months: int) -> None:
 def test_webhook_url_from_a_file_is_read_and_checked(tmp_path: Path) -> None:
     s = load(tmp_path, '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "teams", url_file = "hook.txt" }]\n')
     hook = s.routes[0].webhooks[0]
-    with pytest.raises(ConfigError, match="hook.txt: cannot read webhook URL"):
+    with pytest.raises(ConfigError, match=r"hook\.txt: cannot read webhook URL"):
         hook.resolve_url()
     (tmp_path / "hook.txt").write_text("http://chat.example.org/hook\n")
     with pytest.raises(ConfigError, match="https is required"):
