@@ -247,6 +247,21 @@ def test_user_config_dir_is_the_fallback(tracker, tmp_path: Path, env) -> None: 
             "routes[0].webhooks[0]: give exactly one of url, url_env, url_file",
             id="webhook-no-url",
         ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "json", url_env = "H", timeout = 0 }]\n',
+            "routes[0].webhooks[0].timeout: must be positive",
+            id="webhook-timeout-zero",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "json", url_env = "H", timeout = 900 }]\n',
+            "routes[0].webhooks[0].timeout: at most 300 seconds",
+            id="webhook-timeout-long",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "json", url_env = "H", timeout = "10s" }]\n',
+            "routes[0].webhooks[0].timeout: expected",
+            id="webhook-timeout-text",
+        ),
     ],
 )
 def test_new_keys_are_checked(tmp_path: Path, text: str, expected: str) -> None:
@@ -262,7 +277,7 @@ def test_new_keys_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         '[[plan.leads]]\nmatch = "Broadcom*/*"\nlead = "1y"\n'
         '[smtp]\nhost = "mx"\nca_file = "ca.pem"\n'
         '[[routes]]\nmatch = "*"\nwebhooks = [{ kind = "json", url_env = "HOOK" }, '
-        '{ kind = "slack", url = "http://127.0.0.1:9/hook" }]\n',
+        '{ kind = "slack", url = "http://127.0.0.1:9/hook", timeout = 2.5 }]\n',
     )
     assert (
         s.report.url == "https://intra.example.org/t/"
@@ -273,6 +288,7 @@ def test_new_keys_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert s.plan.lead_for("Microsoft", "Windows Server") == "9m"
     assert s.smtp is not None and s.smtp.ca_file == tmp_path / "ca.pem" and s.smtp.data_timeout == 600
     hook, local = s.routes[0].webhooks
+    assert hook.timeout == 10.0 and local.timeout == 2.5
     with pytest.raises(ConfigError, match="HOOK is not set"):
         hook.resolve_url()
     monkeypatch.setenv("HOOK", "https://hooks.example.org/services/SECRET")

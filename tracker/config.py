@@ -151,6 +151,8 @@ class Webhook:
     """Name of an environment variable holding the URL."""
     url_file: Path | None = None
     """File holding the URL."""
+    timeout: float = 10.0
+    """Seconds per attempt (connect, send, answer)."""
 
     @property
     def label(self) -> str:
@@ -278,7 +280,7 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
     def plain(obj: Any) -> Any:
         if isinstance(obj, Webhook):
-            return {"kind": obj.kind, "url": obj.label}
+            return {"kind": obj.kind, "url": obj.label, "timeout": obj.timeout}
         if is_dataclass(obj) and not isinstance(obj, type):
             return {
                 ("from" if f.name == "from_addr" else f.name): plain(getattr(obj, f.name))

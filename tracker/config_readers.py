@@ -320,7 +320,19 @@ def _read_webhook(r: _Reader, label: str, raw: Any) -> Webhook | None:
             raise _Bad(f"not an environment variable name: {name!r}")
         return name
 
-    spec = {"kind": _choice(WEBHOOK_KINDS), "url": url, "url_env": env_name, "url_file": r.path}
+    def timeout(value: Any) -> float:
+        seconds = _number(positive=True)(value)
+        if seconds > 300:
+            raise _Bad("at most 300 seconds")
+        return seconds
+
+    spec = {
+        "kind": _choice(WEBHOOK_KINDS),
+        "url": url,
+        "url_env": env_name,
+        "url_file": r.path,
+        "timeout": timeout,
+    }
     values = r.table(label, raw, spec)
     if values is None:
         return None

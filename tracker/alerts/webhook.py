@@ -256,8 +256,6 @@ def _attempt(
 
 # --- webhooks as recipients of the alert ledger ---------------------------------------------------
 
-DELIVERY_TIMEOUT = 10.0
-"""Seconds per attempt (connect, send, answer)."""
 DELIVERY_RETRIES = 3
 MAX_RETRY_AFTER = 60.0
 
@@ -398,7 +396,7 @@ def send_webhooks(
         outcome = deliver_webhook(
             digest.webhook,
             payload,
-            timeout=DELIVERY_TIMEOUT,
+            timeout=digest.webhook.timeout,
             retries=DELIVERY_RETRIES,
             sleep=sleep,
             log=log,
