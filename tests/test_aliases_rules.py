@@ -102,6 +102,11 @@ CASES: list[tuple[str, str, tuple[str | None, str | None]]] = [
     ("resolute", "", ("Ubuntu", "26.04")),
     ("Nutanix Prism Central pc.2024.3.1", "", ("Prism Central", "pc.2024.3")),
     ("Red Hat OpenShift Container Platform", "4.16.3", ("Red Hat OpenShift", "4.16")),
+    ("Red Hat OpenShift", "4.21.1", ("Red Hat OpenShift", "4.21")),
+    # ESXi is named ESX from 9.0: the product text and the version string both say ESX.
+    ("VMware ESX", "9.0.1", ("VMware ESXi", "9.0")),
+    ("ESX 9.0.2", "", ("VMware ESXi", "9.0")),
+    ("VMware ESXi", "VMware ESX 9.0.1.0 build-24957456", ("VMware ESXi", "9.0")),
 ]
 WINDOWS_10_BUILDS = {
     "10240": "1507", "10586": "1511", "14393": "1607", "15063": "1703", "16299": "1709",

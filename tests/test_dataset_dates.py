@@ -216,6 +216,21 @@ KEY_DATES = [
     pytest.param(BC, "VMware Workstation Pro", "17", "release", "2022-11-17", id="ws17-release"),
     pytest.param(BC, "VMware Fusion Pro", "13", "release", "2022-11", id="fusion13-release-month"),
     pytest.param("Red Hat", "Red Hat OpenShift", "4.16", "eol", "2025-12-27", id="ocp416-maintenance-end"),
+    # OpenShift 4.18-4.22 from endoflife.date commit a70eca3 (secondary; it cites Red Hat's page).
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.18", "support_end", "2025-09-17", id="ocp418-full-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.19", "release", "2025-06-17", id="ocp419-release"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.19", "support_end", "2026-01-21", id="ocp419-full-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.19", "eol", "2026-12-17", id="ocp419-maintenance-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.20", "release", "2025-10-21", id="ocp420-release"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.20", "support_end", "2026-05-03", id="ocp420-full-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.20", "eol", "2027-04-21", id="ocp420-maintenance-end"),
+    # 4.21's release is derived (endoflife.date repeats 4.20's GA date); see the row's notes.
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.21", "release", "2026-02-03", id="ocp421-release"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.21", "support_end", "2026-09-09", id="ocp421-full-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.21", "eol", "2027-08-03", id="ocp421-maintenance-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.22", "release", "2026-06-09", id="ocp422-release"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.22", "support_end", "2026-12-31", id="ocp422-full-end"),
+    pytest.param("Red Hat", "Red Hat OpenShift", "4.22", "eol", "2027-12-31", id="ocp422-maintenance-end"),
 ]
 
 
