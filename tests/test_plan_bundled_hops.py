@@ -17,6 +17,7 @@ AS_OF = date(2026, 11, 26)
 BC = "Broadcom (VMware)"
 ESXI = "VMware ESXi"
 VC = "VMware vCenter Server"
+VCF = "VMware Cloud Foundation"
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,8 @@ def hop_rows(bundled) -> dict[tuple[str, str, str, str], tuple[str, str, str]]: 
     [
         pytest.param(ESXI, "8.0", "9.0", "upgrade-esxi-for-vmware-cloud-foundation", id="esxi-8-to-9"),
         pytest.param(VC, "8.0", "9.0", "vcenter-9-0-1-0000", id="vcenter-8-to-9"),
+        pytest.param(VCF, "5.0", "9.0", "upgrade-workload-domains-to-vcf-5-2", id="vcf-50-to-90"),
+        pytest.param(VCF, "5.2", "9.0", "upgrade-workload-domains-to-vcf-5-2", id="vcf-52-to-90"),
         pytest.param("VirtualBox", "6.1", "7.0", "vboxconfigdata-XML-files", id="vbox-61-to-70"),
         pytest.param("VirtualBox", "6.1", "7.2", "vboxconfigdata-XML-files", id="vbox-61-to-72"),
         pytest.param("VirtualBox", "7.0", "7.1", "vboxconfigdata-XML-files", id="vbox-70-to-71"),
@@ -56,6 +59,7 @@ def test_no_direct_7_0_to_9_x_hop_because_broadcom_requires_8_x_first(bundled) -
     for product in (ESXI, VC):
         assert not [k for k in rows if k[0] == product and k[1] == "7.0" and k[3].startswith("9.")]
         assert (product, "7.0", product, "8.0") in rows
+    assert not [k for k in rows if k[0] == VCF and k[1].startswith("4.")]  # 4.x goes to 5.0 first
 
 
 def test_esxi_9_0_is_managed_by_vcenter_9_0_or_later(bundled) -> None:  # type: ignore[no-untyped-def]
@@ -78,6 +82,7 @@ def plan_of(bundled, product: str, cycle: str):  # type: ignore[no-untyped-def]
         pytest.param(ESXI, "8.0", "8.0 -> 9.0", 1, id="esxi-8"),
         pytest.param(ESXI, "7.0", "7.0 -> 8.0 -> 9.0", 2, id="esxi-7-through-8"),
         pytest.param(VC, "8.0", "8.0 -> 9.0", 1, id="vcenter-8"),
+        pytest.param(VCF, "5.1", "5.1 -> 9.0", 1, id="vcf-51"),
         pytest.param("VirtualBox", "6.1", "6.1 -> 7.2", 1, id="vbox-61"),
         pytest.param("VirtualBox", "7.1", "7.1 -> 7.2", 1, id="vbox-71"),
     ],
