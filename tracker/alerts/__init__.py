@@ -236,7 +236,8 @@ def run_alerts(
                     raise
                 server_down = server_down or temporary
             hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
-            _post_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, result)
+            counts = context.estate.host_counts if context.estate is not None else host_counts
+            _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result)
     finally:
         lock.release()
     if not plan.due and not plan.unrouted:
