@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tracker import vocabulary as vocab
+
 if TYPE_CHECKING:
     from tracker.context import Context
 
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             else:
                 days = (ctx.as_of - record.verified_on).days
                 why = (
-                    f"last verified {record.verified_on.isoformat()}, {days} days ago "
+                    f"last verified {record.verified_on.isoformat()}, {vocab.days(days)} ago "
                     f"(more than {stale_after}): check its dates against the source"
                 )
             print(f"{path}:{record.line}: verified_on: warning: {record.name}: {why}", file=sys.stderr)

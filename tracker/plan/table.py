@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracker import vocabulary as vocab
 from tracker.arrowutil import indices_as_int64, int32_indices, small_array
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
@@ -70,8 +71,7 @@ class PlanCounts:
 
     def summary(self, within: int = URGENT_DAYS) -> str:
         """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
-        hosts = f"{self.urgent} host{'s' if self.urgent != 1 else ''}"
-        text = f"{hosts} must start an upgrade within {within} days"
+        text = f"{vocab.hosts(self.urgent)} must start an upgrade within {within} days"
         if self.late:
             text += f" ({self.late} already past their start-by date)"
         if self.no_path:
