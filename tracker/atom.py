@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from tracker import __version__
-from tracker.alerts.terms import milestone_label
 from tracker.atomic import atomic_write_text
 from tracker.changes import Change, diff_records, passed_milestones
 from tracker.config import Settings
 from tracker.dataset import COLUMNS, LifecycleRecord, parse_dataset, record_row
 from tracker.errors import TrackerError
 from tracker.status import days_to_eol, status_of
+from tracker.vocabulary import milestone_label
 
 FEED_NAME = "tracker.atom"
 STATE_FILE = "changes.json"

@@ -26,10 +26,10 @@ from urllib.parse import urljoin, urlsplit
 from tracker import __version__, templating
 from tracker import vocabulary as vocab
 from tracker.alerts.due import START_BY, CycleKey, DueItem
-from tracker.alerts.terms import milestone_term, subject_term
 from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
 from tracker.estate import EstateSummary
+from tracker.vocabulary import milestone_term, subject_term
 
 DEFAULT_FROM = "tracker@localhost"
 HOST_NAMES_SHOWN = 3

@@ -31,7 +31,6 @@ from urllib.parse import urlsplit
 from tracker import __version__
 from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem, StartBy
-from tracker.alerts.terms import milestone_label
 from tracker.alerts.webhook_payloads import (
     BUILDERS,
     KINDS,
@@ -49,6 +48,7 @@ from tracker.alerts.webhook_payloads import (
 from tracker.config import Route, Webhook, webhook_url_problem
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
+from tracker.vocabulary import milestone_label
 
 if TYPE_CHECKING:
     from tracker.alerts.ledger import Ledger

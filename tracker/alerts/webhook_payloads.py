@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from tracker import __version__
 from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem
-from tracker.alerts.terms import milestone_label
 from tracker.config import Route
 from tracker.dataset import is_http_url
 from tracker.status import status_of
+from tracker.vocabulary import milestone_label
 
 KINDS = ("slack", "teams", "json")
 SCHEMA_VERSION = 1
