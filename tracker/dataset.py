@@ -272,16 +272,25 @@ def record_row(record: LifecycleRecord) -> dict[str, str]:
     }
 
 
+def rows_csv(rows: Iterable[dict[str, str]]) -> str:
+    """Dataset rows (``record_row`` dicts) as the text of a dataset CSV, header first."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def dataset_csv(records: Iterable[LifecycleRecord]) -> str:
+    """Records as the text of a dataset CSV (what ``load_dataset`` reads back unchanged)."""
+    return rows_csv(record_row(r) for r in records)
+
+
 def write_dataset(records: Iterable[LifecycleRecord], path: str | Path) -> None:
     """Write records as a dataset CSV, atomically."""
     from tracker.atomic import atomic_write_text
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for r in records:
-        writer.writerow(record_row(r))
-    atomic_write_text(Path(path), buf.getvalue())
+    atomic_write_text(Path(path), dataset_csv(records))
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,6 @@ PHASES: dict[str, str] = {
 }
 """Status value -> the phase's name, as a label (capitalised)."""
 
-PHASE_MEANINGS: dict[str, str] = {
-    "unreleased": "Not yet generally available.",
-    "supported": "From release to the end of full support: all fixes.",
-    "security-only": "After full support, up to end of life: security fixes only.",
-    "extended": "After end of life, a paid or limited phase (Microsoft ESU, VMware technical guidance).",
-    "end-of-life": "No fixes from the vendor any more.",
-}
-
 MILESTONE_NAMES: dict[str, str] = {
     "release": "release",
     "support_end": "end of full support",
@@ -245,10 +237,6 @@ def urgency(days_to_eol: int | None) -> Urgency:
     if days_to_eol <= URGENCY_LIMITS[2]:
         return Urgency.D365
     return Urgency.LATER
-
-
-def urgency_word(days_to_eol: int | None) -> str:
-    return URGENCY_STYLES[urgency(days_to_eol)].word
 
 
 def urgency_css() -> str:

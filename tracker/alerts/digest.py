@@ -72,18 +72,6 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def when_phrase(days_left: int) -> str:
-    return vocab.when(days_left)
-
-
-def days_left_text(days_left: int) -> str:
-    return vocab.days_left(days_left)
-
-
-def hosts_text(count: int) -> str:
-    return vocab.hosts(count)
-
-
 SILENCE_AT_LEAST_DAYS = 30
 
 

@@ -362,12 +362,6 @@ class Ledger:
             self.write_marker()
         return len(rows)
 
-    def record_delivery(
-        self, items: Iterable[DueItem], route: Route, message_id: str, as_of: date, now: datetime
-    ) -> int:
-        """A route-wide delivery (the outbox)."""
-        return self.record("sent", items, route, (ROUTE_WIDE,), message_id, as_of, now)
-
     def record_uncertain(
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str
     ) -> None:
