@@ -95,3 +95,14 @@ def test_the_plural_check_finds_what_it_should(tmp_path: Path) -> None:
         "tracker/a.py:3: z = f'{n} days left'",
         'tracker/templates/t.html:1: {{ n }} host{{ "s" if n != 1 }}',
     ]
+
+
+def test_no_docstring_cites_a_spec_the_repository_does_not_have() -> None:
+    """The product contract is not in the repository: code points at the README's sections instead."""
+    cited = [
+        f"{path.relative_to(TRACKER.parent)}:{number}"
+        for path in sorted(TRACKER.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bSPEC\b", line)
+    ]
+    assert cited == []

@@ -282,7 +282,7 @@ def _send_alerts(
     from tracker.alerts import run_alerts
 
     start_by = None
-    if "start_by" in settings.alerts.milestones:  # SPEC section 9
+    if "start_by" in settings.alerts.milestones:  # README "Planning upgrades"
         from tracker.plan.hosts import configured_start_by
 
         start_by = configured_start_by(settings, records, dataset_path, state.as_of)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-# --- phases (the statuses of SPEC section 3) and milestones -------------------------------------
+# --- phases (the statuses of tracker.status) and milestones -------------------------------------
 
 PHASES: dict[str, str] = {
     "unreleased": "Unreleased",

@@ -1,10 +1,10 @@
 """One digest email per route: text and HTML parts built from the same ordered items.
 
-Order and words follow the report (SPEC section 6): with an inventory, the items on your hosts come
-first (past end of life, then days left) with host counts and names; the subject names the most urgent
-one ("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+18 more)"). The HTML part is a Jinja2
-template: one 600 px column of cards that reflows to a 375 px phone. The silence commands name the
-``--config`` file the run used, so they mute the ledger that sends the mail.
+Order and words follow the report (README "Nightly HTML report"); with an inventory, the items on your
+hosts come first (past end of life, then days left) with host counts and names; the subject names the
+most urgent one ("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+18 more)"). The HTML part is
+a Jinja2 template: one 600 px column of cards that reflows to a 375 px phone. The silence commands name
+the ``--config`` file the run used, so they mute the ledger that sends the mail.
 
 Every header value that comes from the dataset goes through ``one_line`` (no CR/LF, so no header
 injection); addresses are ``email.headerregistry.Address`` objects, never strings glued together.

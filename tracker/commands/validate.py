@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     files = [Path(f) for f in args.files] or [ctx.dataset_path]
     failed = False
     for path in files:
-        # upgrades.csv / stack.csv (SPEC section 9) are checked against the dataset beside them.
+        # upgrades.csv / stack.csv (README "Planning upgrades") are checked against the dataset beside them.
         dataset = path.with_name("hypervisors.csv") if path.name in PLAN_FILES else path
         try:
             records = load_dataset(dataset)

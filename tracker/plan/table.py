@@ -44,7 +44,7 @@ PLAN_COLUMNS = (
 )
 INT_COLUMNS = ("hops", "days_to_start")
 OUTPUT = ("hostname", "product", "cycle", "status", *PLAN_COLUMNS)
-"""Output columns, in order (SPEC section 9); ``version`` and the other input columns follow."""
+"""Output columns, in order (README "Planning upgrades"); ``version`` and the other input columns follow."""
 LAYER_COLUMNS: dict[str, str | None] = {
     "vcenter": "VMware vCenter Server",
     "aos": "AOS",
@@ -376,7 +376,7 @@ def plan_keys(
 
 
 def plan_table(keyed: KeyedPlan) -> tuple[pa.Table, PlanCounts]:
-    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
+    """One row per host (README "Planning upgrades"): ``OUTPUT`` columns, ``version``, then the other input
     columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
     with no known path has ``path`` = ``none known``."""
     counts = _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values)
