@@ -247,6 +247,13 @@ def test_429_waits_as_retry_after_says(receiver: Receiver) -> None:
     assert result.ok and sleeps == [7.0]
 
 
+def test_503_with_retry_after_waits_as_asked(receiver: Receiver) -> None:
+    receiver.script = [Reply(503, b"deploying", {"Retry-After": "3"})]
+    result, logs, sleeps = deliver(receiver)
+    assert result.ok and result.attempts == 2 and sleeps == [3.0]
+    assert "retrying in 3 s" in logs[0]
+
+
 def test_retry_after_longer_than_the_bound_ends_this_run(receiver: Receiver) -> None:
     receiver.script = [Reply(503, b"maintenance", {"Retry-After": "3600"})]
     result, _, sleeps = deliver(receiver, max_wait=60)
