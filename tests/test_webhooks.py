@@ -181,6 +181,31 @@ def test_slack_payload_shape(receiver: Receiver) -> None:
     assert len(blocks) <= 50
 
 
+def test_chat_payloads_show_hosts_target_and_start_by_when_planned() -> None:
+    route, items = due_items()
+    key = items[0].record.key
+    args = (
+        items,
+        route,
+        AS_OF,
+        NOW,
+        {key: 2},
+        None,
+        {key: {"target": "Windows Server 2025", "start_by": "2026-07-12"}},
+    )
+    slack = json.loads(build_payload("slack", *args))
+    assert slack["blocks"][1]["text"]["text"].endswith(
+        "47 days left\n2 hosts affected\nupgrade to Windows Server 2025\nstart by 2026-07-12"
+    )
+    card = json.loads(build_payload("teams", *args))["attachments"][0]["content"]
+    facts = next(b for b in card["body"] if b["type"] == "Container")["items"][1]["facts"]
+    assert facts[-3:] == [
+        {"title": "Hosts", "value": "2"},
+        {"title": "Upgrade to", "value": "Windows Server 2025"},
+        {"title": "Start by", "value": "2026-07-12"},
+    ]
+
+
 def test_slack_escapes_dataset_text_and_caps_blocks() -> None:
     route = Route(match="*")
     _, items = due_items()
