@@ -291,14 +291,13 @@ def plan_webhooks(
     Only the webhook's own rows count (not route-wide ones written for the outbox): a webhook that
     failed while the outbox got the digest is still due.
     """
-    from tracker.alerts.due import PastDelivery, due_alerts
+    from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import item_key, webhook_key
 
     routes = settings.effective_routes()
     if not any(route.webhooks for route in routes):
         return []
     silences = ledger.silences()
-    rows = [r for r in ledger.deliveries() if r["status"] in ("sent", "covered")]
     unconfirmed = ledger.unconfirmed()
     plans: dict[str, list[DueItem]] = {}
     out: list[WebhookDigest] = []
@@ -314,18 +313,7 @@ def plan_webhooks(
                 continue
             seen.add(key)
             if key not in plans:
-                past = [
-                    PastDelivery(
-                        (str(r["vendor"]), str(r["product"]), str(r["cycle"])),
-                        str(r["milestone"]),
-                        str(r["milestone_date"]),
-                        int(r["threshold"]),  # type: ignore[call-overload]
-                        str(r["route"]),
-                        str(r["delivered_at"]),
-                    )
-                    for r in rows
-                    if r["recipient"] == key
-                ]
+                past = ledger.past_deliveries(key, route_wide=False)  # its own rows only
                 plans[key] = due_alerts(records, settings.alerts, routes, past, silences, as_of, start_by).due
             items = [i for i in plans[key] if i.route == route]
             if not items:
