@@ -12,11 +12,11 @@ from alerts_support import html_part, text_part
 from tracker.alerts import AlertRunResult, run_alerts
 from tracker.alerts.digest import DigestContext, build_digest, digest_context
 from tracker.alerts.due import DueItem
-from tracker.alerts.terms import milestone_label
 from tracker.config import ReportSettings, Route, Settings
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
+from tracker.vocabulary import milestone_label
 
 AS_OF = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)

@@ -1,8 +1,10 @@
-"""Size limits the code keeps (issue "Code health"): no function over 80 lines, no module over 450."""
+"""What the code keeps to (issue "Code health"): no function over 80 lines, no module over 450, and
+plurals and day counts worded by ``tracker.vocabulary`` alone."""
 
 from __future__ import annotations
 
 import ast
+import re
 from importlib import import_module
 from pathlib import Path
 
@@ -52,3 +54,55 @@ def test_every_command_is_listed_once_and_has_the_interface(name: str) -> None:
     module = import_module(f"tracker.commands.{COMMANDS[name][0]}")
     assert callable(module.add_arguments) and callable(module.run)
     assert not hasattr(module, "NAME") and not hasattr(module, "HELP")
+
+
+HAND_PLURAL = re.compile(
+    r"""["']s["'] if|["']y["'] if|["']ies["']|\}\s*(?:day|host|item|row)s? (?:left|ago)\b"""
+)
+"""``item{'s' if n != 1 else ''}``, ``{{ "s" if n != 1 }}``, ``f"{n} days left"``: what
+tracker.vocabulary (``plural``, ``days``, ``days_left``; the ``plural`` template filter) says once for
+every surface."""
+
+
+def hand_built_plurals(root: Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".py", ".html", ".txt") or path.name == "vocabulary.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0] if path.suffix == ".py" else line
+            if HAND_PLURAL.search(code) and '"""' not in code and not code.lstrip().startswith(("``", '"')):
+                found.append(f"{path.relative_to(root.parent)}:{number}: {line.strip()}")
+    return found
+
+
+def test_plurals_and_day_counts_come_from_the_vocabulary() -> None:
+    """No surface words its own plurals ("1 days left" was the bug): they all ask tracker.vocabulary."""
+    assert hand_built_plurals(TRACKER) == []
+
+
+def test_the_plural_check_finds_what_it_should(tmp_path: Path) -> None:
+    pkg = tmp_path / "tracker"
+    (pkg / "templates").mkdir(parents=True)
+    (pkg / "a.py").write_text(
+        "x = f\"{n} item{'s' if n != 1 else ''}\"\ny = vocab.plural(n, 'item')\nz = f'{n} days left'\n",
+        encoding="utf-8",
+    )
+    (pkg / "templates" / "t.html").write_text('{{ n }} host{{ "s" if n != 1 }}\n', encoding="utf-8")
+    (pkg / "vocabulary.py").write_text("z = f\"{n} day{'s' if n != 1 else ''}\"\n", encoding="utf-8")
+    assert hand_built_plurals(pkg) == [
+        "tracker/a.py:1: x = f\"{n} item{'s' if n != 1 else ''}\"",
+        "tracker/a.py:3: z = f'{n} days left'",
+        'tracker/templates/t.html:1: {{ n }} host{{ "s" if n != 1 }}',
+    ]
+
+
+def test_no_docstring_cites_a_spec_the_repository_does_not_have() -> None:
+    """The product contract is not in the repository: code points at the README's sections instead."""
+    cited = [
+        f"{path.relative_to(TRACKER.parent)}:{number}"
+        for path in sorted(TRACKER.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bSPEC\b", line)
+    ]
+    assert cited == []

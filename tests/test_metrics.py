@@ -1,4 +1,4 @@
-"""`tracker metrics` (SPEC section 10): Prometheus text format, read back by prometheus_client's parser
+"""`tracker metrics` (README "Prometheus metrics"): Prometheus text format, read back by prometheus_client's parser
 and, when Debian's prometheus-node-exporter is installed, scraped through its textfile collector."""
 
 from __future__ import annotations
@@ -172,15 +172,31 @@ def test_inventory_adds_host_series(tmp_path: Path, tracker) -> None:  # type: i
     assert "tracker_hosts" not in quiet
 
 
+def test_every_documented_series_with_help_and_type(tmp_path: Path, tracker) -> None:  # type: ignore[no-untyped-def]
+    """With an inventory and a recorded run, the file has exactly the eight families of the README's
+    list (and contrib/prometheus/README.md), each introduced by its HELP and TYPE lines."""
+    (tmp_path / "tracker.toml").write_text(f'state_dir = "state"\ninventory = "{HOSTS}"\n')
+    assert tracker("--as-of", AS_OF, "run").returncode == 0
+    text = tracker("--as-of", AS_OF, "metrics").stdout
+    families = parse(text)
+    assert set(families) == SPEC_NAMES
+    helps = {line.split()[2] for line in text.splitlines() if line.startswith("# HELP ")}
+    types = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")}
+    assert helps == types == SPEC_NAMES
+    documented = (ROOT / "contrib" / "prometheus" / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in documented and f"`{name}" in readme for name in SPEC_NAMES)
+
+
 def test_metrics_without_inventory_stays_light(tmp_path: Path, env: dict[str, str]) -> None:
     code = (
         "import sys, runpy; sys.argv = ['tracker', '--as-of', '2026-11-26', 'metrics', '-o', {!r}]\n"
         "try:\n    runpy.run_module('tracker', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
+        "except SystemExit as exc:\n    print(exc.code)\n"
         "print([m for m in ('pandas', 'numpy', 'jinja2', 'apscheduler', 'sqlalchemy') if m in sys.modules])"
     ).format(str(tmp_path / "t.prom"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert out.stdout.strip() == "[]", out.stderr
+    assert out.stdout.split() == ["0", "[]"], out.stderr  # it ran, succeeded, and stayed light
     assert (tmp_path / "t.prom").read_text().startswith("# HELP tracker_days_to_eol")
 
 

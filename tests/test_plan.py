@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, FIXTURES, ROOT
 
-from tracker.alerts.terms import milestone_label
+from tracker.vocabulary import milestone_label
 
 EXAMPLE = ROOT / "examples" / "hosts.csv"
 PLAN = FIXTURES / "plan"
@@ -266,7 +266,7 @@ def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None
         encoding="utf-8",
     )
     r = tracker("--as-of", "2026-05-01", "alert", "list")
-    term = milestone_label("Microsoft", "start_by")  # the words live in tracker.alerts.terms
+    term = milestone_label("Microsoft", "start_by")  # the words live in tracker.vocabulary
     assert f"Hyper-V Server 2016 (Microsoft): {term} 2026-07-12, 72 days left, threshold 90" in r.stdout
     r = tracker("--as-of", "2026-05-01", "alert")
     assert r.returncode == 0, r.stderr

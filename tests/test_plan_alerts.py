@@ -7,10 +7,10 @@ from datetime import date
 
 from tracker.alerts.digest import render_text, start_sentence, subject_for
 from tracker.alerts.due import PastDelivery, Silence, StartBy, due_alerts
-from tracker.alerts.terms import subject_term
 from tracker.config import AlertSettings, Route
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
+from tracker.vocabulary import subject_term
 
 ALL = Route("*", ("infra@example.org",))
 WATCH = AlertSettings(milestones=("eol", "start_by"))
@@ -88,7 +88,7 @@ def test_digest_words() -> None:
     assert start_sentence(item) == (
         "start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025"
     )
-    term = subject_term("Microsoft", "start_by")  # the words live in tracker.alerts.terms
+    term = subject_term("Microsoft", "start_by")  # the words live in tracker.vocabulary
     subject = subject_for([item])
     assert subject.startswith("Hyper-V Server 2016") and term in subject and "72 days" in subject
     no_path = replace(item, start=StartBy(date(2026, 7, 12), 1, ""))

@@ -181,6 +181,31 @@ def test_slack_payload_shape(receiver: Receiver) -> None:
     assert len(blocks) <= 50
 
 
+def test_chat_payloads_show_hosts_target_and_start_by_when_planned() -> None:
+    route, items = due_items()
+    key = items[0].record.key
+    args = (
+        items,
+        route,
+        AS_OF,
+        NOW,
+        {key: 2},
+        None,
+        {key: {"target": "Windows Server 2025", "start_by": "2026-07-12"}},
+    )
+    slack = json.loads(build_payload("slack", *args))
+    assert slack["blocks"][1]["text"]["text"].endswith(
+        "47 days left\n2 hosts affected\nupgrade to Windows Server 2025\nstart by 2026-07-12"
+    )
+    card = json.loads(build_payload("teams", *args))["attachments"][0]["content"]
+    facts = next(b for b in card["body"] if b["type"] == "Container")["items"][1]["facts"]
+    assert facts[-3:] == [
+        {"title": "Hosts", "value": "2"},
+        {"title": "Upgrade to", "value": "Windows Server 2025"},
+        {"title": "Start by", "value": "2026-07-12"},
+    ]
+
+
 def test_slack_escapes_dataset_text_and_caps_blocks() -> None:
     route = Route(match="*")
     _, items = due_items()
@@ -245,6 +270,13 @@ def test_429_waits_as_retry_after_says(receiver: Receiver) -> None:
     receiver.script = [Reply(429, b"slow down", {"Retry-After": "7"})]
     result, _, sleeps = deliver(receiver)
     assert result.ok and sleeps == [7.0]
+
+
+def test_503_with_retry_after_waits_as_asked(receiver: Receiver) -> None:
+    receiver.script = [Reply(503, b"deploying", {"Retry-After": "3"})]
+    result, logs, sleeps = deliver(receiver)
+    assert result.ok and result.attempts == 2 and sleeps == [3.0]
+    assert "retrying in 3 s" in logs[0]
 
 
 def test_retry_after_longer_than_the_bound_ends_this_run(receiver: Receiver) -> None:
@@ -481,3 +513,63 @@ def test_alert_list_shows_items_due_only_for_a_webhook(
     after = tracker("--as-of", "2026-11-26", "alert", "list", env=env)
     assert after.returncode == 0
     assert SECRET not in listed.stdout + after.stdout
+
+
+def test_with_an_inventory_and_planning_items_carry_hosts_target_and_start_by(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    """The JSON payload of a real `tracker alert`: host counts from the configured inventory, and
+    ``target`` / ``start_by`` for every item of a planned cycle when the alerts watch ``start_by``."""
+    from tests.conftest import ROOT
+
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{ROOT / "examples" / "hosts.csv"}"\n'
+        '[alerts]\nmilestones = ["eol", "start_by"]\n'
+        '[[routes]]\nmatch = "*"\nwebhooks = [{ url_env = "TEAM_HOOK", kind = "json" }]\n'
+    )
+    env["TEAM_HOOK"] = receiver.url
+    result = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert result.returncode == 0, result.stderr
+    [request] = receiver.requests
+    items = json.loads(request["body"])["items"]
+    by_cycle = {(i["product"], i["cycle"], i["milestone"]): i for i in items}
+    eol = by_cycle["Hyper-V Server", "2016", "eol"]
+    assert eol["hosts"] == 2 and eol["days_left"] == 47
+    assert eol["target"] and eol["start_by"] < eol["date"]
+    starts = [i for i in items if i["milestone"] == "start_by"]
+    assert starts, [k for k in by_cycle]
+    for start in starts:  # a start_by item: its own date is the start-by date
+        assert start["start_by"] == start["date"] and start["hosts"] > 0
+    assert all("hosts" in i for i in items)  # an inventory: every item says how many hosts (0 too)
+    assert any(i["hosts"] == 0 and "target" not in i for i in items)  # not on the hosts: no plan
+
+
+def test_tracker_config_and_run_never_print_or_store_the_url(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    """Webhook URLs are secrets wherever they come from (the file itself, the environment, a file):
+    `tracker config`, the log of `tracker run` and the state directory show only their labels."""
+    (tmp_path / "hook.url").write_text(receiver.url + "?token=qu3ryS3cret\n")
+    (tmp_path / "tracker.toml").write_text(
+        f'dataset = "{SMALL}"\nstate_dir = "state"\n[[routes]]\nmatch = "*"\nwebhooks = [\n'
+        f'  {{ url = "{receiver.url}?token=qu3ryS3cret", kind = "slack" }},\n'
+        '  { url_env = "TEAM_HOOK", kind = "teams", timeout = 5 },\n'
+        '  { url_file = "hook.url", kind = "json" },\n]\n'
+    )
+    env["TEAM_HOOK"] = receiver.url.replace("/hooks/", "/teams/")
+    shown = tracker("config", env=env)
+    assert shown.returncode == 0, shown.stderr
+    hooks = json.loads(shown.stdout)["routes"][0]["webhooks"]
+    assert hooks == [
+        {"kind": "slack", "url": "slack webhook (http://127.0.0.1/…)", "timeout": 10.0},
+        {"kind": "teams", "url": "teams webhook ($TEAM_HOOK)", "timeout": 5.0},
+        {"kind": "json", "url": f"json webhook ({tmp_path / 'hook.url'})", "timeout": 10.0},
+    ]
+    run = tracker("--as-of", "2026-11-26", "run", env=env)
+    assert run.returncode == 0, run.stderr
+    # The file holds the URL the config spells out: one recipient, one post (the first, slack).
+    assert sorted(r["path"].split("/")[1] for r in receiver.requests) == ["hooks", "teams"]
+    printed = shown.stdout + shown.stderr + run.stdout + run.stderr
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "state").rglob("*") if p.is_file())
+    for secret in (SECRET, "qu3ryS3cret", "/hooks/", "/teams/"):
+        assert secret not in printed and secret.encode() not in stored, secret

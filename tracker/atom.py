@@ -15,8 +15,6 @@ entries first, at most ``MAX_ENTRIES``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import uuid
 import xml.etree.ElementTree as ET
@@ -27,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from tracker import __version__
-from tracker.alerts.terms import milestone_label
 from tracker.atomic import atomic_write_text
 from tracker.changes import Change, diff_records, passed_milestones
 from tracker.config import Settings
-from tracker.dataset import COLUMNS, LifecycleRecord, parse_dataset, record_row
+from tracker.dataset import LifecycleRecord, dataset_csv, parse_dataset
 from tracker.errors import TrackerError
 from tracker.status import days_to_eol, status_of
+from tracker.vocabulary import milestone_label
 
 FEED_NAME = "tracker.atom"
 STATE_FILE = "changes.json"
@@ -194,15 +192,6 @@ def rfc3339(moment: datetime) -> str:
 # --- state file ---------------------------------------------------------------------------------
 
 
-def _snapshot_csv(records: Sequence[LifecycleRecord]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for r in records:
-        writer.writerow(record_row(r))
-    return buf.getvalue()
-
-
 def load_state(path: Path) -> FeedState:
     """The state the previous run left; a missing file is a first run, a damaged one an error."""
     try:
@@ -237,7 +226,7 @@ def save_state(path: Path, state: FeedState) -> None:
         "schema_version": STATE_SCHEMA,
         "as_of": state.as_of.isoformat() if state.as_of else None,
         "created": state.created,
-        "snapshot": _snapshot_csv(state.records or []),
+        "snapshot": dataset_csv(state.records or []),
         "entries": [{**asdict(e), "links": list(e.links)} for e in state.entries],
     }
     try:

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from tracker import vocabulary as vocab
+
 if TYPE_CHECKING:
     from tracker.context import Context
     from tracker.dataset import LifecycleRecord
@@ -33,11 +35,11 @@ class Verdict(NamedTuple):
 
 
 def _days(n: int) -> str:
-    return f"in {n} day{'s' if n != 1 else ''}" if n else "today"
+    return f"in {vocab.days(n)}" if n else "today"
 
 
 def _hosts(n: int) -> str:
-    return f"{n} host{'s' if n != 1 else ''}"
+    return vocab.hosts(n)
 
 
 def check_cycles(records: Iterable[LifecycleRecord], as_of: date, warning: int, critical: int) -> Verdict:
@@ -118,7 +120,7 @@ def check_data(
     state, summary = verdict.state, verdict.summary
     if stale:
         state = max(state, WARNING)
-        summary += f"; {stale} dataset row{'s' if stale != 1 else ''} not verified in {stale_after_days} days"
+        summary += f"; {vocab.plural(stale, 'dataset row')} not verified in {vocab.days(stale_after_days)}"
     return Verdict(state, summary, f"{verdict.perfdata} stale_rows={stale}")
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from tracker import vocabulary as vocab
 from tracker.csvtext import Problem, line_problems, read_header, row_values
 from tracker.dates import MilestoneDate, parse_day, parse_milestone
 from tracker.errors import DatasetError
@@ -271,16 +272,25 @@ def record_row(record: LifecycleRecord) -> dict[str, str]:
     }
 
 
+def rows_csv(rows: Iterable[dict[str, str]]) -> str:
+    """Dataset rows (``record_row`` dicts) as the text of a dataset CSV, header first."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def dataset_csv(records: Iterable[LifecycleRecord]) -> str:
+    """Records as the text of a dataset CSV (what ``load_dataset`` reads back unchanged)."""
+    return rows_csv(record_row(r) for r in records)
+
+
 def write_dataset(records: Iterable[LifecycleRecord], path: str | Path) -> None:
     """Write records as a dataset CSV, atomically."""
     from tracker.atomic import atomic_write_text
 
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for r in records:
-        writer.writerow(record_row(r))
-    atomic_write_text(Path(path), buf.getvalue())
+    atomic_write_text(Path(path), dataset_csv(records))
 
 
 @dataclass(frozen=True)
@@ -306,11 +316,11 @@ class DatasetAge:
         if self.oldest is None:
             head = "no row records verified_on"
         else:
-            head = f"oldest check {self.oldest.isoformat()} ({self.oldest_days} days ago)"
+            head = f"oldest check {self.oldest.isoformat()} ({vocab.days(self.oldest_days or 0)} ago)"
         older = len(self.stale) - self.unverified
-        parts = [f"{older} row{'s' if older != 1 else ''} older than {self.stale_after_days} days"]
+        parts = [f"{vocab.plural(older, 'row')} older than {vocab.days(self.stale_after_days)}"]
         if self.unverified:
-            parts.append(f"{self.unverified} row{'s' if self.unverified != 1 else ''} without verified_on")
+            parts.append(f"{vocab.plural(self.unverified, 'row')} without verified_on")
         return f"{head}; {', '.join(parts)}"
 
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from tracker.config import Settings
 
 _ISO = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, order=True)
@@ -42,13 +41,6 @@ class MilestoneDate:
 
     def __str__(self) -> str:
         return self.text
-
-    def friendly(self) -> str:
-        """Human form for the HTML report: ``Aug 2026`` or ``12 Jan 2027``."""
-        d = self.first_day
-        if self.month_only:
-            return f"{_MONTHS[d.month - 1]} {d.year}"
-        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 def parse_milestone(text: str) -> MilestoneDate:

@@ -206,7 +206,7 @@ def _alarms(m: Milestone, thresholds: Iterable[int], as_of: date) -> list[str]:
     for days in sorted(set(thresholds), reverse=True):
         if m.day - timedelta(days=days) < as_of:
             continue  # already past: a client would only show it as a missed reminder
-        what = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        what = "today" if days == 0 else f"in {vocab.days(days)}"
         lines += [
             "BEGIN:VALARM",
             "ACTION:DISPLAY",

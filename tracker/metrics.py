@@ -17,7 +17,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tracker.atomic import atomic_write_text
 from tracker.dataset import STALE_AFTER_DAYS, LifecycleRecord, is_stale
@@ -26,6 +26,7 @@ from tracker.status import STATUS_ORDER, days_to_eol, status_of
 
 if TYPE_CHECKING:
     from tracker.config import Settings
+    from tracker.estate import EstateSummary
 
 HOST_STATUSES = (*(str(s) for s in STATUS_ORDER), "unmatched")
 """``tracker_hosts`` always has one series per status (0 when no host has it): series that
@@ -200,16 +201,19 @@ def collect(
 
 
 def metrics_text(
-    records: Sequence[LifecycleRecord] | None, settings: Settings, as_of: date, estate: Any = None
+    records: Sequence[LifecycleRecord] | None,
+    settings: Settings,
+    as_of: date,
+    estate: EstateSummary | None = None,
 ) -> str:
-    """The exposition text for ``settings``: ``estate`` is an inventory EstateSummary or None."""
+    """The exposition text for ``settings``; ``estate`` (the inventory) adds the host series."""
     return render(
         collect(
             records,
             as_of,
             stale_after=stale_after_days(settings),
-            hosts_by_status=getattr(estate, "hosts_by_status", None),
-            host_counts=getattr(estate, "host_counts", None),
+            hosts_by_status=estate.hosts_by_status if estate is not None else None,
+            host_counts=estate.host_counts if estate is not None else None,
             run=last_run(settings.state_dir),
         )
     )
@@ -227,7 +231,7 @@ def write_metrics_after_run(
     settings: Settings,
     records: Sequence[LifecycleRecord] | None,
     as_of: date,
-    estate: Any,
+    estate: EstateSummary | None,
     log: Callable[[str], None],
 ) -> None:
     """The nightly job's hook: refresh ``report.metrics_file`` (when set) once the run is recorded.

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from tracker import vocabulary as vocab
 from tracker.config import Settings, find_config, load_settings
 from tracker.errors import TrackerError, describe_os_error
 from tracker.estate import EstateSummary
@@ -266,7 +267,7 @@ def _write_changes_feed(settings: Settings, log: Log, state: RunState, records: 
     from tracker.atom import write_changes_feed
 
     added = write_changes_feed(settings.report.out_dir, records, settings, utc_now(), state.as_of)
-    log(f"change feed: {len(added)} new entr{'y' if len(added) == 1 else 'ies'}")
+    log(f"change feed: {vocab.plural(len(added), 'new entry', 'new entries')}")
 
 
 def _send_alerts(
@@ -281,7 +282,7 @@ def _send_alerts(
     from tracker.alerts import run_alerts
 
     start_by = None
-    if "start_by" in settings.alerts.milestones:  # SPEC section 9
+    if "start_by" in settings.alerts.milestones:  # README "Planning upgrades"
         from tracker.plan.hosts import configured_start_by
 
         start_by = configured_start_by(settings, records, dataset_path, state.as_of)

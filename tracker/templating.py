@@ -13,7 +13,8 @@ from tracker import vocabulary as vocab
 
 
 def environment(package: str, *, keep_trailing_newline: bool = False) -> Any:
-    """A Jinja2 environment over ``package``'s ``templates/`` with ``urgency_css`` as a global."""
+    """A Jinja2 environment over ``package``'s ``templates/`` with ``urgency_css`` as a global
+    and the vocabulary's ``plural`` as a filter."""
     import jinja2
     import markupsafe
 
@@ -26,4 +27,5 @@ def environment(package: str, *, keep_trailing_newline: bool = False) -> Any:
         keep_trailing_newline=keep_trailing_newline,
     )
     env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
+    env.filters["plural"] = vocab.plural  # {{ n|plural("host") }}: "1 host", "2 hosts"
     return env

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-# --- phases (the statuses of SPEC section 3) and milestones -------------------------------------
+# --- phases (the statuses of tracker.status) and milestones -------------------------------------
 
 PHASES: dict[str, str] = {
     "unreleased": "Unreleased",
@@ -25,14 +25,6 @@ PHASES: dict[str, str] = {
     "end-of-life": "End of life",
 }
 """Status value -> the phase's name, as a label (capitalised)."""
-
-PHASE_MEANINGS: dict[str, str] = {
-    "unreleased": "Not yet generally available.",
-    "supported": "From release to the end of full support: all fixes.",
-    "security-only": "After full support, up to end of life: security fixes only.",
-    "extended": "After end of life, a paid or limited phase (Microsoft ESU, VMware technical guidance).",
-    "end-of-life": "No fixes from the vendor any more.",
-}
 
 MILESTONE_NAMES: dict[str, str] = {
     "release": "release",
@@ -74,6 +66,56 @@ def phase(status: str) -> str:
 
 def milestone_name(milestone: str) -> str:
     return MILESTONE_NAMES.get(milestone, milestone.replace("_", " "))
+
+
+# --- milestones in each vendor's own words ------------------------------------------------------
+# Teams recognise "end of extended support" (Microsoft) or "end of general support" (VMware) faster
+# than tracker's column names; ``eol`` is also called plainly "end of life" in subjects.
+
+DEFAULT_TERMS = {m: MILESTONE_NAMES[m] for m in ("support_end", "eol", "extended_end", "start_by")}
+"""tracker's own words, used for every vendor without its own terms."""
+
+VENDOR_TERMS: tuple[tuple[str, dict[str, str]], ...] = (
+    # (case-insensitive substring of the vendor, terms)
+    (
+        "microsoft",
+        {
+            "support_end": "end of mainstream support",
+            "eol": "end of extended support",
+            "extended_end": "end of Extended Security Updates",
+        },
+    ),
+    (
+        "vmware",
+        {
+            "support_end": "end of general support",
+            "eol": "end of general support",
+            "extended_end": "end of technical guidance",
+        },
+    ),
+)
+
+
+def milestone_term(vendor: str, milestone: str) -> str:
+    """The vendor's name for ``milestone`` ("end of extended support" for Microsoft's eol)."""
+    folded = vendor.casefold()
+    for needle, terms in VENDOR_TERMS:
+        if needle in folded and milestone in terms:
+            return terms[milestone]
+    return DEFAULT_TERMS.get(milestone, milestone_name(milestone))
+
+
+def milestone_label(vendor: str, milestone: str) -> str:
+    """Vendor term, plus "(end of life)" for eol when the vendor calls it something else."""
+    term = milestone_term(vendor, milestone)
+    if milestone == "eol" and term != DEFAULT_TERMS["eol"]:
+        return f"{term} (end of life)"
+    return term
+
+
+def subject_term(vendor: str, milestone: str) -> str:
+    """Short form for subjects: eol is always "end of life", the term everyone searches for."""
+    return DEFAULT_TERMS["eol"] if milestone == "eol" else milestone_term(vendor, milestone)
 
 
 # --- numbers and days ---------------------------------------------------------------------------
@@ -195,10 +237,6 @@ def urgency(days_to_eol: int | None) -> Urgency:
     if days_to_eol <= URGENCY_LIMITS[2]:
         return Urgency.D365
     return Urgency.LATER
-
-
-def urgency_word(days_to_eol: int | None) -> str:
-    return URGENCY_STYLES[urgency(days_to_eol)].word
 
 
 def urgency_css() -> str:

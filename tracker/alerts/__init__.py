@@ -52,7 +52,7 @@ class AlertRunResult:
     unrouted: list[str] = field(default_factory=list)
     """Items due that no route matches, as ``Product cycle milestone``."""
     webhooks_posted: int = 0
-    """Posts a webhook answered with 2xx (section 10); their failures are in ``failed_routes``."""
+    """Posts a webhook answered with 2xx (README "Chat webhooks"); their failures are in ``failed_routes``."""
     previews: list[str] = field(default_factory=list)
     """With dry_run: the text of each digest that would be sent."""
     notices: list[str] = field(default_factory=list)
@@ -236,7 +236,8 @@ def run_alerts(
                     raise
                 server_down = server_down or temporary
             hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
-            _post_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, result)
+            counts = context.estate.host_counts if context.estate is not None else host_counts
+            _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result)
     finally:
         lock.release()
     if not plan.due and not plan.unrouted:

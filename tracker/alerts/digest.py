@@ -1,10 +1,10 @@
 """One digest email per route: text and HTML parts built from the same ordered items.
 
-Order and words follow the report (SPEC section 6): with an inventory, the items on your hosts come
-first (past end of life, then days left) with host counts and names; the subject names the most urgent
-one ("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+18 more)"). The HTML part is a Jinja2
-template: one 600 px column of cards that reflows to a 375 px phone. The silence commands name the
-``--config`` file the run used, so they mute the ledger that sends the mail.
+Order and words follow the report (README "Nightly HTML report"); with an inventory, the items on your
+hosts come first (past end of life, then days left) with host counts and names; the subject names the
+most urgent one ("Hyper-V Server 2016 on 2 hosts: end of life in 47 days (+18 more)"). The HTML part is
+a Jinja2 template: one 600 px column of cards that reflows to a 375 px phone. The silence commands name
+the ``--config`` file the run used, so they mute the ledger that sends the mail.
 
 Every header value that comes from the dataset goes through ``one_line`` (no CR/LF, so no header
 injection); addresses are ``email.headerregistry.Address`` objects, never strings glued together.
@@ -26,10 +26,10 @@ from urllib.parse import urljoin, urlsplit
 from tracker import __version__, templating
 from tracker import vocabulary as vocab
 from tracker.alerts.due import START_BY, CycleKey, DueItem
-from tracker.alerts.terms import milestone_term, subject_term
 from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
 from tracker.estate import EstateSummary
+from tracker.vocabulary import milestone_term, subject_term
 
 DEFAULT_FROM = "tracker@localhost"
 HOST_NAMES_SHOWN = 3
@@ -70,18 +70,6 @@ def digest_context(
 def one_line(text: str) -> str:
     """Collapse every run of whitespace (CR, LF, tabs) into one space."""
     return " ".join(text.split())
-
-
-def when_phrase(days_left: int) -> str:
-    return vocab.when(days_left)
-
-
-def days_left_text(days_left: int) -> str:
-    return vocab.days_left(days_left)
-
-
-def hosts_text(count: int) -> str:
-    return vocab.hosts(count)
 
 
 SILENCE_AT_LEAST_DAYS = 30

@@ -19,7 +19,7 @@ from tracker.status import Milestone, milestones_of
 
 CycleKey = tuple[str, str, str]
 START_BY = "start_by"
-"""The planning milestone (SPEC section 9): the day a cycle's hosts must start their upgrade."""
+"""The planning milestone (README "Planning upgrades"): the day a cycle's hosts must start their upgrade."""
 _ORDER = (*MILESTONES, START_BY)
 
 

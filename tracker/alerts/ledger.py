@@ -272,11 +272,12 @@ class Ledger:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def past_deliveries(self, recipient: str | None = None) -> list[PastDelivery]:
+    def past_deliveries(self, recipient: str | None = None, route_wide: bool = True) -> list[PastDelivery]:
         """Delivered rows (``sent``/``covered``), for ``due_alerts``.
 
-        With ``recipient``: what reached that recipient (its own rows and route-wide ones). Without:
-        every delivered row, whoever it reached (what the outbox, a route-wide channel, needs).
+        With ``recipient``: what reached that recipient (its own rows and, unless ``route_wide`` is
+        False, route-wide ones: a webhook counts only its own). Without: every delivered row, whoever
+        it reached (what the outbox, a route-wide channel, needs).
         """
         sql = (
             "SELECT vendor, product, cycle, milestone, milestone_date, threshold, route, delivered_at "
@@ -285,7 +286,7 @@ class Ledger:
         params: tuple[str, ...] = ()
         if recipient is not None:
             sql += " AND recipient IN (?, ?)"
-            params = (recipient, ROUTE_WIDE)
+            params = (recipient, ROUTE_WIDE if route_wide else recipient)
         rows = self.conn.execute(sql + " ORDER BY id", params)
         return [PastDelivery((v, p, c), m, md, t, r, at) for v, p, c, m, md, t, r, at in rows]
 
@@ -361,12 +362,6 @@ class Ledger:
         if rows and status == "sent":
             self.write_marker()
         return len(rows)
-
-    def record_delivery(
-        self, items: Iterable[DueItem], route: Route, message_id: str, as_of: date, now: datetime
-    ) -> int:
-        """A route-wide delivery (the outbox)."""
-        return self.record("sent", items, route, (ROUTE_WIDE,), message_id, as_of, now)
 
     def record_uncertain(
         self, items: Iterable[DueItem], route: Route, recipients: Sequence[str], message_id: str

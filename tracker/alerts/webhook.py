@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracker import __version__
-from tracker.alerts.digest import days_left_text
+from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem, StartBy
-from tracker.alerts.terms import milestone_label
 from tracker.alerts.webhook_payloads import (
     BUILDERS,
     KINDS,
@@ -49,6 +48,7 @@ from tracker.alerts.webhook_payloads import (
 from tracker.config import Route, Webhook, webhook_url_problem
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
+from tracker.vocabulary import milestone_label
 
 if TYPE_CHECKING:
     from tracker.alerts.ledger import Ledger
@@ -66,6 +66,7 @@ __all__ = [
     "build_payload",
     "deliver_webhook",
     "item_data",
+    "plan_extra",
     "plan_webhooks",
     "preview_webhook",
     "report_link",
@@ -273,6 +274,9 @@ class WebhookDigest:
     """Delivery id of an uncertain earlier post of these items: posted again with it."""
     problem: str | None = None
     """Why the webhook cannot be used (URL variable unset, file unreadable)."""
+    plan: Mapping[CycleKey, StartBy] | None = None
+    """Planning (``tracker.plan``), when the alerts watch ``start_by``: each item of a planned cycle
+    carries its ``target`` and ``start_by`` in the payload."""
 
 
 def plan_webhooks(
@@ -287,14 +291,13 @@ def plan_webhooks(
     Only the webhook's own rows count (not route-wide ones written for the outbox): a webhook that
     failed while the outbox got the digest is still due.
     """
-    from tracker.alerts.due import PastDelivery, due_alerts
+    from tracker.alerts.due import due_alerts
     from tracker.alerts.ledger import item_key, webhook_key
 
     routes = settings.effective_routes()
     if not any(route.webhooks for route in routes):
         return []
     silences = ledger.silences()
-    rows = [r for r in ledger.deliveries() if r["status"] in ("sent", "covered")]
     unconfirmed = ledger.unconfirmed()
     plans: dict[str, list[DueItem]] = {}
     out: list[WebhookDigest] = []
@@ -310,18 +313,7 @@ def plan_webhooks(
                 continue
             seen.add(key)
             if key not in plans:
-                past = [
-                    PastDelivery(
-                        (str(r["vendor"]), str(r["product"]), str(r["cycle"])),
-                        str(r["milestone"]),
-                        str(r["milestone_date"]),
-                        int(r["threshold"]),  # type: ignore[call-overload]
-                        str(r["route"]),
-                        str(r["delivered_at"]),
-                    )
-                    for r in rows
-                    if r["recipient"] == key
-                ]
+                past = ledger.past_deliveries(key, route_wide=False)  # its own rows only
                 plans[key] = due_alerts(records, settings.alerts, routes, past, silences, as_of, start_by).due
             items = [i for i in plans[key] if i.route == route]
             if not items:
@@ -330,7 +322,8 @@ def plan_webhooks(
                 (m for i in items if (m := unconfirmed.get((route.match, key, item_key(i)))) is not None),
                 None,
             )
-            out.append(WebhookDigest(route, hook, key, sorted(items, key=lambda i: i.sort_key), retry_of))
+            ordered = sorted(items, key=lambda i: i.sort_key)
+            out.append(WebhookDigest(route, hook, key, ordered, retry_of, plan=start_by))
     return out
 
 
@@ -339,14 +332,21 @@ def preview_webhook(digest: WebhookDigest, as_of: date) -> str:
     where = f"{digest.webhook.label} (route {digest.route.match})"
     if digest.problem:
         return f"Would post to {where}: cannot: {digest.problem}"
-    lines = [f"Would post to {where}: {len(digest.items)} item{'s' if len(digest.items) != 1 else ''}"]
+    lines = [f"Would post to {where}: {vocab.plural(len(digest.items), 'item')}"]
     for item in digest.items:
         r = item.record
         lines.append(
             f"- {r.name} ({r.vendor}): {milestone_label(r.vendor, item.milestone)} {item.when.text}, "
-            f"{days_left_text(item.days_left)}"
+            f"{vocab.days_left(item.days_left)}"
         )
     return "\n".join(lines) + "\n"
+
+
+def plan_extra(plan: Mapping[CycleKey, StartBy] | None) -> dict[CycleKey, dict[str, Any]] | None:
+    """The payload's planning keys per cycle: ``start_by`` (ISO date) and ``target`` (when known)."""
+    if not plan:
+        return None
+    return {key: {"start_by": s.day.isoformat(), "target": s.target or None} for key, s in plan.items()}
 
 
 @dataclass
@@ -388,6 +388,7 @@ def send_webhooks(
             now,
             host_counts,
             settings.report.url,
+            extra=plan_extra(digest.plan),
             delivery_id=delivery_id,
         )
         ledger.record("pending", items, route, keys, delivery_id, as_of, now)
@@ -407,7 +408,7 @@ def send_webhooks(
             ledger.record("sent", items, route, keys, delivery_id, as_of, now)
             result.posted += 1
             result.items += n
-            log(f"tracker: alert: {label}: posted {n} item{'s' if n != 1 else ''} (HTTP {outcome.status})")
+            log(f"tracker: alert: {label}: posted {vocab.plural(n, 'item')} (HTTP {outcome.status})")
         elif outcome.uncertain:
             ledger.record_uncertain(items, route, keys, delivery_id)
             result.failed.append(label)

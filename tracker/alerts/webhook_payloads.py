@@ -12,19 +12,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tracker import __version__
-from tracker.alerts.digest import days_left_text
+from tracker import vocabulary as vocab
 from tracker.alerts.due import CycleKey, DueItem
-from tracker.alerts.terms import milestone_label
 from tracker.config import Route
 from tracker.dataset import is_http_url
 from tracker.status import status_of
+from tracker.vocabulary import milestone_label
 
 KINDS = ("slack", "teams", "json")
 SCHEMA_VERSION = 1
 SLACK_MAX_ITEMS = 23
 """Slack accepts at most 50 blocks: a header, two blocks per item and a closing note."""
 TEAMS_MAX_ITEMS = 50
-ERROR_BODY_CHARS = 200
 
 
 def report_link(report_url: str | None, as_of: date) -> str | None:
@@ -71,7 +70,7 @@ def title_for(items: Sequence[DueItem]) -> str:
     n = len(items)
     first = min(items, key=lambda i: i.sort_key)
     return (
-        f"{n} lifecycle alert{'s' if n != 1 else ''}: {first.record.name} "
+        f"{vocab.plural(n, 'lifecycle alert')}: {first.record.name} "
         f"{milestone_label(first.record.vendor, first.milestone)} {first.when.text}"
     )
 
@@ -97,15 +96,14 @@ def _slack_link(url: str) -> str:
 
 def _item_lines(data: Mapping[str, Any]) -> list[str]:
     """The facts of one item in words, shared by the Slack and Teams cards."""
-    lines = [f"{data['milestone_label']}: {data['date']}, {days_left_text(data['days_left'])}"]
+    lines = [f"{data['milestone_label']}: {data['date']}, {vocab.days_left(data['days_left'])}"]
     if data.get("moved_from"):
         lines.append(f"date moved from {data['moved_from']} to {data['date']}")
     if "hosts" in data:
-        n = data["hosts"]
-        lines.append(f"{n} host{'s' if n != 1 else ''} affected")
+        lines.append(f"{vocab.hosts(data['hosts'])} affected")
     if data.get("target"):
         lines.append(f"upgrade to {data['target']}")
-    if data.get("start_by"):
+    if data.get("start_by") and data["milestone"] != "start_by":  # else the first line says it
         lines.append(f"start by {data['start_by']}")
     return lines
 
@@ -160,7 +158,7 @@ def teams_payload(data: Mapping[str, Any], title: str) -> dict[str, Any]:
         facts = [
             {"title": "Milestone", "value": it["milestone_label"]},
             {"title": "Date", "value": it["date"]},
-            {"title": "Days left", "value": days_left_text(it["days_left"])},
+            {"title": "Days left", "value": vocab.days_left(it["days_left"])},
         ]
         if it.get("moved_from"):
             facts.append({"title": "Moved from", "value": it["moved_from"]})
@@ -168,7 +166,7 @@ def teams_payload(data: Mapping[str, Any], title: str) -> dict[str, Any]:
             facts.append({"title": "Hosts", "value": str(it["hosts"])})
         if it.get("target"):
             facts.append({"title": "Upgrade to", "value": str(it["target"])})
-        if it.get("start_by"):
+        if it.get("start_by") and it["milestone"] != "start_by":
             facts.append({"title": "Start by", "value": str(it["start_by"])})
         links = [f"[{urlsplit(s).hostname}]({s})" for s in it["sources"] if is_http_url(s)]
         container: list[dict[str, Any]] = [

@@ -136,7 +136,7 @@ def _list(ctx: Context) -> int:
     from tracker import vocabulary
     from tracker.alerts import plan_digests
     from tracker.alerts.ledger import Ledger, item_key
-    from tracker.alerts.terms import milestone_label
+    from tracker.vocabulary import milestone_label
 
     records = ctx.records()
     settings = ctx.settings

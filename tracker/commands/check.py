@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tracker import vocabulary as vocab
 from tracker.checks import UNKNOWN
 from tracker.commands._query import add_filter_options
 from tracker.errors import TrackerError, UsageError
@@ -101,7 +102,7 @@ def handle_error(exc: TrackerError) -> int:
     # argparse gives (usage, "prog: error: detail"): the detail is what an operator needs.
     first = messages[-1] if isinstance(exc, UsageError) else messages[0]
     more = len(messages) - 1 if not isinstance(exc, UsageError) else 0
-    suffix = f" (and {more} more problem{'s' if more != 1 else ''}, see stderr)" if more else ""
+    suffix = f" (and {vocab.plural(more, 'more problem')}, see stderr)" if more else ""
     print(f"TRACKER UNKNOWN - {first.replace('|', '/')}{suffix}", file=sys.stdout)
     if more:
         for m in messages:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from tracker import vocabulary as vocab
 from tracker.commands._query import add_filter_options, add_output_options
 
 if TYPE_CHECKING:
@@ -59,5 +60,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         write_chunks(chunks, args.output, ctx.stdout)
         total, counts = len(matched), status_counts(matched)
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
-    ctx.warn(f"{total} host{'s' if total != 1 else ''}: {summary}")
+    ctx.warn(f"{vocab.hosts(total)}: {summary}")
     return 0

@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tracker import vocabulary as vocab
+
 if TYPE_CHECKING:
     from tracker.context import Context
 
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     files = [Path(f) for f in args.files] or [ctx.dataset_path]
     failed = False
     for path in files:
-        # upgrades.csv / stack.csv (SPEC section 9) are checked against the dataset beside them.
+        # upgrades.csv / stack.csv (README "Planning upgrades") are checked against the dataset beside them.
         dataset = path.with_name("hypervisors.csv") if path.name in PLAN_FILES else path
         try:
             records = load_dataset(dataset)
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             else:
                 days = (ctx.as_of - record.verified_on).days
                 why = (
-                    f"last verified {record.verified_on.isoformat()}, {days} days ago "
+                    f"last verified {record.verified_on.isoformat()}, {vocab.days(days)} ago "
                     f"(more than {stale_after}): check its dates against the source"
                 )
             print(f"{path}:{record.line}: verified_on: warning: {record.name}: {why}", file=sys.stderr)

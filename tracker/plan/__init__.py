@@ -1,4 +1,4 @@
-"""Upgrade planning (SPEC section 9): what to do, to which release, starting when.
+"""Upgrade planning (README "Planning upgrades"): what to do, to which release, starting when.
 
 ``data`` reads and validates ``upgrades.csv``, ``stack.csv`` and the hardware list; ``engine`` is
 the pure rule set (effective end, target, path, start-by); ``table`` applies it to an inventory in

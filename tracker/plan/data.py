@@ -1,4 +1,4 @@
-"""The two planning files beside the dataset (SPEC section 9), read and checked like the dataset.
+"""The two planning files beside the dataset (README "Planning upgrades"), read and checked like the dataset.
 
 ``upgrades.csv`` lists supported hops; ``stack.csv`` lists what a release cycle depends on. Both name
 products and cycles of the lifecycle dataset, so both are validated *against* it: every problem is

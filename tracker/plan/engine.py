@@ -1,4 +1,4 @@
-"""Planning rules of SPEC section 9, as pure functions: no I/O, ``as_of`` explicit.
+"""Planning rules (README "Planning upgrades"), as pure functions: no I/O, ``as_of`` explicit.
 
 For one release cycle (plus what a host adds: its deployed management or base layer and its
 hardware's end of service) the planner finds the **effective end** (the earliest end of everything
@@ -155,7 +155,7 @@ class Planner:
         return newest(supported) or newest(alive)
 
     def target(self, record: LifecycleRecord) -> Target | None:
-        """The release to move to (SPEC section 9), or None when no path is known."""
+        """The release to move to (README "Planning upgrades"), or None when no path is known."""
         key = (record.product, record.cycle)
         if key not in self._targets:
             self._targets[key] = self._find_target(record.product, record.cycle)

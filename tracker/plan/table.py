@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tracker import vocabulary as vocab
 from tracker.arrowutil import indices_as_int64, int32_indices, small_array
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
@@ -43,7 +44,7 @@ PLAN_COLUMNS = (
 )
 INT_COLUMNS = ("hops", "days_to_start")
 OUTPUT = ("hostname", "product", "cycle", "status", *PLAN_COLUMNS)
-"""Output columns, in order (SPEC section 9); ``version`` and the other input columns follow."""
+"""Output columns, in order (README "Planning upgrades"); ``version`` and the other input columns follow."""
 LAYER_COLUMNS: dict[str, str | None] = {
     "vcenter": "VMware vCenter Server",
     "aos": "AOS",
@@ -70,8 +71,7 @@ class PlanCounts:
 
     def summary(self, within: int = URGENT_DAYS) -> str:
         """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
-        hosts = f"{self.urgent} host{'s' if self.urgent != 1 else ''}"
-        text = f"{hosts} must start an upgrade within {within} days"
+        text = f"{vocab.hosts(self.urgent)} must start an upgrade within {within} days"
         if self.late:
             text += f" ({self.late} already past their start-by date)"
         if self.no_path:
@@ -376,7 +376,7 @@ def plan_keys(
 
 
 def plan_table(keyed: KeyedPlan) -> tuple[pa.Table, PlanCounts]:
-    """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
+    """One row per host (README "Planning upgrades"): ``OUTPUT`` columns, ``version``, then the other input
     columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
     with no known path has ``path`` = ``none known``."""
     counts = _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values)

@@ -1,8 +1,9 @@
 """The action lists of the report, most urgent first, and the headline that sums them up.
 
-Order (SPEC section 6): with an inventory, every cycle on your hosts (past end of life first, then by
-days left); then what needs action on none of your hosts (soonest first, then recently ended); cycles
-that ended longer ago than ``RECENT_EOL_DAYS`` are only counted. The digests follow the same order.
+Order (README "Nightly HTML report"): with an inventory, every cycle on your hosts (past end of life
+first, then by days left); then what needs action on none of your hosts (soonest first, then recently
+ended); cycles that ended longer ago than ``RECENT_EOL_DAYS`` are only counted. The digests follow the
+same order.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from tracker.estate import EstateSummary
 from tracker.status import STATUS_ORDER, Status, days_to_eol, status_of
 
 STATUS_LABELS: dict[Status, str] = {s: vocab.phase(s) for s in Status}
-MILESTONE_LABELS = vocab.MILESTONE_HEADINGS
 
 
 class PlanLike(Protocol):
@@ -117,11 +116,6 @@ def _link(url: str) -> Link:
         host = url.split("//", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
         return Link(host.rsplit("@", 1)[-1].split(":", 1)[0].lower() or url, url)
     return Link(url, None)
-
-
-def source_links(record: LifecycleRecord) -> list[Link]:
-    """Only http(s) URLs become links (defence in depth: the loader already rejects the rest)."""
-    return [_link(url) for url in record.sources]
 
 
 def _date_cell(value: MilestoneDate | None, estimated: bool, href: str | None) -> DateCell | None:

@@ -6,25 +6,15 @@ these names. Dates are compared with their precision (``tracker.changes``).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.changes import Change, record_changes
-from tracker.dataset import COLUMNS, LifecycleRecord, parse_dataset, record_row
+from tracker.dataset import LifecycleRecord, parse_dataset, record_row, rows_csv
 from tracker.errors import TrackerError
 
 DATE_FIELDS = ("release", "support_end", "eol", "extended_end")
-
-
-def rows_csv(rows: Iterable[dict[str, str]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
 
 
 def row_problems(row: dict[str, str]) -> list[str]:
