@@ -102,6 +102,21 @@ CASES: list[tuple[str, str, tuple[str | None, str | None]]] = [
     ("resolute", "", ("Ubuntu", "26.04")),
     ("Nutanix Prism Central pc.2024.3.1", "", ("Prism Central", "pc.2024.3")),
     ("Red Hat OpenShift Container Platform", "4.16.3", ("Red Hat OpenShift", "4.16")),
+    # CMDB operating-system names (ServiceNow Discovery) and /etc/redhat-release.
+    ("Windows 2019 Standard", "10.0.17763", (WS, "2019")),
+    ("Windows 2012 R2 Datacenter", "", (WS, "2012 R2")),
+    ("Windows 2016 Datacenter", "", (WS, "2016")),
+    ("Linux Red Hat", "8.6", ("Red Hat Enterprise Linux", "8")),
+    ("Red Hat Enterprise Linux Server release 7.9 (Maipo)", "", ("Red Hat Enterprise Linux", "7")),
+    # Get-ComputerInfo WindowsProductName still says "Windows 10" on Windows 11: the build decides.
+    ("Windows 10 Pro", "10.0.22631", (W11HP, "23H2")),
+    ("Windows 10 Pro", "10.0.19045", (W10HP, "22H2")),
+    ("Windows 10 Enterprise", "22631", (W11, "23H2")),
+    ("Windows 10 Enterprise", "10.0.26100.2894", (W11, "24H2")),
+    ("Windows 10 Enterprise LTSC", "10.0.26100", ("Windows 11 Enterprise LTSC", "2024")),
+    ("Windows 10 IoT Enterprise LTSC", "10.0.26100", ("Windows 11 IoT Enterprise LTSC", "2024")),
+    # Prism's hypervisor_full_name: AHV ships with AOS, but its build names no AOS cycle.
+    ("Nutanix 20230302.103003", "", ("AOS", None)),
 ]
 WINDOWS_10_BUILDS = {
     "10240": "1507", "10586": "1511", "14393": "1607", "15063": "1703", "16299": "1709",
