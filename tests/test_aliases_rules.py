@@ -115,6 +115,8 @@ CASES: list[tuple[str, str, tuple[str | None, str | None]]] = [
     ("Windows 10 Enterprise", "10.0.26100.2894", (W11, "24H2")),
     ("Windows 10 Enterprise LTSC", "10.0.26100", ("Windows 11 Enterprise LTSC", "2024")),
     ("Windows 10 IoT Enterprise LTSC", "10.0.26100", ("Windows 11 IoT Enterprise LTSC", "2024")),
+    ("HyperV", "2019", ("Hyper-V Server", "2019")),
+    ("Microsoft HyperV Server 2016", "", ("Hyper-V Server", "2016")),
     # Prism's hypervisor_full_name: AHV ships with AOS, but its build names no AOS cycle.
     ("Nutanix 20230302.103003", "", ("AOS", None)),
 ]
