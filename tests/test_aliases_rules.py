@@ -175,3 +175,19 @@ def test_bundled_file_is_valid_when_compiled_eagerly() -> None:
     eager = parse_aliases(bundled_aliases_path().read_bytes(), "aliases.csv")
     assert [r.expression for r in eager.rules] == [r.expression for r in ALIASES.rules]
     assert all(set(r.regex.groupindex) <= {"cycle", "version"} for r in eager.rules)
+
+
+def test_every_dataset_cycle_matches_from_its_own_name() -> None:
+    """The inventory side of the resolver's property: a host listed with the dataset's own product
+    and cycle (in the version column, or after the product) matches exactly that cycle."""
+    wrong = [
+        (product, version, m.product, m.cycle)
+        for r in RECORDS
+        for product, version in (
+            (r.product, r.cycle),
+            (f"{r.product} {r.cycle}", ""),
+            (r.product.upper(), r.cycle),
+        )
+        if ((m := MATCHER.match(product, version)).product, m.cycle) != (r.product, r.cycle)
+    ]
+    assert wrong == []
