@@ -127,6 +127,24 @@ def test_suggestions(term: str, first: list[str]) -> None:
     assert suggestions[0].startswith(first[0])
 
 
+@pytest.mark.parametrize(
+    ("term", "suggestions"),
+    [
+        pytest.param("windws server 2019", ["Windows Server 2019"], id="typo-keeps-the-version"),
+        pytest.param("esxy 7", ["VMware ESXi 7.0"], id="typo-with-major"),
+        pytest.param("esxy 8.0.3", ["VMware ESXi 8.0"], id="typo-with-patch-level"),
+        pytest.param("proxmos 8", ["Proxmox", "Proxmox VE 8"], id="vendor-then-product-cycle"),
+        pytest.param("vsfere", ["VMware ESXi"], id="not-every-server"),
+        pytest.param("xenservr", ["Citrix Hypervisor", "XenServer"], id="both-xenserver-lines"),
+        pytest.param("hyprv", ["Hyper-V Server"], id="not-citrix-hypervisor"),
+        pytest.param("vmwre esxi", ["VMware ESXi"], id="every-word-counts"),
+    ],
+)
+def test_suggestions_exactly(term: str, suggestions: list[str]) -> None:
+    """Only products close to every word of the term, with its version when that resolves."""
+    assert RESOLVER.suggest(term) == suggestions
+
+
 def test_suggestion_message_text() -> None:
     message = RESOLVER.no_match_message("vmwre")
     assert message.startswith("tracker: no release cycle matches 'vmwre' (did you mean: VMware ESXi, VMware ")

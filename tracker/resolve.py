@@ -65,6 +65,12 @@ _REGEX_NOISE = re.compile(r"\(\?P<\w+>|\\[a-zA-Z]|\[[^\]]*\]|\{[^}]*\}")
 _JOINED = re.compile(r"([A-Za-z][A-Za-z-]*[A-Za-z])(\d[\w.]*)")
 
 
+def _ratio(a: str, b: str) -> float:
+    import difflib  # only when a term matched nothing
+
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
 def _word_in(term: str, name: str) -> bool:
     """Whether ``term`` occurs in ``name`` as whole words (``hyper-v`` in ``hyper-v server``)."""
     return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", name) is not None
@@ -272,14 +278,22 @@ class Resolver:
             if named:
                 names = [r.name for p in named for r in self.by_product.get(p, [])]
                 return difflib.get_close_matches(text, names, n=MAX_SUGGESTIONS, cutoff=0) if names else []
-        scores: dict[str, float] = {}
+        # A product scores by its closest key to the whole text, or to each word on average (a
+        # digit-led word is the version): "windws server" is Windows Server, not every "... Server".
+        probes = [w for w in words if not w[:1].isdigit()] or words
+        version = " ".join(words[len(probes) :]) if words[: len(probes)] == probes else ""
+        best: dict[tuple[str, str], float] = {}
         for key, products in self._keys().items():
-            ratio = max(
-                difflib.SequenceMatcher(None, probe, key).ratio() for probe in {text, *words} if probe
-            )
-            if ratio >= 0.6:
-                for p in products:
-                    scores[p] = max(scores.get(p, 0.0), ratio)
+            for probe in {text, *probes}:
+                ratio = _ratio(probe, key)
+                for p in products if ratio >= 0.6 else ():
+                    best[p, probe] = max(best.get((p, probe), 0.0), ratio)
+        scores = {
+            p: max(best.get((p, text), 0.0), sum(best.get((p, w), 0.0) for w in probes) / len(probes))
+            for p, _ in best
+        }
+        top = max(scores.values(), default=0.0)
+        scores = {p: v for p, v in scores.items() if v >= max(0.6, top - 0.1)}
         # Ties (a typo of "VMware" is as close to every VMware product) go to the products people
         # name in the most ways (alias rows), then to the closest whole name.
         aliases: dict[str, int] = {}
@@ -288,21 +302,11 @@ class Resolver:
             for target in targets - {None}:
                 aliases[str(target)] = aliases.get(str(target), 0) + 1
         ranked = sorted(
-            scores,
-            key=lambda p: (
-                -scores[p],
-                -aliases.get(p, 0),
-                -difflib.SequenceMatcher(None, text, p.casefold()).ratio(),
-                p,
-            ),
+            scores, key=lambda p: (-scores[p], -aliases.get(p, 0), -_ratio(text, p.casefold()), p)
         )
-        vendors = sorted(
-            {
-                v
-                for v in self.vendor_of.values()
-                if difflib.SequenceMatcher(None, text, v.casefold()).ratio() >= 0.75
-            }
-        )
+        vendors = sorted(v for v in set(self.vendor_of.values()) if _ratio(text, v.casefold()) >= 0.75)
+        if version:  # "windws server 2019": Windows Server 2019 when that resolves
+            ranked = [next((r.name for r in self.resolve_term(f"{p} {version}")), p) for p in ranked]
         return (vendors + ranked)[:MAX_SUGGESTIONS]
 
     def no_match_message(self, term: str) -> str:
