@@ -124,7 +124,7 @@ def test_explain_says_why_an_ahv_build_names_no_cycle(tracker) -> None:  # type:
         pytest.skip("the dataset has an AHV product")
     full_name = items["Nutanix 20230302.103003"]
     assert full_name["matched_product"] == "AOS" and full_name["cycle"] is None
-    assert full_name["cycle_rule"].startswith("no version given; aliases.csv:")
+    assert full_name["cycle_rule"].startswith("no cycle of AOS for '20230302.103003' (cycles: ")
     assert "put the cluster's AOS version" in full_name["cycle_rule"]
     ahv = items["AHV"]["cycle_rule"]
     assert ahv.startswith("no cycle of AOS for '20230302.103003' (cycles: ") and "names no AOS cycle" in ahv
