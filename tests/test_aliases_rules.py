@@ -107,6 +107,23 @@ CASES: list[tuple[str, str, tuple[str | None, str | None]]] = [
     ("VMware ESX", "9.0.1", ("VMware ESXi", "9.0")),
     ("ESX 9.0.2", "", ("VMware ESXi", "9.0")),
     ("VMware ESXi", "VMware ESX 9.0.1.0 build-24957456", ("VMware ESXi", "9.0")),
+    # CMDB operating-system names (ServiceNow Discovery) and /etc/redhat-release.
+    ("Windows 2019 Standard", "10.0.17763", (WS, "2019")),
+    ("Windows 2012 R2 Datacenter", "", (WS, "2012 R2")),
+    ("Windows 2016 Datacenter", "", (WS, "2016")),
+    ("Linux Red Hat", "8.6", ("Red Hat Enterprise Linux", "8")),
+    ("Red Hat Enterprise Linux Server release 7.9 (Maipo)", "", ("Red Hat Enterprise Linux", "7")),
+    # Get-ComputerInfo WindowsProductName still says "Windows 10" on Windows 11: the build decides.
+    ("Windows 10 Pro", "10.0.22631", (W11HP, "23H2")),
+    ("Windows 10 Pro", "10.0.19045", (W10HP, "22H2")),
+    ("Windows 10 Enterprise", "22631", (W11, "23H2")),
+    ("Windows 10 Enterprise", "10.0.26100.2894", (W11, "24H2")),
+    ("Windows 10 Enterprise LTSC", "10.0.26100", ("Windows 11 Enterprise LTSC", "2024")),
+    ("Windows 10 IoT Enterprise LTSC", "10.0.26100", ("Windows 11 IoT Enterprise LTSC", "2024")),
+    ("HyperV", "2019", ("Hyper-V Server", "2019")),
+    ("Microsoft HyperV Server 2016", "", ("Hyper-V Server", "2016")),
+    # Prism's hypervisor_full_name: AHV ships with AOS, but its build names no AOS cycle.
+    ("Nutanix 20230302.103003", "", ("AOS", None)),
 ]
 WINDOWS_10_BUILDS = {
     "10240": "1507", "10586": "1511", "14393": "1607", "15063": "1703", "16299": "1709",
@@ -163,3 +180,19 @@ def test_bundled_file_is_valid_when_compiled_eagerly() -> None:
     eager = parse_aliases(bundled_aliases_path().read_bytes(), "aliases.csv")
     assert [r.expression for r in eager.rules] == [r.expression for r in ALIASES.rules]
     assert all(set(r.regex.groupindex) <= {"cycle", "version"} for r in eager.rules)
+
+
+def test_every_dataset_cycle_matches_from_its_own_name() -> None:
+    """The inventory side of the resolver's property: a host listed with the dataset's own product
+    and cycle (in the version column, or after the product) matches exactly that cycle."""
+    wrong = [
+        (product, version, m.product, m.cycle)
+        for r in RECORDS
+        for product, version in (
+            (r.product, r.cycle),
+            (f"{r.product} {r.cycle}", ""),
+            (r.product.upper(), r.cycle),
+        )
+        if ((m := MATCHER.match(product, version)).product, m.cycle) != (r.product, r.cycle)
+    ]
+    assert wrong == []

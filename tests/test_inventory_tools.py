@@ -1,5 +1,5 @@
 """Inventories as five tools write them (examples/inventories/): a vCenter export, `pveversion`,
-Windows `Get-ComputerInfo`, a CMDB CSV and a Nutanix Prism export. Every row the dataset covers
+Windows `Get-ComputerInfo` (OsName or WindowsProductName), a CMDB CSV and a Nutanix Prism export. Every row the dataset covers
 matches its cycle, through the real entry point; the others are `unmatched`, never dropped."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "esx-par-04.corp.example": ("VMware ESXi", "8.0"),
         "esx-lab-01.corp.example": ("VMware ESXi", "6.7"),
         "vcsa-par-01.corp.example": ("VMware vCenter Server", "8.0"),
+        "esx-dr-01.corp.example": ("VMware ESXi", "7.0"),  # image profile in the version column
     },
     "pveversion.csv": {
         "pve-01.lab.example": ("Proxmox VE", "8"),
@@ -38,6 +39,18 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "WS-DEV-02": ("Windows 11 Home and Pro", "23H2"),
         "WS-DEV-03": ("Windows 11 Enterprise and Education", "24H2"),
         "KIOSK-01": ("Windows 10 Enterprise LTSC", "2021"),
+        "HV-PROD-05": ("Windows Server", "2019"),
+        "HV-PROD-06": ("Windows Server", "2025"),
+    },
+    # Get-ComputerInfo's WindowsProductName and OsBuildNumber instead of OsName and OsVersion: the
+    # product name still says "Windows 10" on Windows 11, the build decides.
+    "windows-productname.csv": {
+        "HV-PROD-03": ("Windows Server", "2019"),
+        "HV-PROD-04": ("Windows Server", "2022"),
+        "WS-DEV-04": ("Windows 11 Home and Pro", "23H2"),
+        "WS-DEV-05": ("Windows 11 Enterprise and Education", "24H2"),
+        "WS-DEV-06": ("Windows 10 Home and Pro", "22H2"),
+        "KIOSK-02": ("Windows 10 Enterprise LTSC", "2021"),
     },
     "cmdb.csv": {
         "mac-build-01": ("VMware Fusion Pro", "13"),
@@ -51,6 +64,9 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "xcp-01": ("XCP-ng", "8.3"),
         "hv-branch-01": ("Hyper-V Server", "2016"),
         "kvm-01": None,  # not in the dataset: unmatched, kept
+        "hv-branch-02": ("Windows Server", "2019"),  # ServiceNow names: no "Server"
+        "kvm-02": ("Red Hat Enterprise Linux", "8"),
+        "kvm-03": ("Red Hat Enterprise Linux", "7"),
     },
     "nutanix-prism.csv": {
         "ntnx-cvm-a1": ("AOS", "6.10"),
@@ -58,6 +74,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "ntnx-cvm-b1": ("AOS", "6.5"),
         # AHV ships with AOS: named as AOS, but an AHV build names no AOS cycle.
         "ntnx-ahv-a1": None,
+        "ntnx-ahv-a2": None,  # Prism's hypervisor_full_name
     },
 }
 
@@ -71,7 +88,7 @@ def test_every_row_the_dataset_covers_matches(tracker, name: str) -> None:  # ty
     for host, expected in EXPECTED[name].items():
         got = (items[host]["matched_product"], items[host]["cycle"])
         if expected is None:
-            if host == "ntnx-ahv-a1" and PRODUCTS & {"AHV", "Nutanix AHV"}:
+            if host.startswith("ntnx-ahv-") and PRODUCTS & {"AHV", "Nutanix AHV"}:
                 assert got[1] is not None, host
                 continue
             assert items[host]["status"] == "unmatched", host
@@ -94,3 +111,21 @@ def test_explain_says_which_rule_matched_and_why_not(tracker) -> None:  # type: 
     assert xen["cycle_rule"].startswith("version rule aliases.csv:") and "'8.2 CU1'" in xen["cycle_rule"]
     assert by_product[("IBM VIOS", "3.1.4.30")]["product_rule"].startswith("alias aliases.csv:")
     assert {i["hosts"] for i in items} == {1}
+
+
+def test_explain_says_why_an_ahv_build_names_no_cycle(tracker) -> None:  # type: ignore[no-untyped-def]
+    """The alias row's own note tells the user what to put in the version column instead."""
+    result = tracker(
+        "--as-of", AS_OF, "inventory", str(INVENTORIES / "nutanix-prism.csv"), "--explain", "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr
+    items = {i["product"]: i for i in json.loads(result.stdout)["items"]}
+    if PRODUCTS & {"AHV", "Nutanix AHV"}:
+        pytest.skip("the dataset has an AHV product")
+    full_name = items["Nutanix 20230302.103003"]
+    assert full_name["matched_product"] == "AOS" and full_name["cycle"] is None
+    assert full_name["cycle_rule"].startswith("no cycle of AOS for '20230302.103003' (cycles: ")
+    assert "put the cluster's AOS version" in full_name["cycle_rule"]
+    ahv = items["AHV"]["cycle_rule"]
+    assert ahv.startswith("no cycle of AOS for '20230302.103003' (cycles: ") and "names no AOS cycle" in ahv
+    assert "; aliases.csv:" not in items["Nutanix AOS"]["cycle_rule"]  # matched: no note

@@ -416,6 +416,11 @@ def test_expiring_says_why_a_matched_term_has_no_milestone_in_the_window(tracker
         "next: VMware ESXi 7.0 extended_end 2027-04-02\n"
     )
     assert tracker("--as-of", AS_OF, "expiring", "--year", "2027", "esxi 7").stderr == ""
+    table = tracker("--as-of", AS_OF, "expiring", "esxi 7").stdout
+    assert table.endswith("\n(no milestone in this window)\n")  # the cycle matched; the window is empty
+    assert tracker("--as-of", AS_OF, "status", "--type", "2", "--vendor", "Proxmox").stdout.endswith(
+        "\n(no matching release cycles)\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,13 @@ def cycles_of(product: str) -> set[str]:
         pytest.param("vSphere ESXi 8.0.2", {"VMware ESXi 8.0"}, id="vsphere-esxi"),
         pytest.param("ESXi-8.0U3-24022510-standard", {"VMware ESXi 8.0"}, id="image-profile"),
         pytest.param("pve-manager/8.2.4/faa83925c9641325", {"Proxmox VE 8"}, id="pveversion"),
+        pytest.param("hyperv", cycles_of("Hyper-V Server"), id="hyperv-not-citrix-hypervisor"),
+        pytest.param("hyper", cycles_of("Hyper-V Server"), id="word-before-inside-a-word"),
+        pytest.param("hypervisor", cycles_of("Citrix Hypervisor"), id="citrix-hypervisor-word"),
+        pytest.param("vmw", {r.name for r in RECORDS if r.vendor == "Broadcom (VMware)"}, id="inside"),
+        pytest.param("esxi7", {"VMware ESXi 7.0"}, id="run-together"),
+        pytest.param("rhel8", {"Red Hat Enterprise Linux 8"}, id="run-together-alias"),
+        pytest.param("pve8.2", {"Proxmox VE 8"}, id="run-together-minor"),
         pytest.param(
             "microsoft 2019",
             {r.name for r in RECORDS if r.vendor == "Microsoft" and r.cycle == "2019"},
@@ -90,7 +97,7 @@ def test_phrases_resolve_to_what_a_person_means(term: str, expected: set[str]) -
 
 @pytest.mark.parametrize(
     "term",
-    ["vmwre", "nothingmatches", "esxi 3", "windows server 1999", "", "   ", "zz*"],
+    ["vmwre", "nothingmatches", "esxi 3", "windows server 1999", "", "   ", "zz*", "ahv 20230302", "x86"],
 )
 def test_terms_that_match_nothing(term: str) -> None:
     assert RESOLVER.resolve_term(term) == []
@@ -118,6 +125,24 @@ def test_suggestions(term: str, first: list[str]) -> None:
     suggestions = RESOLVER.suggest(term)
     assert 1 <= len(suggestions) <= 3
     assert suggestions[0].startswith(first[0])
+
+
+@pytest.mark.parametrize(
+    ("term", "suggestions"),
+    [
+        pytest.param("windws server 2019", ["Windows Server 2019"], id="typo-keeps-the-version"),
+        pytest.param("esxy 7", ["VMware ESXi 7.0"], id="typo-with-major"),
+        pytest.param("esxy 8.0.3", ["VMware ESXi 8.0"], id="typo-with-patch-level"),
+        pytest.param("proxmos 8", ["Proxmox", "Proxmox VE 8"], id="vendor-then-product-cycle"),
+        pytest.param("vsfere", ["VMware ESXi"], id="not-every-server"),
+        pytest.param("xenservr", ["Citrix Hypervisor", "XenServer"], id="both-xenserver-lines"),
+        pytest.param("hyprv", ["Hyper-V Server"], id="not-citrix-hypervisor"),
+        pytest.param("vmwre esxi", ["VMware ESXi"], id="every-word-counts"),
+    ],
+)
+def test_suggestions_exactly(term: str, suggestions: list[str]) -> None:
+    """Only products close to every word of the term, with its version when that resolves."""
+    assert RESOLVER.suggest(term) == suggestions
 
 
 def test_suggestion_message_text() -> None:
@@ -186,3 +211,22 @@ def test_every_cycle_resolves_from_its_own_name(record: LifecycleRecord, shape: 
 @given(st.sampled_from(sorted({r.product for r in RECORDS})))
 def test_every_product_resolves_from_its_own_name(product: str) -> None:
     assert {r.name for r in RESOLVER.resolve_term(product)} >= cycles_of(product)
+
+
+SHAPES = ("{p} {c}", "{P} {C}", "{v} {p} {c}", "  {p}   {c} ")
+
+
+def test_every_cycle_of_the_dataset_resolves_from_its_own_name_exhaustively() -> None:
+    """The property above over every record and shape (hypothesis samples; this misses none)."""
+    wrong = []
+    for record in RECORDS:
+        vendor = record.vendor if record.vendor.casefold() not in record.product.casefold() else ""
+        for shape in SHAPES:
+            text = shape.format(
+                p=record.product, c=record.cycle, P=record.product.upper(), C=record.cycle.lower(), v=vendor
+            )
+            found = RESOLVER.resolve_term(text)
+            if found != [record]:  # that cycle and no other
+                wrong.append((text, sorted(r.name for r in found)))
+    assert wrong == []
+    assert len(RECORDS) * len(SHAPES) >= 900  # the whole dataset was tried

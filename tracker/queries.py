@@ -95,6 +95,7 @@ def expiring_result(
         generated_at=generated_at,
         title=title,
         meta={"from": start.isoformat(), "to": end.isoformat()},
+        empty="(no milestone in this window)",
     )
 
 

@@ -23,18 +23,23 @@ How one term is read (case-insensitive, spaces collapsed):
    ``esxi 8*`` the 8.x cycles of ESXi.
 2. Otherwise the cycles of two readings are united:
 
-   - **the whole term** names products: a substring of a vendor or product name (``nutanix``,
-     ``hyper-v``, ``server``) gives all of that product's cycles; every product alias of
-     ``aliases.csv`` that matches the whole term (the inventory's table: ``ahv``, ``pve``,
-     ``xenserver``, ``ESXi-8.0U3-24022510-standard``) gives all cycles, or when the alias captured a
-     version, that version's cycle; a product name and a version (``windows server 2019``) gives
-     that version's cycle;
+   - **the whole term** names products: whole words of a vendor or product name (``nutanix``,
+     ``hyper-v``, ``server``) give all of that product's cycles (a substring inside a word, ``vmw``,
+     only when no whole word and no alias matches: ``hyperv`` is Hyper-V, not Citrix Hypervisor);
+     every product alias of ``aliases.csv`` that matches the whole term (the inventory's table:
+     ``ahv``, ``pve``, ``xenserver``, ``ESXi-8.0U3-24022510-standard``) gives all cycles, or when
+     the alias captured a version, that version's cycle; a product name and a version
+     (``windows server 2019``) gives that version's cycle;
    - **a name and a trailing version**: the term is split before its last word that starts with a
      digit (else the one before...); the name part names products as above, and the version picks
      a cycle of each: ``windows 11 23h2`` (both editions), ``vmware 8``, ``microsoft 2019``.
 
 3. Nothing yet, and the term starts with a vendor's full name: the rest, within that vendor
-   (``Broadcom (VMware) VMware ESXi 8.0``).
+   (``Broadcom (VMware) VMware ESXi 8.0``); or the name and version run together: ``esxi7``,
+   ``rhel8`` are read as ``esxi 7``, ``rhel 8``.
+
+An alias that accepts a version without capturing it (``ahv 20230302``: an AHV build names no AOS
+cycle) picks no cycle, rather than every cycle of its product.
 
 A version picks its cycle by the inventory's rules (``Matcher``: version rules of
 ``aliases.csv``, then the cycle the version starts with: ``7.0 u3`` -> 7.0, ``8.2`` -> 8); when
@@ -51,12 +56,24 @@ from dataclasses import dataclass, field
 
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
-from tracker.inventory.aliases import Aliases, Matcher
+from tracker.inventory.aliases import Aliases, Matcher, Rule
 
 MAX_SUGGESTIONS = 3
 _GLOB = re.compile(r"[*?\[]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]|[A-Za-z]{3,}")
 _REGEX_NOISE = re.compile(r"\(\?P<\w+>|\\[a-zA-Z]|\[[^\]]*\]|\{[^}]*\}")
+_JOINED = re.compile(r"([A-Za-z][A-Za-z-]*[A-Za-z])(\d[\w.]*)")
+
+
+def _ratio(a: str, b: str) -> float:
+    import difflib  # only when a term matched nothing
+
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _word_in(term: str, name: str) -> bool:
+    """Whether ``term`` occurs in ``name`` as whole words (``hyper-v`` in ``hyper-v server``)."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", name) is not None
 
 
 class NoMatchError(TrackerError):
@@ -124,6 +141,9 @@ class Resolver:
         if is_glob(text):
             return self._glob(text)
         keys = self._whole(text) | self._split(text)
+        joined = _JOINED.fullmatch(text)
+        if not keys and joined:  # "esxi7", "rhel8": the name and the version run together
+            return self.resolve_term(f"{joined[1]} {joined[2]}")
         if not keys:  # "Broadcom (VMware) VMware ESXi 8.0": the vendor, then a term
             folded = text.casefold()
             for vendor in set(self.vendor_of.values()):
@@ -146,23 +166,36 @@ class Resolver:
         triples; an all-empty triple = the whole product); and whether any hint was captured."""
         folded = text.casefold()
         named: dict[str, list[tuple[str, str, str]]] = {}
+        inside: list[str] = []  # "hyperv" inside "Citrix Hypervisor": only when nothing better
         for product, vendor in self.vendor_of.items():
-            if folded in product.casefold() or folded in vendor.casefold():
+            if _word_in(folded, product.casefold()) or _word_in(folded, vendor.casefold()):
                 named.setdefault(product, []).append(("", "", ""))
+            elif folded in product.casefold() or folded in vendor.casefold():
+                inside.append(product)
         for rule in self.matcher.product_rules:
             m = rule.regex.fullmatch(text)
             target = self.matcher.target(rule) if m is not None else None
             if m is None or target is None:
                 continue
             groups = m.groupdict()
-            named.setdefault(target, []).append(
-                (rule.cycle, groups.get("cycle") or "", groups.get("version") or "")
-            )
+            hints = (rule.cycle, groups.get("cycle") or "", groups.get("version") or "")
+            named.setdefault(target, []).append(hints if any(hints) else self._swallowed(rule, text))
+        if not named:
+            named = {product: [("", "", "")] for product in inside}
         for name, product in self.matcher.products.items():
             if folded.startswith(name + " "):
                 named.setdefault(product, []).append(("", "", text[len(name) :].strip()))
         hinted = any(any(h) for hints in named.values() for h in hints)
         return named, hinted
+
+    @staticmethod
+    def _swallowed(rule: Rule, text: str) -> tuple[str, str, str]:
+        """A version the alias accepts without capturing it (``ahv 20230302``) still picks cycles
+        (here none: an AHV build names no AOS cycle), never every cycle of the product."""
+        name, _, last = text.rpartition(" ")
+        if name and last[:1].isdigit() and rule.regex.fullmatch(name):
+            return ("", "", last)
+        return ("", "", "")
 
     def _whole(self, text: str) -> set[tuple[str, str]]:
         named, _ = self._named(text)
@@ -245,14 +278,22 @@ class Resolver:
             if named:
                 names = [r.name for p in named for r in self.by_product.get(p, [])]
                 return difflib.get_close_matches(text, names, n=MAX_SUGGESTIONS, cutoff=0) if names else []
-        scores: dict[str, float] = {}
+        # A product scores by its closest key to the whole text, or to each word on average (a
+        # digit-led word is the version): "windws server" is Windows Server, not every "... Server".
+        probes = [w for w in words if not w[:1].isdigit()] or words
+        version = " ".join(words[len(probes) :]) if words[: len(probes)] == probes else ""
+        best: dict[tuple[str, str], float] = {}
         for key, products in self._keys().items():
-            ratio = max(
-                difflib.SequenceMatcher(None, probe, key).ratio() for probe in {text, *words} if probe
-            )
-            if ratio >= 0.6:
-                for p in products:
-                    scores[p] = max(scores.get(p, 0.0), ratio)
+            for probe in {text, *probes}:
+                ratio = _ratio(probe, key)
+                for p in products if ratio >= 0.6 else ():
+                    best[p, probe] = max(best.get((p, probe), 0.0), ratio)
+        scores = {
+            p: max(best.get((p, text), 0.0), sum(best.get((p, w), 0.0) for w in probes) / len(probes))
+            for p, _ in best
+        }
+        top = max(scores.values(), default=0.0)
+        scores = {p: v for p, v in scores.items() if v >= max(0.6, top - 0.1)}
         # Ties (a typo of "VMware" is as close to every VMware product) go to the products people
         # name in the most ways (alias rows), then to the closest whole name.
         aliases: dict[str, int] = {}
@@ -261,21 +302,11 @@ class Resolver:
             for target in targets - {None}:
                 aliases[str(target)] = aliases.get(str(target), 0) + 1
         ranked = sorted(
-            scores,
-            key=lambda p: (
-                -scores[p],
-                -aliases.get(p, 0),
-                -difflib.SequenceMatcher(None, text, p.casefold()).ratio(),
-                p,
-            ),
+            scores, key=lambda p: (-scores[p], -aliases.get(p, 0), -_ratio(text, p.casefold()), p)
         )
-        vendors = sorted(
-            {
-                v
-                for v in self.vendor_of.values()
-                if difflib.SequenceMatcher(None, text, v.casefold()).ratio() >= 0.75
-            }
-        )
+        vendors = sorted(v for v in set(self.vendor_of.values()) if _ratio(text, v.casefold()) >= 0.75)
+        if version:  # "windws server 2019": Windows Server 2019 when that resolves
+            ranked = [next((r.name for r in self.resolve_term(f"{p} {version}")), p) for p in ranked]
         return (vendors + ranked)[:MAX_SUGGESTIONS]
 
     def no_match_message(self, term: str) -> str:

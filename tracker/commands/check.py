@@ -72,6 +72,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             raise UsageError(f"{option}: must be 0 or more days, not {value}")
     filters = filters_from(args)
     records = filters.apply(ctx.records())
+    if filters.empty_message:  # valid filters that select nothing: OK, but never silently
+        print(filters.empty_message, file=ctx.stderr)
     inventory = None if args.no_inventory else (args.inventory or ctx.settings.inventory)
     if args.plan:
         if inventory is None:
@@ -101,6 +103,8 @@ def handle_error(exc: TrackerError) -> int:
     messages = [m for m in exc.messages if m.strip()] or [str(exc) or type(exc).__name__]
     # argparse gives (usage, "prog: error: detail"): the detail is what an operator needs.
     first = messages[-1] if isinstance(exc, UsageError) else messages[0]
+    # The plugin line names the tool already: "TRACKER UNKNOWN - no release cycle matches 'x'".
+    first = first.removeprefix("tracker: ").removeprefix("error: ")
     more = len(messages) - 1 if not isinstance(exc, UsageError) else 0
     suffix = f" (and {vocab.plural(more, 'more problem')}, see stderr)" if more else ""
     print(f"TRACKER UNKNOWN - {first.replace('|', '/')}{suffix}", file=sys.stdout)

@@ -59,6 +59,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         chunks = render_chunks(matched, fmt, ctx.as_of.isoformat(), ctx.generated_at(), color)
         write_chunks(chunks, args.output, ctx.stdout)
         total, counts = len(matched), status_counts(matched)
+    if selected is not None and not filters.empty_message and total == counts.get("unmatched", 0):
+        ctx.warn("no host runs a release cycle the filters select (unmatched hosts are always listed)")
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none"
     ctx.warn(f"{vocab.hosts(total)}: {summary}")
     return 0

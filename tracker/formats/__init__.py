@@ -41,6 +41,8 @@ class Result:
     generated_at: str
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    empty: str = "(no matching release cycles)"
+    """What the table says when there are no items."""
 
 
 def renderer(fmt: Format) -> Callable[[Result, bool], str]:

@@ -38,5 +38,5 @@ def render(result: Result, color: bool = False) -> str:
     for item, r in zip(result.items, rows, strict=True):
         lines.append(fmt(r, item.get("status")))
     if not rows:
-        lines.append("(no matching release cycles)")
+        lines.append(result.empty)
     return "\n".join(lines) + "\n"

@@ -54,6 +54,8 @@ class Rule:
     syntax: str = "regex"
     pattern: str = ""
     """The pattern as written in the file."""
+    note: str = ""
+    """The row's ``note``: ``--explain`` shows it when the rule named a product but no cycle."""
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -206,6 +208,7 @@ def _rule(
         source=name,
         syntax=syntax,
         pattern=pattern,
+        note=values.get("note", "").strip(),
     )
 
 
@@ -264,7 +267,7 @@ class Matcher:
         found = self.product_of(product)
         if found is None:
             return Match(None, None, "no dataset product, alias or product-name prefix matches", "")
-        name, hints, why = found
+        name, hints, why, note = found
         tried = self.candidates(name, hints, version)
         for c in tried:
             cycle = self.cycles.get(c.product, {}).get(c.cycle.casefold())
@@ -277,13 +280,16 @@ class Matcher:
             if texts
             else "no version given"
         )
+        if note:  # the alias's own word on why its versions name no cycle (AHV builds)
+            reason += f"; {why.removeprefix('alias ')}: {note}"
         return Match(name if name in self.cycles else None, None, why, reason)
 
-    def product_of(self, text: str) -> tuple[str, tuple[str, str, str], str] | None:
-        """(dataset product, (literal cycle, cycle group, version group), why) for a product text."""
+    def product_of(self, text: str) -> tuple[str, tuple[str, str, str], str, str] | None:
+        """(dataset product, (literal cycle, cycle group, version group), why, the alias's note) for
+        a product text."""
         folded = text.casefold()
         if folded in self.products:
-            return self.products[folded], ("", "", ""), "dataset product name"
+            return self.products[folded], ("", "", ""), "dataset product name", ""
         for rule in self.product_rules:
             m = rule.regex.fullmatch(text)
             if m is None:
@@ -293,11 +299,11 @@ class Matcher:
                 continue
             groups = m.groupdict()
             hints = (rule.cycle, groups.get("cycle") or "", groups.get("version") or "")
-            return target, hints, f"alias {rule.where}"
+            return target, hints, f"alias {rule.where}", rule.note
         for name in self._by_length:
             if folded.startswith(name) and folded[len(name) : len(name) + 1] == " ":
-                rest = text[len(name) :].strip()
-                return self.products[name], ("", "", rest), f"product name {self.products[name]!r} + version"
+                rest, found = text[len(name) :].strip(), self.products[name]
+                return found, ("", "", rest), f"product name {found!r} + version", ""
         return None
 
     def candidates(self, product: str, hints: tuple[str, str, str], version: str) -> list[_Candidate]:
