@@ -401,3 +401,103 @@ def test_summary_leaves_out_a_zero_no_path_count() -> None:
     assert PlanCounts(hosts=3, urgent=1, late=0, no_path=0, unmatched=0).summary() == (
         "1 host must start an upgrade within 90 days"
     )
+
+
+def _digest_texts(outbox: Path) -> dict[str, tuple[str, str]]:
+    """Each digest of the outbox by its recipient: (plain text, HTML)."""
+    out = {}
+    for eml in outbox.glob("*.eml"):
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        plain = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        out[str(msg["To"])] = (plain, html)
+    return out
+
+
+def _block(text: str, head: str) -> str:
+    """One item of a digest's text part, from its ``- Name (Vendor)`` line to the blank line."""
+    return text[text.index(head) :].split("\n\n")[0]
+
+
+ROUTES = '[[routes]]\nmatch = "Microsoft/*"\nto = ["win@example.org"]\n[[routes]]\nmatch = "*"\nto = ["infra@example.org"]\n'
+
+
+def test_end_of_life_digests_show_target_and_start_by(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """SPEC section 9: the digests show target and start-by for the cycles on your hosts, whatever
+    milestone is due (not only for start_by items)."""
+    (tmp_path / "tracker.toml").write_text(
+        f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol"]\n{ROUTES}',
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", AS_OF, "alert", "--dry-run")  # the preview says it too
+    assert "\n  upgrade to Windows Server 2025, start by 2026-07-12\n" in r.stdout
+    r = tracker("--as-of", AS_OF, "alert")
+    assert r.returncode == 0, r.stderr
+    digests = _digest_texts(tmp_path / "state" / "outbox")
+    text, html = digests["win@example.org"]
+    hv = _block(text, "- Hyper-V Server 2016 (Microsoft)")
+    assert "\n  upgrade to Windows Server 2025, start by 2026-07-12\n" in hv
+    assert '<p class="plan">Upgrade to Windows Server 2025, start by 2026-07-12</p>' in html
+    scvmm = _block(text, "- System Center Virtual Machine Manager 2016 (Microsoft)")  # on no host
+    assert "start by" not in scvmm and "upgrade to" not in scvmm
+    text, _ = digests["infra@example.org"]
+    assert "\n  no known upgrade path, start by 2026-09-30\n" in _block(text, "- VMware ESXi 8.0 (")
+
+
+def test_a_bad_upgrades_file_costs_the_digests_their_plan_lines_not_the_alerts(
+    tracker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "hypervisors.csv").write_bytes((ROOT / "datasets" / "hypervisors.csv").read_bytes())
+    (data / "upgrades.csv").write_text(
+        "vendor,product,from_cycle,to_product,to_cycle,kind,source,confidence,notes\n"
+        "Microsoft,Windows Server,2016,Windows Server,2031,in-place,https://example.org/,vendor,\n",
+        encoding="utf-8",
+    )
+    config = f'dataset = "{data / "hypervisors.csv"}"\nstate_dir = "state"\ninventory = "{EXAMPLE}"\n'
+    (tmp_path / "tracker.toml").write_text(config + '[alerts]\nmilestones = ["eol"]\n', encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "alert")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "tracker: alert: warning: digests sent without upgrade plans: "
+        f"{data / 'upgrades.csv'}:2: to_cycle: Windows Server 2031 is not a release cycle of the dataset"
+    ) in r.stderr
+    [(text, _)] = _digest_texts(tmp_path / "state" / "outbox").values()
+    assert "- Hyper-V Server 2016 (Microsoft)" in text and "start by" not in text
+    # watching start_by, the plan is what was asked for: the error is the command's
+    (tmp_path / "tracker.toml").write_text(config + '[alerts]\nmilestones = ["start_by"]\n', encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "alert")
+    assert r.returncode == 1 and "upgrades.csv:2: to_cycle:" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_nightly_run_plans_once_for_report_and_digests(tmp_path: Path) -> None:
+    """`tracker run`: the report's estate and the digests show the same target and start-by; a bad
+    upgrades.csv fails the plan step (no report without its plan) but the alerts still go out."""
+    from conftest import clean_env, run_tracker
+
+    config = f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[report]\nout_dir = "reports"\n{ROUTES}'
+    (tmp_path / "tracker.toml").write_text(config, encoding="utf-8")
+    env = clean_env(tmp_path)
+    r = run_tracker("--as-of", AS_OF, "run", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    text, _ = _digest_texts(tmp_path / "state" / "outbox")["win@example.org"]
+    assert "upgrade to Windows Server 2025, start by 2026-07-12" in _block(text, "- Windows Server 2016 (")
+    page = (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").read_text(encoding="utf-8")
+    assert '<time datetime="2026-07-12">2026-07-12</time>' in page
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "hypervisors.csv").write_bytes((ROOT / "datasets" / "hypervisors.csv").read_bytes())
+    (data / "stack.csv").write_text("vendor,product\n", encoding="utf-8")  # required columns missing
+    (tmp_path / "tracker.toml").write_text(
+        f'dataset = "{data / "hypervisors.csv"}"\n' + config.replace('"state"', '"state2"'), encoding="utf-8"
+    )
+    (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").unlink()
+    r = run_tracker("--as-of", AS_OF, "run", cwd=tmp_path, env=env)
+    assert r.returncode == 1
+    assert "upgrade plan failed: no report written; alerts sent without start-by dates" in r.stderr
+    assert "stack.csv:1: relation: required column is missing" in r.stderr
+    assert not (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").exists()
+    text, _ = _digest_texts(tmp_path / "state2" / "outbox")["win@example.org"]
+    assert "- Windows Server 2016 (Microsoft)" in text and "start by" not in text

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.config import Settings, find_config, load_settings
 from tracker.errors import TrackerError, describe_os_error
@@ -42,6 +42,9 @@ from tracker.runs import (
     state_db_path,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from tracker.plan.inventory import CycleStart
 
 __all__ = [
     "Log",
@@ -172,17 +175,24 @@ def _locked_run(
             "inventory invalid: no report written; alerts sent without host counts",
             lambda: _estate(settings, records, as_of),
         )
-        if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
+        plan_ok, plan = True, None
+        if estate is not None:  # target and start-by per cycle (tracker plan): report and alerts
+            plan_ok, plan = step(
+                "plan",
+                "upgrade plan failed: no report written; alerts sent without start-by dates",
+                lambda: _plan(settings, records, dataset_path, as_of),
+            )
+        if estate_ok and plan_ok:  # like `tracker report`: no report that silently lacks "Your estate"
             step(
                 "report",
                 "report failed",
-                lambda: _write_report(settings, log, state, records, dataset_path, estate),
+                lambda: _write_report(settings, log, state, records, dataset_path, estate, plan),
             )
         step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
         step(
             "alerts",
             "alerts failed",
-            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, dataset_path),
+            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, plan),
         )
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
@@ -224,6 +234,15 @@ def _estate(settings: Settings, records: list[Any], as_of: date) -> EstateSummar
     return configured_estate(settings, records, as_of)
 
 
+def _plan(
+    settings: Settings, records: list[Any], dataset_path: Path, as_of: date
+) -> dict[tuple[str, str, str], CycleStart] | None:
+    """Target and start-by per cycle of the configured inventory, once for the report and alerts."""
+    from tracker.plan.inventory import configured_plan_by_cycle
+
+    return configured_plan_by_cycle(settings, records, dataset_path, as_of)
+
+
 def _write_report(
     settings: Settings,
     log: Log,
@@ -231,6 +250,7 @@ def _write_report(
     records: list[Any],
     dataset_path: Path,
     estate: EstateSummary | None,
+    plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
@@ -242,11 +262,6 @@ def _write_report(
     now = utc_now()
     out_dir = settings.report.out_dir
     write_feed_beside(out_dir, records, settings, now, state.as_of)
-    plan = None
-    if estate is not None:  # target and start-by per cycle of your estate (tracker plan)
-        from tracker.plan.hosts import configured_plan_by_cycle
-
-        plan = configured_plan_by_cycle(settings, records, dataset_path, state.as_of)
     path = write_report(
         records,
         settings,
@@ -276,15 +291,11 @@ def _send_alerts(
     records: list[Any],
     estate: EstateSummary | None,
     accept_new_ledger: bool,
-    dataset_path: Path,
+    plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
     from tracker.alerts import run_alerts
+    from tracker.plan.inventory import digest_plans, start_by_alerts
 
-    start_by = None
-    if "start_by" in settings.alerts.milestones:  # SPEC section 9
-        from tracker.plan.hosts import configured_start_by
-
-        start_by = configured_start_by(settings, records, dataset_path, state.as_of)
     result = run_alerts(
         records,
         settings,
@@ -294,7 +305,8 @@ def _send_alerts(
         log=log,
         accept_new_ledger=accept_new_ledger,
         estate=estate,
-        start_by=start_by,
+        start_by=start_by_alerts(settings, plan),  # SPEC section 9
+        upgrade_plans=digest_plans(plan),
     )
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -184,8 +184,10 @@ def run_alerts(
     accept_new_ledger: bool = False,
     estate: EstateSummary | None = None,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
+    upgrade_plans: Mapping[tuple[str, str, str], str] | None = None,
 ) -> AlertRunResult:
-    """Send every due digest and record, per recipient, what was accepted.
+    """Send every due digest and record, per recipient, what was accepted (``upgrade_plans``: what the
+    digests say to do per cycle of your hosts, ``tracker.plan.inventory.digest_plans``).
 
     The ledger is opened for writing (and a write proven) before anything is sent, and each digest
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
@@ -198,7 +200,7 @@ def run_alerts(
 
     result = AlertRunResult()
     config_file = settings.path.resolve() if settings.path is not None else None
-    context = digest_context(settings, as_of, estate, config_file)
+    context = replace(digest_context(settings, as_of, estate, config_file), plan=upgrade_plans)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:
