@@ -300,6 +300,14 @@ def test_check_plan(tracker) -> None:  # type: ignore[no-untyped-def]
         "--as-of", "2020-01-01", "check", "--plan", "--inventory", str(EXAMPLE), "--product", "windows server"
     )
     assert r.returncode == 0 and r.stdout.startswith("TRACKER OK - 0 of 7 hosts past their start-by date")
+    r = tracker(  # WARNING names what starts first, like CRITICAL
+        "--as-of", "2028-04-01", "check", "--plan", "--inventory", str(EXAMPLE), "--product", "windows server 2019"
+    )  # fmt: skip
+    assert (r.returncode, r.stdout.split(" | ")[0]) == (
+        1,
+        "TRACKER WARNING - 0 of 3 hosts past their start-by date, 0 within 90 days, 2 within 365 days "
+        "(Windows Server 2019 on 2 hosts, start by 2028-07-09), 0 with no known upgrade path",
+    )
     r = tracker("--as-of", AS_OF, "check", "--plan")
     assert r.returncode == 3 and r.stdout.startswith("TRACKER UNKNOWN - --plan: needs an inventory")
 
