@@ -193,11 +193,67 @@ def test_default_inventory_comes_from_the_config(tracker, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("value", ['"6 months"', '"-1m"', '"0"'])
-def test_bad_lead_time_is_a_configuration_error_naming_the_key(tracker, tmp_path: Path, value: str) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / "tracker.toml").write_text(f"[plan]\nlead = {value}\n", encoding="utf-8")
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        pytest.param("[plan]\nlead", "plan.lead", id="lead"),
+        pytest.param("[plan]\nper_hop", "plan.per_hop", id="per_hop"),
+        pytest.param('[[plan.leads]]\nmatch = "microsoft/*"\nlead', "plan.leads[0].lead", id="leads"),
+    ],
+)
+def test_bad_lead_time_is_a_configuration_error_naming_the_key(
+    tracker, tmp_path: Path, value: str, section: str, key: str
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tracker.toml").write_text(f"{section} = {value}\n", encoding="utf-8")
     r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE))
     assert r.returncode == 1 and r.stdout == ""
-    assert r.stderr.startswith("tracker.toml: plan.lead: ") and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"tracker.toml: {key}: ") and value.strip('"') in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_lead_times_per_hop_and_leads_through_the_command(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Calendar months (31 March - 1 month = 28 February), the per-hop allowance for each hop after
+    the first, and the first [[plan.leads]] glob that fits vendor/product."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text(
+        "hostname,product,version,hardware_end\n"
+        "ws19,Windows Server,2019,2027-03-31\n"  # hardware binds: 2027-03-31
+        "pve7,Proxmox VE,7.4,\n"  # 7 -> 8 -> 9: two hops; Proxmox VE 7 ends 2024-07 (first day)
+        "hv19,Hyper-V Server,2019,2027-03-31\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "tracker.toml").write_text(
+        '[plan]\nlead = "1m"\nper_hop = "2m"\n'
+        '[[plan.leads]]\nmatch = "microsoft/hyper-v*"\nlead = "90d"\n'
+        '[[plan.leads]]\nmatch = "Microsoft/*"\nlead = "1y"\n',
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    got = {h: (row["effective_end"], row["hops"], row["start_by"]) for h, row in by_host(r.stdout).items()}
+    assert got == {
+        "ws19": ("2027-03-31", "1", "2026-03-31"),  # Microsoft/*: one year
+        "pve7": ("2024-07-01", "2", "2024-04-01"),  # 1m lead + 2m for the second hop
+        "hv19": ("2027-03-31", "1", "2026-12-31"),  # the first match wins: 90 days
+    }
+    (tmp_path / "tracker.toml").write_text('[plan]\nlead = "1m"\n', encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
+    assert by_host(r.stdout)["ws19"]["start_by"] == "2027-02-28"  # month arithmetic, not 30 days
+
+
+def test_query_filters_and_their_errors(tracker) -> None:  # type: ignore[no-untyped-def]
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--format", "csv", "--vendor", "vmware")
+    assert r.returncode == 0, r.stderr
+    assert {row["product"] for row in rows_of(r.stdout)} == {
+        "VMware ESXi",
+        "VMware vCenter Server",
+        "Harvester",
+    }
+    assert r.stderr.endswith("3 have no known upgrade path; 1 unmatched\n")
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--vendor", "microsoft", "--type", "2")
+    assert r.returncode == 0 and "no release cycle matches --vendor microsoft and --type 2" in r.stderr
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--product", "nosuch")
+    assert r.returncode == 1 and "no release cycle matches 'nosuch'" in r.stderr and r.stdout == ""
 
 
 def test_plan_starts_without_pandas(env) -> None:  # type: ignore[no-untyped-def]
@@ -257,16 +313,21 @@ def test_plan_by_cycle_for_the_estate_section() -> None:
 
 def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "tracker.toml").write_text(
-        f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol", "start_by"]\n',
+        f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol", "start_by"]\n'
+        '[[routes]]\nmatch = "Microsoft/*"\nto = ["win@example.org"]\n',
         encoding="utf-8",
     )
     r = tracker("--as-of", "2026-05-01", "alert", "list")
     term = milestone_label("Microsoft", "start_by")  # the words live in tracker.alerts.terms
-    assert f"Hyper-V Server 2016 (Microsoft): {term} 2026-07-12, 72 days left, threshold 90" in r.stdout
+    assert (
+        f"Hyper-V Server 2016 (Microsoft): {term} 2026-07-12, 72 days left, threshold 90 -> route Microsoft/*"
+        in r.stdout
+    )
     r = tracker("--as-of", "2026-05-01", "alert")
     assert r.returncode == 0, r.stderr
     [eml] = (tmp_path / "state" / "outbox").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "win@example.org"
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert (
         "- start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025"
@@ -277,8 +338,8 @@ def test_start_by_alert_reaches_the_outbox_once(tracker, tmp_path: Path) -> None
     assert "--milestone start_by" in text
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Windows Server 2025" in html and "2026-07-12" in html
-    r = tracker("--as-of", "2026-05-01", "alert")
-    assert r.returncode == 0 and "nothing due" in r.stderr
+    r = tracker("--as-of", "2026-05-01", "alert")  # the ledger has it: not again
+    assert r.returncode == 0 and "digest written" not in r.stderr, r.stderr
     assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
     # a silence by milestone works for start_by too
     r = tracker(
