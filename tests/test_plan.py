@@ -449,6 +449,9 @@ def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
         '<td class="to">Windows Server 2025</td><td class="by"><time datetime="2026-07-12">2026-07-12</time></td>'
         in row
     )
+    row = page[page.index('data-key="Broadcom (VMware)/VMware ESXi/8.0"') :]
+    row = row[: row.index("</tr>")]  # no known path: said so, like `tracker plan`
+    assert '<td class="to"><span class="na">none known</span></td>' in row and "2026-09-30" in row
 
 
 def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
