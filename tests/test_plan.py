@@ -573,3 +573,29 @@ def test_the_nightly_run_plans_once_for_report_and_digests(tmp_path: Path) -> No
     assert not (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").exists()
     text, _ = _digest_texts(tmp_path / "state2" / "outbox")["win@example.org"]
     assert "- Windows Server 2016 (Microsoft)" in text and "start by" not in text
+
+
+def test_a_dataset_without_planning_files_says_so(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A dataset of your own with no upgrades.csv / stack.csv beside it: every path is 'none known'
+    and no layer counts, and stderr says why instead of leaving a new user guessing."""
+    data = tmp_path / "mine"
+    data.mkdir()
+    (data / "hypervisors.csv").write_bytes((ROOT / "datasets" / "hypervisors.csv").read_bytes())
+    r = tracker(
+        "--as-of", AS_OF, "--dataset", str(data / "hypervisors.csv"), "plan", str(EXAMPLE), "--format", "csv"
+    )
+    assert r.returncode == 0, r.stderr
+    assert {row["path"] for row in rows_of(r.stdout) if row["status"] != "unmatched"} == {
+        "none known",
+        "2025 (newest release)",  # Windows Server 2025
+        "2019 (newest release)",  # Hyper-V Server 2019: nothing newer, and no successor is listed
+        "9 (newest release)",
+    }
+    assert r.stderr.splitlines()[:2] == [
+        f"tracker: no {data / 'upgrades.csv'} beside the dataset: no upgrade path is known (datasets/README-plan.md)",
+        f"tracker: no {data / 'stack.csv'} beside the dataset: no management or base layer is counted",
+    ]
+    (data / "upgrades.csv").write_bytes((ROOT / "datasets" / "upgrades.csv").read_bytes())
+    (data / "stack.csv").write_bytes((ROOT / "datasets" / "stack.csv").read_bytes())
+    r = tracker("--as-of", AS_OF, "--dataset", str(data / "hypervisors.csv"), "plan", str(EXAMPLE))
+    assert r.returncode == 0 and r.stderr.count("\n") == 1 and "beside the dataset" not in r.stderr
