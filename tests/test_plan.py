@@ -599,3 +599,48 @@ def test_a_dataset_without_planning_files_says_so(tracker, tmp_path: Path) -> No
     (data / "stack.csv").write_bytes((ROOT / "datasets" / "stack.csv").read_bytes())
     r = tracker("--as-of", AS_OF, "--dataset", str(data / "hypervisors.csv"), "plan", str(EXAMPLE))
     assert r.returncode == 0 and r.stderr.count("\n") == 1 and "beside the dataset" not in r.stderr
+
+
+def test_webhook_items_on_your_hosts_carry_hosts_target_and_start_by(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The JSON webhook (README: `hosts` with an inventory, `target` and `start_by` when planning
+    provides them) gets what the e-mail digest says, from a real HTTP receiver on 127.0.0.1."""
+    import contextlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bodies: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        (tmp_path / "tracker.toml").write_text(
+            f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol"]\n'
+            f'[[routes]]\nmatch = "*"\nwebhooks = [{{ kind = "json", url = "{url}" }}]\n',
+            encoding="utf-8",
+        )
+        r = tracker("--as-of", AS_OF, "alert")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert r.returncode == 0, r.stderr
+    [body] = bodies
+    items = {(i["product"], i["cycle"]): i for i in json.loads(body)["items"]}
+    hv = items[("Hyper-V Server", "2016")]
+    assert (hv["hosts"], hv["target"], hv["start_by"]) == (2, "Windows Server 2025", "2026-07-12")
+    esx = items[("VMware ESXi", "8.0")]
+    assert (esx["hosts"], esx["start_by"]) == (2, "2026-09-30") and "target" not in esx  # none known
+    off = items[("System Center Virtual Machine Manager", "2016")]  # on none of your hosts
+    assert off["hosts"] == 0 and "target" not in off and "start_by" not in off

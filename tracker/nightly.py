@@ -294,7 +294,7 @@ def _send_alerts(
     plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
     from tracker.alerts import run_alerts
-    from tracker.plan.inventory import digest_plans, start_by_alerts
+    from tracker.plan.inventory import plan_notes, start_by_alerts
 
     result = run_alerts(
         records,
@@ -306,7 +306,7 @@ def _send_alerts(
         accept_new_ledger=accept_new_ledger,
         estate=estate,
         start_by=start_by_alerts(settings, plan),  # SPEC section 9
-        upgrade_plans=digest_plans(plan),
+        upgrade_plans=plan_notes(plan),
     )
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)

@@ -367,6 +367,7 @@ def send_webhooks(
     log: Callable[[str], None],
     host_counts: Mapping[CycleKey, int] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
 ) -> WebhookRunResult:
     """Post each digest and record the outcome for that webhook alone:
     a pending row before posting, ``sent`` on 2xx, ``uncertain`` when no answer came, nothing when
@@ -388,6 +389,7 @@ def send_webhooks(
             now,
             host_counts,
             settings.report.url,
+            extra=extra,
             delivery_id=delivery_id,
         )
         ledger.record("pending", items, route, keys, delivery_id, as_of, now)

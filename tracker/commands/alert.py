@@ -96,9 +96,9 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
     cycles = _planned(ctx, records, log)
     start_by = plan = None
     if cycles is not None:  # what to do, and from when, per cycle of your hosts (tracker plan)
-        from tracker.plan.inventory import digest_plans, start_by_alerts
+        from tracker.plan.inventory import plan_notes, start_by_alerts
 
-        start_by, plan = start_by_alerts(ctx.settings, cycles), digest_plans(cycles)
+        start_by, plan = start_by_alerts(ctx.settings, cycles), plan_notes(cycles)
     result = run_alerts(
         records,
         ctx.settings,

@@ -20,7 +20,7 @@ from tracker.plan.inventory import (
     CycleStart,
     configured_plan_by_cycle,
     configured_start_by,
-    digest_plans,
+    plan_notes,
     rules_from,
     start_by_alerts,
 )
@@ -34,8 +34,8 @@ __all__ = [
     "CycleStart",
     "configured_plan_by_cycle",
     "configured_start_by",
-    "digest_plans",
     "plan_by_cycle",
+    "plan_notes",
     "rules_from",
     "start_by_alerts",
     "to_frame",

@@ -22,7 +22,7 @@ from tracker.plan.engine import Planner
 from tracker.plan.table import PlanCounts, plan_keys, plan_table
 
 if TYPE_CHECKING:
-    from tracker.alerts.due import StartBy
+    from tracker.alerts.due import PlanNote, StartBy
     from tracker.config import Settings
     from tracker.plan.engine import PlanRules
 
@@ -179,18 +179,23 @@ def configured_start_by(
     return start_by_alerts(settings, configured_plan_by_cycle(settings, records, dataset_path, as_of))
 
 
-def digest_plans(cycles: Mapping[CycleKey, CycleStart] | None) -> dict[CycleKey, str] | None:
-    """What a digest says under each cycle of your hosts (SPEC section 9: the digests show target
-    and start-by): ``upgrade to Windows Server 2025, start by 2026-07-12``."""
+def plan_notes(cycles: Mapping[CycleKey, CycleStart] | None) -> dict[CycleKey, PlanNote] | None:
+    """What the digests and webhooks say about each cycle of your hosts (SPEC section 9: they show
+    target and start-by): ``upgrade to Windows Server 2025, start by 2026-07-12``."""
+    from tracker.alerts.due import PlanNote
+
     if cycles is None:
         return None
     out = {}
     for key, c in cycles.items():
-        if not c.target:
-            words = "no known upgrade path"
-        elif c.target == f"{c.product} {c.cycle}":
+        target = c.target if c.target != f"{c.product} {c.cycle}" else ""
+        if target:
+            words = f"upgrade to {target}"
+        elif c.target:
             words = "already the newest release: plan its replacement"
         else:
-            words = f"upgrade to {c.target}"
-        out[key] = words + (f", start by {c.start_by.isoformat()}" if c.start_by is not None else "")
+            words = "no known upgrade path"
+        if c.start_by is not None:
+            words += f", start by {c.start_by.isoformat()}"
+        out[key] = PlanNote(text=words, target=target, start_by=c.start_by)
     return out
