@@ -644,3 +644,25 @@ def test_webhook_items_on_your_hosts_carry_hosts_target_and_start_by(tracker, tm
     assert (esx["hosts"], esx["start_by"]) == (2, "2026-09-30") and "target" not in esx  # none known
     off = items[("System Center Virtual Machine Manager", "2016")]  # on none of your hosts
     assert off["hosts"] == 0 and "target" not in off and "start_by" not in off
+
+
+def test_a_hardware_model_missing_from_the_list_is_named(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text(
+        "hostname,product,version,hardware_model\n"
+        "a,Windows Server,2019,r740\n"  # case-insensitive: found
+        "b,Windows Server,2019,R750xa\n"
+        "c,Windows Server,2019,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "tracker.toml").write_text(
+        f'[plan]\nhardware = "{PLAN / "hardware.csv"}"\n', encoding="utf-8"
+    )
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    assert [row["binding"] for row in rows_of(r.stdout)] == [
+        "hardware",
+        "Windows Server 2019",
+        "Windows Server 2019",
+    ]
+    assert r.stderr.rstrip().endswith("; hardware_model not in plan.hardware: 'R750xa'")

@@ -11,7 +11,7 @@ inventory``); the other formats, the report and the alerts convert it to a frame
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -67,6 +67,8 @@ class PlanCounts:
     """Hosts already past their start-by date."""
     no_path: int = 0
     unmatched: int = 0
+    unknown_models: tuple[str, ...] = ()
+    """``hardware_model`` values the ``plan.hardware`` list does not have (no hardware end for them)."""
 
     def summary(self, within: int = URGENT_DAYS) -> str:
         """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
@@ -78,6 +80,10 @@ class PlanCounts:
             text += f"; {self.no_path} {'has' if self.no_path == 1 else 'have'} no known upgrade path"
         if self.unmatched:
             text += f"; {self.unmatched} unmatched"
+        if self.unknown_models:
+            models = ", ".join(repr(m) for m in self.unknown_models[:3])
+            more = f" and {len(self.unknown_models) - 3} more" if len(self.unknown_models) > 3 else ""
+            text += f"; hardware_model not in plan.hardware: {models}{more}"
         return text
 
 
@@ -174,6 +180,7 @@ class _Inputs:
     ends: list[date | None] = field(default_factory=list)
     model_codes: np.ndarray | None = None
     models: list[date | None] = field(default_factory=list)
+    unknown_models: tuple[str, ...] = ()
     layers: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = field(default_factory=list)
 
     def deployed(self, row: int) -> dict[str, str]:
@@ -233,6 +240,9 @@ def _inputs(
     if hardware is not None and "hardware_model" in table.column_names:
         found.model_codes, texts = _encode(table.column("hardware_model"))
         found.models = [hardware.get(m.casefold()) if m else None for m in texts]
+        found.unknown_models = tuple(
+            sorted(m for m, end in zip(texts, found.models, strict=True) if m and not end)
+        )
         found.parts.append((found.model_codes, max(len(texts), 1)))
     matcher = Matcher(records, aliases)
     for col, default in LAYER_COLUMNS.items():
@@ -349,6 +359,8 @@ class KeyedPlan:
     """Per key, the PLAN_COLUMNS values (None for unmatched hosts)."""
     records: list[LifecycleRecord | None]
     """Per key, the matched release cycle (None: unmatched)."""
+    unknown_models: tuple[str, ...] = ()
+    """``hardware_model`` values missing from the ``plan.hardware`` list."""
 
     def hosts_per_key(self) -> np.ndarray:
         if not self.n_keys:
@@ -372,12 +384,14 @@ def plan_keys(
     inputs = _inputs(hosts, records, aliases, hardware, name)
     key, n_keys = _combine(inputs.parts)
     values, found = _plan_keys(hosts, inputs, key, n_keys, planner)
-    return KeyedPlan(hosts=hosts, key=key, n_keys=n_keys, values=values, records=found)
+    return KeyedPlan(hosts, key, n_keys, values, found, inputs.unknown_models)
 
 
 def plan_table(keyed: KeyedPlan) -> tuple[pa.Table, PlanCounts]:
     """One row per host (SPEC section 9): ``OUTPUT`` columns, ``version``, then the other input
     columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
     with no known path has ``path`` = ``none known``."""
-    counts = _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values)
+    counts = replace(
+        _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values), unknown_models=keyed.unknown_models
+    )
     return _output(keyed.hosts, keyed.key, keyed.values), counts
