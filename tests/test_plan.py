@@ -666,3 +666,21 @@ def test_a_hardware_model_missing_from_the_list_is_named(tracker, tmp_path: Path
         "Windows Server 2019",
     ]
     assert r.stderr.rstrip().endswith("; hardware_model not in plan.hardware: 'R750xa'")
+
+
+def test_a_layer_column_value_naming_no_release_is_named(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A typo in a `vcenter` / `os` column would silently fall back to the oldest layer the stack
+    allows: the summary names it."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text(
+        "hostname,product,version,vcenter,os\n"
+        "e1,ESXi,7.0.3,vcsa8,\n"  # not a release: the oldest allowed (vCenter 7.0) counts
+        "e2,ESXi,7.0.3,8.0.3,\n"
+        "p1,Proxmox VE,8.2,,12\n"  # the os column must name the product
+        "p2,Proxmox VE,8.2,,Debian 12\n",
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    assert [row["binding"] for row in rows_of(r.stdout)] == ["VMware ESXi 7.0"] * 2 + ["Debian 12"] * 2
+    assert r.stderr.rstrip().endswith("; no known release in vcenter 'vcsa8', os '12'")
