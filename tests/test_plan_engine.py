@@ -92,6 +92,10 @@ def test_fewest_hops_and_per_hop_allowance(data) -> None:  # type: ignore[no-unt
     assert plan.path == "7 -> 8 -> 9" and plan.hops == 2
     assert plan.effective_end == date(2024, 7, 1)  # month precision: the first day
     assert plan.start_by == date(2023, 12, 1)  # 6m + 1m for the second hop
+    # the lead and the per-hop allowance are one calendar duration (README, choices): 7 months before
+    # 2024-03-31 is 2023-08-31, where two separate month steps would give 2023-08-30
+    plan = planner(data).plan(rec(data, "Proxmox VE", "7"), hardware_end=date(2024, 3, 31))
+    assert (plan.binding, plan.hops, plan.start_by) == ("hardware", 2, date(2023, 8, 31))
 
 
 def test_hardware_that_ends_first_binds(data) -> None:  # type: ignore[no-untyped-def]

@@ -187,7 +187,7 @@ def check_plan(
     first = cycles[0] if cycles else None
     where = (
         f" ({first.product} {first.cycle} on {_hosts(first.hosts)}, start by {first.start_by})"
-        if first is not None and (n_past or n_warn)
+        if first is not None and (n_past or n_crit or n_warn)
         else ""
     )
     summary = (
@@ -195,7 +195,9 @@ def check_plan(
         + (where if n_past else "")
         + f", {n_crit} within {critical} days"
         + (where if n_crit and not n_past else "")
-        + f", {n_warn} within {warning} days, {no_path} with no known upgrade path"
+        + f", {n_warn} within {warning} days"
+        + (where if n_warn and not (n_past or n_crit) else "")
+        + f", {no_path} with no known upgrade path"
     )
     perf = (
         f"hosts={len(planned)} past_start={n_past} start_critical={n_crit} start_warning={n_warn} "

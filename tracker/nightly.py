@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker import vocabulary as vocab
 from tracker.config import Settings, find_config, load_settings
@@ -43,6 +43,9 @@ from tracker.runs import (
     state_db_path,
     utc_now,
 )
+
+if TYPE_CHECKING:
+    from tracker.plan.inventory import CycleStart
 
 __all__ = [
     "Log",
@@ -173,17 +176,24 @@ def _locked_run(
             "inventory invalid: no report written; alerts sent without host counts",
             lambda: _estate(settings, records, as_of),
         )
-        if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
+        plan_ok, plan = True, None
+        if estate is not None:  # target and start-by per cycle (tracker plan): report and alerts
+            plan_ok, plan = step(
+                "plan",
+                "upgrade plan failed: no report written; alerts sent without start-by dates",
+                lambda: _plan(settings, records, dataset_path, as_of),
+            )
+        if estate_ok and plan_ok:  # like `tracker report`: no report that silently lacks "Your estate"
             step(
                 "report",
                 "report failed",
-                lambda: _write_report(settings, log, state, records, dataset_path, estate),
+                lambda: _write_report(settings, log, state, records, dataset_path, estate, plan),
             )
         step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
         step(
             "alerts",
             "alerts failed",
-            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, dataset_path),
+            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, plan),
         )
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
@@ -225,6 +235,15 @@ def _estate(settings: Settings, records: list[Any], as_of: date) -> EstateSummar
     return configured_estate(settings, records, as_of)
 
 
+def _plan(
+    settings: Settings, records: list[Any], dataset_path: Path, as_of: date
+) -> dict[tuple[str, str, str], CycleStart] | None:
+    """Target and start-by per cycle of the configured inventory, once for the report and alerts."""
+    from tracker.plan.inventory import configured_plan_by_cycle
+
+    return configured_plan_by_cycle(settings, records, dataset_path, as_of)
+
+
 def _write_report(
     settings: Settings,
     log: Log,
@@ -232,6 +251,7 @@ def _write_report(
     records: list[Any],
     dataset_path: Path,
     estate: EstateSummary | None,
+    plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
     """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
 
@@ -243,11 +263,6 @@ def _write_report(
     now = utc_now()
     out_dir = settings.report.out_dir
     write_feed_beside(out_dir, records, settings, now, state.as_of)
-    plan = None
-    if estate is not None:  # target and start-by per cycle of your estate (tracker plan)
-        from tracker.plan.hosts import configured_plan_by_cycle
-
-        plan = configured_plan_by_cycle(settings, records, dataset_path, state.as_of)
     path = write_report(
         records,
         settings,
@@ -277,15 +292,11 @@ def _send_alerts(
     records: list[Any],
     estate: EstateSummary | None,
     accept_new_ledger: bool,
-    dataset_path: Path,
+    plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
     from tracker.alerts import run_alerts
+    from tracker.plan.inventory import plan_notes, start_by_alerts
 
-    start_by = None
-    if "start_by" in settings.alerts.milestones:  # README "Planning upgrades"
-        from tracker.plan.hosts import configured_start_by
-
-        start_by = configured_start_by(settings, records, dataset_path, state.as_of)
     result = run_alerts(
         records,
         settings,
@@ -295,7 +306,8 @@ def _send_alerts(
         log=log,
         accept_new_ledger=accept_new_ledger,
         estate=estate,
-        start_by=start_by,
+        start_by=start_by_alerts(settings, plan),  # README "Planning upgrades"
+        upgrade_plans=plan_notes(plan),
     )
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)

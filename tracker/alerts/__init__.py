@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from tracker.alerts.digest import DigestContext
-    from tracker.alerts.due import AlertPlan, DueItem, StartBy
+    from tracker.alerts.due import AlertPlan, DueItem, PlanNote, StartBy
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.webhook import WebhookDigest
     from tracker.config import Route, Settings
@@ -184,8 +184,10 @@ def run_alerts(
     accept_new_ledger: bool = False,
     estate: EstateSummary | None = None,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
+    upgrade_plans: Mapping[tuple[str, str, str], PlanNote] | None = None,
 ) -> AlertRunResult:
-    """Send every due digest and record, per recipient, what was accepted.
+    """Send every due digest and record, per recipient, what was accepted (``upgrade_plans``: what
+    digests and webhooks say to do per cycle of your hosts, ``tracker.plan.inventory.plan_notes``).
 
     The ledger is opened for writing (and a write proven) before anything is sent, and each digest
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
@@ -198,7 +200,8 @@ def run_alerts(
 
     result = AlertRunResult()
     config_file = settings.path.resolve() if settings.path is not None else None
-    context = digest_context(settings, as_of, estate, config_file)
+    notes = {key: n.text for key, n in (upgrade_plans or {}).items()}
+    context = replace(digest_context(settings, as_of, estate, config_file), plan=notes or None)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:
@@ -236,8 +239,8 @@ def run_alerts(
                     raise
                 server_down = server_down or temporary
             hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
-            counts = context.estate.host_counts if context.estate is not None else host_counts
-            _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result)
+            counts = host_counts if host_counts is not None or estate is None else estate.host_counts
+            _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result, upgrade_plans)
     finally:
         lock.release()
     if not plan.due and not plan.unrouted:
@@ -307,11 +310,17 @@ def _post_webhooks(
     log: Callable[[str], None],
     host_counts: Mapping[tuple[str, str, str], int] | None,
     result: AlertRunResult,
+    upgrade_plans: Mapping[tuple[str, str, str], PlanNote] | None = None,
 ) -> None:
-    """Each route's webhooks: a recipient each, in the same ledger (tracker.alerts.webhook)."""
+    """Each route's webhooks: a recipient each, in the same ledger (tracker.alerts.webhook); items
+    on your hosts carry ``target`` and ``start_by`` when the inventory is planned."""
     from tracker.alerts.webhook import send_webhooks
 
-    posted = send_webhooks(hooks, settings, ledger, as_of, now, log, host_counts)
+    extra = {
+        key: {"target": n.target or None, "start_by": n.start_by.isoformat() if n.start_by else None}
+        for key, n in (upgrade_plans or {}).items()
+    }
+    posted = send_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, extra=extra or None)
     result.webhooks_posted += posted.posted
     by_label = {f"route {h.route.match!r}: {h.webhook.label}": h.route.match for h in hooks}
     result.failed_routes += [by_label[label] for label in posted.failed]

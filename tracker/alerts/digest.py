@@ -47,7 +47,8 @@ class DigestContext:
     estate: EstateSummary | None = None
     """Host counts and names per cycle; overrides ``host_counts``."""
     plan: Mapping[CycleKey, str] | None = None
-    """Upgrade target per cycle ("Windows Server 2025, start by 2026-07-12") when planning is known."""
+    """Per cycle of your hosts, what ``tracker plan`` says to do ("upgrade to Windows Server 2025,
+    start by 2026-07-12"), when an inventory is planned."""
 
 
 def digest_context(
@@ -176,8 +177,8 @@ def _card(
         else:
             sources.append({"href": None, "label": src})
     plan = context.plan.get(r.key) if context is not None and context.plan else None
-    if plan is None and item.start is not None and item.start.target:  # a start_by item
-        plan = item.start.target
+    if plan is None and item.start is not None and item.start.target not in ("", r.name):  # start_by
+        plan = f"upgrade to {item.start.target}"
     return {
         "name": r.name,
         "vendor": r.vendor,
@@ -243,7 +244,7 @@ def _item_lines(
         more = f" +{c['more_hosts']} more" if c["more_hosts"] else ""
         lines.append(f"  {c['hosts_text']}" + (f": {names}{more}" if names else ""))
     if c["plan"]:
-        lines.append(f"  upgrade to {c['plan']}")
+        lines.append(f"  {c['plan']}")
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
     lines.append(f"  alert threshold: {item.threshold} days")

@@ -66,7 +66,6 @@ __all__ = [
     "build_payload",
     "deliver_webhook",
     "item_data",
-    "plan_extra",
     "plan_webhooks",
     "preview_webhook",
     "report_link",
@@ -274,9 +273,6 @@ class WebhookDigest:
     """Delivery id of an uncertain earlier post of these items: posted again with it."""
     problem: str | None = None
     """Why the webhook cannot be used (URL variable unset, file unreadable)."""
-    plan: Mapping[CycleKey, StartBy] | None = None
-    """Planning (``tracker.plan``), when the alerts watch ``start_by``: each item of a planned cycle
-    carries its ``target`` and ``start_by`` in the payload."""
 
 
 def plan_webhooks(
@@ -323,7 +319,7 @@ def plan_webhooks(
                 None,
             )
             ordered = sorted(items, key=lambda i: i.sort_key)
-            out.append(WebhookDigest(route, hook, key, ordered, retry_of, plan=start_by))
+            out.append(WebhookDigest(route, hook, key, ordered, retry_of))
     return out
 
 
@@ -340,13 +336,6 @@ def preview_webhook(digest: WebhookDigest, as_of: date) -> str:
             f"{vocab.days_left(item.days_left)}"
         )
     return "\n".join(lines) + "\n"
-
-
-def plan_extra(plan: Mapping[CycleKey, StartBy] | None) -> dict[CycleKey, dict[str, Any]] | None:
-    """The payload's planning keys per cycle: ``start_by`` (ISO date) and ``target`` (when known)."""
-    if not plan:
-        return None
-    return {key: {"start_by": s.day.isoformat(), "target": s.target or None} for key, s in plan.items()}
 
 
 @dataclass
@@ -367,6 +356,7 @@ def send_webhooks(
     log: Callable[[str], None],
     host_counts: Mapping[CycleKey, int] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    extra: Mapping[CycleKey, Mapping[str, Any]] | None = None,
 ) -> WebhookRunResult:
     """Post each digest and record the outcome for that webhook alone:
     a pending row before posting, ``sent`` on 2xx, ``uncertain`` when no answer came, nothing when
@@ -388,7 +378,7 @@ def send_webhooks(
             now,
             host_counts,
             settings.report.url,
-            extra=plan_extra(digest.plan),
+            extra=extra,
             delivery_id=delivery_id,
         )
         ledger.record("pending", items, route, keys, delivery_id, as_of, now)

@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 from tracker.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tracker.context import Context
+    from tracker.dataset import LifecycleRecord
+    from tracker.plan.inventory import CycleStart
 
 
 MILESTONE_CHOICES = ("support_end", "eol", "extended_end", "start_by")
@@ -89,11 +93,12 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
-    start_by = None
-    if "start_by" in ctx.settings.alerts.milestones:  # pandas only when the plan is watched
-        from tracker.plan.hosts import configured_start_by
+    cycles = _planned(ctx, records, log)
+    start_by = plan = None
+    if cycles is not None:  # what to do, and from when, per cycle of your hosts (tracker plan)
+        from tracker.plan.inventory import plan_notes, start_by_alerts
 
-        start_by = configured_start_by(ctx.settings, records, ctx.dataset_path, ctx.as_of)
+        start_by, plan = start_by_alerts(ctx.settings, cycles), plan_notes(cycles)
     result = run_alerts(
         records,
         ctx.settings,
@@ -104,6 +109,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         estate=estate,
         accept_new_ledger=args.accept_new_ledger,
         start_by=start_by,
+        upgrade_plans=plan,
     )
     if args.dry_run:
         if result.previews:
@@ -130,6 +136,25 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         )
     ctx.warn("alert: failed: " + "; ".join(parts))
     return 1
+
+
+def _planned(
+    ctx: Context, records: list[LifecycleRecord], log: Callable[[str], None]
+) -> dict[tuple[str, str, str], CycleStart] | None:
+    """Target and start-by per cycle of the configured inventory, for the digests and the
+    ``start_by`` alerts (README "Planning upgrades"). A planning problem (a bad upgrades.csv) fails
+    the command when ``start_by`` is watched; otherwise the digests go out without their plan lines."""
+    if ctx.settings.inventory is None:
+        return None
+    from tracker.plan.inventory import configured_plan_by_cycle
+
+    try:
+        return configured_plan_by_cycle(ctx.settings, records, ctx.dataset_path, ctx.as_of)
+    except TrackerError as exc:
+        if "start_by" in ctx.settings.alerts.milestones:
+            raise
+        log(f"tracker: alert: warning: digests sent without upgrade plans: {exc.messages[0]}")
+        return None
 
 
 def _list(ctx: Context) -> int:

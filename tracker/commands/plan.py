@@ -81,5 +81,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         as_of, now = ctx.as_of.isoformat(), ctx.generated_at()
         chunks = render_chunks(to_frame(table), fmt, as_of, now, color, base=TABLE_COLUMNS)
         write_chunks(chunks, args.output, ctx.stdout)
+    from tracker.plan.data import missing_plan_files
+
+    for notice in missing_plan_files(ctx.dataset_path):
+        ctx.warn(notice)
     ctx.warn(counts.summary())
     return 0

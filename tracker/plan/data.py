@@ -402,6 +402,18 @@ def load_hardware(path: Path) -> dict[str, date]:
 PLAN_FILES = ("upgrades.csv", "stack.csv")
 
 
+def missing_plan_files(dataset_path: Path) -> list[str]:
+    """A sentence per planning file absent beside ``dataset_path`` (a dataset of your own, say):
+    without them every target is ``none known`` and no layer counts, which should not be silent."""
+    out = []
+    up, st = upgrades_path_for(dataset_path), stack_path_for(dataset_path)
+    if not up.exists():
+        out.append(f"no {up} beside the dataset: no upgrade path is known (datasets/README-plan.md)")
+    if not st.exists():
+        out.append(f"no {st} beside the dataset: no management or base layer is counted")
+    return out
+
+
 def check_plan_data(dataset_path: Path, records: list[LifecycleRecord]) -> tuple[list[str], list[str]]:
     """For ``tracker validate``: (summary lines, problems) of the planning files beside a valid
     dataset; files that are absent are skipped."""

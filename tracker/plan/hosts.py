@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 
 from tracker.dataset import LifecycleRecord
 from tracker.inventory.table import UNMATCHED
-from tracker.plan.inventory import CycleStart, read_and_plan_cycles, rules_from
+from tracker.plan.inventory import (
+    CycleStart,
+    configured_plan_by_cycle,
+    configured_start_by,
+    plan_notes,
+    rules_from,
+    start_by_alerts,
+)
 from tracker.plan.table import LAYER_COLUMNS, OUTPUT, PLAN_COLUMNS, URGENT_DAYS
-
-if TYPE_CHECKING:
-    from tracker.alerts.due import StartBy
-    from tracker.config import Settings
 
 __all__ = [
     "LAYER_COLUMNS",
@@ -31,8 +32,12 @@ __all__ = [
     "PLAN_COLUMNS",
     "URGENT_DAYS",
     "CycleStart",
+    "configured_plan_by_cycle",
+    "configured_start_by",
     "plan_by_cycle",
+    "plan_notes",
     "rules_from",
+    "start_by_alerts",
     "to_frame",
 ]
 
@@ -85,32 +90,3 @@ def plan_by_cycle(
             hosts_past_start=int(row["late"]),
         )
     return out
-
-
-def configured_start_by(
-    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
-) -> dict[tuple[str, str, str], StartBy] | None:
-    """Per cycle of the configured inventory, when its hosts must start upgrading, for
-    ``start_by`` alerts; None unless ``alerts.milestones`` watches it and an inventory is set."""
-    from tracker.alerts.due import START_BY, StartBy
-
-    if START_BY not in settings.alerts.milestones:
-        return None
-    cycles = configured_plan_by_cycle(settings, records, dataset_path, as_of)
-    if cycles is None:
-        return None
-    return {
-        key: StartBy(day=c.start_by, hosts=c.hosts, target=c.target)
-        for key, c in cycles.items()
-        if c.start_by is not None
-    }
-
-
-def configured_plan_by_cycle(
-    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
-) -> dict[tuple[str, str, str], CycleStart] | None:
-    """For the report's estate section and the alerts: target and start-by per (vendor, product,
-    cycle) of the configured inventory, or None without one (summed in Arrow, no frame)."""
-    if settings.inventory is None:
-        return None
-    return read_and_plan_cycles(settings.inventory, settings, records, dataset_path, as_of)

@@ -7,6 +7,7 @@ million hosts never become a frame here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from tracker.plan.engine import Planner
 from tracker.plan.table import PlanCounts, plan_keys, plan_table
 
 if TYPE_CHECKING:
+    from tracker.alerts.due import PlanNote, StartBy
     from tracker.config import Settings
     from tracker.plan.engine import PlanRules
 
@@ -135,3 +137,65 @@ def read_and_plan_cycles(
             seen, hosts=seen.hosts + n, start_by=earliest, hosts_past_start=seen.hosts_past_start + late
         )
     return found
+
+
+CycleKey = tuple[str, str, str]
+
+
+def configured_plan_by_cycle(
+    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
+) -> dict[CycleKey, CycleStart] | None:
+    """For the report's estate section, the digests and the alerts: target and start-by per
+    (vendor, product, cycle) of the configured inventory, or None without one."""
+    if settings.inventory is None:
+        return None
+    return read_and_plan_cycles(settings.inventory, settings, records, dataset_path, as_of)
+
+
+def start_by_alerts(
+    settings: Settings, cycles: Mapping[CycleKey, CycleStart] | None
+) -> dict[CycleKey, StartBy] | None:
+    """Per cycle of a planned inventory, when its hosts must start upgrading, for ``start_by``
+    alerts; None unless ``alerts.milestones`` watches it."""
+    from tracker.alerts.due import START_BY, StartBy
+
+    if START_BY not in settings.alerts.milestones or cycles is None:
+        return None
+    return {
+        key: StartBy(day=c.start_by, hosts=c.hosts, target=c.target)
+        for key, c in cycles.items()
+        if c.start_by is not None
+    }
+
+
+def configured_start_by(
+    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
+) -> dict[CycleKey, StartBy] | None:
+    """``start_by_alerts`` of the configured inventory, planned only when the milestone is watched."""
+    from tracker.alerts.due import START_BY
+
+    if START_BY not in settings.alerts.milestones:
+        return None
+    return start_by_alerts(settings, configured_plan_by_cycle(settings, records, dataset_path, as_of))
+
+
+def plan_notes(cycles: Mapping[CycleKey, CycleStart] | None) -> dict[CycleKey, PlanNote] | None:
+    """What the digests and webhooks say about each cycle of your hosts (README "Planning upgrades": they show
+    target and start-by): ``upgrade to Windows Server 2025, start by 2026-07-12``."""
+    from tracker.alerts.due import PlanNote
+
+    if cycles is None:
+        return None
+    out = {}
+    for key, c in cycles.items():
+        target = c.target if c.target != f"{c.product} {c.cycle}" else ""
+        if target:
+            words = f"upgrade to {target}"
+        elif c.target:
+            words = "already the newest release: plan its replacement"
+        else:
+            words = "no known upgrade path"
+        if c.start_by is not None:
+            words += f", start by {c.start_by.isoformat()}"
+        out[key] = PlanNote(text=words, target=target, start_by=c.start_by)
+    return out

@@ -11,7 +11,7 @@ inventory``); the other formats, the report and the alerts convert it to a frame
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -68,6 +68,10 @@ class PlanCounts:
     """Hosts already past their start-by date."""
     no_path: int = 0
     unmatched: int = 0
+    unknown_models: tuple[str, ...] = ()
+    """``hardware_model`` values the ``plan.hardware`` list does not have (no hardware end for them)."""
+    unknown_layers: tuple[str, ...] = ()
+    """``vcenter '8.9'``: layer column values that name no release cycle (the stack's oldest counts)."""
 
     def summary(self, within: int = URGENT_DAYS) -> str:
         """``12 hosts must start an upgrade within 90 days; 3 have no known upgrade path``."""
@@ -78,6 +82,13 @@ class PlanCounts:
             text += f"; {self.no_path} {'has' if self.no_path == 1 else 'have'} no known upgrade path"
         if self.unmatched:
             text += f"; {self.unmatched} unmatched"
+        if self.unknown_models:
+            models = ", ".join(repr(m) for m in self.unknown_models[:3])
+            more = f" and {len(self.unknown_models) - 3} more" if len(self.unknown_models) > 3 else ""
+            text += f"; hardware_model not in plan.hardware: {models}{more}"
+        if self.unknown_layers:
+            more = f" and {len(self.unknown_layers) - 3} more" if len(self.unknown_layers) > 3 else ""
+            text += f"; no known release in {', '.join(self.unknown_layers[:3])}{more}"
         return text
 
 
@@ -174,6 +185,8 @@ class _Inputs:
     ends: list[date | None] = field(default_factory=list)
     model_codes: np.ndarray | None = None
     models: list[date | None] = field(default_factory=list)
+    unknown_models: tuple[str, ...] = ()
+    unknown_layers: tuple[str, ...] = ()
     layers: list[tuple[np.ndarray, list[tuple[str, str] | None]]] = field(default_factory=list)
 
     def deployed(self, row: int) -> dict[str, str]:
@@ -233,13 +246,19 @@ def _inputs(
     if hardware is not None and "hardware_model" in table.column_names:
         found.model_codes, texts = _encode(table.column("hardware_model"))
         found.models = [hardware.get(m.casefold()) if m else None for m in texts]
+        found.unknown_models = tuple(
+            sorted(m for m, end in zip(texts, found.models, strict=True) if m and not end)
+        )
         found.parts.append((found.model_codes, max(len(texts), 1)))
     matcher = Matcher(records, aliases)
     for col, default in LAYER_COLUMNS.items():
         if col in table.column_names:
             codes, texts = _encode(table.column(col))
-            found.layers.append((codes, [_layer(v, default, matcher) for v in texts]))
+            named = [_layer(v, default, matcher) for v in texts]
+            found.layers.append((codes, named))
             found.parts.append((codes, max(len(texts), 1)))
+            bad = sorted(v for v, layer in zip(texts, named, strict=True) if v and layer is None)
+            found.unknown_layers += tuple(f"{col} {v!r}" for v in bad)
     return found
 
 
@@ -349,6 +368,10 @@ class KeyedPlan:
     """Per key, the PLAN_COLUMNS values (None for unmatched hosts)."""
     records: list[LifecycleRecord | None]
     """Per key, the matched release cycle (None: unmatched)."""
+    unknown_models: tuple[str, ...] = ()
+    """``hardware_model`` values missing from the ``plan.hardware`` list."""
+    unknown_layers: tuple[str, ...] = ()
+    """Layer column values naming no release cycle (``vcenter '8.9'``)."""
 
     def hosts_per_key(self) -> np.ndarray:
         if not self.n_keys:
@@ -372,12 +395,16 @@ def plan_keys(
     inputs = _inputs(hosts, records, aliases, hardware, name)
     key, n_keys = _combine(inputs.parts)
     values, found = _plan_keys(hosts, inputs, key, n_keys, planner)
-    return KeyedPlan(hosts=hosts, key=key, n_keys=n_keys, values=values, records=found)
+    return KeyedPlan(hosts, key, n_keys, values, found, inputs.unknown_models, inputs.unknown_layers)
 
 
 def plan_table(keyed: KeyedPlan) -> tuple[pa.Table, PlanCounts]:
     """One row per host (README "Planning upgrades"): ``OUTPUT`` columns, ``version``, then the other input
     columns; and the summary counts. Unmatched hosts are kept with an empty plan; a matched host
     with no known path has ``path`` = ``none known``."""
-    counts = _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values)
+    counts = replace(
+        _counts(keyed.hosts, keyed.hosts_per_key(), keyed.values),
+        unknown_models=keyed.unknown_models,
+        unknown_layers=keyed.unknown_layers,
+    )
     return _output(keyed.hosts, keyed.key, keyed.values), counts
