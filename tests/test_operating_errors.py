@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alerts_support import HYPERV_2016, as_nobody, make_shared_dir, write_dataset
+from alerts_support import (
+    HYPERV_2016,
+    Handler,
+    as_nobody,
+    make_shared_dir,
+    smtp_server,
+    write_config,
+    write_dataset,
+)
 from conftest import AS_OF, SMALL, clean_env, run_tracker
 
 
@@ -56,17 +64,49 @@ def test_unwritable_report_directory_as_unprivileged_user(shared_dir: Path) -> N
     )
 
 
-def test_unwritable_state_dir_for_run_as_unprivileged_user(shared_dir: Path) -> None:
-    (shared_dir / "state").mkdir(mode=0o755)  # owned by root
-    (shared_dir / "tracker.toml").write_text('state_dir = "state"\n[report]\nout_dir = "reports"\n')
-    (shared_dir / "reports").mkdir(mode=0o777)
+def test_unwritable_state_dir_run_still_writes_the_report_and_sends_nothing(shared_dir: Path) -> None:
+    state = shared_dir / "state"
+    state.mkdir(mode=0o755)  # owned by root: nobody cannot create run.lock or tracker.db there
+    reports = shared_dir / "reports"
+    reports.mkdir()
+    reports.chmod(0o777)
+    dataset = write_dataset(shared_dir / "d.csv", HYPERV_2016)
+    handler = Handler()
     env = clean_env(shared_dir, HOME=str(shared_dir))
-    result = as_nobody("--dataset", str(SMALL), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
+    with smtp_server(handler) as port:
+        config = write_config(shared_dir, dataset, port)
+        config.write_text(config.read_text() + '[report]\nout_dir = "reports"\n')
+        result = as_nobody("--config", str(config), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
     assert result.returncode == 1
-    assert one_line(result) == (
-        f"{shared_dir / 'state' / 'run.lock'}: cannot create the lock file: Permission denied; "
-        "state_dir must be a directory the user running tracker can write"
+    assert result.stdout == (
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
+        f"recorded: state_dir {state} is not writable (Permission denied)\n"
     )
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert (
+        f" tracker:   {state / 'run.lock'}: cannot create the lock file: Permission denied; "
+        "state_dir must be a directory the user running tracker can write\n"
+    ) in result.stderr
+    assert (reports / f"lifecycle-{AS_OF}.html").is_file()
+    assert (reports / "tracker.ics").is_file() and (reports / "tracker.atom").is_file()
+    assert handler.attempts == 0
+    assert list(state.iterdir()) == []
+
+
+def test_state_dir_under_a_file_run_still_writes_the_report(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where state_dir's parent should be\n")
+    (tmp_path / "tracker.toml").write_text('state_dir = "blocker/state"\n[report]\nout_dir = "reports"\n')
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    result = run_tracker(
+        "--dataset", str(dataset), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
+    )
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == (
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
+        f"recorded: state_dir {tmp_path / 'blocker' / 'state'} is not writable (Not a directory)\n"
+    )
+    assert (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").is_file()
 
 
 def test_run_with_report_dir_blocked_still_sends_alerts(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def nightly_job(
     long-running scheduler moves on to each new day. Configuration errors raise ConfigError.
     """
     from tracker.dates import parse_day, today_in
-    from tracker.runlock import FileLock, LockTimeout
+    from tracker.runlock import FileLock, LockTimeout, LockUnavailable
 
     settings = resolve_settings(config_path)
     log = make_logger(settings)
@@ -117,45 +118,71 @@ def nightly_job(
             (iso(attempt), iso(utc_now()), trigger, message, os.getpid()),
         )
         return RunOutcome(outcome="locked", errors=(message,), run_id=run_id)
+    except LockUnavailable as exc:
+        # No lock file can exist there, so no alert can be sent nor the run recorded; the report
+        # (written atomically, outside state_dir) still is: it matters most when things are broken.
+        unusable = f"state_dir {settings.state_dir} is not writable ({exc.reason})"
+        run = _Run(settings, log, dataset, day or today_in(settings), trigger, verbose, accept_new_ledger)
+        return _locked_run(run, unusable=(unusable, exc.messages[0]))
     try:
-        as_of_day = day or today_in(settings)
-        return _locked_run(settings, log, dataset, as_of_day, trigger, verbose, accept_new_ledger)
+        run = _Run(settings, log, dataset, day or today_in(settings), trigger, verbose, accept_new_ledger)
+        return _locked_run(run)
     finally:
         lock.release()
 
 
-def _locked_run(
-    settings: Settings,
-    log: Log,
-    dataset: str | None,
-    as_of: date,
-    trigger: str,
-    verbose: bool,
-    accept_new_ledger: bool = False,
-) -> RunOutcome:
-    from tracker.dataset import bundled_dataset_path, load_dataset
+@dataclass(frozen=True)
+class _Run:
+    """What one night's work runs with."""
 
-    started = utc_now()
+    settings: Settings
+    log: Log
+    dataset: str | None
+    as_of: date
+    trigger: str
+    verbose: bool
+    accept_new_ledger: bool
+
+
+def _begin(run: _Run, unusable: tuple[str, str] | None) -> RunState:
+    """Record the start of the run (unless the state directory is ``unusable``: why, and the detail)."""
+    settings, log, as_of = run.settings, run.log, run.as_of
+    state = RunState(as_of=as_of, run_id=None, to_outbox=settings.smtp is None)
+    if unusable is not None:
+        log(f"run (not recorded) started ({run.trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
+        state.state_problem = unusable[0]
+        state.fail(log, f"{unusable[0]}: no alert sent and the run not recorded", (unusable[1],))
+        return state
     # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
-    run_id = record_run(
+    state.run_id = record_run(
         settings,
         log,
         "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
-        (iso(started), trigger, as_of.isoformat(), os.getpid()),
+        (iso(utc_now()), run.trigger, as_of.isoformat(), os.getpid()),
         before="UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
     )
-    log(f"run {run_id or '(not recorded)'} started ({trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
-    state = RunState(as_of=as_of, run_id=run_id, to_outbox=settings.smtp is None)
-    if run_id is None:
+    log(
+        f"run {state.run_id or '(not recorded)'} started "
+        f"({run.trigger}, as of {as_of.isoformat()}, pid {os.getpid()})"
+    )
+    if state.run_id is None:
         state.errors.append("the run could not be recorded in the state database")
+    return state
+
+
+def _locked_run(run: _Run, unusable: tuple[str, str] | None = None) -> RunOutcome:
+    """The night under the run lock; ``unusable``: no lock could be made, so report and feeds only."""
+    from tracker.dataset import bundled_dataset_path, load_dataset
+    from tracker.metrics import write_metrics_after_run
+
+    settings, log, as_of = run.settings, run.log, run.as_of
+    state = _begin(run, unusable)
     try:
         delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
         if delay > 0:
             log(f"{TEST_DELAY_ENV}={delay:g}: sleeping {delay:g} s (test hook)")
             time.sleep(delay)
-        dataset_path = Path(dataset) if dataset else settings.dataset or bundled_dataset_path()
-        from tracker.metrics import write_metrics_after_run
-
+        dataset_path = Path(run.dataset) if run.dataset else settings.dataset or bundled_dataset_path()
         try:
             records = load_dataset(dataset_path)
         except TrackerError as exc:
@@ -163,27 +190,7 @@ def _locked_run(
             outcome = state.finish(settings, log)
             write_metrics_after_run(settings, None, as_of, None, log)  # report.metrics_file, when set
             return outcome
-
-        def step(name: str, headline: str, work: Callable[[], Any]) -> tuple[bool, Any]:
-            return _step(state, log, name, headline, verbose, work)
-
-        estate_ok, estate = step(
-            "inventory",
-            "inventory invalid: no report written; alerts sent without host counts",
-            lambda: _estate(settings, records, as_of),
-        )
-        if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
-            step(
-                "report",
-                "report failed",
-                lambda: _write_report(settings, log, state, records, dataset_path, estate),
-            )
-        step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
-        step(
-            "alerts",
-            "alerts failed",
-            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, dataset_path),
-        )
+        estate = _night_steps(run, state, records, dataset_path, send=unusable is None)
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
         return outcome
@@ -192,6 +199,38 @@ def _locked_run(
         state.fail(log, f"internal error: {type(exc).__name__}: {exc}", ())
         state.finish(settings, log)
         raise
+
+
+def _night_steps(
+    run: _Run, state: RunState, records: list[Any], dataset_path: Path, send: bool
+) -> EstateSummary | None:
+    """Inventory, calendar feed, report, change feed, alerts: each failure recorded, the next goes on."""
+    settings, log, as_of = run.settings, run.log, run.as_of
+
+    def step(name: str, headline: str, work: Callable[[], Any]) -> tuple[bool, Any]:
+        return _step(state, log, name, headline, run.verbose, work)
+
+    estate_ok, estate = step(
+        "inventory",
+        "inventory invalid: no report written; alerts sent without host counts",
+        lambda: _estate(settings, records, as_of),
+    )
+    if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
+        # The feed first (the report links to it when it exists); its failure does not stop the report.
+        step("calendar feed", "calendar feed failed", lambda: _write_calendar(settings, log, state, records))
+        step(
+            "report",
+            "report failed",
+            lambda: _write_report(settings, log, state, records, dataset_path, estate),
+        )
+    step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
+    if send:
+        step(
+            "alerts",
+            "alerts failed",
+            lambda: _send_alerts(settings, log, state, records, estate, run.accept_new_ledger, dataset_path),
+        )
+    return estate
 
 
 def _step(
@@ -232,16 +271,14 @@ def _write_report(
     dataset_path: Path,
     estate: EstateSummary | None,
 ) -> None:
-    """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
+    """Write the report, as `tracker report --calendar` does (the feed is written just before).
 
     A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
     """
-    from tracker.ical import write_feed_beside
     from tracker.report import write_report
 
     now = utc_now()
     out_dir = settings.report.out_dir
-    write_feed_beside(out_dir, records, settings, now, state.as_of)
     plan = None
     if estate is not None:  # target and start-by per cycle of your estate (tracker plan)
         from tracker.plan.hosts import configured_plan_by_cycle
@@ -259,6 +296,21 @@ def _write_report(
     )
     state.report_path = Path(path)
     log(f"report written: {shown(Path(path))}")
+
+
+def _write_calendar(settings: Settings, log: Log, state: RunState, records: list[Any]) -> None:
+    """``out_dir/tracker.ics``, which the report links to; its state lives in state_dir."""
+    from tracker.ical import state_path, write_feed_beside
+
+    try:
+        path = write_feed_beside(settings.report.out_dir, records, settings, utc_now(), state.as_of)
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename) != state_path(settings):
+            raise
+        raise TrackerError(
+            f"{describe_os_error(exc)}; the feed was written, but not the state that dates its changes"
+        ) from None
+    log(f"calendar feed written: {shown(Path(path))}")
 
 
 def _write_changes_feed(settings: Settings, log: Log, state: RunState, records: list[Any]) -> None:

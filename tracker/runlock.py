@@ -30,6 +30,16 @@ class LockTimeout(TrackerError):
         self.waited = waited
 
 
+class LockUnavailable(TrackerError):
+    """The lock file cannot be created or opened (state_dir unwritable, a file in the way): no
+    process of this user can take the lock, which callers may treat differently from a held lock."""
+
+    def __init__(self, path: Path, reason: str, *messages: str) -> None:
+        super().__init__(*messages)
+        self.path = path
+        self.reason = reason
+
+
 def lock_holder(path: Path) -> int | None:
     """The pid written by the current (or last) holder of the lock, if readable."""
     try:
@@ -56,9 +66,12 @@ class FileLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise TrackerError(
-                f"{exc.filename or self.path}: cannot create the lock file: {exc.strerror or exc}; "
-                "state_dir must be a directory the user running tracker can write"
+            reason = exc.strerror or str(exc)
+            raise LockUnavailable(
+                self.path,
+                reason,
+                f"{exc.filename or self.path}: cannot create the lock file: {reason}; "
+                "state_dir must be a directory the user running tracker can write",
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

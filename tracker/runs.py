@@ -104,6 +104,8 @@ class RunOutcome:
     """Digests went to ``<state_dir>/outbox`` (no [smtp] section)."""
     errors: tuple[str, ...] = ()
     run_id: int | None = None
+    state_problem: str | None = None
+    """Why the state directory could not be used: the report only, no alert sent, no run recorded."""
 
     @property
     def ok(self) -> bool:
@@ -120,6 +122,8 @@ class RunOutcome:
             f"{plural(self.digests_sent, 'digest')} ({plural(self.items_sent, 'item')}) {verb}",
             plural(self.failed_routes, "failed route"),
         ]
+        if self.state_problem:
+            parts[1:] = [f"no alert sent and the run not recorded: {self.state_problem}"]
         if self.unrouted:
             parts.append(f"{plural(self.unrouted, 'unrouted item')}")
         head = "ok" if self.ok else "failed"
@@ -173,6 +177,7 @@ class RunState:
     failed_routes: int = 0
     unrouted: int = 0
     errors: list[str] = field(default_factory=list)
+    state_problem: str | None = None
 
     def fail(self, log: Log, headline: str, details: list[str] | tuple[str, ...]) -> None:
         self.errors.append(headline)
@@ -193,6 +198,7 @@ class RunState:
             to_outbox=self.to_outbox,
             errors=tuple(self.errors),
             run_id=self.run_id,
+            state_problem=self.state_problem,
         )
         if self.run_id is not None:
             record_run(
