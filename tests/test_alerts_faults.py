@@ -49,6 +49,13 @@ def rows_by_recipient(state: Path) -> dict[str, set[tuple[str, int, str]]]:
     return out
 
 
+SUMMARY = {  # a 5xx promises no retry that would only fail again; a 4xx is simply tried again
+    "permanent": "refused: bob@example.org on route '*' (permanent: fix the address or its mailbox; "
+    "nothing was recorded for it, so the next run tries it alone again)",
+    "temporary": "refused for now: bob@example.org on route '*' (temporary: sent to alone on the next run)",
+}
+
+
 @pytest.mark.parametrize(
     ("reply", "kind"),
     [
@@ -71,9 +78,7 @@ def test_refused_recipient_not_recorded_exit_1_and_sent_alone_next_run(
             f"{reply.split(' ', 1)[1]} ({kind}" in first.stderr
         )
         assert "the other recipients got the digest" in first.stderr
-        assert first.stderr.splitlines()[-1] == (
-            "tracker: alert: failed: refused: bob@example.org on route '*' (sent to alone on the next run)"
-        )
+        assert first.stderr.splitlines()[-1] == "tracker: alert: failed: " + SUMMARY[kind]
         assert "digest sent to bob" not in first.stderr
         assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
         assert rows_by_recipient(tmp_path / "state") == {"ok@example.org": HYPERV_DONE}
@@ -91,6 +96,22 @@ def test_refused_recipient_not_recorded_exit_1_and_sent_alone_next_run(
         "ok@example.org": HYPERV_DONE,
         "bob@example.org": HYPERV_DONE,
     }
+
+
+def test_summary_names_every_failure_a_refused_recipient_and_a_rejected_route(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80)
+    routes = (("Microsoft/*", TWO), ("*", ("infra@example.org",)))
+    handler = Handler(refuse={"bob": "550 5.1.1 no such mailbox"}, plan=["ok", "554 5.7.1 rejected"])
+    with smtp_server(handler) as port:
+        result = alert(tmp_path, write_config(tmp_path, dataset, port, routes))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "tracker: alert: failed: refused: bob@example.org on route 'Microsoft/*' (permanent: fix the "
+        "address or its mailbox; nothing was recorded for it, so the next run tries it alone again); "
+        "not delivered: route '*' (refused for good: fix the cause shown above, then run `tracker alert`; "
+        "nothing was recorded, so it stays due)"
+    )
+    assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
 
 
 def test_421_at_rcpt_is_the_server_closing_not_a_refusal(tmp_path: Path) -> None:

@@ -360,16 +360,9 @@ def _send_alerts(
     )
     if result.ok:
         return
-    details = []
-    if result.refused:
-        details.append(f"refused recipients, sent to alone on the next run: {'; '.join(result.refused)}")
-    if result.uncertain:
-        details.append(
-            f"uncertain, sent again on the next run with the same Message-ID: {'; '.join(result.uncertain)}"
-        )
     state.fail(
         log,
         f"alerts: delivery failed for {plural(state.failed_routes, 'route')}; "
-        "what was not delivered stays due for the next run",
-        details,
+        "what was not delivered stays due",
+        result.failure_parts(),
     )
