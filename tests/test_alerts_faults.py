@@ -108,7 +108,7 @@ def test_summary_names_every_failure_a_refused_recipient_and_a_rejected_route(tm
     assert result.stderr.splitlines()[-1] == (
         "tracker: alert: failed: refused: bob@example.org on route 'Microsoft/*' (permanent: fix the "
         "address or its mailbox; nothing was recorded for it, so the next run tries it alone again); "
-        "not delivered: route '*' (refused for good: fix the cause shown above, then run `tracker alert`; "
+        "not delivered: route '*' (permanent: fix the cause shown above, then run `tracker alert`; "
         "nothing was recorded, so it stays due)"
     )
     assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]

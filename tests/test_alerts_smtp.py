@@ -155,7 +155,7 @@ def test_smtp_failures(
         assert "permanent" in result.stderr and "will retry" not in result.stderr
         assert "next run" not in result.stderr  # a 5xx promises no retry that would only fail again
         assert result.stderr.splitlines()[-1] == (
-            "tracker: alert: failed: not delivered: route '*' (refused for good: fix the cause shown "
+            "tracker: alert: failed: not delivered: route '*' (permanent: fix the cause shown "
             "above, then run `tracker alert`; nothing was recorded, so it stays due)"
         )
     if plan[0].startswith("451") and not delivered:

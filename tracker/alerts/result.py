@@ -63,7 +63,7 @@ class AlertRunResult:
         passing = _unique(what for what, permanent in self.undelivered if not permanent)
         if stuck:
             parts.append(
-                f"not delivered: {'; '.join(stuck)} (refused for good: fix the cause shown above, then "
+                f"not delivered: {'; '.join(stuck)} (permanent: fix the cause shown above, then "
                 "run `tracker alert`; nothing was recorded, so it stays due)"
             )
         if passing:
