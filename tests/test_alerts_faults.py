@@ -212,6 +212,34 @@ def test_locked_ledger_sends_nothing_and_names_the_file(tmp_path: Path) -> None:
     assert after.returncode == 0 and len(handler.received) == 1
 
 
+def test_locked_ledger_during_run_writes_the_report_and_the_one_line_names_the_file(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path, dataset, port, lock_timeout=1)
+        config.write_text(config.read_text() + '[report]\nout_dir = "reports"\n')
+        env = clean_env(tmp_path)
+        first = run_tracker("--config", str(config), "--as-of", "2026-01-01", "run", cwd=tmp_path, env=env)
+        assert first.returncode == 0, first.stderr  # nothing due yet; the state database exists
+        args = ("--config", str(config), "--as-of", AS_OF, "run")
+        db = tmp_path / "state" / "tracker.db"
+        holder = sqlite3.connect(db, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            result = run_tracker(*args, cwd=tmp_path, env=env)
+        finally:
+            holder.close()
+    assert result.returncode == 1
+    assert handler.attempts == 0
+    assert (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").is_file()
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout.startswith(
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent: {db}: the alert "
+        "ledger is locked by another process (waited 1 s); nothing sent."
+    )
+    assert "restore" not in result.stdout + result.stderr  # a lock is waited out, not restored from backup
+
+
 def test_read_only_ledger_sends_nothing_and_names_the_file(shared_dir: Path) -> None:
     dataset = write_dataset(shared_dir / "d.csv", HYPERV_2016)
     handler = Handler()
@@ -370,7 +398,10 @@ def test_truncated_state_database_during_run_still_writes_the_report(tmp_path: P
     assert " tracker: alerts failed\n" in result.stderr
     assert f"{db}: the alert ledger is damaged" in result.stderr
     assert f"state database unusable: {db}:" in result.stderr
-    assert result.stdout.startswith(f"tracker run: failed — report reports/lifecycle-{AS_OF}.html")
+    assert result.stdout.startswith(
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent: {db}: the alert "
+        "ledger is damaged ("
+    )
     assert not list((tmp_path / "state").glob("outbox/*.eml"))[1:]  # only the first run's digest
 
 

@@ -80,7 +80,7 @@ def test_unwritable_state_dir_run_still_writes_the_report_and_sends_nothing(shar
     assert result.returncode == 1
     assert result.stdout == (
         f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
-        f"recorded: state_dir {state} is not writable (Permission denied)\n"
+        f"recorded: state_dir {state} is not writable (Permission denied) (+2 more problems in the log)\n"
     )
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert (
@@ -104,7 +104,8 @@ def test_state_dir_under_a_file_run_still_writes_the_report(tmp_path: Path) -> N
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == (
         f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
-        f"recorded: state_dir {tmp_path / 'blocker' / 'state'} is not writable (Not a directory)\n"
+        f"recorded: state_dir {tmp_path / 'blocker' / 'state'} is not writable (Not a directory) "
+        "(+2 more problems in the log)\n"
     )
     assert (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").is_file()
 

@@ -120,6 +120,10 @@ def test_run_with_invalid_dataset_writes_nothing_and_exits_1(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
     assert f"{bad}:2: eol:" in result.stderr
     assert result.stdout.startswith("tracker run: failed — no report, 0 digests")
+    # the one line names the first problem (the log has the rest)
+    assert f", 0 failed routes; dataset invalid: no report written, no alert sent: {bad}:2: eol:" in (
+        result.stdout
+    )
     assert not (tmp_path / "reports").exists()
     assert not list((tmp_path / "state").glob("outbox/*.eml"))
     [row] = runs(tmp_path / "state")

@@ -153,10 +153,16 @@ def _begin(run: _Run, unusable: tuple[str, str] | None) -> RunState:
         state.state_problem = unusable[0]
         state.fail(log, f"{unusable[0]}: no alert sent and the run not recorded", (unusable[1],))
         return state
+    said: list[str] = []
+
+    def noted(line: str) -> None:
+        said.append(line)
+        log(line)
+
     # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
     state.run_id = record_run(
         settings,
-        log,
+        noted,
         "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
         (iso(utc_now()), run.trigger, as_of.isoformat(), os.getpid()),
         before="UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
@@ -167,6 +173,7 @@ def _begin(run: _Run, unusable: tuple[str, str] | None) -> RunState:
     )
     if state.run_id is None:
         state.errors.append("the run could not be recorded in the state database")
+        state.problems.append(said[-1] if said else state.errors[-1])
     return state
 
 
@@ -337,17 +344,21 @@ def _send_alerts(
         from tracker.plan.hosts import configured_start_by
 
         start_by = configured_start_by(settings, records, dataset_path, state.as_of)
-    result = run_alerts(
-        records,
-        settings,
-        as_of=state.as_of,
-        now=utc_now(),
-        dry_run=False,
-        log=log,
-        accept_new_ledger=accept_new_ledger,
-        estate=estate,
-        start_by=start_by,
-    )
+    try:
+        result = run_alerts(
+            records,
+            settings,
+            as_of=state.as_of,
+            now=utc_now(),
+            dry_run=False,
+            log=log,
+            accept_new_ledger=accept_new_ledger,
+            estate=estate,
+            start_by=start_by,
+        )
+    except TrackerError as exc:  # the ledger or its lock: the one line of `tracker run` names it
+        state.alert_problem = exc.messages[0] if exc.messages else str(exc)
+        raise
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)
     state.failed_routes = len(set(result.failed_routes))
