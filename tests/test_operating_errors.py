@@ -158,3 +158,44 @@ def test_window_out_of_range_is_a_usage_error(tracker) -> None:  # type: ignore[
     result = tracker("--dataset", str(SMALL), "expiring", "--within", "99999y")
     assert result.returncode == 2
     assert "99999y" in one_line(result)
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        # SQLite says "disk I/O error" (SQLITE_IOERR_SHMSIZE) when a little space is left, and the pid
+        # written into alerts.lock failed with an OSError naming no file.
+        pytest.param("head -c 50000 /dev/zero", id="almost-full"),
+        pytest.param("head -c 1M /dev/zero 2>/dev/null", id="full"),
+    ],
+)
+def test_full_disk_during_run_names_each_file_and_never_says_restore(tmp_path: Path, filler: str) -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    (tmp_path / "tracker.toml").write_text('state_dir = "small/state"\n[report]\nout_dir = "small/reports"\n')
+    script = (
+        f'mount -t tmpfs -o size=64k tmpfs "{mnt}" || exit 77; {filler} > "{mnt}/filler"; '
+        f'exec "{sys.executable}" -m tracker --dataset "{SMALL}" --as-of {AS_OF} run'
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode == 77 or "unshare failed" in result.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "restore" not in result.stdout + result.stderr  # a full disk is freed, not restored
+    assert result.stdout.startswith(
+        f"tracker run: failed — no report, no alert sent: {mnt}/state/tracker.db: the disk is full ("
+    )
+    details = [
+        line.split(" tracker:   ", 1)[1] for line in result.stderr.splitlines() if " tracker:   " in line
+    ]
+    assert len(details) == 4 and all(d.startswith(f"{mnt}/") for d in details), result.stderr

@@ -73,17 +73,19 @@ def state_db(settings: Settings) -> Iterator[sqlite3.Connection]:
 
 def _state_db_problem(path: Path, exc: sqlite3.Error | OSError) -> str:
     """What is wrong with the state database and what to do, by kind: only damage calls for a backup."""
+    from tracker.alerts.ledger_schema import sqlite_problem_kind
+
     if isinstance(exc, OSError):
         return describe_os_error(exc)
-    name = getattr(exc, "sqlite_errorname", "")
-    text = str(exc)
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
-        return f"{path}: {text} (another process holds it: stop whatever holds it open, then run again)"
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
-        return f"{path}: {text} (give the user running tracker write access to it and to state_dir)"
-    if name.startswith("SQLITE_FULL"):
-        return f"{path}: {text} (the disk is full: free some space, then run again)"
-    return f"{path}: {text} (restore {path} from a backup, or move it aside)"
+    advice = {
+        "locked": "another process holds it: stop whatever holds it open, then run again",
+        "read-only": "give the user running tracker write access to it and to state_dir",
+        "full": "the disk is full: free some space, then run again",
+        "io": "check the disk (free space, errors in the system log), then run again",
+        "damaged": f"restore {path} from a backup, or move it aside",
+    }
+    kind = sqlite_problem_kind(path, exc)
+    return f"{path}: {exc} ({advice.get(kind, advice['damaged'])})"
 
 
 def utc_now() -> datetime:
