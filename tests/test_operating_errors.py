@@ -199,3 +199,50 @@ def test_full_disk_during_run_names_each_file_and_never_says_restore(tmp_path: P
         line.split(" tracker:   ", 1)[1] for line in result.stderr.splitlines() if " tracker:   " in line
     ]
     assert len(details) == 4 and all(d.startswith(f"{mnt}/") for d in details), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("writable", "summary"),
+    [
+        pytest.param(
+            (),
+            "no alert sent and the run not recorded: the run lock {state}/run.lock is not writable "
+            "(Permission denied)",
+            id="lock-file-owned-by-root",
+        ),
+        pytest.param(
+            ("run.lock", "alerts.lock"),
+            "no alert sent: {state}/tracker.db: the alert ledger is not writable (",
+            id="ledger-owned-by-root",
+        ),
+    ],
+)
+def test_state_left_by_a_root_run_still_gives_the_report(
+    shared_dir: Path, writable: tuple[str, ...], summary: str
+) -> None:
+    """`sudo tracker run` once, then the service user's run: the files in state_dir belong to root."""
+    state = shared_dir / "state"
+    state.mkdir()
+    state.chmod(0o777)  # the directory is the user's; the files in it are not
+    (shared_dir / "reports").mkdir()
+    (shared_dir / "reports").chmod(0o777)
+    dataset = write_dataset(shared_dir / "d.csv", HYPERV_2016)
+    handler = Handler()
+    env = clean_env(shared_dir, HOME=str(shared_dir))
+    with smtp_server(handler) as port:
+        config = write_config(shared_dir, dataset, port)
+        config.write_text(config.read_text() + '[report]\nout_dir = "reports"\n')
+        by_root = run_tracker(
+            "--config", str(config), "--as-of", "2026-01-01", "run", cwd=shared_dir, env=env
+        )
+        assert by_root.returncode == 0, by_root.stderr  # nothing due yet
+        for name in writable:
+            (state / name).chmod(0o666)
+        result = as_nobody("--config", str(config), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout.startswith(
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, " + summary.format(state=state)
+    ), result.stdout
+    assert (shared_dir / "reports" / f"lifecycle-{AS_OF}.html").is_file()
+    assert handler.attempts == 0

@@ -67,12 +67,17 @@ class FileLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            raise LockUnavailable(
-                self.path,
-                reason,
-                f"{exc.filename or self.path}: cannot create the lock file: {reason}; "
-                "state_dir must be a directory the user running tracker can write",
-            ) from None
+            if self.path.is_file():  # made by another user, say root
+                message = (
+                    f"{self.path}: cannot open the lock file: {reason}; the user running tracker must "
+                    "be able to write it (remove it, or give that user its ownership)"
+                )
+            else:
+                message = (
+                    f"{exc.filename or self.path}: cannot create the lock file: {reason}; "
+                    "state_dir must be a directory the user running tracker can write"
+                )
+            raise LockUnavailable(self.path, reason, message) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
