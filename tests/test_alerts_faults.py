@@ -22,6 +22,7 @@ from alerts_support import (
     make_shared_dir,
     sent_rows,
     smtp_server,
+    text_part,
     write_config,
     write_dataset,
 )
@@ -376,6 +377,47 @@ def test_schema_1_ledger_is_migrated_in_place_and_nothing_is_re_sent(tmp_path: P
     rows = rows_by_recipient(tmp_path / "state")
     assert rows["*"] == {("Hyper-V Server", 90, "sent")}
     assert rows["ok@example.org"] == rows["bob@example.org"] == {("VMware ESXi", 365, "sent")}
+
+
+RELEASE_1_STATE = Path(__file__).parent / "fixtures" / "ledger-schema-1.db"
+"""A state database written by the release before per-recipient delivery (commit 063606e), not by
+hand: `tracker --dataset tests/fixtures/small.csv --as-of 2026-11-26 run` with one route to
+infra@ and ops@example.org over SMTP, then `alert silence "Hyper-V Server" 2016 --until 2027-06-01`."""
+
+
+def test_state_database_written_by_the_previous_release_is_migrated_and_nothing_is_re_sent(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "state").mkdir()
+    db = tmp_path / "state" / "tracker.db"
+    db.write_bytes(RELEASE_1_STATE.read_bytes())
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(
+            tmp_path, SMALL, port, routes=(("*", ("infra@example.org", "ops@example.org")),)
+        )
+        first = alert(tmp_path, config)
+        listed = alert(tmp_path, config, "list")
+        later = alert(tmp_path, config, as_of="2026-12-14")
+        again = alert(tmp_path, config, as_of="2026-12-14")
+    assert first.returncode == 0, first.stderr
+    assert first.stderr == (
+        f"tracker: alert: {db}: ledger migrated from schema 1 to per-recipient delivery records\n"
+        f"tracker: alert: nothing due as of {AS_OF}\n"
+    )
+    assert (
+        "  1: Hyper-V Server 2016 (all milestones) until 2027-06-01 [active]: replaced in Q1" in listed.stdout
+    )
+    assert later.returncode == 0 and again.returncode == 0 and "nothing due" in again.stderr
+    [digest] = handler.received  # the 30-day threshold, to both recipients, once
+    assert digest.rcpt_tos == ["infra@example.org", "ops@example.org"]
+    body = text_part(digest.message)
+    assert "Windows Server 2016" in body and "Hyper-V Server 2016" not in body  # still silenced
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM alert_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT count(*) FROM runs").fetchone() == (1,)  # the old run is kept
+        recipients = {r[0] for r in conn.execute("SELECT DISTINCT recipient FROM alert_deliveries")}
+    assert recipients == {"*", "infra@example.org", "ops@example.org"}
 
 
 def test_truncated_state_database_during_run_still_writes_the_report(tmp_path: Path) -> None:
