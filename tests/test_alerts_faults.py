@@ -456,7 +456,8 @@ def test_unwritable_state_dir_is_a_sentence_not_an_internal_error(tmp_path: Path
     result = alert(tmp_path, config)
     assert result.returncode == 1
     assert result.stderr == (
-        f"{blocker / 'state'}: cannot create the lock file: Not a directory; state_dir must be a "
+        f"{blocker / 'state'}: cannot create the lock file: Not a directory (a file is in the way where "
+        "a directory is needed); state_dir must be a "
         "directory the user running tracker can write\n"
     )
     stat.S_ISREG(blocker.stat().st_mode)

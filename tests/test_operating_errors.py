@@ -93,9 +93,18 @@ def test_unwritable_state_dir_run_still_writes_the_report_and_sends_nothing(shar
     assert list(state.iterdir()) == []
 
 
-def test_state_dir_under_a_file_run_still_writes_the_report(tmp_path: Path) -> None:
-    (tmp_path / "blocker").write_text("a file where state_dir's parent should be\n")
-    (tmp_path / "tracker.toml").write_text('state_dir = "blocker/state"\n[report]\nout_dir = "reports"\n')
+@pytest.mark.parametrize(
+    ("state_dir", "why"),
+    [
+        pytest.param("blocker/state", "is not writable (Not a directory)", id="under-a-file"),
+        pytest.param("blocker", "is a file, not a directory", id="a-file"),
+    ],
+)
+def test_state_dir_in_a_files_way_run_still_writes_the_report(
+    tmp_path: Path, state_dir: str, why: str
+) -> None:
+    (tmp_path / "blocker").write_text("a file where a directory should be\n")
+    (tmp_path / "tracker.toml").write_text(f'state_dir = "{state_dir}"\n[report]\nout_dir = "reports"\n')
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
     result = run_tracker(
         "--dataset", str(dataset), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
@@ -104,10 +113,17 @@ def test_state_dir_under_a_file_run_still_writes_the_report(tmp_path: Path) -> N
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == (
         f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
-        f"recorded: state_dir {tmp_path / 'blocker' / 'state'} is not writable (Not a directory) "
-        "(+2 more problems in the log)\n"
+        f"recorded: state_dir {tmp_path / state_dir} {why} (+2 more problems in the log)\n"
     )
+    assert "(a file is in the way where a directory is needed)" in result.stderr
     assert (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").is_file()
+
+
+def test_config_naming_a_directory(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "conf").mkdir()
+    result = tracker("--config", "conf", "--dataset", str(SMALL), "status")
+    assert result.returncode == 1
+    assert one_line(result) == "conf: is a directory; name the configuration file (tracker.toml) itself"
 
 
 def test_run_with_report_dir_blocked_still_sends_alerts(tmp_path: Path) -> None:

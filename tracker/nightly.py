@@ -121,12 +121,12 @@ def nightly_job(
     except LockUnavailable as exc:
         # No lock file can exist there, so no alert can be sent nor the run recorded; the report
         # (written atomically, outside state_dir) still is: it matters most when things are broken.
-        where = (
-            f"the run lock {exc.path} is not writable"
-            if exc.path.is_file()
-            else f"state_dir {settings.state_dir} is not writable"
-        )
-        unusable = f"{where} ({exc.reason})"
+        if exc.path.is_file():
+            unusable = f"the run lock {exc.path} is not writable ({exc.reason})"
+        elif settings.state_dir.exists() and not settings.state_dir.is_dir():
+            unusable = f"state_dir {settings.state_dir} is a file, not a directory"
+        else:
+            unusable = f"state_dir {settings.state_dir} is not writable ({exc.reason})"
         run = _Run(settings, log, dataset, day or today_in(settings), trigger, verbose, accept_new_ledger)
         return _locked_run(run, unusable=(unusable, exc.messages[0]))
     try:

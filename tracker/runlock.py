@@ -67,6 +67,8 @@ class FileLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             reason = exc.strerror or str(exc)
+            in_the_way = isinstance(exc, FileExistsError | NotADirectoryError)
+            said = f"{reason} (a file is in the way where a directory is needed)" if in_the_way else reason
             if self.path.is_file():  # made by another user, say root
                 message = (
                     f"{self.path}: cannot open the lock file: {reason}; the user running tracker must "
@@ -74,7 +76,7 @@ class FileLock:
                 )
             else:
                 message = (
-                    f"{exc.filename or self.path}: cannot create the lock file: {reason}; "
+                    f"{exc.filename or self.path}: cannot create the lock file: {said}; "
                     "state_dir must be a directory the user running tracker can write"
                 )
             raise LockUnavailable(self.path, reason, message) from None
