@@ -275,10 +275,15 @@ def test_damaged_ledger_sends_nothing_and_names_the_file(tmp_path: Path) -> None
         db = tmp_path / "state" / "tracker.db"
         db.write_bytes(b"SQLite format 3\x00" + b"\x07" * 3000)
         result = alert(tmp_path, config)
+        views = [alert(tmp_path, config, "list"), alert(tmp_path, config, "--dry-run")]
     assert result.returncode == 1
     assert result.stderr.startswith(f"{db}: the alert ledger is damaged (")
     assert "nothing sent. Restore it from a backup" in result.stderr
     assert handler.attempts == 0
+    for view in views:  # the read-only views say the same: what is wrong and what to do
+        assert view.returncode == 1
+        assert view.stderr.startswith(f"{db}: the alert ledger is damaged (")
+        assert "). Restore it from a backup" in view.stderr and len(view.stderr.splitlines()) == 1
 
 
 def test_lost_ledger_does_not_mass_resend_without_accept_new_ledger(tmp_path: Path) -> None:
