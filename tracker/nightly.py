@@ -4,6 +4,8 @@
 systemd) and `tracker schedule` (APScheduler, which stores the job by reference in its SQLite job
 store) run exactly the same code. It never raises for an expected failure (bad dataset, SMTP down,
 lock held): it logs, records the run and returns a RunOutcome; the caller decides the exit status.
+When no lock file can be made (state_dir not writable by this user, a file in its way), the report
+and feeds are still written, without the lock; no alert is sent and the run is not recorded.
 
 Each run is a row of the ``runs`` table in ``<state_dir>/tracker.db`` (the file the alert ledger uses;
 WAL mode and a busy timeout let both work on it). The scheduler reads it to decide on a catch-up run.
