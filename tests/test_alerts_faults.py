@@ -22,6 +22,7 @@ from alerts_support import (
     make_shared_dir,
     sent_rows,
     smtp_server,
+    text_part,
     write_config,
     write_dataset,
 )
@@ -49,6 +50,13 @@ def rows_by_recipient(state: Path) -> dict[str, set[tuple[str, int, str]]]:
     return out
 
 
+SUMMARY = {  # a 5xx promises no retry that would only fail again; a 4xx is simply tried again
+    "permanent": "refused: bob@example.org on route '*' (permanent: fix the address or its mailbox; "
+    "nothing was recorded for it, so the next run tries it alone again)",
+    "temporary": "refused for now: bob@example.org on route '*' (temporary: sent to alone on the next run)",
+}
+
+
 @pytest.mark.parametrize(
     ("reply", "kind"),
     [
@@ -71,9 +79,7 @@ def test_refused_recipient_not_recorded_exit_1_and_sent_alone_next_run(
             f"{reply.split(' ', 1)[1]} ({kind}" in first.stderr
         )
         assert "the other recipients got the digest" in first.stderr
-        assert first.stderr.splitlines()[-1] == (
-            "tracker: alert: failed: refused: bob@example.org on route '*' (sent to alone on the next run)"
-        )
+        assert first.stderr.splitlines()[-1] == "tracker: alert: failed: " + SUMMARY[kind]
         assert "digest sent to bob" not in first.stderr
         assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
         assert rows_by_recipient(tmp_path / "state") == {"ok@example.org": HYPERV_DONE}
@@ -91,6 +97,22 @@ def test_refused_recipient_not_recorded_exit_1_and_sent_alone_next_run(
         "ok@example.org": HYPERV_DONE,
         "bob@example.org": HYPERV_DONE,
     }
+
+
+def test_summary_names_every_failure_a_refused_recipient_and_a_rejected_route(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80)
+    routes = (("Microsoft/*", TWO), ("*", ("infra@example.org",)))
+    handler = Handler(refuse={"bob": "550 5.1.1 no such mailbox"}, plan=["ok", "554 5.7.1 rejected"])
+    with smtp_server(handler) as port:
+        result = alert(tmp_path, write_config(tmp_path, dataset, port, routes))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "tracker: alert: failed: refused: bob@example.org on route 'Microsoft/*' (permanent: fix the "
+        "address or its mailbox; nothing was recorded for it, so the next run tries it alone again); "
+        "not delivered: route '*' (permanent: fix the cause shown above, then run `tracker alert`; "
+        "nothing was recorded, so it stays due)"
+    )
+    assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
 
 
 def test_421_at_rcpt_is_the_server_closing_not_a_refusal(tmp_path: Path) -> None:
@@ -191,6 +213,34 @@ def test_locked_ledger_sends_nothing_and_names_the_file(tmp_path: Path) -> None:
     assert after.returncode == 0 and len(handler.received) == 1
 
 
+def test_locked_ledger_during_run_writes_the_report_and_the_one_line_names_the_file(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path, dataset, port, lock_timeout=1)
+        config.write_text(config.read_text() + '[report]\nout_dir = "reports"\n')
+        env = clean_env(tmp_path)
+        first = run_tracker("--config", str(config), "--as-of", "2026-01-01", "run", cwd=tmp_path, env=env)
+        assert first.returncode == 0, first.stderr  # nothing due yet; the state database exists
+        args = ("--config", str(config), "--as-of", AS_OF, "run")
+        db = tmp_path / "state" / "tracker.db"
+        holder = sqlite3.connect(db, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            result = run_tracker(*args, cwd=tmp_path, env=env)
+        finally:
+            holder.close()
+    assert result.returncode == 1
+    assert handler.attempts == 0
+    assert (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").is_file()
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout.startswith(
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent: {db}: the alert "
+        "ledger is locked by another process (waited 1 s); nothing sent."
+    )
+    assert "restore" not in result.stdout + result.stderr  # a lock is waited out, not restored from backup
+
+
 def test_read_only_ledger_sends_nothing_and_names_the_file(shared_dir: Path) -> None:
     dataset = write_dataset(shared_dir / "d.csv", HYPERV_2016)
     handler = Handler()
@@ -225,10 +275,15 @@ def test_damaged_ledger_sends_nothing_and_names_the_file(tmp_path: Path) -> None
         db = tmp_path / "state" / "tracker.db"
         db.write_bytes(b"SQLite format 3\x00" + b"\x07" * 3000)
         result = alert(tmp_path, config)
+        views = [alert(tmp_path, config, "list"), alert(tmp_path, config, "--dry-run")]
     assert result.returncode == 1
     assert result.stderr.startswith(f"{db}: the alert ledger is damaged (")
     assert "nothing sent. Restore it from a backup" in result.stderr
     assert handler.attempts == 0
+    for view in views:  # the read-only views say the same: what is wrong and what to do
+        assert view.returncode == 1
+        assert view.stderr.startswith(f"{db}: the alert ledger is damaged (")
+        assert "). Restore it from a backup" in view.stderr and len(view.stderr.splitlines()) == 1
 
 
 def test_lost_ledger_does_not_mass_resend_without_accept_new_ledger(tmp_path: Path) -> None:
@@ -329,6 +384,47 @@ def test_schema_1_ledger_is_migrated_in_place_and_nothing_is_re_sent(tmp_path: P
     assert rows["ok@example.org"] == rows["bob@example.org"] == {("VMware ESXi", 365, "sent")}
 
 
+RELEASE_1_STATE = Path(__file__).parent / "fixtures" / "ledger-schema-1.db"
+"""A state database written by the release before per-recipient delivery (commit 063606e), not by
+hand: `tracker --dataset tests/fixtures/small.csv --as-of 2026-11-26 run` with one route to
+infra@ and ops@example.org over SMTP, then `alert silence "Hyper-V Server" 2016 --until 2027-06-01`."""
+
+
+def test_state_database_written_by_the_previous_release_is_migrated_and_nothing_is_re_sent(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "state").mkdir()
+    db = tmp_path / "state" / "tracker.db"
+    db.write_bytes(RELEASE_1_STATE.read_bytes())
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(
+            tmp_path, SMALL, port, routes=(("*", ("infra@example.org", "ops@example.org")),)
+        )
+        first = alert(tmp_path, config)
+        listed = alert(tmp_path, config, "list")
+        later = alert(tmp_path, config, as_of="2026-12-14")
+        again = alert(tmp_path, config, as_of="2026-12-14")
+    assert first.returncode == 0, first.stderr
+    assert first.stderr == (
+        f"tracker: alert: {db}: ledger migrated from schema 1 to per-recipient delivery records\n"
+        f"tracker: alert: nothing due as of {AS_OF}\n"
+    )
+    assert (
+        "  1: Hyper-V Server 2016 (all milestones) until 2027-06-01 [active]: replaced in Q1" in listed.stdout
+    )
+    assert later.returncode == 0 and again.returncode == 0 and "nothing due" in again.stderr
+    [digest] = handler.received  # the 30-day threshold, to both recipients, once
+    assert digest.rcpt_tos == ["infra@example.org", "ops@example.org"]
+    body = text_part(digest.message)
+    assert "Windows Server 2016" in body and "Hyper-V Server 2016" not in body  # still silenced
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM alert_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT count(*) FROM runs").fetchone() == (1,)  # the old run is kept
+        recipients = {r[0] for r in conn.execute("SELECT DISTINCT recipient FROM alert_deliveries")}
+    assert recipients == {"*", "infra@example.org", "ops@example.org"}
+
+
 def test_truncated_state_database_during_run_still_writes_the_report(tmp_path: Path) -> None:
     (tmp_path / "tracker.toml").write_text('state_dir = "state"\n[report]\nout_dir = "reports"\n')
     env = clean_env(tmp_path)
@@ -349,7 +445,10 @@ def test_truncated_state_database_during_run_still_writes_the_report(tmp_path: P
     assert " tracker: alerts failed\n" in result.stderr
     assert f"{db}: the alert ledger is damaged" in result.stderr
     assert f"state database unusable: {db}:" in result.stderr
-    assert result.stdout.startswith(f"tracker run: failed — report reports/lifecycle-{AS_OF}.html")
+    assert result.stdout.startswith(
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent: {db}: the alert "
+        "ledger is damaged ("
+    )
     assert not list((tmp_path / "state").glob("outbox/*.eml"))[1:]  # only the first run's digest
 
 
@@ -362,7 +461,8 @@ def test_unwritable_state_dir_is_a_sentence_not_an_internal_error(tmp_path: Path
     result = alert(tmp_path, config)
     assert result.returncode == 1
     assert result.stderr == (
-        f"{blocker / 'state'}: cannot create the lock file: Not a directory; state_dir must be a "
+        f"{blocker / 'state'}: cannot create the lock file: Not a directory (a file is in the way where "
+        "a directory is needed); state_dir must be a "
         "directory the user running tracker can write\n"
     )
     stat.S_ISREG(blocker.stat().st_mode)

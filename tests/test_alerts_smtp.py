@@ -153,8 +153,17 @@ def test_smtp_failures(
     if plan[0].startswith("550"):
         assert "550" in result.stderr and "retrying" not in result.stderr
         assert "permanent" in result.stderr and "will retry" not in result.stderr
+        assert "next run" not in result.stderr  # a 5xx promises no retry that would only fail again
+        assert result.stderr.splitlines()[-1] == (
+            "tracker: alert: failed: not delivered: route '*' (permanent: fix the cause shown "
+            "above, then run `tracker alert`; nothing was recorded, so it stays due)"
+        )
     if plan[0].startswith("451") and not delivered:
         assert "end of DATA: the server replied 451 c (temporary) (gave up after 3 attempts)" in result.stderr
+        assert result.stderr.splitlines()[-1] == (
+            "tracker: alert: failed: not delivered: route '*' (nothing was recorded, so it is due again "
+            "on the next run)"
+        )
 
 
 def test_two_routes_one_fails_the_other_is_delivered(tmp_path: Path) -> None:

@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alerts_support import HYPERV_2016, as_nobody, make_shared_dir, write_dataset
+from alerts_support import (
+    HYPERV_2016,
+    Handler,
+    as_nobody,
+    make_shared_dir,
+    smtp_server,
+    write_config,
+    write_dataset,
+)
 from conftest import AS_OF, SMALL, clean_env, run_tracker
 
 
@@ -56,17 +64,66 @@ def test_unwritable_report_directory_as_unprivileged_user(shared_dir: Path) -> N
     )
 
 
-def test_unwritable_state_dir_for_run_as_unprivileged_user(shared_dir: Path) -> None:
-    (shared_dir / "state").mkdir(mode=0o755)  # owned by root
-    (shared_dir / "tracker.toml").write_text('state_dir = "state"\n[report]\nout_dir = "reports"\n')
-    (shared_dir / "reports").mkdir(mode=0o777)
+def test_unwritable_state_dir_run_still_writes_the_report_and_sends_nothing(shared_dir: Path) -> None:
+    state = shared_dir / "state"
+    state.mkdir(mode=0o755)  # owned by root: nobody cannot create run.lock or tracker.db there
+    reports = shared_dir / "reports"
+    reports.mkdir()
+    reports.chmod(0o777)
+    dataset = write_dataset(shared_dir / "d.csv", HYPERV_2016)
+    handler = Handler()
     env = clean_env(shared_dir, HOME=str(shared_dir))
-    result = as_nobody("--dataset", str(SMALL), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
+    with smtp_server(handler) as port:
+        config = write_config(shared_dir, dataset, port)
+        config.write_text(config.read_text() + '[report]\nout_dir = "reports"\n')
+        result = as_nobody("--config", str(config), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
     assert result.returncode == 1
-    assert one_line(result) == (
-        f"{shared_dir / 'state' / 'run.lock'}: cannot create the lock file: Permission denied; "
-        "state_dir must be a directory the user running tracker can write"
+    assert result.stdout == (
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
+        f"recorded: state_dir {state} is not writable (Permission denied) (+2 more problems in the log)\n"
     )
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert (
+        f" tracker:   {state / 'run.lock'}: cannot create the lock file: Permission denied; "
+        "state_dir must be a directory the user running tracker can write\n"
+    ) in result.stderr
+    assert (reports / f"lifecycle-{AS_OF}.html").is_file()
+    assert (reports / "tracker.ics").is_file() and (reports / "tracker.atom").is_file()
+    assert handler.attempts == 0
+    assert list(state.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("state_dir", "why"),
+    [
+        pytest.param("blocker/state", "is not writable (Not a directory)", id="under-a-file"),
+        pytest.param("blocker", "is a file, not a directory", id="a-file"),
+    ],
+)
+def test_state_dir_in_a_files_way_run_still_writes_the_report(
+    tmp_path: Path, state_dir: str, why: str
+) -> None:
+    (tmp_path / "blocker").write_text("a file where a directory should be\n")
+    (tmp_path / "tracker.toml").write_text(f'state_dir = "{state_dir}"\n[report]\nout_dir = "reports"\n')
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    result = run_tracker(
+        "--dataset", str(dataset), "--as-of", AS_OF, "run", cwd=tmp_path, env=clean_env(tmp_path)
+    )
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == (
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, no alert sent and the run not "
+        f"recorded: state_dir {tmp_path / state_dir} {why} (+2 more problems in the log)\n"
+    )
+    assert "(a file is in the way where a directory is needed)" in result.stderr
+    assert (tmp_path / "reports" / f"lifecycle-{AS_OF}.html").is_file()
+
+
+def test_config_naming_a_directory(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "conf").mkdir()
+    result = tracker("--config", "conf", "--dataset", str(SMALL), "status")
+    assert result.returncode == 1
+    assert one_line(result) == "conf: is a directory; name the configuration file (tracker.toml) itself"
 
 
 def test_run_with_report_dir_blocked_still_sends_alerts(tmp_path: Path) -> None:
@@ -117,3 +174,91 @@ def test_window_out_of_range_is_a_usage_error(tracker) -> None:  # type: ignore[
     result = tracker("--dataset", str(SMALL), "expiring", "--within", "99999y")
     assert result.returncode == 2
     assert "99999y" in one_line(result)
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        # SQLite says "disk I/O error" (SQLITE_IOERR_SHMSIZE) when a little space is left, and the pid
+        # written into alerts.lock failed with an OSError naming no file.
+        pytest.param("head -c 50000 /dev/zero", id="almost-full"),
+        pytest.param("head -c 1M /dev/zero 2>/dev/null", id="full"),
+    ],
+)
+def test_full_disk_during_run_names_each_file_and_never_says_restore(tmp_path: Path, filler: str) -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare not installed")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    (tmp_path / "tracker.toml").write_text('state_dir = "small/state"\n[report]\nout_dir = "small/reports"\n')
+    script = (
+        f'mount -t tmpfs -o size=64k tmpfs "{mnt}" || exit 77; {filler} > "{mnt}/filler"; '
+        f'exec "{sys.executable}" -m tracker --dataset "{SMALL}" --as-of {AS_OF} run'
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode == 77 or "unshare failed" in result.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "restore" not in result.stdout + result.stderr  # a full disk is freed, not restored
+    assert result.stdout.startswith(
+        f"tracker run: failed — no report, no alert sent: {mnt}/state/tracker.db: the disk is full ("
+    )
+    details = [
+        line.split(" tracker:   ", 1)[1] for line in result.stderr.splitlines() if " tracker:   " in line
+    ]
+    assert len(details) == 4 and all(d.startswith(f"{mnt}/") for d in details), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("writable", "summary"),
+    [
+        pytest.param(
+            (),
+            "no alert sent and the run not recorded: the run lock {state}/run.lock is not writable "
+            "(Permission denied)",
+            id="lock-file-owned-by-root",
+        ),
+        pytest.param(
+            ("run.lock", "alerts.lock"),
+            "no alert sent: {state}/tracker.db: the alert ledger is not writable (",
+            id="ledger-owned-by-root",
+        ),
+    ],
+)
+def test_state_left_by_a_root_run_still_gives_the_report(
+    shared_dir: Path, writable: tuple[str, ...], summary: str
+) -> None:
+    """`sudo tracker run` once, then the service user's run: the files in state_dir belong to root."""
+    state = shared_dir / "state"
+    state.mkdir()
+    state.chmod(0o777)  # the directory is the user's; the files in it are not
+    (shared_dir / "reports").mkdir()
+    (shared_dir / "reports").chmod(0o777)
+    dataset = write_dataset(shared_dir / "d.csv", HYPERV_2016)
+    handler = Handler()
+    env = clean_env(shared_dir, HOME=str(shared_dir))
+    with smtp_server(handler) as port:
+        config = write_config(shared_dir, dataset, port)
+        config.write_text(config.read_text() + '[report]\nout_dir = "reports"\n')
+        by_root = run_tracker(
+            "--config", str(config), "--as-of", "2026-01-01", "run", cwd=shared_dir, env=env
+        )
+        assert by_root.returncode == 0, by_root.stderr  # nothing due yet
+        for name in writable:
+            (state / name).chmod(0o666)
+        result = as_nobody("--config", str(config), "--as-of", AS_OF, "run", cwd=shared_dir, env=env)
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout.startswith(
+        f"tracker run: failed — report reports/lifecycle-{AS_OF}.html, " + summary.format(state=state)
+    ), result.stdout
+    assert (shared_dir / "reports" / f"lifecycle-{AS_OF}.html").is_file()
+    assert handler.attempts == 0

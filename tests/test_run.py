@@ -84,6 +84,7 @@ def test_run_with_smtp_down_still_writes_report_and_exits_1(tmp_path: Path) -> N
     assert (tmp_path / REPORT).is_file()
     [row] = runs(tmp_path / "state")
     assert row["outcome"] == "failed" and "delivery failed" in row["error"]
+    assert "not delivered: route " in row["error"] and "due again on the next run" in row["error"]
 
 
 def test_run_with_inventory_adds_estate_to_report_and_host_counts_to_digest(tmp_path: Path) -> None:
@@ -119,6 +120,10 @@ def test_run_with_invalid_dataset_writes_nothing_and_exits_1(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
     assert f"{bad}:2: eol:" in result.stderr
     assert result.stdout.startswith("tracker run: failed — no report, 0 digests")
+    # the one line names the first problem (the log has the rest)
+    assert f", 0 failed routes; dataset invalid: no report written, no alert sent: {bad}:2: eol:" in (
+        result.stdout
+    )
     assert not (tmp_path / "reports").exists()
     assert not list((tmp_path / "state").glob("outbox/*.eml"))
     [row] = runs(tmp_path / "state")
@@ -263,7 +268,7 @@ def test_run_with_refused_recipient_names_it_and_exits_1(tmp_path: Path) -> None
         "not delivered to windows@example.org: RCPT TO refused with 550 5.1.1 no such mailbox"
         in result.stderr
     )
-    assert "tracker:   refused recipients, sent to alone on the next run: windows@example.org on route" in (
+    assert "tracker:   refused: windows@example.org on route 'Microsoft/*' (permanent: fix the address" in (
         result.stderr
     )
     assert result.stdout.startswith(f"tracker run: failed — report {REPORT}, 1 digest")

@@ -4,6 +4,8 @@
 systemd) and `tracker schedule` (APScheduler, which stores the job by reference in its SQLite job
 store) run exactly the same code. It never raises for an expected failure (bad dataset, SMTP down,
 lock held): it logs, records the run and returns a RunOutcome; the caller decides the exit status.
+When no lock file can be made (state_dir not writable by this user, a file in its way), the report
+and feeds are still written, without the lock; no alert is sent and the run is not recorded.
 
 Each run is a row of the ``runs`` table in ``<state_dir>/tracker.db`` (the file the alert ledger uses;
 WAL mode and a busy timeout let both work on it). The scheduler reads it to decide on a catch-up run.
@@ -20,6 +22,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,7 +100,7 @@ def nightly_job(
     long-running scheduler moves on to each new day. Configuration errors raise ConfigError.
     """
     from tracker.dates import parse_day, today_in
-    from tracker.runlock import FileLock, LockTimeout
+    from tracker.runlock import FileLock, LockTimeout, LockUnavailable
 
     settings = resolve_settings(config_path)
     log = make_logger(settings)
@@ -121,45 +124,83 @@ def nightly_job(
             (iso(attempt), iso(utc_now()), trigger, message, os.getpid()),
         )
         return RunOutcome(outcome="locked", errors=(message,), run_id=run_id)
+    except LockUnavailable as exc:
+        # No lock file can exist there, so no alert can be sent nor the run recorded; the report
+        # (written atomically, outside state_dir) still is: it matters most when things are broken.
+        if exc.path.is_file():
+            unusable = f"the run lock {exc.path} is not writable ({exc.reason})"
+        elif settings.state_dir.exists() and not settings.state_dir.is_dir():
+            unusable = f"state_dir {settings.state_dir} is a file, not a directory"
+        else:
+            unusable = f"state_dir {settings.state_dir} is not writable ({exc.reason})"
+        run = _Run(settings, log, dataset, day or today_in(settings), trigger, verbose, accept_new_ledger)
+        return _locked_run(run, unusable=(unusable, exc.messages[0]))
     try:
-        as_of_day = day or today_in(settings)
-        return _locked_run(settings, log, dataset, as_of_day, trigger, verbose, accept_new_ledger)
+        run = _Run(settings, log, dataset, day or today_in(settings), trigger, verbose, accept_new_ledger)
+        return _locked_run(run)
     finally:
         lock.release()
 
 
-def _locked_run(
-    settings: Settings,
-    log: Log,
-    dataset: str | None,
-    as_of: date,
-    trigger: str,
-    verbose: bool,
-    accept_new_ledger: bool = False,
-) -> RunOutcome:
-    from tracker.dataset import bundled_dataset_path, load_dataset
+@dataclass(frozen=True)
+class _Run:
+    """What one night's work runs with."""
 
-    started = utc_now()
+    settings: Settings
+    log: Log
+    dataset: str | None
+    as_of: date
+    trigger: str
+    verbose: bool
+    accept_new_ledger: bool
+
+
+def _begin(run: _Run, unusable: tuple[str, str] | None) -> RunState:
+    """Record the start of the run (unless the state directory is ``unusable``: why, and the detail)."""
+    settings, log, as_of = run.settings, run.log, run.as_of
+    state = RunState(as_of=as_of, run_id=None, to_outbox=settings.smtp is None)
+    if unusable is not None:
+        log(f"run (not recorded) started ({run.trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
+        state.state_problem = unusable[0]
+        state.fail(log, f"{unusable[0]}: no alert sent and the run not recorded", (unusable[1],))
+        return state
+    said: list[str] = []
+
+    def noted(line: str) -> None:
+        said.append(line)
+        log(line)
+
     # We hold the run lock, so a row still 'running' belongs to a run that died mid-way.
-    run_id = record_run(
+    state.run_id = record_run(
         settings,
-        log,
+        noted,
         "INSERT INTO runs (started_at, outcome, trigger, as_of, pid) VALUES (?, 'running', ?, ?, ?)",
-        (iso(started), trigger, as_of.isoformat(), os.getpid()),
+        (iso(utc_now()), run.trigger, as_of.isoformat(), os.getpid()),
         before="UPDATE runs SET outcome = 'interrupted', ended_at = ? WHERE outcome = 'running'",
     )
-    log(f"run {run_id or '(not recorded)'} started ({trigger}, as of {as_of.isoformat()}, pid {os.getpid()})")
-    state = RunState(as_of=as_of, run_id=run_id, to_outbox=settings.smtp is None)
-    if run_id is None:
+    log(
+        f"run {state.run_id or '(not recorded)'} started "
+        f"({run.trigger}, as of {as_of.isoformat()}, pid {os.getpid()})"
+    )
+    if state.run_id is None:
         state.errors.append("the run could not be recorded in the state database")
+        state.problems.append(said[-1] if said else state.errors[-1])
+    return state
+
+
+def _locked_run(run: _Run, unusable: tuple[str, str] | None = None) -> RunOutcome:
+    """The night under the run lock; ``unusable``: no lock could be made, so report and feeds only."""
+    from tracker.dataset import bundled_dataset_path, load_dataset
+    from tracker.metrics import write_metrics_after_run
+
+    settings, log, as_of = run.settings, run.log, run.as_of
+    state = _begin(run, unusable)
     try:
         delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
         if delay > 0:
             log(f"{TEST_DELAY_ENV}={delay:g}: sleeping {delay:g} s (test hook)")
             time.sleep(delay)
-        dataset_path = Path(dataset) if dataset else settings.dataset or bundled_dataset_path()
-        from tracker.metrics import write_metrics_after_run
-
+        dataset_path = Path(run.dataset) if run.dataset else settings.dataset or bundled_dataset_path()
         try:
             records = load_dataset(dataset_path)
         except TrackerError as exc:
@@ -167,34 +208,7 @@ def _locked_run(
             outcome = state.finish(settings, log)
             write_metrics_after_run(settings, None, as_of, None, log)  # report.metrics_file, when set
             return outcome
-
-        def step(name: str, headline: str, work: Callable[[], Any]) -> tuple[bool, Any]:
-            return _step(state, log, name, headline, verbose, work)
-
-        estate_ok, estate = step(
-            "inventory",
-            "inventory invalid: no report written; alerts sent without host counts",
-            lambda: _estate(settings, records, as_of),
-        )
-        plan_ok, plan = True, None
-        if estate is not None:  # target and start-by per cycle (tracker plan): report and alerts
-            plan_ok, plan = step(
-                "plan",
-                "upgrade plan failed: no report written; alerts sent without start-by dates",
-                lambda: _plan(settings, records, dataset_path, as_of),
-            )
-        if estate_ok and plan_ok:  # like `tracker report`: no report that silently lacks "Your estate"
-            step(
-                "report",
-                "report failed",
-                lambda: _write_report(settings, log, state, records, dataset_path, estate, plan),
-            )
-        step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
-        step(
-            "alerts",
-            "alerts failed",
-            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, plan),
-        )
+        estate = _night_steps(run, state, records, dataset_path, send=unusable is None)
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
         return outcome
@@ -203,6 +217,45 @@ def _locked_run(
         state.fail(log, f"internal error: {type(exc).__name__}: {exc}", ())
         state.finish(settings, log)
         raise
+
+
+def _night_steps(
+    run: _Run, state: RunState, records: list[Any], dataset_path: Path, send: bool
+) -> EstateSummary | None:
+    """Inventory, calendar feed, report, change feed, alerts: each failure recorded, the next goes on."""
+    settings, log, as_of = run.settings, run.log, run.as_of
+
+    def step(name: str, headline: str, work: Callable[[], Any]) -> tuple[bool, Any]:
+        return _step(state, log, name, headline, run.verbose, work)
+
+    estate_ok, estate = step(
+        "inventory",
+        "inventory invalid: no report written; alerts sent without host counts",
+        lambda: _estate(settings, records, as_of),
+    )
+    plan_ok, plan = True, None
+    if estate is not None:  # target and start-by per cycle (tracker plan): report and alerts
+        plan_ok, plan = step(
+            "plan",
+            "upgrade plan failed: no report written; alerts sent without start-by dates",
+            lambda: _plan(settings, records, dataset_path, as_of),
+        )
+    if estate_ok and plan_ok:  # like `tracker report`: no report that silently lacks "Your estate"
+        # The feed first (the report links to it when it exists); its failure does not stop the report.
+        step("calendar feed", "calendar feed failed", lambda: _write_calendar(settings, log, state, records))
+        step(
+            "report",
+            "report failed",
+            lambda: _write_report(settings, log, state, records, dataset_path, estate, plan),
+        )
+    step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
+    if send:
+        step(
+            "alerts",
+            "alerts failed",
+            lambda: _send_alerts(settings, log, state, records, estate, run.accept_new_ledger, plan),
+        )
+    return estate
 
 
 def _step(
@@ -253,16 +306,14 @@ def _write_report(
     estate: EstateSummary | None,
     plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
-    """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
+    """Write the report, as `tracker report --calendar` does (the feed is written just before).
 
     A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
     """
-    from tracker.ical import write_feed_beside
     from tracker.report import write_report
 
     now = utc_now()
     out_dir = settings.report.out_dir
-    write_feed_beside(out_dir, records, settings, now, state.as_of)
     path = write_report(
         records,
         settings,
@@ -275,6 +326,21 @@ def _write_report(
     )
     state.report_path = Path(path)
     log(f"report written: {shown(Path(path))}")
+
+
+def _write_calendar(settings: Settings, log: Log, state: RunState, records: list[Any]) -> None:
+    """``out_dir/tracker.ics``, which the report links to; its state lives in state_dir."""
+    from tracker.ical import state_path, write_feed_beside
+
+    try:
+        path = write_feed_beside(settings.report.out_dir, records, settings, utc_now(), state.as_of)
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename) != state_path(settings):
+            raise
+        raise TrackerError(
+            f"{describe_os_error(exc)}; the feed was written, but not the state that dates its changes"
+        ) from None
+    log(f"calendar feed written: {shown(Path(path))}")
 
 
 def _write_changes_feed(settings: Settings, log: Log, state: RunState, records: list[Any]) -> None:
@@ -297,18 +363,22 @@ def _send_alerts(
     from tracker.alerts import run_alerts
     from tracker.plan.inventory import plan_notes, start_by_alerts
 
-    result = run_alerts(
-        records,
-        settings,
-        as_of=state.as_of,
-        now=utc_now(),
-        dry_run=False,
-        log=log,
-        accept_new_ledger=accept_new_ledger,
-        estate=estate,
-        start_by=start_by_alerts(settings, plan),  # README "Planning upgrades"
-        upgrade_plans=plan_notes(plan),
-    )
+    try:
+        result = run_alerts(
+            records,
+            settings,
+            as_of=state.as_of,
+            now=utc_now(),
+            dry_run=False,
+            log=log,
+            accept_new_ledger=accept_new_ledger,
+            estate=estate,
+            start_by=start_by_alerts(settings, plan),  # README "Planning upgrades"
+            upgrade_plans=plan_notes(plan),
+        )
+    except TrackerError as exc:  # the ledger or its lock: the one line of `tracker run` names it
+        state.alert_problem = exc.messages[0] if exc.messages else str(exc)
+        raise
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)
     state.failed_routes = len(set(result.failed_routes))
@@ -321,16 +391,9 @@ def _send_alerts(
     )
     if result.ok:
         return
-    details = []
-    if result.refused:
-        details.append(f"refused recipients, sent to alone on the next run: {'; '.join(result.refused)}")
-    if result.uncertain:
-        details.append(
-            f"uncertain, sent again on the next run with the same Message-ID: {'; '.join(result.uncertain)}"
-        )
     state.fail(
         log,
         f"alerts: delivery failed for {plural(state.failed_routes, 'route')}; "
-        "what was not delivered stays due for the next run",
-        details,
+        "what was not delivered stays due",
+        result.failure_parts(),
     )

@@ -23,6 +23,8 @@ def find_config(explicit: str | None) -> Path | None:
     """--config / TRACKER_CONFIG, else ./tracker.toml, else the user config file, else None."""
     if explicit:
         p = Path(explicit)
+        if p.is_dir():
+            raise ConfigError(f"{p}: is a directory; name the configuration file (tracker.toml) itself")
         if not p.is_file():
             raise ConfigError(f"{p}: configuration file not found")
         return p

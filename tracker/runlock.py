@@ -30,6 +30,16 @@ class LockTimeout(TrackerError):
         self.waited = waited
 
 
+class LockUnavailable(TrackerError):
+    """The lock file cannot be created or opened (state_dir unwritable, a file in the way): no
+    process of this user can take the lock, which callers may treat differently from a held lock."""
+
+    def __init__(self, path: Path, reason: str, *messages: str) -> None:
+        super().__init__(*messages)
+        self.path = path
+        self.reason = reason
+
+
 def lock_holder(path: Path) -> int | None:
     """The pid written by the current (or last) holder of the lock, if readable."""
     try:
@@ -56,10 +66,20 @@ class FileLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
-            raise TrackerError(
-                f"{exc.filename or self.path}: cannot create the lock file: {exc.strerror or exc}; "
-                "state_dir must be a directory the user running tracker can write"
-            ) from None
+            reason = exc.strerror or str(exc)
+            in_the_way = isinstance(exc, FileExistsError | NotADirectoryError)
+            said = f"{reason} (a file is in the way where a directory is needed)" if in_the_way else reason
+            if self.path.is_file():  # made by another user, say root
+                message = (
+                    f"{self.path}: cannot open the lock file: {reason}; the user running tracker must "
+                    "be able to write it (remove it, or give that user its ownership)"
+                )
+            else:
+                message = (
+                    f"{exc.filename or self.path}: cannot create the lock file: {said}; "
+                    "state_dir must be a directory the user running tracker can write"
+                )
+            raise LockUnavailable(self.path, reason, message) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -68,8 +88,11 @@ class FileLock:
         except BaseException:
             os.close(fd)
             raise
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:  # the pid only helps the message of whoever waits; a full disk must not stop us here
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError:
+            pass
         self._fd = fd
         return True
 

@@ -61,16 +61,31 @@ def state_db(settings: Settings) -> Iterator[sqlite3.Connection]:
     path = state_db_path(settings)
     try:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
-            conn.execute("PRAGMA busy_timeout = 30000")
+        wait = settings.schedule.lock_timeout_seconds  # as long as the ledger waits for the same file
+        with closing(sqlite3.connect(path, timeout=wait)) as conn:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(RUNS_SCHEMA)
             yield conn
     except (sqlite3.Error, OSError) as exc:
-        what = describe_os_error(exc) if isinstance(exc, OSError) else f"{path}: {exc}"
-        raise TrackerError(
-            f"state database unusable: {what} (restore {path} from a backup, or move it aside)"
-        ) from None
+        raise TrackerError(f"state database unusable: {_state_db_problem(path, exc)}") from None
+
+
+def _state_db_problem(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """What is wrong with the state database and what to do, by kind: only damage calls for a backup."""
+    from tracker.alerts.ledger_schema import sqlite_problem_kind
+
+    if isinstance(exc, OSError):
+        return describe_os_error(exc)
+    advice = {
+        "locked": "another process holds it: stop whatever holds it open, then run again",
+        "read-only": "give the user running tracker write access to it and to state_dir",
+        "full": "the disk is full: free some space, then run again",
+        "io": "check the disk (free space, errors in the system log), then run again",
+        "damaged": f"restore {path} from a backup, or move it aside",
+    }
+    kind = sqlite_problem_kind(path, exc)
+    return f"{path}: {exc} ({advice.get(kind, advice['damaged'])})"
 
 
 def utc_now() -> datetime:
@@ -104,6 +119,12 @@ class RunOutcome:
     """Digests went to ``<state_dir>/outbox`` (no [smtp] section)."""
     errors: tuple[str, ...] = ()
     run_id: int | None = None
+    state_problem: str | None = None
+    """Why the state directory could not be used: the report only, no alert sent, no run recorded."""
+    alert_problem: str | None = None
+    """Why no alert could be sent (the ledger or its lock): the first line of the error."""
+    problems: tuple[str, ...] = ()
+    """Each failure of the run as ``headline: first detail``, for the summary."""
 
     @property
     def ok(self) -> bool:
@@ -120,10 +141,22 @@ class RunOutcome:
             f"{plural(self.digests_sent, 'digest')} ({plural(self.items_sent, 'item')}) {verb}",
             plural(self.failed_routes, "failed route"),
         ]
+        if self.state_problem:
+            parts[1:] = [f"no alert sent and the run not recorded: {self.state_problem}"]
+        elif self.alert_problem:
+            parts[1:] = [f"no alert sent: {self.alert_problem}"]
         if self.unrouted:
             parts.append(f"{plural(self.unrouted, 'unrouted item')}")
         head = "ok" if self.ok else "failed"
-        return f"tracker run: {head} — {', '.join(parts)}"
+        text = f"tracker run: {head} — {', '.join(parts)}"
+        # The one line cron mails: it names the first other problem, the log has the rest.
+        said = [p for p in (self.state_problem, self.alert_problem) if p]
+        others = [p for p in self.problems if not any(s in p for s in said)]
+        if others and not self.state_problem:  # with it, the others are mostly its consequences
+            text += f"; {others.pop(0)}"
+        if others:
+            text += f" (+{plural(len(others), 'more problem')} in the log)"
+        return text
 
 
 def plural(n: int, word: str) -> str:
@@ -173,8 +206,12 @@ class RunState:
     failed_routes: int = 0
     unrouted: int = 0
     errors: list[str] = field(default_factory=list)
+    state_problem: str | None = None
+    alert_problem: str | None = None
+    problems: list[str] = field(default_factory=list)
 
     def fail(self, log: Log, headline: str, details: list[str] | tuple[str, ...]) -> None:
+        self.problems.append(f"{headline}: {details[0]}" if details else headline)
         self.errors.append(headline)
         self.errors.extend(details)
         log(headline)
@@ -193,6 +230,9 @@ class RunState:
             to_outbox=self.to_outbox,
             errors=tuple(self.errors),
             run_id=self.run_id,
+            state_problem=self.state_problem,
+            alert_problem=self.alert_problem,
+            problems=tuple(self.problems),
         )
         if self.run_id is not None:
             record_run(

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+from tracker.alerts.result import AlertRunResult
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -36,32 +38,6 @@ LOCK_NAME = "alerts.lock"
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-@dataclass
-class AlertRunResult:
-    digests_sent: int = 0
-    """Digests accepted by the SMTP server (for at least one recipient) or written to the outbox."""
-    items_sent: int = 0
-    failed_routes: list[str] = field(default_factory=list)
-    """``match`` of each route with a digest not confirmed for every recipient (due again next run)."""
-    refused: list[str] = field(default_factory=list)
-    """Recipients refused at RCPT, as ``address on route 'match'``; the next run sends to them alone."""
-    uncertain: list[str] = field(default_factory=list)
-    """Digests sent without a reply, as ``route 'match', Message-ID <id>``; re-sent next run, same ID."""
-    unrouted: list[str] = field(default_factory=list)
-    """Items due that no route matches, as ``Product cycle milestone``."""
-    webhooks_posted: int = 0
-    """Posts a webhook answered with 2xx (README "Chat webhooks"); their failures are in ``failed_routes``."""
-    previews: list[str] = field(default_factory=list)
-    """With dry_run: the text of each digest that would be sent."""
-    notices: list[str] = field(default_factory=list)
-    """With dry_run: warnings about the ledger (e.g. a missing one)."""
-
-    @property
-    def ok(self) -> bool:
-        """True when every digest was confirmed for every recipient."""
-        return not self.failed_routes and not self.refused and not self.uncertain
 
 
 @dataclass(frozen=True)
@@ -325,6 +301,9 @@ def _post_webhooks(
     by_label = {f"route {h.route.match!r}: {h.webhook.label}": h.route.match for h in hooks}
     result.failed_routes += [by_label[label] for label in posted.failed]
     result.uncertain += posted.uncertain
+    result.undelivered += [
+        (label, label in posted.permanent) for label in posted.failed if label not in posted.uncertain
+    ]
 
 
 @dataclass(frozen=True)
@@ -383,6 +362,7 @@ def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_re
             not_confirmed(digest.keys)
             log(f"tracker: alert: {label}: not written: {exc}; the digest stays due")
             result.failed_routes.append(route.match)
+            result.undelivered.append((label, True))
             return False
         ledger.record("sent", items, route, digest.keys, mid, as_of, now)
         log(f"tracker: alert: {label}: digest written to {path}")
@@ -402,6 +382,7 @@ def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_re
             )
             return False
         not_confirmed(digest.keys)
+        result.undelivered.append((label, not exc.temporary))
         then = (
             "the digest stays due and is tried again on the next run"
             if exc.temporary
@@ -421,6 +402,8 @@ def _send_and_record(msg: EmailMessage, digest: Digest, sending: _Sending, no_re
         result.failed_routes.append(route.match)
         for address, (code, text) in sent.refused.items():
             result.refused.append(f"{address} on route {route.match!r}")
+            if code >= 500:
+                result.permanent.append(result.refused[-1])
             others = "; the other recipients got the digest" if accepted else ""
             log(
                 f"tracker: alert: {label}: not delivered to {address}: RCPT TO refused with "

@@ -234,8 +234,9 @@ class Ledger:
                     return mem
                 conn.close()
             return cls._memory(path)
-        except sqlite3.Error as exc:
-            raise TrackerError(f"{path}: cannot read the alert ledger: {exc}") from None
+        except sqlite3.Error as exc:  # the same sentence as for sending: what is wrong, what to do
+            error = ledger_problem(path, exc, DEFAULT_BUSY_TIMEOUT)
+            raise TrackerError(*(m.replace("; nothing sent.", ".") for m in error.messages)) from None
 
     @classmethod
     def _memory(cls, path: Path) -> Ledger:

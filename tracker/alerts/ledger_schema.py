@@ -6,6 +6,8 @@ schema versions. Everything public here is re-exported there.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import uuid
 from datetime import datetime
@@ -85,26 +87,62 @@ def ledger_problem(
 
 
 def _problem_text(path: Path, exc: sqlite3.Error | OSError, busy_timeout: float) -> LedgerError:
-    name = getattr(exc, "sqlite_errorname", "")
+    kind = sqlite_problem_kind(path, exc)
     text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
-    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+    if kind == "locked":
         return LedgerError(
             f"{path}: the alert ledger is locked by another process (waited {busy_timeout:g} s); "
             "nothing sent. Stop whatever holds it open (a stuck tracker, an sqlite3 shell), then run again"
         )
-    if name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN") or isinstance(exc, OSError):
+    if kind == "read-only":
         return LedgerError(
             f"{path}: the alert ledger is not writable ({text}); nothing sent. Give the user running "
             "tracker write access to the file and its directory (state_dir)"
         )
-    if name.startswith("SQLITE_CORRUPT") or name.startswith("SQLITE_NOTADB"):
+    if kind == "damaged":
         return LedgerError(
             f"{path}: the alert ledger is damaged ({text}); nothing sent. Restore it from a backup "
             "(or move it aside and run with --accept-new-ledger: every alert still due is sent again)"
         )
-    if name.startswith("SQLITE_FULL"):
+    if kind == "full":
         return LedgerError(f"{path}: the disk is full ({text}); nothing sent. Free space, then run again")
+    if kind == "io":
+        return LedgerError(
+            f"{path}: the alert ledger cannot be read or written ({text}); nothing sent. Check the disk "
+            "(free space, errors in the system log), then run again"
+        )
     return LedgerError(f"{path}: cannot use the alert ledger ({text}); nothing sent")
+
+
+def sqlite_problem_kind(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """``locked``, ``read-only``, ``damaged``, ``full``, ``io`` or ``other``: what to tell people.
+
+    SQLite on a full disk often says only "disk I/O error" (SQLITE_IOERR_SHMSIZE in WAL mode), so an
+    I/O error where the file system has no space left is called ``full``.
+    """
+    name = getattr(exc, "sqlite_errorname", "")
+    text = str(exc.strerror if isinstance(exc, OSError) and exc.strerror else exc)
+    if isinstance(exc, OSError):
+        return "full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "read-only"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return "locked"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        return "read-only"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return "damaged"
+    if name.startswith("SQLITE_FULL"):
+        return "full"
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+        return "full" if _no_space_left(path.parent) else "io"
+    return "other"
+
+
+def _no_space_left(directory: Path) -> bool:
+    try:
+        stats = os.statvfs(directory)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024 or (stats.f_files > 0 and stats.f_favail == 0)
 
 
 def create_or_migrate(conn: sqlite3.Connection, path: Path, now: datetime) -> tuple[str, int | None]:

@@ -345,6 +345,8 @@ class WebhookRunResult:
     failed: list[str] = field(default_factory=list)
     """``route 'match': label`` of each webhook not confirmed (due again next run)."""
     uncertain: list[str] = field(default_factory=list)
+    permanent: list[str] = field(default_factory=list)
+    """The entries of ``failed`` that waiting will not fix (a bad URL, a 4xx): fix, then run again."""
 
 
 def send_webhooks(
@@ -367,6 +369,7 @@ def send_webhooks(
         if digest.problem is not None or digest.key is None:
             log(f"tracker: alert: {label}: not posted: {digest.problem}; the items stay due")
             result.failed.append(label)
+            result.permanent.append(label)
             continue
         route, items, keys = digest.route, digest.items, (digest.key,)
         delivery_id = digest.retry_of or f"<{uuid.uuid4().hex}@tracker.webhook>"
@@ -410,6 +413,8 @@ def send_webhooks(
             else:
                 ledger.forget_attempt(items, route, keys, delivery_id)
             result.failed.append(label)
+            if not outcome.retryable:
+                result.permanent.append(label)
             then = (
                 "tried again on the next run"
                 if outcome.retryable

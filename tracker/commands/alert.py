@@ -120,20 +120,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     if result.ok:
         return 0
-    parts = []
-    if result.refused:
-        parts.append(f"refused: {'; '.join(result.refused)} (sent to alone on the next run)")
-    if result.uncertain:
-        parts.append(
-            f"uncertain: {'; '.join(result.uncertain)} (sent again on the next run, same Message-ID)"
-        )
-    failed = sorted(set(result.failed_routes))
-    if not parts:
-        routes = ", ".join(repr(r) for r in failed)
-        parts.append(
-            f"{len(failed)} route(s) not delivered ({routes}); nothing was recorded for them, so they "
-            "are due again on the next run"
-        )
+    parts = result.failure_parts()
     ctx.warn("alert: failed: " + "; ".join(parts))
     return 1
 

@@ -16,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = (
         "Takes <state_dir>/run.lock (waits schedule.lock_timeout_seconds for another run), "
         "logs timestamped lines on stderr, records the run in <state_dir>/tracker.db and "
-        "prints a one-line summary. The report is written even when the alerts cannot be sent. "
+        "prints a one-line summary. The report is written even when the alerts cannot be sent "
+        "(when state_dir cannot be written: the report and feeds only, no alert, exit 1). "
         "Exit 0 only when the report and the alerts succeeded."
     )
 
