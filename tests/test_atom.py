@@ -16,6 +16,7 @@ from tracker import atom
 from tracker.changes import Change
 from tracker.config import Settings
 from tracker.dataset import load_dataset
+from tracker.errors import TrackerError
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
 
@@ -184,3 +185,24 @@ def test_dataset_text_is_escaped_in_the_xml(tmp_path: Path) -> None:
         root.findtext("a:entry/a:title", namespaces=NS)
         == '<script>alert("x")</script> & Co 2019: new release cycle'
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(None, "Not a directory"), (b"\xff\xfe{", "not UTF-8 text")],
+    ids=["under-a-file", "not-utf8"],
+)
+def test_unreadable_state_is_one_sentence_naming_the_file(
+    tmp_path: Path, content: bytes | None, reason: str
+) -> None:
+    if content is None:
+        (tmp_path / "state").write_text("a file where the state directory should be")
+        path = tmp_path / "state" / "changes.json"
+    else:
+        path = tmp_path / "changes.json"
+        path.write_bytes(content)
+    with pytest.raises(TrackerError) as caught:
+        atom.load_state(path)
+    [message] = caught.value.messages
+    assert message.startswith(f"{path}: cannot read the change feed state: {reason}")
+    assert "Errno" not in message

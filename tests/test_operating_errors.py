@@ -176,6 +176,24 @@ def test_window_out_of_range_is_a_usage_error(tracker) -> None:  # type: ignore[
     assert "99999y" in one_line(result)
 
 
+@pytest.mark.parametrize("command", [["report"], ["run"], ["status"], ["expiring"]])
+def test_as_of_out_of_range_is_a_usage_error(tracker, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    # 9999-12-31 used to end `report` in "internal error: ValueError: year 10002 is out of range".
+    result = tracker("--dataset", str(SMALL), "--as-of", "9999-12-31", *command)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "tracker: error: --as-of / TRACKER_AS_OF: '9999-12-31' is out of range (1900-01-01 to 2999-12-31)"
+    )
+    assert not (tmp_path / "reports").exists()
+
+
+def test_as_of_at_the_ends_of_its_range_works(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for day in ("1900-01-01", "2999-12-31"):
+        result = tracker("--dataset", str(SMALL), "--as-of", day, "report")
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "reports" / f"lifecycle-{day}.html").is_file()
+
+
 @pytest.mark.parametrize(
     "filler",
     [

@@ -198,8 +198,12 @@ def load_state(path: Path) -> FeedState:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return FeedState(as_of=None, records=None, entries=[], created="")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TrackerError(f"{path}: cannot read the change feed state: {exc}") from None
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read the change feed state: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TrackerError(
+            f"{path}: cannot read the change feed state: not UTF-8 text ({exc.reason})"
+        ) from None
     try:
         data = json.loads(raw)
         if data.get("schema_version") != STATE_SCHEMA:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from tracker.dataset import LifecycleRecord, bundled_dataset_path, load_dataset
-from tracker.dates import parse_day, today_in
+from tracker.dates import parse_as_of, today_in
 from tracker.errors import UsageError
 from tracker.paths import find_config
 
@@ -84,7 +84,7 @@ def make_context(args: argparse.Namespace) -> Context:
     as_of_text = getattr(args, "as_of", None) or os.environ.get("TRACKER_AS_OF") or None
     if as_of_text:
         try:
-            as_of = parse_day(as_of_text)
+            as_of = parse_as_of(as_of_text)
         except ValueError as exc:
             raise UsageError(f"tracker: error: --as-of / TRACKER_AS_OF: {exc}") from None
     else:

@@ -74,6 +74,19 @@ def parse_day(text: str) -> date:
         raise ValueError(f"impossible date: {text!r}") from None
 
 
+AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+"""The days ``--as-of`` accepts: room for every window, lead time and timeline around them."""
+
+
+def parse_as_of(text: str) -> date:
+    """``--as-of`` / ``TRACKER_AS_OF``: a full ISO day within ``AS_OF_RANGE``; ValueError otherwise."""
+    day = parse_day(text)
+    low, high = AS_OF_RANGE
+    if not low <= day <= high:
+        raise ValueError(f"{text!r} is out of range ({low.isoformat()} to {high.isoformat()})")
+    return day
+
+
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months, clamped to the target month's end (Jan 31 + 1m = Feb 28)."""
     from dateutil.relativedelta import relativedelta

@@ -99,13 +99,13 @@ def nightly_job(
     ``as_of`` None means "today in the configured zone", evaluated when the job runs, so a
     long-running scheduler moves on to each new day. Configuration errors raise ConfigError.
     """
-    from tracker.dates import parse_day, today_in
+    from tracker.dates import parse_as_of, today_in
     from tracker.runlock import FileLock, LockTimeout, LockUnavailable
 
     settings = resolve_settings(config_path)
     log = make_logger(settings)
     try:
-        day = parse_day(as_of) if as_of else None
+        day = parse_as_of(as_of) if as_of else None
     except ValueError as exc:
         raise TrackerError(f"--as-of: {exc}") from None
 
