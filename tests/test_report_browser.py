@@ -6,6 +6,8 @@ Skipped only outside CI when /usr/bin/chromium is missing; with CI set it must r
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -286,6 +288,49 @@ def test_printed_brief_of_bundled_dataset_and_example_hosts_fits_eight_a4_pages(
     assert "https://" in src  # URLs printed in full
     pdf = visit.page.pdf(format="A4", print_background=True)
     assert 2 <= _pdf_pages(pdf) <= 8
+    visit.page.close()
+
+
+def _pdf_page_texts(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page, laid out (poppler's pdftotext; CI installs poppler-utils)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but pdftotext (poppler-utils) is missing")
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return [page for page in done.stdout.split("\f") if page.strip()]
+
+
+def test_printed_brief_strands_no_heading_and_charts_every_action_whole(
+    browser: Any, estate_report: Path, tmp_path: Path
+) -> None:
+    visit = Visit(browser, estate_report, 1280)
+    visit.page.emulate_media(media="print")
+    # The brief's chart: every cycle of the action lists, even one past end of life for years,
+    # each label whole inside its column (a label wider than the column was cut at its start).
+    labels = visit.page.evaluate(
+        """[...document.querySelectorAll('.print-only .tl-labels text:not(.gl)')]
+             .map(t => [t.textContent, t.getBBox().x])"""
+    )
+    assert "VMware ESXi 6.7" in [name for name, _ in labels]
+    assert [name for name, x in labels if x < 0] == []
+    ended = visit.page.evaluate(
+        "[...document.querySelectorAll('.print-only .tl-plot text.end')].map(t => t.textContent)"
+    )
+    assert "ended 2023-11-15" in ended  # its bar ended before the axis: the date is still written
+    headings = visit.page.evaluate(
+        "[...document.querySelectorAll('h2, caption')].map(e => e.textContent.trim().slice(0, 30))"
+    )
+    pages = _pdf_page_texts(visit.page.pdf(format="A4", print_background=True), tmp_path)
+    assert len(pages) >= 3
+    for number, page in enumerate(pages[:-1], 1):
+        last = [line.strip() for line in page.splitlines() if line.strip()][-1]
+        # No page ends with a heading, a table's caption or its header row alone.
+        assert not last.startswith(("Urgency", "Cycle ")), (number, last)
+        assert not [h for h in headings if last.startswith(h)], (number, last)
     visit.page.close()
 
 

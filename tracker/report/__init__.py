@@ -131,7 +131,9 @@ def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str
     coming = [i for i in actions.elsewhere if i.urgency != "u-past"]
     ended = [i for i in actions.elsewhere if i.urgency == "u-past"]
     acting = [i.row for i in (*actions.on_hosts, *coming, *ended)][:BRIEF_TIMELINE_ROWS]
-    brief = build_timeline(_brief_groups(acting), as_of, today, labels="name") if acting else None
+    brief = (
+        build_timeline(_brief_groups(acting), as_of, today, labels="name", keep_all=True) if acting else None
+    )
     env = _environment()
     context: dict[str, Any] = {
         "as_of": as_of,
