@@ -17,6 +17,7 @@ from tracker.config import ReportSettings, Route, Settings
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
+from tracker.report import PlanHint
 
 AS_OF = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
@@ -179,3 +180,48 @@ def test_digest_urgency_words_match_the_report_scale() -> None:
     html = html_part(msg)
     assert '<span class="u u-30">≤ 30 days</span>' in html
     assert '<span class="u u-90">≤ 90 days</span>' in html
+
+
+def test_digest_names_target_and_start_by_from_the_plan(tmp_path: Path) -> None:
+    hv = ("Microsoft", "Hyper-V Server", "2016")
+    esx = ("Broadcom (VMware)", "VMware ESXi", "8.0")
+    estate = EstateSummary(
+        hosts_by_status={"security-only": 3},
+        at_risk=[],
+        host_counts={hv: 2, esx: 1},
+        total=3,
+        host_names={hv: ("hv-01", "hv-02"), esx: ("esx-01",)},
+    )
+    plan = {
+        hv: PlanHint("Windows Server 2025", date(2026, 7, 12)),  # already behind as_of
+        esx: PlanHint("", date(2027, 4, 11)),
+    }
+    ctx = digest_context(Settings(), AS_OF, estate, plan=plan)
+    vmware = record(vendor="Broadcom (VMware)", product="VMware ESXi", cycle="8.0", eol="2027-10-11")
+    msg = build_digest([item(record()), item(vmware, 365)], ROUTE, AS_OF, NOW, context=ctx)
+    text, html = text_part(msg), html_part(msg)
+    assert "  upgrade to Windows Server 2025, start by 2026-07-12 (4 months overdue)\n" in text
+    assert "  no known upgrade path, start by 2027-04-11\n" in text
+    assert "Upgrade to <strong>Windows Server 2025</strong> · start by 2026-07-12 (4 months overdue)" in html
+    assert "No known upgrade path · start by 2027-04-11" in html
+
+
+def test_paid_support_item_of_a_cycle_past_eol_says_so() -> None:
+    esx = LifecycleRecord(
+        vendor="Broadcom (VMware)",
+        product="VMware ESXi",
+        cycle="7.0",
+        type=1,
+        release=parse_milestone("2020-04-02"),
+        support_end=parse_milestone("2025-10-02"),
+        eol=parse_milestone("2025-10-02"),
+        extended_end=parse_milestone("2027-04-02"),
+        source="https://example.org/esxi",
+        confidence="secondary",
+    )
+    assert esx.extended_end is not None
+    due = DueItem(esx, "extended_end", esx.extended_end, 127, 180, (), ROUTE, None)
+    msg = build_digest([due], ROUTE, AS_OF, NOW)
+    assert "  already past EOL 13 months ago (2025-10-02)\n" in text_part(msg)
+    assert "Already <strong>past EOL 13 months ago (2025-10-02)</strong>" in html_part(msg)
+    assert "already past" not in text_part(build_digest([item(record())], ROUTE, AS_OF, NOW))

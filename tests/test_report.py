@@ -483,6 +483,8 @@ def test_plan_columns_appear_only_with_plan_data(tmp_path: Path) -> None:
     path = write_report(records, Settings(), DAY, tmp_path, SMALL, NOW, estate=estate, plan_by_cycle=plan)
     row = parse(path).by_id("on-hosts").find("tbody").find("tr")
     assert "Windows Server 2025" in row.text() and "2026-07-12" in row.text()
+    late = row.find("td", "by").find("span", "late")  # the start-by date is already behind
+    assert late.text() == "4 months overdue"
 
 
 def test_old_end_of_life_is_counted_not_listed() -> None:

@@ -172,17 +172,20 @@ def _locked_run(
             "inventory invalid: no report written; alerts sent without host counts",
             lambda: _estate(settings, records, as_of),
         )
+        plan = None
         if estate_ok:  # like `tracker report`: no report that silently lacks "Your estate"
-            step(
+            plan = step(
                 "report",
                 "report failed",
                 lambda: _write_report(settings, log, state, records, dataset_path, estate),
-            )
+            )[1]
         step("change feed", "change feed failed", lambda: _write_changes_feed(settings, log, state, records))
         step(
             "alerts",
             "alerts failed",
-            lambda: _send_alerts(settings, log, state, records, estate, accept_new_ledger, dataset_path),
+            lambda: _send_alerts(
+                settings, log, state, records, estate, accept_new_ledger, dataset_path, plan
+            ),
         )
         outcome = state.finish(settings, log)
         write_metrics_after_run(settings, records, as_of, estate, log)  # after the run is recorded
@@ -231,8 +234,9 @@ def _write_report(
     records: list[Any],
     dataset_path: Path,
     estate: EstateSummary | None,
-) -> None:
-    """Write the report and the calendar feed it links to, as `tracker report --calendar` does.
+) -> dict[tuple[str, str, str], Any] | None:
+    """Write the report and the calendar feed it links to, as `tracker report --calendar` does;
+    return the estate's plan (target, start-by per cycle) for the digests, None without one.
 
     A failure here is recorded but does not stop the alerts: end-of-life warnings matter more.
     """
@@ -259,6 +263,7 @@ def _write_report(
     )
     state.report_path = Path(path)
     log(f"report written: {shown(Path(path))}")
+    return plan
 
 
 def _write_changes_feed(settings: Settings, log: Log, state: RunState, records: list[Any]) -> None:
@@ -277,14 +282,19 @@ def _send_alerts(
     estate: EstateSummary | None,
     accept_new_ledger: bool,
     dataset_path: Path,
+    plan: dict[tuple[str, str, str], Any] | None = None,
 ) -> None:
+    """The digests; ``plan`` is the report's (target and start-by per cycle), planned once a night."""
     from tracker.alerts import run_alerts
 
     start_by = None
     if "start_by" in settings.alerts.milestones:  # SPEC section 9
-        from tracker.plan.hosts import configured_start_by
+        from tracker.plan.hosts import configured_start_by, start_by_of
 
-        start_by = configured_start_by(settings, records, dataset_path, state.as_of)
+        if plan is not None:
+            start_by = start_by_of(plan)
+        else:
+            start_by = configured_start_by(settings, records, dataset_path, state.as_of)
     result = run_alerts(
         records,
         settings,
@@ -295,6 +305,7 @@ def _send_alerts(
         accept_new_ledger=accept_new_ledger,
         estate=estate,
         start_by=start_by,
+        plan_by_cycle=plan,
     )
     state.digests_sent = count_of(result.digests_sent)
     state.items_sent = count_of(result.items_sent)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
     from tracker.estate import EstateSummary
+    from tracker.report.model import PlanLike
 
 __all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
 
@@ -184,8 +185,11 @@ def run_alerts(
     accept_new_ledger: bool = False,
     estate: EstateSummary | None = None,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
+    plan_by_cycle: Mapping[tuple[str, str, str], PlanLike] | None = None,
 ) -> AlertRunResult:
     """Send every due digest and record, per recipient, what was accepted.
+
+    ``plan_by_cycle`` (``tracker.plan``): the digests name each cycle's target and start-by date.
 
     The ledger is opened for writing (and a write proven) before anything is sent, and each digest
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
@@ -198,7 +202,7 @@ def run_alerts(
 
     result = AlertRunResult()
     config_file = settings.path.resolve() if settings.path is not None else None
-    context = digest_context(settings, as_of, estate, config_file)
+    context = digest_context(settings, as_of, estate, config_file, plan_by_cycle)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:

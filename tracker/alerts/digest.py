@@ -20,7 +20,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tracker import __version__, templating
@@ -30,9 +30,14 @@ from tracker.alerts.terms import milestone_term, subject_term
 from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
 from tracker.estate import EstateSummary
+from tracker.status import days_to_eol
+
+if TYPE_CHECKING:
+    from tracker.report.model import PlanLike
 
 DEFAULT_FROM = "tracker@localhost"
 HOST_NAMES_SHOWN = 3
+NO_PATH = "no known upgrade path"
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,16 @@ class DigestContext:
     """Written into the silence commands as ``tracker --config PATH ...``."""
     estate: EstateSummary | None = None
     """Host counts and names per cycle; overrides ``host_counts``."""
-    plan: Mapping[CycleKey, str] | None = None
-    """Upgrade target per cycle ("Windows Server 2025, start by 2026-07-12") when planning is known."""
+    plan: Mapping[CycleKey, PlanLike] | None = None
+    """Target release and start-by date per cycle of your estate (``tracker plan``), when known."""
 
 
 def digest_context(
-    settings: Settings, as_of: date, estate: EstateSummary | None = None, config_path: Path | None = None
+    settings: Settings,
+    as_of: date,
+    estate: EstateSummary | None = None,
+    config_path: Path | None = None,
+    plan: Mapping[CycleKey, PlanLike] | None = None,
 ) -> DigestContext:
     """Links from ``settings.report.url`` (when set): the day's report and the calendar feed."""
     from tracker.report.history import CALENDAR_NAME, report_name
@@ -64,6 +73,7 @@ def digest_context(
         calendar_url=urljoin(base, CALENDAR_NAME) if base else None,
         config_path=config_path,
         estate=estate,
+        plan=plan,
     )
 
 
@@ -172,8 +182,27 @@ def _vendor_term(item: DueItem) -> str:
     return f"{item.record.vendor} calls it {term}"
 
 
+def _plan(item: DueItem, context: DigestContext | None, as_of: date) -> tuple[str, str]:
+    """(target, ``start by 2026-07-12 (4 months overdue)``) from the plan; empty when unknown."""
+    if item.milestone == START_BY:  # the item itself is the start-by date: name the target only
+        return (item.start.target if item.start is not None else "", "")
+    cycle = context.plan.get(item.record.key) if context is not None and context.plan else None
+    if cycle is None:
+        return ("", "")
+    start = vocab.start_by(cycle.start_by, as_of) if cycle.start_by is not None else ""
+    return (cycle.target, start)
+
+
+def _past_eol(item: DueItem, as_of: date) -> str:
+    """``past EOL 13 months ago (2025-10-02)`` for a paid-support item of a cycle already past EOL."""
+    eol, days = item.record.eol, days_to_eol(item.record, as_of)
+    if item.milestone != "extended_end" or eol is None or days is None or days >= 0:
+        return ""
+    return f"{vocab.until(days)} ({eol.text})"
+
+
 def _card(
-    item: DueItem, context: DigestContext | None, counts: Mapping[CycleKey, int] | None
+    item: DueItem, context: DigestContext | None, counts: Mapping[CycleKey, int] | None, as_of: date
 ) -> dict[str, Any]:
     r = item.record
     level = _urgency(item)
@@ -187,9 +216,7 @@ def _card(
             sources.append({"href": src, "label": urlsplit(src).hostname or src})
         else:
             sources.append({"href": None, "label": src})
-    plan = context.plan.get(r.key) if context is not None and context.plan else None
-    if plan is None and item.start is not None and item.start.target:  # a start_by item
-        plan = item.start.target
+    target, start = _plan(item, context, as_of)
     return {
         "name": r.name,
         "vendor": r.vendor,
@@ -204,8 +231,10 @@ def _card(
         "hosts_text": vocab.hosts(n),
         "host_names": names,
         "more_hosts": max(0, n - len(names)) if names else 0,
-        "plan": plan,
+        "target": target,
+        "start": start,
         "moved_from": item.moved_from,
+        "past_eol": _past_eol(item, as_of),
         "sources": sources,
         "threshold": item.threshold,
     }
@@ -237,14 +266,14 @@ def start_sentence(item: DueItem) -> str:
     if start and start.target == item.record.name:
         target = " — already the newest release: plan its replacement"
     else:
-        target = f" — target {start.target}" if start and start.target else " — no known upgrade path"
+        target = f" — target {start.target}" if start and start.target else f" — {NO_PATH}"
     return one_line(f"start the upgrade of {item.record.name}{hosts} by {item.when.text}{target}")
 
 
 def _item_lines(
-    item: DueItem, counts: Mapping[CycleKey, int] | None, context: DigestContext | None
+    item: DueItem, counts: Mapping[CycleKey, int] | None, context: DigestContext | None, as_of: date
 ) -> list[str]:
-    c = _card(item, context, counts)
+    c = _card(item, context, counts, as_of)
     lines = [
         f"- {start_sentence(item) if item.milestone == START_BY else c['name']} ({c['vendor']})",
         f"  {c['phrase']} ({c['milestone'].lower()}: {c['date']}"
@@ -254,8 +283,11 @@ def _item_lines(
         names = ", ".join(c["host_names"])
         more = f" +{c['more_hosts']} more" if c["more_hosts"] else ""
         lines.append(f"  {c['hosts_text']}" + (f": {names}{more}" if names else ""))
-    if c["plan"]:
-        lines.append(f"  upgrade to {c['plan']}")
+    if c["target"] or c["start"]:
+        upgrade = f"upgrade to {c['target']}" if c["target"] else NO_PATH
+        lines.append(f"  {upgrade}" + (f", {c['start']}" if c["start"] else ""))
+    if c["past_eol"]:
+        lines.append(f"  already {c['past_eol']}")
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
     lines.append(f"  alert threshold: {item.threshold} days")
@@ -318,7 +350,7 @@ def _text(d: _Digest) -> str:
         if title:
             out.extend([f"{title}:", ""])
         for item in part:
-            out.extend(_item_lines(item, counts, context))
+            out.extend(_item_lines(item, counts, context, as_of))
             out.append("")
     out.append("-- ")
     out.append("To silence an alert, run on the tracker host (replace REASON):")
@@ -330,7 +362,7 @@ def _text(d: _Digest) -> str:
 def _html(d: _Digest) -> str:
     items, counts, context = d.items, d.counts, d.context
     sections = [
-        {"title": title, "cards": [_card(i, context, counts) for i in part]}
+        {"title": title, "cards": [_card(i, context, counts, d.as_of) for i in part]}
         for title, part in _sections(items, counts)
     ]
     page = {

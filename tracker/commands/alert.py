@@ -89,11 +89,13 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
-    start_by = None
-    if "start_by" in ctx.settings.alerts.milestones:  # pandas only when the plan is watched
-        from tracker.plan.hosts import configured_start_by
+    plan = start_by = None
+    if estate is not None:  # the digests name each cycle's target and start-by date (tracker plan)
+        from tracker.plan.hosts import configured_plan_by_cycle, start_by_of
 
-        start_by = configured_start_by(ctx.settings, records, ctx.dataset_path, ctx.as_of)
+        plan = configured_plan_by_cycle(ctx.settings, records, ctx.dataset_path, ctx.as_of)
+        if plan is not None and "start_by" in ctx.settings.alerts.milestones:
+            start_by = start_by_of(plan)
     result = run_alerts(
         records,
         ctx.settings,
@@ -104,6 +106,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         estate=estate,
         accept_new_ledger=args.accept_new_ledger,
         start_by=start_by,
+        plan_by_cycle=plan,
     )
     if args.dry_run:
         if result.previews:

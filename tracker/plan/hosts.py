@@ -92,13 +92,18 @@ def configured_start_by(
 ) -> dict[tuple[str, str, str], StartBy] | None:
     """Per cycle of the configured inventory, when its hosts must start upgrading, for
     ``start_by`` alerts; None unless ``alerts.milestones`` watches it and an inventory is set."""
-    from tracker.alerts.due import START_BY, StartBy
+    from tracker.alerts.due import START_BY
 
     if START_BY not in settings.alerts.milestones:
         return None
     cycles = configured_plan_by_cycle(settings, records, dataset_path, as_of)
-    if cycles is None:
-        return None
+    return None if cycles is None else start_by_of(cycles)
+
+
+def start_by_of(cycles: dict[tuple[str, str, str], CycleStart]) -> dict[tuple[str, str, str], StartBy]:
+    """The ``start_by`` alert dates of an already planned estate (``configured_plan_by_cycle``)."""
+    from tracker.alerts.due import StartBy
+
     return {
         key: StartBy(day=c.start_by, hosts=c.hosts, target=c.target)
         for key, c in cycles.items()
