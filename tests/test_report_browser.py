@@ -156,9 +156,15 @@ def test_phone_width_has_no_page_overflow(browser: Any, small_report: Path, tmp_
     visit = Visit(browser, small_report, 375)
     visit.assert_clean()
     assert visit.scroll_width() <= 375 + 1
-    # Wide content scrolls inside its own container instead of widening the page.
-    inner = visit.page.evaluate("document.querySelector('#cycles .scroll').scrollWidth")
+    # The chart scrolls inside its own box instead of widening the page; the full table reflows
+    # (one cycle a few lines), so no date of it is off-screen.
+    inner = visit.page.evaluate("document.querySelector('.screen-only .tl').scrollWidth")
     assert inner > 375
+    assert visit.page.evaluate("document.querySelector('#cycles .scroll').scrollWidth") <= 375
+    rights = visit.page.evaluate(
+        "[...document.querySelectorAll('table.cycles tr.cycle td')].map(e => e.getBoundingClientRect().right)"
+    )
+    assert rights and max(rights) <= 375
     visit.page.screenshot(path=str(tmp_path / "report-375.png"))
     assert (tmp_path / "report-375.png").stat().st_size > 10_000
     visit.page.close()
@@ -248,6 +254,13 @@ def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, es
         "document.querySelector('table.cycles tr.cycle td.stc').getBoundingClientRect().right"
     )
     assert right <= 375
+    # A cycle close to its end says so in words under its status, not only in colour.
+    row = phone.page.locator("#g-ibm-powervm-virtual-i-o-server tr.cycle", has_text="4.1.0")
+    assert row.locator(".stc").inner_text().split("\n") == ["Supported", "EOL in 4 days"]
+    assert "EOL in" not in phone.page.locator("tr.cycle", has_text="4.1.1").first.inner_text()
+    # Per-row notes are on the phone's screen, not in a column far off to the right.
+    note = phone.page.locator("table.cycles td.notes:not(:empty)").first
+    assert note.is_visible() and note.bounding_box()["width"] <= 375  # type: ignore[index]
     # The timeline opens on today: the today line is inside the chart's visible box.
     box = phone.page.evaluate(
         """(() => {
@@ -321,6 +334,13 @@ def test_printed_brief_strands_no_heading_and_charts_every_action_whole(
         "[...document.querySelectorAll('.print-only .tl-plot text.end')].map(t => t.textContent)"
     )
     assert "ended 2023-11-15" in ended  # its bar ended before the axis: the date is still written
+    # In the appendix a cycle within 90 days of end of life says so in words beside its status.
+    words = visit.page.evaluate(
+        """[...document.querySelectorAll('table.cycles .ut')]
+             .filter(e => getComputedStyle(e).display !== 'none').map(e => e.textContent)"""
+    )
+    assert "EOL in 4 days" in words and "EOL in 47 days" in words
+    assert all(w.startswith("EOL in") and w.endswith(" days") for w in words), words
     headings = visit.page.evaluate(
         "[...document.querySelectorAll('h2, caption')].map(e => e.textContent.trim().slice(0, 30))"
     )
