@@ -166,6 +166,7 @@ def test_digest_puts_your_hosts_first_names_them_and_links_the_report(tmp_path: 
     assert 'href="https://intranet.example.org/tracker/lifecycle-2026-11-26.html"' in html
     assert 'href="https://intranet.example.org/tracker/tracker.ics"' in html
     assert "<table" not in html  # cards, never a table wider than the phone
+    assert '<h1>Hyper-V Server 2016 on 5 hosts: end of life in 47 days (<time datetime="2027-01-12">' in html
     assert html.index("Hyper-V Server 2016") < html.index("AOS 6.10")
     assert "EOL in 47 days" in html and "Microsoft calls it end of extended support" in html
     assert '<a href="https://example.org/a?x=1&amp;y=2">example.org</a>' in html

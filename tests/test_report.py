@@ -617,3 +617,14 @@ def test_pruning_a_report_removes_its_full_timeline_too(tmp_path: Path) -> None:
     assert "lifecycle-2029-06-01.html" not in names
     assert "lifecycle-2029-06-01-timeline.html" not in names
     assert "lifecycle-2029-08-01-timeline.html" in names
+
+
+def test_headline_dates_never_break_and_text_stays_escaped(tmp_path: Path) -> None:
+    from tracker.templating import dates_whole
+
+    assert str(dates_whole("<b> ends 2027-01-12; 2026-08")) == (
+        '&lt;b&gt; ends <time datetime="2027-01-12">2027-01-12</time>; <time datetime="2026-08">2026-08</time>'
+    )
+    page = write_report(load_dataset(SMALL), Settings(), DAY, tmp_path, SMALL, NOW).read_text()
+    headline = page[page.index('<h1 id="headline">') : page.index("</h1>")]
+    assert re.search(r'<time datetime="(\d{4}-\d{2}-\d{2})">\1</time>', headline), headline

@@ -7,9 +7,21 @@ name is an error rather than an empty string.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tracker import vocabulary as vocab
+
+_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}(?:-\d{2})?)\b")
+
+
+def dates_whole(text: str) -> Any:
+    """Escape ``text`` and wrap each ISO date in ``<time>`` (``white-space:nowrap`` in both
+    stylesheets), so a line never breaks a date into "2027-01-" and "12"."""
+    import markupsafe
+
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_ISO_DAY.sub(r'<time datetime="\1">\1</time>', escaped))
 
 
 def environment(package: str, *, keep_trailing_newline: bool = False) -> Any:
@@ -26,4 +38,5 @@ def environment(package: str, *, keep_trailing_newline: bool = False) -> Any:
         keep_trailing_newline=keep_trailing_newline,
     )
     env.globals["urgency_css"] = markupsafe.Markup(vocab.urgency_css())
+    env.filters["dates_whole"] = dates_whole
     return env

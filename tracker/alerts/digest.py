@@ -279,6 +279,8 @@ def _item_lines(
         f"  {c['phrase']} ({c['milestone'].lower()}: {c['date']}"
         + (f"; {c['vendor_term']})" if c["vendor_term"] else ")"),
     ]
+    if c["past_eol"]:
+        lines.append(f"  already {c['past_eol']}")
     if c["hosts"]:
         names = ", ".join(c["host_names"])
         more = f" +{c['more_hosts']} more" if c["more_hosts"] else ""
@@ -286,8 +288,6 @@ def _item_lines(
     if c["target"] or c["start"]:
         upgrade = f"upgrade to {c['target']}" if c["target"] else NO_PATH
         lines.append(f"  {upgrade}" + (f", {c['start']}" if c["start"] else ""))
-    if c["past_eol"]:
-        lines.append(f"  already {c['past_eol']}")
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
     lines.append(f"  alert threshold: {item.threshold} days")
