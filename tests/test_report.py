@@ -400,6 +400,8 @@ def test_keep_days_prunes_by_file_name_date_and_index_lists_history(
         "lifecycle-2026-10-27.html",
     ]
     assert index.by_id("latest").find("a").attrs["href"] == "lifecycle-2026-12-01.html"
+    first = index.find("ol", "history").find("li").text()
+    assert first == "Report as of 2026-12-01"  # each date once, ISO
     assert "Kept for 30 days".lower() in index.text().lower()
 
 
@@ -628,3 +630,11 @@ def test_headline_dates_never_break_and_text_stays_escaped(tmp_path: Path) -> No
     page = write_report(load_dataset(SMALL), Settings(), DAY, tmp_path, SMALL, NOW).read_text()
     headline = page[page.index('<h1 id="headline">') : page.index("</h1>")]
     assert re.search(r'<time datetime="(\d{4}-\d{2}-\d{2})">\1</time>', headline), headline
+
+
+def test_old_end_of_life_count_links_the_full_table(tmp_path: Path) -> None:
+    later = date(2028, 1, 1)
+    doc = parse(write_report(load_dataset(SMALL), Settings(), later, tmp_path, SMALL, NOW))
+    older = doc.by_id("older-eol")
+    assert older.text().startswith("2 more cycles ended over 365 days ago")
+    assert older.find("a").attrs["href"] == "#cycles"
