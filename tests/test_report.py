@@ -638,3 +638,22 @@ def test_old_end_of_life_count_links_the_full_table(tmp_path: Path) -> None:
     older = doc.by_id("older-eol")
     assert older.text().startswith("2 more cycles ended over 365 days ago")
     assert older.find("a").attrs["href"] == "#cycles"
+
+
+def test_product_sources_on_one_host_are_told_apart() -> None:
+    base = load_dataset(SMALL)[0]
+    records = [
+        replace(base, cycle="1", source="https://learn.example.org/lifecycle/products/p-1"),
+        replace(
+            base,
+            cycle="2",
+            source="https://learn.example.org/lifecycle/products/p-2/ ; https://other.example/x",
+        ),
+    ]
+    [group] = group_rows([cycle_row(r, DAY) for r in records])
+    assert [s.label for s in group.sources] == [  # newest cycle's sources first
+        "learn.example.org/…/p-2",
+        "other.example",
+        "learn.example.org/…/p-1",
+    ]
+    assert group.sources[0].href == "https://learn.example.org/lifecycle/products/p-2/"
