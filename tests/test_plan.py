@@ -377,8 +377,8 @@ def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
     row = page[page.index('data-key="Microsoft/Hyper-V Server/2016"') :]
     row = row[: row.index("</tr>")]
     assert (
-        '<td class="to">Windows Server 2025</td><td class="by"><time datetime="2026-07-12">2026-07-12</time></td>'
-        in row
+        '<td class="to">Windows Server 2025</td><td class="by"><time datetime="2026-07-12">2026-07-12</time>'
+        '<span class="why late">4 months overdue</span></td>' in row
     )
 
 
