@@ -265,8 +265,9 @@ def test_default_timeline_leaves_out_long_ended_cycles_and_links_the_full_one(tm
     path = write_report(records, Settings(), later, tmp_path, SMALL, NOW)
     doc = parse(path)
     link = doc.by_id("full-timeline-link")
-    assert link.attrs["href"] == "lifecycle-2029-06-01-timeline.html"
-    full = parse(tmp_path / link.attrs["href"])
+    assert link.attrs["href"] == "lifecycle-2029-06-01-timeline.html#today"  # opens on today
+    full = parse(tmp_path / link.attrs["href"].split("#")[0])
+    assert full.by_id("today").tag == "span"
     shown = doc.by_id("timeline").find("div", "screen-only").find_all("g", "cy")
     assert len(full.find_all("g", "cy")) == 10 > len(shown)
     # Today is near the left edge of the default chart: in view on a phone without scrolling.

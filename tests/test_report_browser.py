@@ -284,6 +284,30 @@ def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, es
     phone.page.close()
 
 
+def test_full_timeline_opens_on_today_on_a_phone(browser: Any, estate_report: Path) -> None:
+    report = Visit(browser, estate_report, 375, 812)
+    href = report.page.get_attribute("#full-timeline-link", "href")
+    report.page.close()
+    assert href is not None and href.endswith("#today")
+    name, fragment = href.split("#")
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto((estate_report.parent / name).resolve().as_uri() + "#" + fragment)
+    box = page.evaluate(
+        """(() => {
+          const tl = document.querySelector('.tl');
+          const line = document.querySelector('.tl-plot line.today').getBoundingClientRect();
+          const r = tl.getBoundingClientRect();
+          return [tl.scrollLeft, r.left, r.right, line.left, r.top, r.bottom, window.innerHeight];
+        })()"""
+    )
+    scroll, left, right, today, top, bottom, height = box
+    assert scroll > 0  # the chart starts in 2007: it opened scrolled to today
+    assert left + 118 < today < right  # right of the sticky labels, inside the box
+    assert top < height and bottom > 0  # and the chart is on screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.close()
+
+
 def _pdf_pages(pdf: bytes) -> int:
     import re
 
