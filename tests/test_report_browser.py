@@ -178,6 +178,16 @@ def test_text_contrast_at_least_4_5(browser: Any, small_report: Path) -> None:
     visit.page.close()
 
 
+@pytest.mark.parametrize("width", [1280, 375])
+def test_estate_report_text_contrast_at_least_4_5(browser: Any, estate_report: Path, width: int) -> None:
+    """Every status and urgency chip, the overdue start-by dates, the phone's labelled cells."""
+    visit = Visit(browser, estate_report, width)
+    result = visit.page.evaluate(CONTRAST_JS)
+    assert result["checked"] > 1000
+    assert result["bad"] == []
+    visit.page.close()
+
+
 def test_print_layout_unrolls_scroll_containers(browser: Any, small_report: Path, tmp_path: Path) -> None:
     visit = Visit(browser, small_report, 1280)
     visit.page.emulate_media(media="print")
@@ -270,6 +280,12 @@ def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, es
         })()"""
     )
     assert box[0] < box[2] < box[1]
+    # The chart keeps every cycle on your hosts, even one that ended four years ago.
+    titles = phone.page.evaluate(
+        "[...document.querySelectorAll('.screen-only .tl-plot g.cy title')].map(t => t.textContent)"
+    )
+    assert [t for t in titles if t.startswith("Broadcom (VMware) VMware ESXi 6.7:")]
+    assert not [t for t in titles if t.startswith("Broadcom (VMware) VMware ESXi 6.5:")]
     # Labels stay put when the chart scrolls sideways.
     moved = phone.page.evaluate(
         """(() => {

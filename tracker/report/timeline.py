@@ -223,14 +223,19 @@ def build_timeline(
     full: bool = False,
     labels: str = "cycle",
     keep_all: bool = False,
+    keep: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> Timeline:
     """Lay out the cycles of ``groups`` (all of them with ``full``) on one shared time axis.
 
     ``labels="name"`` writes product and cycle on each row (the printed brief's flat list).
     ``keep_all`` keeps every cycle given on the default axis: the brief charts the cycles of the
-    action lists, and a host past end of life for years is the first of them.
+    action lists, and a host past end of life for years is the first of them. ``keep``: cycles shown
+    however long ago they ended (those on your hosts).
     """
-    picked = [(g, [row for row in g.rows if full or keep_all or shown(row, as_of)]) for g in groups]
+    picked = [
+        (g, [row for row in g.rows if full or keep_all or shown(row, as_of) or row.record.key in keep])
+        for g in groups
+    ]
     picked = [(g, rows) for g, rows in picked if rows]
     scale = _scale(picked, as_of, full)
     rows: list[Row] = []
