@@ -373,7 +373,10 @@ def _html(d: _Digest) -> str:
         "report_url": context.report_url if context is not None else None,
         "calendar_url": context.calendar_url if context is not None else None,
         "sections": sections,
-        "silence": [silence_command(i, d.as_of, d.config) for i in items],
+        # Words of each command, quoted for the shell: the HTML keeps each one whole on a line.
+        "silence": [
+            [shlex.quote(word) for word in shlex.split(silence_command(i, d.as_of, d.config))] for i in items
+        ],
         "route": d.route.match,
         "version": __version__,
     }
