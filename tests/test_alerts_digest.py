@@ -206,8 +206,11 @@ def test_digest_names_target_and_start_by_from_the_plan(tmp_path: Path) -> None:
     text, html = text_part(msg), html_part(msg)
     assert "  upgrade to Windows Server 2025, start by 2026-07-12 (4 months overdue)\n" in text
     assert "  no known upgrade path, start by 2027-04-11\n" in text
-    assert "Upgrade to <strong>Windows Server 2025</strong> · start by 2026-07-12 (4 months overdue)" in html
-    assert "No known upgrade path · start by 2027-04-11" in html
+    assert (
+        'Upgrade to <strong>Windows Server 2025</strong> · start by <time datetime="2026-07-12">2026-07-12</time>'
+        " (4 months overdue)" in html
+    )
+    assert 'No known upgrade path · start by <time datetime="2027-04-11">2027-04-11</time>' in html
 
 
 def test_paid_support_item_of_a_cycle_past_eol_says_so() -> None:
@@ -227,5 +230,8 @@ def test_paid_support_item_of_a_cycle_past_eol_says_so() -> None:
     due = DueItem(esx, "extended_end", esx.extended_end, 127, 180, (), ROUTE, None)
     msg = build_digest([due], ROUTE, AS_OF, NOW)
     assert "  already past EOL 13 months ago (2025-10-02)\n" in text_part(msg)
-    assert "Already <strong>past EOL 13 months ago (2025-10-02)</strong>" in html_part(msg)
+    assert (
+        'Already <strong>past EOL 13 months ago (<time datetime="2025-10-02">2025-10-02</time>)</strong>'
+        in html_part(msg)
+    )
     assert "already past" not in text_part(build_digest([item(record())], ROUTE, AS_OF, NOW))

@@ -658,3 +658,12 @@ def test_product_sources_on_one_host_are_told_apart() -> None:
         "learn.example.org/…/p-1",
     ]
     assert group.sources[0].href == "https://learn.example.org/lifecycle/products/p-2/"
+
+
+def test_notes_keep_their_dates_whole_and_stay_escaped() -> None:
+    from tracker.report.rows import escape_note
+
+    assert escape_note('<b>"x"</b> ended 2025-04-02). Month 2026-08') == (
+        "&lt;b&gt;&quot;x&quot;&lt;/b&gt; ended <time>2025-04-02</time>). Month <time>2026-08</time>"
+    )
+    assert escape_note("no dates & no hyphens") == "no dates &amp; no hyphens"

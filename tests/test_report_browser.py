@@ -71,6 +71,25 @@ CONTRAST_JS = """
 """
 
 
+# Every ISO date in visible text (2027-01-12, 2026-08) that a line break cuts in two.
+BROKEN_DATES_JS = """
+() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walker.nextNode()); ) {
+    for (const m of n.textContent.matchAll(/\\d{4}-\\d{2}(-\\d{2})?/g)) {
+      const range = document.createRange();
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(m[0] + ' in ' + n.parentElement.tagName);
+    }
+  }
+  return broken;
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -259,6 +278,7 @@ def test_estate_most_urgent_cycles_are_in_the_first_screen(browser: Any, estate_
 def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, estate_report: Path) -> None:
     phone = Visit(browser, estate_report, 375, 812)
     assert phone.scroll_width() <= 375
+    assert phone.page.evaluate(BROKEN_DATES_JS) == []  # no date cut in two by a line break
     # Status is the second column of the full table: visible without scrolling the table.
     right = phone.page.evaluate(
         "document.querySelector('table.cycles tr.cycle td.stc').getBoundingClientRect().right"
@@ -427,4 +447,5 @@ def test_digest_html_reflows_to_a_375_px_phone(browser: Any, tmp_path: Path) -> 
         )
         result_contrast = visit.page.evaluate(CONTRAST_JS)
         assert result_contrast["bad"] == []
+        assert visit.page.evaluate(BROKEN_DATES_JS) == []
         visit.page.close()

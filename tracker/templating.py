@@ -12,7 +12,8 @@ from typing import Any
 
 from tracker import vocabulary as vocab
 
-_ISO_DAY = re.compile(r"\b(\d{4}-\d{2}(?:-\d{2})?)\b")
+ISO_DAY = re.compile(r"\b(\d{4}-\d{2}(?:-\d{2})?)\b")
+"""An ISO date or month in running text (``2027-01-12``, ``2026-08``)."""
 
 
 def dates_whole(text: str) -> Any:
@@ -21,7 +22,7 @@ def dates_whole(text: str) -> Any:
     import markupsafe
 
     escaped = str(markupsafe.escape(text))
-    return markupsafe.Markup(_ISO_DAY.sub(r'<time datetime="\1">\1</time>', escaped))
+    return markupsafe.Markup(ISO_DAY.sub(r'<time datetime="\1">\1</time>', escaped))
 
 
 def environment(package: str, *, keep_trailing_newline: bool = False) -> Any:
