@@ -2,7 +2,7 @@
 
 - docs/report.png         the report at 1280 x 1000 (the first screen of a desktop browser)
 - docs/report-mobile.png  the report at 375 x 812 (the first screen of a phone)
-- docs/report-print.png   the first printed A4 page (print stylesheet, 794 x 1123 CSS pixels)
+- docs/report-print.png   the first page of the report printed to an A4 PDF (pdftoppm, 96 dpi)
 - docs/digest-mobile.png  the day's digest email opened at 375 px
 
 Run: python docs/make_screenshot.py   (needs Chromium at /usr/bin/chromium or CHROMIUM)
@@ -13,6 +13,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,6 @@ def main() -> int:
             shots = (
                 ("report.png", report, 1280, 1000, "screen"),
                 ("report-mobile.png", report, 375, 812, "screen"),
-                ("report-print.png", report, 794, 1123, "print"),
                 ("digest-mobile.png", digest, 375, 812, "screen"),
             )
             for name, page_path, width, height, media in shots:
@@ -82,8 +82,42 @@ def main() -> int:
                 page.screenshot(path=str(DOCS / name))
                 page.close()
                 print(DOCS / name)
+            print_first_page(browser, report, tmp)
             browser.close()
     return 0
+
+
+def print_first_page(browser: object, report: Path, tmp: Path) -> None:
+    """Page 1 of the real A4 PDF (margins, page breaks); without pdftoppm, the print stylesheet
+    on an A4-sized screen instead."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
+    page.emulate_media(media="print")
+    page.goto(report.resolve().as_uri())
+    out = DOCS / "report-print.png"
+    if shutil.which("pdftoppm"):
+        pdf = tmp / "report.pdf"
+        pdf.write_bytes(page.pdf(format="A4", print_background=True))
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "96",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(out.with_suffix("")),
+            ],
+            check=True,
+        )
+    else:
+        page.set_viewport_size({"width": 794, "height": 1123})
+        page.screenshot(path=str(out))
+    page.close()
+    print(out)
 
 
 if __name__ == "__main__":

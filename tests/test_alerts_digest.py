@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -16,6 +17,7 @@ from tracker.config import ReportSettings, Route, Settings
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
+from tracker.report import PlanHint
 from tracker.vocabulary import milestone_label
 
 AS_OF = date(2026, 11, 26)
@@ -165,12 +167,15 @@ def test_digest_puts_your_hosts_first_names_them_and_links_the_report(tmp_path: 
     assert 'href="https://intranet.example.org/tracker/lifecycle-2026-11-26.html"' in html
     assert 'href="https://intranet.example.org/tracker/tracker.ics"' in html
     assert "<table" not in html  # cards, never a table wider than the phone
+    assert '<h1>Hyper-V Server 2016 on 5 hosts: end of life in 47 days (<time datetime="2027-01-12">' in html
     assert html.index("Hyper-V Server 2016") < html.index("AOS 6.10")
     assert "EOL in 47 days" in html and "Microsoft calls it end of extended support" in html
     assert '<a href="https://example.org/a?x=1&amp;y=2">example.org</a>' in html
     # The silence commands name the config file of the run, quoted for the shell.
     silence = f"tracker --config '{tmp_path / 'my config.toml'}' alert silence 'Hyper-V Server' 2016"
-    assert silence in text and silence.replace("'", "&#39;") in html
+    assert silence in text
+    words = re.findall(r'<span class="w">([^<]*)</span>', html)
+    assert " ".join(words[:7]).replace("&#39;", "'") == silence  # one word never split across lines
     assert "<details>" in html and "<summary>Silence an alert</summary>" in html
 
 
@@ -179,3 +184,73 @@ def test_digest_urgency_words_match_the_report_scale() -> None:
     html = html_part(msg)
     assert '<span class="u u-30">≤ 30 days</span>' in html
     assert '<span class="u u-90">≤ 90 days</span>' in html
+
+
+def test_digest_names_target_and_start_by_from_the_plan(tmp_path: Path) -> None:
+    hv = ("Microsoft", "Hyper-V Server", "2016")
+    esx = ("Broadcom (VMware)", "VMware ESXi", "8.0")
+    estate = EstateSummary(
+        hosts_by_status={"security-only": 3},
+        at_risk=[],
+        host_counts={hv: 2, esx: 1},
+        total=3,
+        host_names={hv: ("hv-01", "hv-02"), esx: ("esx-01",)},
+    )
+    plan = {
+        hv: PlanHint("Windows Server 2025", date(2026, 7, 12)),  # already behind as_of
+        esx: PlanHint("", date(2027, 4, 11)),
+    }
+    ctx = digest_context(Settings(), AS_OF, estate, plan=plan)
+    vmware = record(vendor="Broadcom (VMware)", product="VMware ESXi", cycle="8.0", eol="2027-10-11")
+    msg = build_digest([item(record()), item(vmware, 365)], ROUTE, AS_OF, NOW, context=ctx)
+    text, html = text_part(msg), html_part(msg)
+    assert "  upgrade to Windows Server 2025, start by 2026-07-12 (4 months overdue)\n" in text
+    assert "  no known upgrade path, start by 2027-04-11\n" in text
+    assert (
+        'Upgrade to <strong>Windows Server 2025</strong> · start by <time datetime="2026-07-12">2026-07-12</time>'
+        " (4 months overdue)" in html
+    )
+    assert 'No known upgrade path · start by <time datetime="2027-04-11">2027-04-11</time>' in html
+
+
+def test_a_cycle_already_on_the_newest_release_is_told_to_plan_its_replacement() -> None:
+    ws = ("Microsoft", "Windows Server", "2025")
+    estate = EstateSummary(
+        hosts_by_status={"supported": 1},
+        at_risk=[],
+        host_counts={ws: 1},
+        total=1,
+        host_names={ws: ("hv-04",)},
+    )
+    plan = {ws: PlanHint("Windows Server 2025", date(2034, 5, 14))}  # its own cycle: no newer release
+    ctx = digest_context(Settings(), AS_OF, estate, plan=plan)
+    newest = record(product="Windows Server", cycle="2025", eol="2034-11-14")
+    msg = build_digest([item(newest, 365)], ROUTE, AS_OF, NOW, context=ctx)
+    text, html = text_part(msg), html_part(msg)
+    assert "  already the newest release: plan its replacement, start by 2034-05-14\n" in text
+    assert "upgrade to Windows Server 2025" not in text and "no known upgrade path" not in text
+    assert "Already the newest release: plan its replacement · start by" in html
+
+
+def test_paid_support_item_of_a_cycle_past_eol_says_so() -> None:
+    esx = LifecycleRecord(
+        vendor="Broadcom (VMware)",
+        product="VMware ESXi",
+        cycle="7.0",
+        type=1,
+        release=parse_milestone("2020-04-02"),
+        support_end=parse_milestone("2025-10-02"),
+        eol=parse_milestone("2025-10-02"),
+        extended_end=parse_milestone("2027-04-02"),
+        source="https://example.org/esxi",
+        confidence="secondary",
+    )
+    assert esx.extended_end is not None
+    due = DueItem(esx, "extended_end", esx.extended_end, 127, 180, (), ROUTE, None)
+    msg = build_digest([due], ROUTE, AS_OF, NOW)
+    assert "  already past EOL 13 months ago (2025-10-02)\n" in text_part(msg)
+    assert (
+        'Already <strong>past EOL 13 months ago (<time datetime="2025-10-02">2025-10-02</time>)</strong>'
+        in html_part(msg)
+    )
+    assert "already past" not in text_part(build_digest([item(record())], ROUTE, AS_OF, NOW))

@@ -54,3 +54,18 @@ def test_bad_inventory_fails_the_report_cleanly(tracker, tmp_path: Path) -> None
     assert f"{bad}:1: version:" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "reports" / "lifecycle-2026-11-26.html").exists()
+
+
+def test_digest_of_alert_and_run_names_target_and_start_by(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`tracker alert` plans the estate for its digest; `tracker run` reuses the report's plan."""
+    for command in ("alert", "run"):
+        text = f'state_dir = "state-{command}"\ninventory = "{HOSTS}"\n'
+        (tmp_path / "tracker.toml").write_text(text)
+        result = tracker("--as-of", AS_OF, command)
+        assert result.returncode == 0, result.stderr
+        [eml] = (tmp_path / f"state-{command}" / "outbox").glob("*.eml")
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        block = body[body.index("- Hyper-V Server 2016") :]
+        block = block[: block.index("\n\n")]
+        assert "  upgrade to Windows Server 2025, start by 2026-07-12 (4 months overdue)\n" in block, command

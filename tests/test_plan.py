@@ -453,8 +453,8 @@ def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
     row = page[page.index('data-key="Microsoft/Hyper-V Server/2016"') :]
     row = row[: row.index("</tr>")]
     assert (
-        '<td class="to">Windows Server 2025</td><td class="by"><time datetime="2026-07-12">2026-07-12</time></td>'
-        in row
+        '<td class="to">Windows Server 2025</td><td class="by"><time datetime="2026-07-12">2026-07-12</time>'
+        '<span class="why late">4 months overdue</span></td>' in row
     )
     row = page[page.index('data-key="Broadcom (VMware)/VMware ESXi/8.0"') :]
     row = row[: row.index("</tr>")]  # 8.0 -> 9.0 in place (datasets/upgrades.csv)
@@ -505,25 +505,30 @@ ROUTES = '[[routes]]\nmatch = "Microsoft/*"\nto = ["win@example.org"]\n[[routes]
 
 
 def test_end_of_life_digests_show_target_and_start_by(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """SPEC section 9: the digests show target and start-by for the cycles on your hosts, whatever
+    """README "Planning upgrades": the digests show target and start-by for the cycles on your hosts, whatever
     milestone is due (not only for start_by items)."""
     (tmp_path / "tracker.toml").write_text(
         f'state_dir = "state"\ninventory = "{EXAMPLE}"\n[alerts]\nmilestones = ["eol"]\n{ROUTES}',
         encoding="utf-8",
     )
     r = tracker("--as-of", AS_OF, "alert", "--dry-run")  # the preview says it too
-    assert "\n  upgrade to Windows Server 2025, start by 2026-07-12\n" in r.stdout
+    assert "\n  upgrade to Windows Server 2025, start by 2026-07-12 (4 months overdue)\n" in r.stdout
     r = tracker("--as-of", AS_OF, "alert")
     assert r.returncode == 0, r.stderr
     digests = _digest_texts(tmp_path / "state" / "outbox")
     text, html = digests["win@example.org"]
     hv = _block(text, "- Hyper-V Server 2016 (Microsoft)")
-    assert "\n  upgrade to Windows Server 2025, start by 2026-07-12\n" in hv
-    assert '<p class="plan">Upgrade to Windows Server 2025, start by 2026-07-12</p>' in html
+    assert "\n  upgrade to Windows Server 2025, start by 2026-07-12 (4 months overdue)\n" in hv
+    assert (
+        '<p class="plan">Upgrade to <strong>Windows Server 2025</strong> · start by '
+        '<time datetime="2026-07-12">2026-07-12</time> (4 months overdue)</p>'
+    ) in html
     scvmm = _block(text, "- System Center Virtual Machine Manager 2016 (Microsoft)")  # on no host
     assert "start by" not in scvmm and "upgrade to" not in scvmm
     text, _ = digests["infra@example.org"]
-    assert "\n  upgrade to VMware ESXi 9.0, start by 2026-09-30\n" in _block(text, "- VMware ESXi 8.0 (")
+    assert "\n  upgrade to VMware ESXi 9.0, start by 2026-09-30 (57 days overdue)\n" in _block(
+        text, "- VMware ESXi 8.0 ("
+    )
 
 
 def test_a_bad_upgrades_file_costs_the_digests_their_plan_lines_not_the_alerts(

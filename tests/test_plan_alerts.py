@@ -110,27 +110,3 @@ def test_webhook_items_carry_the_hosts_and_target() -> None:
         2,
         "Windows Server 2025",
     )
-
-
-def test_plan_notes_say_the_target_the_newest_release_or_no_known_path() -> None:
-    from tracker.plan.inventory import CycleStart, plan_notes
-
-    def cycle(product: str, cycle: str, target: tuple[str, str] | None) -> CycleStart:
-        tp, tc = target or (None, None)
-        return CycleStart("V", product, cycle, 2, tp, tc, "", date(2026, 7, 12), 0)
-
-    notes = plan_notes(
-        {
-            ("V", "Hyper-V Server", "2016"): cycle("Hyper-V Server", "2016", ("Windows Server", "2025")),
-            ("V", "Windows Server", "2025"): cycle("Windows Server", "2025", ("Windows Server", "2025")),
-            ("V", "VirtualBox", "6.0"): cycle("VirtualBox", "6.0", None),
-        }
-    )
-    assert notes is not None
-    assert [n.text for n in notes.values()] == [
-        "upgrade to Windows Server 2025, start by 2026-07-12",
-        "already the newest release: plan its replacement, start by 2026-07-12",
-        "no known upgrade path, start by 2026-07-12",
-    ]
-    assert [n.target for n in notes.values()] == ["Windows Server 2025", "", ""]
-    assert plan_notes(None) is None

@@ -265,8 +265,9 @@ def test_default_timeline_leaves_out_long_ended_cycles_and_links_the_full_one(tm
     path = write_report(records, Settings(), later, tmp_path, SMALL, NOW)
     doc = parse(path)
     link = doc.by_id("full-timeline-link")
-    assert link.attrs["href"] == "lifecycle-2029-06-01-timeline.html"
-    full = parse(tmp_path / link.attrs["href"])
+    assert link.attrs["href"] == "lifecycle-2029-06-01-timeline.html#today"  # opens on today
+    full = parse(tmp_path / link.attrs["href"].split("#")[0])
+    assert full.by_id("today").tag == "span"
     shown = doc.by_id("timeline").find("div", "screen-only").find_all("g", "cy")
     assert len(full.find_all("g", "cy")) == 10 > len(shown)
     # Today is near the left edge of the default chart: in view on a phone without scrolling.
@@ -400,6 +401,8 @@ def test_keep_days_prunes_by_file_name_date_and_index_lists_history(
         "lifecycle-2026-10-27.html",
     ]
     assert index.by_id("latest").find("a").attrs["href"] == "lifecycle-2026-12-01.html"
+    first = index.find("ol", "history").find("li").text()
+    assert first == "Report as of 2026-12-01"  # each date once, ISO
     assert "Kept for 30 days".lower() in index.text().lower()
 
 
@@ -483,6 +486,8 @@ def test_plan_columns_appear_only_with_plan_data(tmp_path: Path) -> None:
     path = write_report(records, Settings(), DAY, tmp_path, SMALL, NOW, estate=estate, plan_by_cycle=plan)
     row = parse(path).by_id("on-hosts").find("tbody").find("tr")
     assert "Windows Server 2025" in row.text() and "2026-07-12" in row.text()
+    late = row.find("td", "by").find("span", "late")  # the start-by date is already behind
+    assert late.text() == "4 months overdue"
 
 
 def test_old_end_of_life_is_counted_not_listed() -> None:
@@ -615,3 +620,50 @@ def test_pruning_a_report_removes_its_full_timeline_too(tmp_path: Path) -> None:
     assert "lifecycle-2029-06-01.html" not in names
     assert "lifecycle-2029-06-01-timeline.html" not in names
     assert "lifecycle-2029-08-01-timeline.html" in names
+
+
+def test_headline_dates_never_break_and_text_stays_escaped(tmp_path: Path) -> None:
+    from tracker.templating import dates_whole
+
+    assert str(dates_whole("<b> ends 2027-01-12; 2026-08")) == (
+        '&lt;b&gt; ends <time datetime="2027-01-12">2027-01-12</time>; <time datetime="2026-08">2026-08</time>'
+    )
+    page = write_report(load_dataset(SMALL), Settings(), DAY, tmp_path, SMALL, NOW).read_text()
+    headline = page[page.index('<h1 id="headline">') : page.index("</h1>")]
+    assert re.search(r'<time datetime="(\d{4}-\d{2}-\d{2})">\1</time>', headline), headline
+
+
+def test_old_end_of_life_count_links_the_full_table(tmp_path: Path) -> None:
+    later = date(2028, 1, 1)
+    doc = parse(write_report(load_dataset(SMALL), Settings(), later, tmp_path, SMALL, NOW))
+    older = doc.by_id("older-eol")
+    assert older.text().startswith("2 more cycles ended over 365 days ago")
+    assert older.find("a").attrs["href"] == "#cycles"
+
+
+def test_product_sources_on_one_host_are_told_apart() -> None:
+    base = load_dataset(SMALL)[0]
+    records = [
+        replace(base, cycle="1", source="https://learn.example.org/lifecycle/products/p-1"),
+        replace(
+            base,
+            cycle="2",
+            source="https://learn.example.org/lifecycle/products/p-2/ ; https://other.example/x",
+        ),
+    ]
+    [group] = group_rows([cycle_row(r, DAY) for r in records])
+    assert [s.label for s in group.sources] == [  # newest cycle's sources first
+        "learn.example.org/…/p-2",
+        "other.example",
+        "learn.example.org/…/p-1",
+    ]
+    assert group.sources[0].href == "https://learn.example.org/lifecycle/products/p-2/"
+
+
+def test_notes_keep_their_dates_whole_and_stay_escaped() -> None:
+    from tracker.report.rows import escape_note
+
+    assert escape_note('<b>"x"</b> ended 2025-04-02). Month 2026-08') == (
+        "&lt;b&gt;&quot;x&quot;&lt;/b&gt; ended <time>2025-04-02</time>). Month <time>2026-08</time>"
+    )
+    assert escape_note("no dates & no hyphens") == "no dates &amp; no hyphens"

@@ -6,6 +6,8 @@ Skipped only outside CI when /usr/bin/chromium is missing; with CI set it must r
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,25 @@ CONTRAST_JS = """
     if (ratio < 4.5) bad.push(`${el.tagName}.${el.getAttribute('class')}: ${ratio.toFixed(2)} "${el.textContent.trim().slice(0, 30)}"`);
   }
   return {checked, bad: [...new Set(bad)].slice(0, 20)};
+}
+"""
+
+
+# Every ISO date in visible text (2027-01-12, 2026-08) that a line break cuts in two.
+BROKEN_DATES_JS = """
+() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walker.nextNode()); ) {
+    for (const m of n.textContent.matchAll(/\\d{4}-\\d{2}(-\\d{2})?/g)) {
+      const range = document.createRange();
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(m[0] + ' in ' + n.parentElement.tagName);
+    }
+  }
+  return broken;
 }
 """
 
@@ -154,9 +175,15 @@ def test_phone_width_has_no_page_overflow(browser: Any, small_report: Path, tmp_
     visit = Visit(browser, small_report, 375)
     visit.assert_clean()
     assert visit.scroll_width() <= 375 + 1
-    # Wide content scrolls inside its own container instead of widening the page.
-    inner = visit.page.evaluate("document.querySelector('#cycles .scroll').scrollWidth")
+    # The chart scrolls inside its own box instead of widening the page; the full table reflows
+    # (one cycle a few lines), so no date of it is off-screen.
+    inner = visit.page.evaluate("document.querySelector('.screen-only .tl').scrollWidth")
     assert inner > 375
+    assert visit.page.evaluate("document.querySelector('#cycles .scroll').scrollWidth") <= 375
+    rights = visit.page.evaluate(
+        "[...document.querySelectorAll('table.cycles tr.cycle td')].map(e => e.getBoundingClientRect().right)"
+    )
+    assert rights and max(rights) <= 375
     visit.page.screenshot(path=str(tmp_path / "report-375.png"))
     assert (tmp_path / "report-375.png").stat().st_size > 10_000
     visit.page.close()
@@ -166,6 +193,16 @@ def test_text_contrast_at_least_4_5(browser: Any, small_report: Path) -> None:
     visit = Visit(browser, small_report, 1280)
     result = visit.page.evaluate(CONTRAST_JS)
     assert result["checked"] > 100
+    assert result["bad"] == []
+    visit.page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_estate_report_text_contrast_at_least_4_5(browser: Any, estate_report: Path, width: int) -> None:
+    """Every status and urgency chip, the overdue start-by dates, the phone's labelled cells."""
+    visit = Visit(browser, estate_report, width)
+    result = visit.page.evaluate(CONTRAST_JS)
+    assert result["checked"] > 1000
     assert result["bad"] == []
     visit.page.close()
 
@@ -241,11 +278,19 @@ def test_estate_most_urgent_cycles_are_in_the_first_screen(browser: Any, estate_
 def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, estate_report: Path) -> None:
     phone = Visit(browser, estate_report, 375, 812)
     assert phone.scroll_width() <= 375
+    assert phone.page.evaluate(BROKEN_DATES_JS) == []  # no date cut in two by a line break
     # Status is the second column of the full table: visible without scrolling the table.
     right = phone.page.evaluate(
         "document.querySelector('table.cycles tr.cycle td.stc').getBoundingClientRect().right"
     )
     assert right <= 375
+    # A cycle close to its end says so in words under its status, not only in colour.
+    row = phone.page.locator("#g-ibm-powervm-virtual-i-o-server tr.cycle", has_text="4.1.0")
+    assert row.locator(".stc").inner_text().split("\n") == ["Supported", "EOL in 4 days"]
+    assert "EOL in" not in phone.page.locator("tr.cycle", has_text="4.1.1").first.inner_text()
+    # Per-row notes are on the phone's screen, not in a column far off to the right.
+    note = phone.page.locator("table.cycles td.notes:not(:empty)").first
+    assert note.is_visible() and note.bounding_box()["width"] <= 375  # type: ignore[index]
     # The timeline opens on today: the today line is inside the chart's visible box.
     box = phone.page.evaluate(
         """(() => {
@@ -255,6 +300,12 @@ def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, es
         })()"""
     )
     assert box[0] < box[2] < box[1]
+    # The chart keeps every cycle on your hosts, even one that ended four years ago.
+    titles = phone.page.evaluate(
+        "[...document.querySelectorAll('.screen-only .tl-plot g.cy title')].map(t => t.textContent)"
+    )
+    assert [t for t in titles if t.startswith("Broadcom (VMware) VMware ESXi 6.7:")]
+    assert not [t for t in titles if t.startswith("Broadcom (VMware) VMware ESXi 6.5:")]
     # Labels stay put when the chart scrolls sideways.
     moved = phone.page.evaluate(
         """(() => {
@@ -267,6 +318,30 @@ def test_phone_sees_status_and_today_without_sideways_scrolling(browser: Any, es
     )
     assert moved[0] > 0 and abs(moved[1]) < 1
     phone.page.close()
+
+
+def test_full_timeline_opens_on_today_on_a_phone(browser: Any, estate_report: Path) -> None:
+    report = Visit(browser, estate_report, 375, 812)
+    href = report.page.get_attribute("#full-timeline-link", "href")
+    report.page.close()
+    assert href is not None and href.endswith("#today")
+    name, fragment = href.split("#")
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto((estate_report.parent / name).resolve().as_uri() + "#" + fragment)
+    box = page.evaluate(
+        """(() => {
+          const tl = document.querySelector('.tl');
+          const line = document.querySelector('.tl-plot line.today').getBoundingClientRect();
+          const r = tl.getBoundingClientRect();
+          return [tl.scrollLeft, r.left, r.right, line.left, r.top, r.bottom, window.innerHeight];
+        })()"""
+    )
+    scroll, left, right, today, top, bottom, height = box
+    assert scroll > 0  # the chart starts in 2007: it opened scrolled to today
+    assert left + 118 < today < right  # right of the sticky labels, inside the box
+    assert top < height and bottom > 0  # and the chart is on screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.close()
 
 
 def _pdf_pages(pdf: bytes) -> int:
@@ -286,6 +361,56 @@ def test_printed_brief_of_bundled_dataset_and_example_hosts_fits_eight_a4_pages(
     assert "https://" in src  # URLs printed in full
     pdf = visit.page.pdf(format="A4", print_background=True)
     assert 2 <= _pdf_pages(pdf) <= 8
+    visit.page.close()
+
+
+def _pdf_page_texts(pdf: bytes, tmp_path: Path) -> list[str]:
+    """The text of each page, laid out (poppler's pdftotext; CI installs poppler-utils)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but pdftotext (poppler-utils) is missing")
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    return [page for page in done.stdout.split("\f") if page.strip()]
+
+
+def test_printed_brief_strands_no_heading_and_charts_every_action_whole(
+    browser: Any, estate_report: Path, tmp_path: Path
+) -> None:
+    visit = Visit(browser, estate_report, 1280)
+    visit.page.emulate_media(media="print")
+    # The brief's chart: every cycle of the action lists, even one past end of life for years,
+    # each label whole inside its column (a label wider than the column was cut at its start).
+    labels = visit.page.evaluate(
+        """[...document.querySelectorAll('.print-only .tl-labels text:not(.gl)')]
+             .map(t => [t.textContent, t.getBBox().x])"""
+    )
+    assert "VMware ESXi 6.7" in [name for name, _ in labels]
+    assert [name for name, x in labels if x < 0] == []
+    ended = visit.page.evaluate(
+        "[...document.querySelectorAll('.print-only .tl-plot text.end')].map(t => t.textContent)"
+    )
+    assert "ended 2023-11-15" in ended  # its bar ended before the axis: the date is still written
+    # In the appendix a cycle within 90 days of end of life says so in words beside its status.
+    words = visit.page.evaluate(
+        """[...document.querySelectorAll('table.cycles .ut')]
+             .filter(e => getComputedStyle(e).display !== 'none').map(e => e.textContent)"""
+    )
+    assert "EOL in 4 days" in words and "EOL in 47 days" in words
+    assert all(w.startswith("EOL in") and w.endswith(" days") for w in words), words
+    headings = visit.page.evaluate(
+        "[...document.querySelectorAll('h2, caption')].map(e => e.textContent.trim().slice(0, 30))"
+    )
+    pages = _pdf_page_texts(visit.page.pdf(format="A4", print_background=True), tmp_path)
+    assert len(pages) >= 3
+    for number, page in enumerate(pages[:-1], 1):
+        last = [line.strip() for line in page.splitlines() if line.strip()][-1]
+        # No page ends with a heading, a table's caption or its header row alone.
+        assert not last.startswith(("Urgency", "Cycle ")), (number, last)
+        assert not [h for h in headings if last.startswith(h)], (number, last)
     visit.page.close()
 
 
@@ -322,4 +447,5 @@ def test_digest_html_reflows_to_a_375_px_phone(browser: Any, tmp_path: Path) -> 
         )
         result_contrast = visit.page.evaluate(CONTRAST_JS)
         assert result_contrast["bad"] == []
+        assert visit.page.evaluate(BROKEN_DATES_JS) == []
         visit.page.close()

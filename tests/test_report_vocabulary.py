@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,6 +41,14 @@ def test_until_other_milestones_and_day_counts() -> None:
     assert vocab.days_left(-1) == "1 day ago"
     assert vocab.when(1) == "tomorrow" and vocab.when(-1) == "yesterday" and vocab.when(5) == "in 5 days"
     assert vocab.hosts(1) == "1 host" and vocab.hosts(0) == "0 hosts"
+
+
+def test_start_by_says_when_the_date_is_already_behind() -> None:
+    as_of = date(2026, 11, 26)
+    assert vocab.start_by(date(2027, 4, 11), as_of) == "start by 2027-04-11"
+    assert vocab.start_by(as_of, as_of) == "start by 2026-11-26"
+    assert vocab.start_by(date(2026, 11, 25), as_of) == "start by 2026-11-25 (1 day overdue)"
+    assert vocab.start_by(date(2026, 7, 12), as_of) == "start by 2026-07-12 (4 months overdue)"
 
 
 @pytest.mark.parametrize(

@@ -360,8 +360,9 @@ def _send_alerts(
     accept_new_ledger: bool,
     plan: dict[tuple[str, str, str], CycleStart] | None,
 ) -> None:
+    """The digests; ``plan`` is the night's plan step (target and start-by per cycle), as in the report."""
     from tracker.alerts import run_alerts
-    from tracker.plan.inventory import plan_notes, start_by_alerts
+    from tracker.plan.inventory import start_by_alerts
 
     try:
         result = run_alerts(
@@ -374,7 +375,7 @@ def _send_alerts(
             accept_new_ledger=accept_new_ledger,
             estate=estate,
             start_by=start_by_alerts(settings, plan),  # README "Planning upgrades"
-            upgrade_plans=plan_notes(plan),
+            plan_by_cycle=plan,
         )
     except TrackerError as exc:  # the ledger or its lock: the one line of `tracker run` names it
         state.alert_problem = exc.messages[0] if exc.messages else str(exc)

@@ -167,6 +167,18 @@ def until(days_left: int | None, milestone: str = "eol") -> str:
     return f"past {short} {span(days_left)} ago"
 
 
+def overdue(days_late: int) -> str:
+    """A start-by date already behind: ``1 day overdue``, ``4 months overdue``."""
+    return f"{span(days_late)} overdue"
+
+
+def start_by(day: date, as_of: date) -> str:
+    """``start by 2027-04-11``; ``start by 2026-07-12 (4 months overdue)`` once the day has passed."""
+    late = (as_of - day).days
+    text = f"start by {iso(day)}"
+    return f"{text} ({overdue(late)})" if late > 0 else text
+
+
 def days_left(count: int) -> str:
     """Days to a milestone as a table cell: ``4 days left``, ``1 day left``, ``today``, ``3 days ago``."""
     if count == 0:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -24,12 +24,13 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
     from tracker.alerts.digest import DigestContext
-    from tracker.alerts.due import AlertPlan, DueItem, PlanNote, StartBy
+    from tracker.alerts.due import AlertPlan, DueItem, StartBy
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.webhook import WebhookDigest
     from tracker.config import Route, Settings
     from tracker.dataset import LifecycleRecord
     from tracker.estate import EstateSummary
+    from tracker.report.model import PlanLike
 
 __all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
 
@@ -160,10 +161,12 @@ def run_alerts(
     accept_new_ledger: bool = False,
     estate: EstateSummary | None = None,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
-    upgrade_plans: Mapping[tuple[str, str, str], PlanNote] | None = None,
+    plan_by_cycle: Mapping[tuple[str, str, str], PlanLike] | None = None,
 ) -> AlertRunResult:
-    """Send every due digest and record, per recipient, what was accepted (``upgrade_plans``: what
-    digests and webhooks say to do per cycle of your hosts, ``tracker.plan.inventory.plan_notes``).
+    """Send every due digest and record, per recipient, what was accepted.
+
+    ``plan_by_cycle`` (``tracker.plan``): the digests and webhooks name each cycle's target and
+    start-by date.
 
     The ledger is opened for writing (and a write proven) before anything is sent, and each digest
     is recorded as pending before it goes out. Delivery failures do not raise: they are logged and
@@ -176,8 +179,7 @@ def run_alerts(
 
     result = AlertRunResult()
     config_file = settings.path.resolve() if settings.path is not None else None
-    notes = {key: n.text for key, n in (upgrade_plans or {}).items()}
-    context = replace(digest_context(settings, as_of, estate, config_file), plan=notes or None)
+    context = digest_context(settings, as_of, estate, config_file, plan_by_cycle)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:
@@ -216,7 +218,7 @@ def run_alerts(
                 server_down = server_down or temporary
             hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
             counts = host_counts if host_counts is not None or estate is None else estate.host_counts
-            _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result, upgrade_plans)
+            _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result, plan_by_cycle)
     finally:
         lock.release()
     if not plan.due and not plan.unrouted:
@@ -286,15 +288,18 @@ def _post_webhooks(
     log: Callable[[str], None],
     host_counts: Mapping[tuple[str, str, str], int] | None,
     result: AlertRunResult,
-    upgrade_plans: Mapping[tuple[str, str, str], PlanNote] | None = None,
+    plan_by_cycle: Mapping[tuple[str, str, str], PlanLike] | None = None,
 ) -> None:
     """Each route's webhooks: a recipient each, in the same ledger (tracker.alerts.webhook); items
     on your hosts carry ``target`` and ``start_by`` when the inventory is planned."""
     from tracker.alerts.webhook import send_webhooks
 
-    extra = {
-        key: {"target": n.target or None, "start_by": n.start_by.isoformat() if n.start_by else None}
-        for key, n in (upgrade_plans or {}).items()
+    extra = {  # a cycle already on its line's newest release has no target to move to
+        key: {
+            "target": c.target if c.target not in ("", f"{key[1]} {key[2]}") else None,
+            "start_by": c.start_by.isoformat() if c.start_by else None,
+        }
+        for key, c in (plan_by_cycle or {}).items()
     }
     posted = send_webhooks(hooks, settings, ledger, as_of, now, log, host_counts, extra=extra or None)
     result.webhooks_posted += posted.posted

@@ -20,7 +20,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from tracker import __version__, templating
@@ -29,10 +29,16 @@ from tracker.alerts.due import START_BY, CycleKey, DueItem
 from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
 from tracker.estate import EstateSummary
+from tracker.status import days_to_eol
 from tracker.vocabulary import milestone_term, subject_term
+
+if TYPE_CHECKING:
+    from tracker.report.model import PlanLike
 
 DEFAULT_FROM = "tracker@localhost"
 HOST_NAMES_SHOWN = 3
+NO_PATH = "no known upgrade path"
+NEWEST = "already the newest release: plan its replacement"
 
 
 @dataclass(frozen=True)
@@ -46,13 +52,16 @@ class DigestContext:
     """Written into the silence commands as ``tracker --config PATH ...``."""
     estate: EstateSummary | None = None
     """Host counts and names per cycle; overrides ``host_counts``."""
-    plan: Mapping[CycleKey, str] | None = None
-    """Per cycle of your hosts, what ``tracker plan`` says to do ("upgrade to Windows Server 2025,
-    start by 2026-07-12"), when an inventory is planned."""
+    plan: Mapping[CycleKey, PlanLike] | None = None
+    """Target release and start-by date per cycle of your estate (``tracker plan``), when known."""
 
 
 def digest_context(
-    settings: Settings, as_of: date, estate: EstateSummary | None = None, config_path: Path | None = None
+    settings: Settings,
+    as_of: date,
+    estate: EstateSummary | None = None,
+    config_path: Path | None = None,
+    plan: Mapping[CycleKey, PlanLike] | None = None,
 ) -> DigestContext:
     """Links from ``settings.report.url`` (when set): the day's report and the calendar feed."""
     from tracker.report.history import CALENDAR_NAME, report_name
@@ -65,6 +74,7 @@ def digest_context(
         calendar_url=urljoin(base, CALENDAR_NAME) if base else None,
         config_path=config_path,
         estate=estate,
+        plan=plan,
     )
 
 
@@ -161,8 +171,30 @@ def _vendor_term(item: DueItem) -> str:
     return f"{item.record.vendor} calls it {term}"
 
 
+def _plan(item: DueItem, context: DigestContext | None, as_of: date) -> tuple[str, str, bool]:
+    """(target, ``start by 2026-07-12 (4 months overdue)``, newest) from the plan; empty when
+    unknown. ``newest``: the cycle is already its line's newest release (plan its replacement)."""
+    if item.milestone == START_BY:  # the item itself is the start-by date: name the target only
+        target = item.start.target if item.start is not None else ""
+        return ("" if target == item.record.name else target, "", target == item.record.name)
+    cycle = context.plan.get(item.record.key) if context is not None and context.plan else None
+    if cycle is None:
+        return ("", "", False)
+    start = vocab.start_by(cycle.start_by, as_of) if cycle.start_by is not None else ""
+    newest = cycle.target == item.record.name
+    return ("" if newest else cycle.target, start, newest)
+
+
+def _past_eol(item: DueItem, as_of: date) -> str:
+    """``past EOL 13 months ago (2025-10-02)`` for a paid-support item of a cycle already past EOL."""
+    eol, days = item.record.eol, days_to_eol(item.record, as_of)
+    if item.milestone != "extended_end" or eol is None or days is None or days >= 0:
+        return ""
+    return f"{vocab.until(days)} ({eol.text})"
+
+
 def _card(
-    item: DueItem, context: DigestContext | None, counts: Mapping[CycleKey, int] | None
+    item: DueItem, context: DigestContext | None, counts: Mapping[CycleKey, int] | None, as_of: date
 ) -> dict[str, Any]:
     r = item.record
     level = _urgency(item)
@@ -176,9 +208,7 @@ def _card(
             sources.append({"href": src, "label": urlsplit(src).hostname or src})
         else:
             sources.append({"href": None, "label": src})
-    plan = context.plan.get(r.key) if context is not None and context.plan else None
-    if plan is None and item.start is not None and item.start.target not in ("", r.name):  # start_by
-        plan = f"upgrade to {item.start.target}"
+    target, start, newest = _plan(item, context, as_of)
     return {
         "name": r.name,
         "vendor": r.vendor,
@@ -193,8 +223,11 @@ def _card(
         "hosts_text": vocab.hosts(n),
         "host_names": names,
         "more_hosts": max(0, n - len(names)) if names else 0,
-        "plan": plan,
+        "target": target,
+        "start": start,
+        "newest": newest,
         "moved_from": item.moved_from,
+        "past_eol": _past_eol(item, as_of),
         "sources": sources,
         "threshold": item.threshold,
     }
@@ -224,27 +257,30 @@ def start_sentence(item: DueItem) -> str:
     start = item.start
     hosts = f" ({vocab.hosts(start.hosts)})" if start else ""
     if start and start.target == item.record.name:
-        target = " — already the newest release: plan its replacement"
+        target = f" — {NEWEST}"
     else:
-        target = f" — target {start.target}" if start and start.target else " — no known upgrade path"
+        target = f" — target {start.target}" if start and start.target else f" — {NO_PATH}"
     return one_line(f"start the upgrade of {item.record.name}{hosts} by {item.when.text}{target}")
 
 
 def _item_lines(
-    item: DueItem, counts: Mapping[CycleKey, int] | None, context: DigestContext | None
+    item: DueItem, counts: Mapping[CycleKey, int] | None, context: DigestContext | None, as_of: date
 ) -> list[str]:
-    c = _card(item, context, counts)
+    c = _card(item, context, counts, as_of)
     lines = [
         f"- {start_sentence(item) if item.milestone == START_BY else c['name']} ({c['vendor']})",
         f"  {c['phrase']} ({c['milestone'].lower()}: {c['date']}"
         + (f"; {c['vendor_term']})" if c["vendor_term"] else ")"),
     ]
+    if c["past_eol"]:
+        lines.append(f"  already {c['past_eol']}")
     if c["hosts"]:
         names = ", ".join(c["host_names"])
         more = f" +{c['more_hosts']} more" if c["more_hosts"] else ""
         lines.append(f"  {c['hosts_text']}" + (f": {names}{more}" if names else ""))
-    if c["plan"]:
-        lines.append(f"  {c['plan']}")
+    if c["target"] or c["start"]:
+        upgrade = f"upgrade to {c['target']}" if c["target"] else NEWEST if c["newest"] else NO_PATH
+        lines.append(f"  {upgrade}" + (f", {c['start']}" if c["start"] else ""))
     if item.moved_from:
         lines.append(f"  date moved from {item.moved_from} to {item.when.text}")
     lines.append(f"  alert threshold: {item.threshold} days")
@@ -307,7 +343,7 @@ def _text(d: _Digest) -> str:
         if title:
             out.extend([f"{title}:", ""])
         for item in part:
-            out.extend(_item_lines(item, counts, context))
+            out.extend(_item_lines(item, counts, context, as_of))
             out.append("")
     out.append("-- ")
     out.append("To silence an alert, run on the tracker host (replace REASON):")
@@ -319,7 +355,7 @@ def _text(d: _Digest) -> str:
 def _html(d: _Digest) -> str:
     items, counts, context = d.items, d.counts, d.context
     sections = [
-        {"title": title, "cards": [_card(i, context, counts) for i in part]}
+        {"title": title, "cards": [_card(i, context, counts, d.as_of) for i in part]}
         for title, part in _sections(items, counts)
     ]
     page = {
@@ -330,7 +366,10 @@ def _html(d: _Digest) -> str:
         "report_url": context.report_url if context is not None else None,
         "calendar_url": context.calendar_url if context is not None else None,
         "sections": sections,
-        "silence": [silence_command(i, d.as_of, d.config) for i in items],
+        # Words of each command, quoted for the shell: the HTML keeps each one whole on a line.
+        "silence": [
+            [shlex.quote(word) for word in shlex.split(silence_command(i, d.as_of, d.config))] for i in items
+        ],
         "route": d.route.match,
         "version": __version__,
     }

@@ -35,18 +35,6 @@ class StartBy:
 
 
 @dataclass(frozen=True)
-class PlanNote:
-    """What ``tracker plan`` says to do about one cycle of your hosts (README "Planning upgrades": the digests
-    show target and start-by), whatever milestone is due."""
-
-    text: str
-    """The digest's line: ``upgrade to Windows Server 2025, start by 2026-07-12``."""
-    target: str = ""
-    """``Windows Server 2025``; empty when no path is known or the cycle is the newest release."""
-    start_by: date | None = None
-
-
-@dataclass(frozen=True)
 class PastDelivery:
     """One ledger row: an alert delivered (or covered by a smaller threshold) for a route."""
 

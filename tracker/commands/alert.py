@@ -93,12 +93,12 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
-    cycles = _planned(ctx, records, log)
-    start_by = plan = None
-    if cycles is not None:  # what to do, and from when, per cycle of your hosts (tracker plan)
-        from tracker.plan.inventory import plan_notes, start_by_alerts
+    cycles = _planned(ctx, records, log)  # what to do, and from when, per cycle of your hosts
+    start_by = None
+    if cycles is not None:
+        from tracker.plan.inventory import start_by_alerts
 
-        start_by, plan = start_by_alerts(ctx.settings, cycles), plan_notes(cycles)
+        start_by = start_by_alerts(ctx.settings, cycles)
     result = run_alerts(
         records,
         ctx.settings,
@@ -109,7 +109,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         estate=estate,
         accept_new_ledger=args.accept_new_ledger,
         start_by=start_by,
-        upgrade_plans=plan,
+        plan_by_cycle=cycles,
     )
     if args.dry_run:
         if result.previews:

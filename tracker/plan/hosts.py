@@ -20,7 +20,6 @@ from tracker.plan.inventory import (
     CycleStart,
     configured_plan_by_cycle,
     configured_start_by,
-    plan_notes,
     rules_from,
     start_by_alerts,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "configured_plan_by_cycle",
     "configured_start_by",
     "plan_by_cycle",
-    "plan_notes",
     "rules_from",
     "start_by_alerts",
     "to_frame",

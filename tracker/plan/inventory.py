@@ -22,7 +22,7 @@ from tracker.plan.engine import Planner
 from tracker.plan.table import PlanCounts, plan_keys, plan_table
 
 if TYPE_CHECKING:
-    from tracker.alerts.due import PlanNote, StartBy
+    from tracker.alerts.due import StartBy
     from tracker.config import Settings
     from tracker.plan.engine import PlanRules
 
@@ -177,25 +177,3 @@ def configured_start_by(
     if START_BY not in settings.alerts.milestones:
         return None
     return start_by_alerts(settings, configured_plan_by_cycle(settings, records, dataset_path, as_of))
-
-
-def plan_notes(cycles: Mapping[CycleKey, CycleStart] | None) -> dict[CycleKey, PlanNote] | None:
-    """What the digests and webhooks say about each cycle of your hosts (README "Planning upgrades": they show
-    target and start-by): ``upgrade to Windows Server 2025, start by 2026-07-12``."""
-    from tracker.alerts.due import PlanNote
-
-    if cycles is None:
-        return None
-    out = {}
-    for key, c in cycles.items():
-        target = c.target if c.target != f"{c.product} {c.cycle}" else ""
-        if target:
-            words = f"upgrade to {target}"
-        elif c.target:
-            words = "already the newest release: plan its replacement"
-        else:
-            words = "no known upgrade path"
-        if c.start_by is not None:
-            words += f", start by {c.start_by.isoformat()}"
-        out[key] = PlanNote(text=words, target=target, start_by=c.start_by)
-    return out

@@ -127,11 +127,14 @@ def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str
     actions = needs_action(rows, as_of, warning_days, estate, inputs.plan_by_cycle)
     as_of_iso = vocab.iso(as_of)
     today = f"Today {as_of_iso}"
-    timeline = build_timeline(groups, as_of, today)
+    on_hosts = frozenset(i.row.record.key for i in actions.on_hosts)
+    timeline = build_timeline(groups, as_of, today, keep=on_hosts)
     coming = [i for i in actions.elsewhere if i.urgency != "u-past"]
     ended = [i for i in actions.elsewhere if i.urgency == "u-past"]
     acting = [i.row for i in (*actions.on_hosts, *coming, *ended)][:BRIEF_TIMELINE_ROWS]
-    brief = build_timeline(_brief_groups(acting), as_of, today, labels="name") if acting else None
+    brief = (
+        build_timeline(_brief_groups(acting), as_of, today, labels="name", keep_all=True) if acting else None
+    )
     env = _environment()
     context: dict[str, Any] = {
         "as_of": as_of,

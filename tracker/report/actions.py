@@ -43,6 +43,8 @@ class ActionItem:
     host_names: tuple[str, ...] = ()
     """At most ``HOST_NAMES_SHOWN`` names."""
     plan: PlanLike | None = None
+    start_overdue: str = ""
+    """``4 months overdue`` when the plan's start-by date is already behind ``as_of``."""
 
     @property
     def more_hosts(self) -> int:
@@ -112,7 +114,13 @@ def _item(
         hosts=hosts,
         host_names=tuple(names[:HOST_NAMES_SHOWN]),
         plan=plan,
+        start_overdue=_overdue(plan, as_of),
     )
+
+
+def _overdue(plan: PlanLike | None, as_of: date) -> str:
+    start = plan.start_by if plan is not None else None
+    return vocab.overdue((as_of - start).days) if start is not None and start < as_of else ""
 
 
 def _name_key(item: ActionItem) -> tuple[str, str, str]:

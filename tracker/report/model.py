@@ -7,6 +7,7 @@ calendar. The ordered action lists are in ``tracker.report.actions``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -178,9 +179,29 @@ def group_rows(rows: Sequence[CycleRow]) -> list[ProductGroup]:
             if row.note:
                 uses[row.note] = uses.get(row.note, 0) + 1
         shared = [note for note, n in uses.items() if n > 1]
-        sources = [_link(url) for url in dict.fromkeys(url for row in members for url in row.sources)]
+        sources = _distinct([_link(url) for url in dict.fromkeys(u for row in members for u in row.sources)])
         groups.append(ProductGroup(first.vendor, first.product, anchor, members, shared, sources))
     return groups
+
+
+DISTINCT_SOURCES_UP_TO = 12
+"""A product with more sources than this keeps bare host labels (a list that long is read by host)."""
+
+
+def _distinct(links: list[Link]) -> list[Link]:
+    """Links that share a host label get the last part of their path too (``learn.microsoft.com/…/
+    hyperv-server-2019``), so six sources of one product do not read as one name six times."""
+    if len(links) > DISTINCT_SOURCES_UP_TO:
+        return links
+    labels = Counter(link.label for link in links)
+    out = []
+    for link in links:
+        if link.href is not None and labels[link.label] > 1:
+            tail = link.href.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            if tail and tail.lower() != link.label:
+                link = Link(f"{link.label}/…/{tail}", link.href)
+        out.append(link)
+    return out
 
 
 def estate_view(estate: EstateSummary) -> EstateView:

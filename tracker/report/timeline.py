@@ -28,9 +28,10 @@ from tracker.vocabulary import MILESTONE_HEADINGS
 
 LABEL_W = 118
 """Width of the sticky label column."""
-NAME_LABEL_W = 200
-"""Label column when rows carry the product name too."""
-MAX_NAME_LABEL = 30
+NAME_LABEL_W = 216
+"""Label column when rows carry the product name too (the printed brief, 12 px text)."""
+MAX_NAME_LABEL = 27
+"""Characters of a product-and-cycle label: 27 wide glyphs of 12 px fit ``NAME_LABEL_W``."""
 END_LABEL_W = 74
 """Room after the last bar for its end date."""
 AXIS_H = 34
@@ -190,18 +191,25 @@ def _bars(row: CycleRow, scale: _Scale) -> list[Bar]:
     return bars
 
 
+def _end_text(row: CycleRow, bars: list[Bar]) -> str:
+    """The last date, written after the bar; ``ended 2023-11-15`` when the bar ended before the axis."""
+    last = _last_end(row)
+    if last is None or any("open" in b.cls for b in bars):
+        return ""
+    text = ("≈" if row.record.confidence == "estimated" else "") + last.text
+    return text if bars else f"ended {text}"
+
+
 def _cycle(row: CycleRow, y: float, bars: list[Bar], zebra: bool, labels: str) -> Row:
     r = row.record
     estimated = r.confidence == "estimated"
-    last = _last_end(row)
-    open_ended = any("open" in b.cls for b in bars)
     return Row(
         "cycle",
         y,
         _short(r.cycle) if labels == "cycle" else _short(r.name, MAX_NAME_LABEL),
         _title(row),
         end_x=max((b.x + b.w for b in bars), default=0.0),
-        end_text="" if open_ended or last is None else ("≈" if estimated else "") + last.text,
+        end_text=_end_text(row, bars),
         bars=bars,
         estimated=estimated,
         zebra=zebra,
@@ -214,19 +222,27 @@ def build_timeline(
     today_label: str,
     full: bool = False,
     labels: str = "cycle",
+    keep_all: bool = False,
+    keep: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> Timeline:
     """Lay out the cycles of ``groups`` (all of them with ``full``) on one shared time axis.
 
     ``labels="name"`` writes product and cycle on each row (the printed brief's flat list).
+    ``keep_all`` keeps every cycle given on the default axis: the brief charts the cycles of the
+    action lists, and a host past end of life for years is the first of them. ``keep``: cycles shown
+    however long ago they ended (those on your hosts).
     """
-    picked = [(g, [row for row in g.rows if full or shown(row, as_of)]) for g in groups]
+    picked = [
+        (g, [row for row in g.rows if full or keep_all or shown(row, as_of) or row.record.key in keep])
+        for g in groups
+    ]
     picked = [(g, rows) for g, rows in picked if rows]
     scale = _scale(picked, as_of, full)
     rows: list[Row] = []
     segments: dict[str, list[str]] = {}
     y = 0.0
     for group, members in picked:
-        rows.append(Row("group", y, f"{group.vendor} · {group.product}"))
+        rows.append(Row("group", y, " · ".join(part for part in (group.vendor, group.product) if part)))
         y += GROUP_H
         for i, member in enumerate(members):
             row = _cycle(member, y, _bars(member, scale), i % 2 == 1, labels)
