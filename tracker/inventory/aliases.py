@@ -99,11 +99,6 @@ class Match:
     """The inventory column the product's alias takes the cycle from when the version names
     none (``aos`` for AHV hosts); '' = none."""
 
-    @property
-    def needs_column(self) -> str:
-        """The column whose value could still place this host's cycle ('' = none could)."""
-        return self.cycle_column if self.cycle is None and self.product is not None else ""
-
 
 @dataclass
 class Aliases:
