@@ -72,9 +72,10 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "ntnx-cvm-a1": ("AOS", "6.10"),
         "ntnx-cvm-a2": ("AOS", "6.10"),
         "ntnx-cvm-b1": ("AOS", "6.5"),
-        # AHV ships with AOS: named as AOS, but an AHV build names no AOS cycle.
-        "ntnx-ahv-a1": None,
-        "ntnx-ahv-a2": None,  # Prism's hypervisor_full_name
+        # AHV ships with AOS: named as AOS; an AHV build names no AOS cycle, the aos column does.
+        "ntnx-ahv-a1": ("AOS", "6.10"),
+        "ntnx-ahv-a2": ("AOS", "6.10"),  # Prism's hypervisor_full_name
+        "ntnx-ahv-b1": ("AOS", "6.5"),
     },
 }
 
@@ -113,19 +114,32 @@ def test_explain_says_which_rule_matched_and_why_not(tracker) -> None:  # type: 
     assert {i["hosts"] for i in items} == {1}
 
 
-def test_explain_says_why_an_ahv_build_names_no_cycle(tracker) -> None:  # type: ignore[no-untyped-def]
-    """The alias row's own note tells the user what to put in the version column instead."""
-    result = tracker(
-        "--as-of", AS_OF, "inventory", str(INVENTORIES / "nutanix-prism.csv"), "--explain", "--format", "json"
-    )
-    assert result.returncode == 0, result.stderr
-    items = {i["product"]: i for i in json.loads(result.stdout)["items"]}
+def test_explain_says_the_ahv_cycle_came_from_the_aos_column(tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Prism's export carries the cluster's AOS version: --explain names the alias and the column;
+    without the column, the alias row's own note tells the user what to add."""
     if PRODUCTS & {"AHV", "Nutanix AHV"}:
         pytest.skip("the dataset has an AHV product")
+    prism = INVENTORIES / "nutanix-prism.csv"
+    result = tracker("--as-of", AS_OF, "inventory", str(prism), "--explain", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    items = {i["product"]: i for i in json.loads(result.stdout)["items"]}
+    full_name = items["Nutanix 20230302.103003"]
+    assert (full_name["matched_product"], full_name["cycle"]) == ("AOS", "6.10")
+    assert full_name["product_rule"].startswith("alias aliases.csv:")
+    assert full_name["cycle_rule"] == "cycle from the aos column: version '6.10.1.2' starts with the cycle"
+    assert full_name["cycle_column"] == "aos=6.10.1.2"
+    assert items["Nutanix AOS"]["cycle_column"] is None  # an AOS host: its version names the cycle
+    bare = tmp_path / "prism-without-aos.csv"
+    bare.write_text("\n".join(line.rsplit(",", 1)[0] for line in prism.read_text().splitlines()) + "\n")
+    result = tracker("--as-of", AS_OF, "inventory", str(bare), "--explain", "--format", "json")
+    items = {i["product"]: i for i in json.loads(result.stdout)["items"]}
     full_name = items["Nutanix 20230302.103003"]
     assert full_name["matched_product"] == "AOS" and full_name["cycle"] is None
     assert full_name["cycle_rule"].startswith("no cycle of AOS for '20230302.103003' (cycles: ")
-    assert "put the cluster's AOS version" in full_name["cycle_rule"]
+    assert "no aos column in the inventory" in full_name["cycle_rule"]
+    assert (
+        "give the cluster's AOS version (Prism: cluster version) in an aos column" in full_name["cycle_rule"]
+    )
     ahv = items["AHV"]["cycle_rule"]
-    assert ahv.startswith("no cycle of AOS for '20230302.103003' (cycles: ") and "names no AOS cycle" in ahv
+    assert ahv.startswith("no cycle of AOS for '20") and "names no AOS cycle" in ahv
     assert "; aliases.csv:" not in items["Nutanix AOS"]["cycle_rule"]  # matched: no note

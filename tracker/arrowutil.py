@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def small_array(values: Sequence[str | int | None], kind: pa.DataType) -> pa.Array:
@@ -44,3 +45,29 @@ def int32_indices(codes: np.ndarray) -> pa.Array:
     """Dictionary indices (no nulls) from a numpy array of codes, through the buffer."""
     data = np.ascontiguousarray(codes, dtype=np.int32)
     return pa.Array.from_buffers(pa.int32(), len(data), [None, pa.py_buffer(data)])
+
+
+def encode_column(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Per-row codes (int64) and the distinct values, stripped (a null is a blank)."""
+    if column.null_count:
+        column = pc.fill_null(column, "")
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.int64), []
+    encoded = pc.dictionary_encode(column)
+    # One dictionary for all chunks (pa.Table.from_arrays: pa.table() would import pandas).
+    unified = pa.Table.from_arrays([encoded], names=["c"]).unify_dictionaries().combine_chunks()
+    one = unified.column(0).chunk(0)
+    return indices_as_int64(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
+
+
+def dense_codes(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Renumber ``key`` (values below ``size``) as 0..n-1; returns the codes and n."""
+    if len(key) == 0:
+        return key, 0
+    if size <= 4 * len(key) + 4096:  # a presence table: linear, no sort
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        renumber = np.cumsum(present, dtype=np.int64) - 1
+        return renumber[key], int(renumber[-1]) + 1
+    distinct, codes = np.unique(key, return_inverse=True)
+    return codes.astype(np.int64), len(distinct)

@@ -12,12 +12,16 @@ if TYPE_CHECKING:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "hosts", metavar="HOSTS.csv", help="inventory CSV with at least hostname, product, version columns"
+        "hosts",
+        metavar="HOSTS.csv",
+        help="inventory CSV with at least hostname, product, version columns (Nutanix AHV hosts: an aos "
+        "column with the cluster's AOS version gives their release)",
     )
     p.add_argument(
         "--explain",
         action="store_true",
-        help="for each distinct (product, version): which alias or rule matched, or why none did",
+        help="for each distinct (product, version) (AHV hosts: and aos value): which alias or rule "
+        "matched, or why none did",
     )
     add_filter_options(p, positional=False)
     add_output_options(p)

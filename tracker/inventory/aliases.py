@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,12 +21,14 @@ from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, l
 from tracker.dataset import LifecycleRecord, bundled_dataset_path
 from tracker.errors import DatasetError
 
-ALIAS_COLUMNS = ("kind", "syntax", "pattern", "applies_to", "product", "cycle", "note")
+ALIAS_COLUMNS = ("kind", "syntax", "pattern", "applies_to", "product", "cycle", "note", "cycle_column")
 REQUIRED_ALIAS_COLUMNS = ("kind", "syntax", "pattern", "product", "cycle")
 KINDS = ("product", "version")
 SYNTAXES = ("exact", "glob", "regex")
 GROUPS = {"cycle", "version"}
 _LEADING_V = re.compile(r"v(?=\d)", re.IGNORECASE)
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RESERVED_COLUMNS = ("hostname", "product", "version")
 
 
 def bundled_aliases_path() -> Path:
@@ -56,6 +58,9 @@ class Rule:
     """The pattern as written in the file."""
     note: str = ""
     """The row's ``note``: ``--explain`` shows it when the rule named a product but no cycle."""
+    cycle_column: str = ""
+    """Product rules: the inventory column that names the cycle when the version names none
+    (the AHV rows: ``aos``, the cluster's AOS version); '' = none."""
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -90,6 +95,9 @@ class Match:
     """How the product was recognised (or why not), for ``tracker inventory --explain``."""
     cycle_rule: str = ""
     """How the cycle was chosen (or why none was), for ``tracker inventory --explain``."""
+    cycle_column: str = ""
+    """The inventory column the product's alias takes the cycle from when the version names
+    none (``aos`` for AHV hosts); '' = none."""
 
 
 @dataclass
@@ -106,6 +114,11 @@ class Aliases:
     @property
     def version_rules(self) -> list[Rule]:
         return [r for r in self.rules if r.kind == "version"]
+
+    @property
+    def cycle_columns(self) -> tuple[str, ...]:
+        """The inventory columns some product rule takes a cycle from (``aos``)."""
+        return tuple(sorted({r.cycle_column for r in self.rules if r.cycle_column}))
 
 
 def _expression(syntax: str, pattern: str) -> str:
@@ -182,6 +195,7 @@ def _rule(
     if kind == "product" and values.get("applies_to"):
         problem(line, "applies_to", "only version rules have applies_to")
         ok = False
+    ok = _cycle_column_ok(kind, values.get("cycle_column", ""), line, problem) and ok
     if not ok:
         return None
     expression = _expression(syntax, pattern)
@@ -209,7 +223,22 @@ def _rule(
         syntax=syntax,
         pattern=pattern,
         note=values.get("note", "").strip(),
+        cycle_column=values.get("cycle_column", "").strip(),
     )
+
+
+def _cycle_column_ok(kind: str, column: str, line: int, problem: Callable[[int, str, str], None]) -> bool:
+    if not column:
+        return True
+    if kind != "product":
+        problem(line, "cycle_column", "only product rules have cycle_column")
+    elif column in RESERVED_COLUMNS:
+        problem(line, "cycle_column", f"{column!r} cannot name the cycle: the version column already does")
+    elif not _COLUMN_NAME.fullmatch(column):
+        problem(line, "cycle_column", f"{column!r} is not a column name (letters, digits, _)")
+    else:
+        return True
+    return False
 
 
 def load_aliases(path: str | Path | None = None) -> Aliases:
@@ -261,18 +290,20 @@ class Matcher:
                 return found
         return None
 
-    def match(self, product: str, version: str) -> Match:
-        """The (product, cycle) of one host; ``product_rule`` / ``cycle_rule`` say why."""
+    def match(self, product: str, version: str, columns: Mapping[str, str] | None = None) -> Match:
+        """The (product, cycle) of one host; ``product_rule`` / ``cycle_rule`` say why. ``columns``:
+        the host's other columns, read when its alias has a ``cycle_column`` (None: not read)."""
         product, version = product.strip(), version.strip()
         found = self.product_of(product)
         if found is None:
             return Match(None, None, "no dataset product, alias or product-name prefix matches", "")
-        name, hints, why, note = found
-        tried = self.candidates(name, hints, version)
-        for c in tried:
-            cycle = self.cycles.get(c.product, {}).get(c.cycle.casefold())
-            if cycle is not None:
-                return Match(c.product, cycle, why, c.why)
+        name, hints, why, note, column = found
+        hit = self._first(self.candidates(name, hints, version))
+        said = ""
+        if column and name in self.cycles:
+            hit, said = self._from_column(name, hit, column, columns.get(column) if columns else None)
+        if hit is not None:
+            return Match(hit.product, hit.cycle, why, hit.why, column)
         texts = [t for t in (*hints, version) if t]
         known = ", ".join(self.cycles.get(name, {}).values())
         reason = (
@@ -280,16 +311,47 @@ class Matcher:
             if texts
             else "no version given"
         )
+        if said:
+            reason += f"; {said}"
         if note:  # the alias's own word on why its versions name no cycle (AHV builds)
             reason += f"; {why.removeprefix('alias ')}: {note}"
-        return Match(name if name in self.cycles else None, None, why, reason)
+        return Match(name if name in self.cycles else None, None, why, reason, column)
 
-    def product_of(self, text: str) -> tuple[str, tuple[str, str, str], str, str] | None:
-        """(dataset product, (literal cycle, cycle group, version group), why, the alias's note) for
-        a product text."""
+    def _first(self, tried: list[_Candidate]) -> _Candidate | None:
+        """The first candidate the dataset has, with the dataset's spelling of its cycle."""
+        for c in tried:
+            cycle = self.cycles.get(c.product, {}).get(c.cycle.casefold())
+            if cycle is not None:
+                return _Candidate(c.product, cycle, c.why)
+        return None
+
+    def _from_column(
+        self, name: str, hit: _Candidate | None, column: str, value: str | None
+    ) -> tuple[_Candidate | None, str]:
+        """The cycle the host's ``column`` names when the version names none (the version column
+        wins when both do), else why the column did not help."""
+        if value is None:
+            return hit, "" if hit else f"no {column} column in the inventory to take the cycle from"
+        value = value.strip()
+        m = self.match(value, "") if value else Match(None, None)
+        if value and (m.product != name or m.cycle is None):
+            m = self.match(name, value)
+        if m.cycle is None or m.product != name:
+            said = f"the {column} column's {value!r} names no cycle of {name} either" if value else ""
+            return hit, "" if hit else said or f"the {column} column is empty"
+        if hit is None:
+            return _Candidate(name, m.cycle, f"cycle from the {column} column: {m.cycle_rule}"), ""
+        if hit.cycle != m.cycle:
+            wins = f"{hit.why}; the version column wins over the {column} column's {value!r} ({m.cycle})"
+            return _Candidate(hit.product, hit.cycle, wins), ""
+        return hit, ""
+
+    def product_of(self, text: str) -> tuple[str, tuple[str, str, str], str, str, str] | None:
+        """(dataset product, (literal cycle, cycle group, version group), why, the alias's note,
+        the alias's cycle column) for a product text."""
         folded = text.casefold()
         if folded in self.products:
-            return self.products[folded], ("", "", ""), "dataset product name", ""
+            return self.products[folded], ("", "", ""), "dataset product name", "", ""
         for rule in self.product_rules:
             m = rule.regex.fullmatch(text)
             if m is None:
@@ -299,11 +361,11 @@ class Matcher:
                 continue
             groups = m.groupdict()
             hints = (rule.cycle, groups.get("cycle") or "", groups.get("version") or "")
-            return target, hints, f"alias {rule.where}", rule.note
+            return target, hints, f"alias {rule.where}", rule.note, rule.cycle_column
         for name in self._by_length:
             if folded.startswith(name) and folded[len(name) : len(name) + 1] == " ":
                 rest, found = text[len(name) :].strip(), self.products[name]
-                return found, ("", "", rest), f"product name {found!r} + version", ""
+                return found, ("", "", rest), f"product name {found!r} + version", "", ""
         return None
 
     def candidates(self, product: str, hints: tuple[str, str, str], version: str) -> list[_Candidate]:

@@ -19,7 +19,8 @@ from tracker.config import Settings
 from tracker.dataset import LifecycleRecord
 from tracker.estate import HOST_NAMES_KEPT, EstateSummary
 from tracker.formats import Result
-from tracker.inventory.aliases import Aliases, Matcher
+from tracker.inventory.aliases import Aliases
+from tracker.inventory.keys import HostKeys, resolve_hosts
 from tracker.inventory.table import (
     MATCHED,
     REQUIRED,
@@ -27,7 +28,6 @@ from tracker.inventory.table import (
     UNMATCHED,
     RecordFilter,
     read_hosts_table,
-    resolve_pairs,
 )
 from tracker.status import days_to_eol
 
@@ -57,20 +57,8 @@ def match_inventory(
     """One row per host: the input's hostname, product, version, the matched product, cycle,
     status and days_to_eol, then the other input columns. Unmatched hosts have status
     ``unmatched`` and are kept even when filters are given (they might be what was asked for)."""
-    product = df["product"].fillna("").astype(str)
-    version = df["version"].fillna("").astype(str)
-    p_codes, p_uniq = pd.factorize(product)
-    v_codes, v_uniq = pd.factorize(version)
-    width = max(len(v_uniq), 1)
-    codes, pairs = pd.factorize(p_codes.astype(np.int64) * width + v_codes)
-    p_texts, v_texts = [str(x).strip() for x in p_uniq], [str(x).strip() for x in v_uniq]
-    results = resolve_pairs(
-        [(p_texts[key // width], v_texts[key % width]) for key in pairs.tolist()],
-        records,
-        as_of,
-        aliases,
-        filters,
-    )
+    resolved = _resolve(df, records, as_of, aliases, filters)
+    results, codes = resolved.results, resolved.codes
     matched = np.array(results.matched, dtype=object)
     cycles = np.array(results.cycles, dtype=object)
     statuses = np.array(results.statuses, dtype=object)
@@ -89,6 +77,39 @@ def match_inventory(
     if not keep.all():
         out = out[keep[codes]]
     return out.reset_index(drop=True)
+
+
+def _resolve(
+    df: pd.DataFrame,
+    records: Iterable[LifecycleRecord],
+    as_of: date,
+    aliases: Aliases,
+    filters: RecordFilter | None = None,
+    explain: bool = False,
+) -> HostKeys:
+    """Each host's key: its (product, version) pair, split by its cycle column when it needs one."""
+    p_codes, p_uniq = pd.factorize(df["product"].fillna("").astype(str))
+    v_codes, v_uniq = pd.factorize(df["version"].fillna("").astype(str))
+    width = max(len(v_uniq), 1)
+    codes, pairs = pd.factorize(p_codes.astype(np.int64) * width + v_codes)
+    p_texts, v_texts = [str(x).strip() for x in p_uniq], [str(x).strip() for x in v_uniq]
+
+    def column_of(name: str) -> tuple[np.ndarray, list[str]] | None:
+        if name not in df.columns:
+            return None
+        col_codes, uniq = pd.factorize(df[name].fillna("").astype(str))
+        return col_codes.astype(np.int64), [str(x).strip() for x in uniq]
+
+    return resolve_hosts(
+        codes.astype(np.int64),
+        [(p_texts[key // width], v_texts[key % width]) for key in pairs.tolist()],
+        column_of,
+        records,
+        as_of,
+        aliases,
+        filters,
+        explain,
+    )
 
 
 def status_counts(matched: pd.DataFrame) -> dict[str, int]:
@@ -157,14 +178,16 @@ def configured_estate(
 
     hosts = load_inventory(settings.inventory)
     # The summary reads only these columns: matching the others would copy them for nothing.
-    hosts = hosts[[c for c in hosts.columns if c in (*REQUIRED, *AT_RISK_GROUPS)]]
-    matched = match_inventory(hosts, records, as_of, load_aliases())
+    aliases = load_aliases()
+    hosts = hosts[[c for c in hosts.columns if c in (*REQUIRED, *AT_RISK_GROUPS, *aliases.cycle_columns)]]
+    matched = match_inventory(hosts, records, as_of, aliases)
     return estate_summary(matched, records, as_of, settings.alerts.warning_days)
 
 
 EXPLAIN_COLUMNS = (
     ("product", "Product"),
     ("version", "Version"),
+    ("cycle_column", "Cycle column"),
     ("hosts", "Hosts"),
     ("matched_product", "Matched product"),
     ("cycle", "Cycle"),
@@ -177,28 +200,34 @@ def explain_inventory(
     df: pd.DataFrame, records: Iterable[LifecycleRecord], aliases: Aliases, as_of: date, generated_at: str
 ) -> Result:
     """``tracker inventory --explain``: one item per distinct (product, version), most hosts first,
-    with the rule that recognised the product and the one that chose the cycle (or why none did)."""
+    with the rule that recognised the product and the one that chose the cycle (or why none did);
+    hosts whose alias reads a cycle column (AHV: ``aos``) are split by its value."""
     from tracker.formats import Column
 
-    matcher = Matcher(list(records), aliases)
-    pairs = df.groupby(["product", "version"], sort=False).size()
+    resolved = _resolve(df, records, as_of, aliases, explain=True)
+    results = resolved.results
+    hosts = np.bincount(resolved.codes, minlength=len(resolved.pairs))
     items: list[dict[str, object]] = []
-    for pair, hosts in pairs.items():
-        product, version = str(pair[0]), str(pair[1])  # type: ignore[index]
-        m = matcher.match(product, version)
+    for key, (product, version) in enumerate(resolved.pairs):
+        if not hosts[key]:
+            continue  # a pair whose hosts were split by their cycle column
+        product_rule, cycle_rule, _ = results.rules[key]
+        values = resolved.values[key]
         items.append(
             {
                 "product": product,
                 "version": version,
-                "hosts": int(hosts),
-                "matched_product": m.product,
-                "cycle": m.cycle,
-                "product_rule": m.product_rule,
-                "cycle_rule": m.cycle_rule,
+                "hosts": int(hosts[key]),
+                "matched_product": results.matched[key],
+                "cycle": results.cycles[key],
+                "product_rule": product_rule,
+                "cycle_rule": cycle_rule,
+                "cycle_column": ", ".join(f"{c}={v}" for c, v in values.items()) or None,
             }
         )
     items.sort(key=lambda i: (i["cycle"] is not None, -int(str(i["hosts"])), str(i["product"])))
-    columns = [Column(key, header, numeric=key == "hosts") for key, header in EXPLAIN_COLUMNS]
+    shown = [c for c in EXPLAIN_COLUMNS if c[0] != "cycle_column" or any(i["cycle_column"] for i in items)]
+    columns = [Column(key, header, numeric=key == "hosts") for key, header in shown]
     return Result(
         items=items,
         columns=columns,

@@ -13,30 +13,37 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tracker.arrowutil import indices_as_int64, int32_indices, small_array
+from tracker.arrowutil import encode_column, indices_as_int64, int32_indices, small_array
 from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.formats import FORMULA_START, PLAIN_NUMBER, csv_cell
-from tracker.inventory.aliases import Aliases, Matcher
-from tracker.status import STATUS_ORDER, days_to_eol, status_of
+from tracker.inventory.aliases import Aliases
+from tracker.inventory.keys import (
+    UNMATCHED,
+    ColumnCodes,
+    PairResults,
+    RecordFilter,
+    resolve_hosts,
+    resolve_pairs,
+)
+from tracker.status import STATUS_ORDER
+
+__all__ = ["UNMATCHED", "InventoryError", "PairResults", "RecordFilter", "match_table", "resolve_pairs"]
 
 REQUIRED = ("hostname", "product", "version")
 MATCHED = ("matched_product", "cycle", "status", "days_to_eol")
 OUTPUT = (*REQUIRED, *MATCHED)
 """Output columns, in order; passed-through input columns follow them."""
-UNMATCHED = "unmatched"
 STATUSES = (*(str(s) for s in STATUS_ORDER), UNMATCHED)
 MAX_PROBLEMS = 50
 CHUNK = 100_000
@@ -44,12 +51,6 @@ CHUNK = 100_000
 
 class InventoryError(TrackerError):
     """A host inventory that cannot be read; each message is ``FILE:LINE: column: message``."""
-
-
-class RecordFilter(Protocol):
-    """What the join filters with: ``tracker.resolve.QueryFilters`` (or ``status.Filters``)."""
-
-    def apply(self, records: list[LifecycleRecord]) -> list[LifecycleRecord]: ...
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -165,57 +166,6 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
 # -- matching -----------------------------------------------------------------------------------
 
 
-@dataclass
-class PairResults:
-    """The answer for each distinct (product, version) pair, in the order given."""
-
-    matched: list[str | None]
-    cycles: list[str | None]
-    statuses: list[str]
-    days: list[int | None]
-    keep: list[bool]
-
-
-def resolve_pairs(
-    pairs: Sequence[tuple[str, str]],
-    records: Iterable[LifecycleRecord],
-    as_of: date,
-    aliases: Aliases,
-    filters: RecordFilter | None = None,
-) -> PairResults:
-    """Match each pair once; status and days once per cycle. ``keep`` is False for pairs the
-    filters exclude; unmatched hosts are kept when their product (if any) has a selected cycle."""
-    records = list(records)
-    selected = {(r.product, r.cycle) for r in filters.apply(records)} if filters is not None else None
-    index: dict[tuple[str, str], LifecycleRecord] = {}
-    products: dict[str, list[tuple[str, str]]] = {}
-    for r in records:
-        index.setdefault((r.product, r.cycle), r)
-        products.setdefault(r.product, []).append((r.product, r.cycle))
-    matcher = Matcher(records, aliases)
-    per_cycle: dict[tuple[str, str], tuple[str, int | None]] = {}
-    out = PairResults([], [], [], [], [])
-    for product, version in pairs:
-        m = matcher.match(product, version)
-        record = index.get((m.product, m.cycle)) if m.product and m.cycle else None
-        out.matched.append(m.product)
-        out.cycles.append(m.cycle)
-        if record is None:
-            out.statuses.append(UNMATCHED)
-            out.days.append(None)
-            keys = products.get(m.product, []) if m.product else []
-            out.keep.append(selected is None or not keys or any(k in selected for k in keys))
-            continue
-        key = (record.product, record.cycle)
-        if key not in per_cycle:
-            per_cycle[key] = (str(status_of(record, as_of)), days_to_eol(record, as_of))
-        status, days = per_cycle[key]
-        out.statuses.append(status)
-        out.days.append(days)
-        out.keep.append(selected is None or key in selected)
-    return out
-
-
 def match_table(
     table: pa.Table,
     records: Iterable[LifecycleRecord],
@@ -236,16 +186,18 @@ def match_table(
     present[keys] = True
     codes_of_key = np.cumsum(present, dtype=np.int64) - 1
     distinct = np.flatnonzero(present)
-    codes = codes_of_key[keys].astype(np.int32)
-    results = resolve_pairs(
+    resolved = resolve_hosts(
+        codes_of_key[keys],
         [(str(p_dict[k // width]).strip(), str(v_dict[k % width]).strip()) for k in distinct.tolist()],
+        arrow_columns(table),
         records,
         as_of,
         aliases,
         filters,
     )
+    results = resolved.results
     # From the buffer, not pa.array(codes): pyarrow imports pandas to inspect a numpy argument.
-    indices = int32_indices(codes)
+    indices = int32_indices(resolved.codes)
     columns: dict[str, pa.Array | pa.ChunkedArray] = {c: table.column(c) for c in REQUIRED}
     for name, values, kind in (
         ("matched_product", results.matched, pa.string()),
@@ -262,6 +214,11 @@ def match_table(
         keep = small_array([1 if k else 0 for k in results.keep], pa.int8())
         out = out.filter(pc.equal(pc.take(keep, indices), 1))
     return out
+
+
+def arrow_columns(table: pa.Table) -> ColumnCodes:
+    """A table's columns as ``resolve_hosts`` reads them (the cycle column: ``aos``)."""
+    return lambda name: encode_column(table.column(name)) if name in table.column_names else None
 
 
 def status_counts_table(matched: pa.Table) -> dict[str, int]:

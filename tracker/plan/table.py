@@ -19,17 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracker import vocabulary as vocab
-from tracker.arrowutil import indices_as_int64, int32_indices, small_array
+from tracker.arrowutil import dense_codes, encode_column, int32_indices, small_array
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.inventory.aliases import Aliases, Matcher
-from tracker.inventory.table import (
-    UNMATCHED,
-    InventoryError,
-    PairResults,
-    RecordFilter,
-    resolve_pairs,
-)
+from tracker.inventory.keys import UNMATCHED, PairResults, RecordFilter, resolve_hosts
+from tracker.inventory.table import InventoryError, arrow_columns
 from tracker.plan.engine import NONE_KNOWN, Planner
 
 PLAN_COLUMNS = (
@@ -92,32 +87,6 @@ class PlanCounts:
         return text
 
 
-def _encode(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
-    """Per-row codes (int64) and the distinct values, stripped (a null is a blank)."""
-    if column.null_count:
-        column = pc.fill_null(column, "")
-    if len(column) == 0:
-        return np.zeros(0, dtype=np.int64), []
-    encoded = pc.dictionary_encode(column)
-    # One dictionary for all chunks (pa.Table.from_arrays: pa.table() would import pandas).
-    unified = pa.Table.from_arrays([encoded], names=["c"]).unify_dictionaries().combine_chunks()
-    one = unified.column(0).chunk(0)
-    return indices_as_int64(one.indices), [str(v).strip() for v in one.dictionary.to_pylist()]
-
-
-def _dense(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
-    """Renumber ``key`` (values below ``size``) as 0..n-1; returns the codes and n."""
-    if len(key) == 0:
-        return key, 0
-    if size <= 4 * len(key) + 4096:  # a presence table: linear, no sort
-        present = np.zeros(size, dtype=bool)
-        present[key] = True
-        renumber = np.cumsum(present, dtype=np.int64) - 1
-        return renumber[key], int(renumber[-1]) + 1
-    distinct, codes = np.unique(key, return_inverse=True)
-    return codes.astype(np.int64), len(distinct)
-
-
 def _dict_column(values: Sequence[str | None], codes: np.ndarray) -> pa.DictionaryArray:
     """A text column from one value per group (None = missing) and each host's group code: a
     dictionary of the distinct values (sorted, no duplicates, as pandas categories need)."""
@@ -165,7 +134,8 @@ def _hardware_ends(values: list[str], codes: np.ndarray, rows: np.ndarray, name:
 
 @dataclass
 class _Hosts:
-    """The hosts as codes: each one's (product, version) pair and what the pairs resolved to."""
+    """The hosts as codes: each one's key (its (product, version) pair, or (pair, ``aos`` value) for
+    AHV hosts: ``tracker.inventory.keys``) and what the keys resolved to; ``pair_*`` name the keys."""
 
     table: pa.Table
     pair_key: np.ndarray
@@ -212,15 +182,18 @@ def _match_hosts(
     aliases: Aliases,
     filters: RecordFilter | None,
 ) -> _Hosts:
-    """Resolve each distinct (product, version) pair once; drop the hosts the filters exclude."""
-    p_codes, p_values = _encode(table.column("product"))
-    v_codes, v_values = _encode(table.column("version"))
+    """Resolve each distinct (product, version) pair once (and, for AHV hosts, each (pair, aos)
+    value: ``tracker.inventory.keys``); drop the hosts the filters exclude."""
+    p_codes, p_values = encode_column(table.column("product"))
+    v_codes, v_values = encode_column(table.column("version"))
     width = max(len(v_values), 1)
-    pair_key, pair_count = _dense(p_codes * width + v_codes, max(len(p_values), 1) * width)
+    pair_key, pair_count = dense_codes(p_codes * width + v_codes, max(len(p_values), 1) * width)
     first_of_pair = np.zeros(pair_count, dtype=np.int64)
     first_of_pair[pair_key] = p_codes * width + v_codes  # any host of the pair: the same key
     pairs = [(p_values[k // width], v_values[k % width]) for k in first_of_pair.tolist()]
-    results = resolve_pairs(pairs, records, as_of, aliases, filters)
+    resolved = resolve_hosts(pair_key, pairs, arrow_columns(table), records, as_of, aliases, filters)
+    pair_key, pairs, results = resolved.codes, resolved.pairs, resolved.results
+    pair_count = len(pairs)
     rows = np.arange(len(table), dtype=np.int64)
     if not all(results.keep):
         rows = np.flatnonzero(np.array(results.keep, dtype=bool)[pair_key])
@@ -240,11 +213,11 @@ def _inputs(
     table = hosts.table
     found = _Inputs(parts=[(hosts.pair_key, max(hosts.pair_count, 1))])
     if "hardware_end" in table.column_names:
-        found.end_codes, texts = _encode(table.column("hardware_end"))
+        found.end_codes, texts = encode_column(table.column("hardware_end"))
         found.ends = _hardware_ends(texts, found.end_codes, hosts.rows, name)
         found.parts.append((found.end_codes, max(len(texts), 1)))
     if hardware is not None and "hardware_model" in table.column_names:
-        found.model_codes, texts = _encode(table.column("hardware_model"))
+        found.model_codes, texts = encode_column(table.column("hardware_model"))
         found.models = [hardware.get(m.casefold()) if m else None for m in texts]
         found.unknown_models = tuple(
             sorted(m for m, end in zip(texts, found.models, strict=True) if m and not end)
@@ -253,7 +226,7 @@ def _inputs(
     matcher = Matcher(records, aliases)
     for col, default in LAYER_COLUMNS.items():
         if col in table.column_names:
-            codes, texts = _encode(table.column(col))
+            codes, texts = encode_column(table.column(col))
             named = [_layer(v, default, matcher) for v in texts]
             found.layers.append((codes, named))
             found.parts.append((codes, max(len(texts), 1)))
@@ -267,9 +240,9 @@ def _combine(parts: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
     key, size = parts[0]
     for codes, n in parts[1:]:
         if size * n >= 2**40:  # renumber before the combined key could overflow
-            key, size = _dense(key, size)
+            key, size = dense_codes(key, size)
         key, size = key * n + codes, size * n
-    return _dense(key, size)
+    return dense_codes(key, size)
 
 
 def _plan_keys(
