@@ -78,8 +78,10 @@ def parse_readme(text: str) -> list[Block]:
         if line.startswith("## "):
             section = line[3:].strip()
         if not line.startswith("```"):
+            if marker:
+                raise ValueError(f"README.md:{i}: a readme-test marker goes on the line just before a fence")
             marker = MARKER.fullmatch(line.strip())
-            if marker is None and "readme-test" in line:
+            if marker is None and line.lstrip().startswith("<!--") and "readme-test" in line:
                 raise ValueError(f"README.md:{i + 1}: malformed readme-test marker: {line!r}")
             i += 1
             continue
@@ -395,6 +397,9 @@ def test_parser_reads_commands_files_and_skips() -> None:
         ),
         pytest.param("<!-- readme-test: skp (x) -->\n", id="misspelt-marker"),
         pytest.param("```console\noutput before any command\n```\n", id="output-first"),
+        pytest.param(
+            "<!-- readme-test: skip (x) -->\n\n```console\n$ tracker alert\n```\n", id="marker-apart"
+        ),
     ],
 )
 def test_parser_refuses_malformed_blocks(bad: str) -> None:
