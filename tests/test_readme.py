@@ -146,9 +146,7 @@ class Shell:
     def _pipeline(self, tokens: list[str]) -> str:
         stages = _split(tokens, "|")
         first, drop_stderr = _redirections(stages[0])
-        if len(stages) == 1 and not drop_stderr:
-            return self._program(first, merge=True)[0]
-        out, err = self._program(first, merge=False)
+        out, err = self._program(first, merge=len(stages) == 1 and not drop_stderr)
         for stage in stages[1:]:
             out, self.status = _filter(stage, out)
         return out + ("" if drop_stderr else err)
@@ -163,11 +161,17 @@ class Shell:
             last, self.status = self.status, 0
             return f"{last}\n", ""
         self.status = 0
-        if name == "cat" and len(args) == 1:
-            return (self.cwd / args[0]).read_text(encoding="utf-8"), ""
-        if name == "grep" and args:
-            out, self.status = _filter(argv[:-1], (self.cwd / args[-1]).read_text(encoding="utf-8"))
-            return out, ""
+        if name in ("cat", "grep") and args:
+            path = self.cwd / args[-1]
+            if not path.is_file():
+                self.status = 2 if name == "grep" else 1
+                return "", f"{name}: {args[-1]}: No such file or directory\n"
+            text = path.read_text(encoding="utf-8")
+            if name == "cat" and len(args) == 1:
+                return text, ""
+            if name == "grep" and len(args) > 1:
+                out, self.status = _filter(argv[:-1], text)
+                return out, ""
         if name == "mkdir":
             parents = args[:1] == ["-p"]
             for d in args[parents:]:
@@ -446,3 +450,4 @@ def test_shell_pipelines(tmp_path: Path) -> None:
         shell.run("tracker status > out.txt")
     with pytest.raises(Unsupported):
         shell.run("python3 -c 'print(1)'")
+    assert shell.run("grep -c x missing.txt; echo $?") == "grep: missing.txt: No such file or directory\n2\n"
