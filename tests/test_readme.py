@@ -13,7 +13,11 @@ Python: ``| head -N``, ``| tail -N``, ``| grep [-E] [-c] [-v] PATTERN``, ``2>/de
 fails the test. An HTML comment on the line before a fenced block drives the test:
 
 - ``<!-- readme-test: skip (REASON) -->`` before a ```console block: not run (counted as skipped);
-- ``<!-- readme-test: file PATH -->`` before any fenced block: its text is written to PATH first.
+- ``<!-- readme-test: file PATH -->`` before any other fenced block (a ```toml configuration): its text
+  is written to PATH in the scratch directory before the next ```console block runs.
+
+Tables are as wide as their cells, never the terminal (only argparse's help follows ``COLUMNS``, which
+is pinned); output is not a tty, so never coloured.
 
 Expected lines are compared with trailing spaces removed, after replacing what changes from run to run
 (date-times with a time of day, process ids, the random part of outbox file names), and with the
@@ -30,8 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import AS_OF, ROOT, run_in_process
+from conftest import AS_OF, ROOT, run_in_process
 
 README = ROOT / "README.md"
 LINKED = ("datasets", "examples", "tests")
