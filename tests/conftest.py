@@ -63,6 +63,7 @@ def run_in_process(
     env: dict[str, str] | None = None,
     timeout: float = 60,
     input: str | None = None,
+    merge_stderr: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """``tracker ARGS`` through ``tracker.cli.main`` in this process, as ``run_tracker`` would see it.
 
@@ -72,11 +73,14 @@ def run_in_process(
     the universal-newline translation that ``subprocess.run(text=True)`` applies. ``timeout`` is
     accepted for the same signature and ignored. Only the start-up cost of a new interpreter is saved:
     tests that need a separate process (import-time rules, locks, signals, a tty) use ``run_tracker``.
+    ``merge_stderr`` writes both streams into ``stdout`` in the order they were written, as a terminal
+    shows them (``stderr`` is then empty).
     """
     from tracker.cli import main
 
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
-    out, err = io.StringIO(), io.StringIO()
+    out = io.StringIO()
+    err = out if merge_stderr else io.StringIO()
     if env is not None:
         os.environ.clear()
         os.environ.update(env)
@@ -103,7 +107,10 @@ def run_in_process(
         os.environ.update(saved_env)
         time.tzset()
     return subprocess.CompletedProcess(
-        ["tracker", *args], code, _universal_newlines(out.getvalue()), _universal_newlines(err.getvalue())
+        ["tracker", *args],
+        code,
+        _universal_newlines(out.getvalue()),
+        "" if merge_stderr else _universal_newlines(err.getvalue()),
     )
 
 
