@@ -508,3 +508,22 @@ def test_hostile_dataset_is_inert_in_markdown_and_csv(tracker, tmp_path: Path) -
     assert (
         json.loads(tracker(*args, "json").stdout)["items"][0]["vendor"] == "@Evil <Corp>"
     )  # json: data as is
+
+
+@pytest.mark.parametrize(
+    ("command", "empty"),
+    [
+        (["status", "--format", "csv"], ["status", "--format", "csv", "--type", "2", "--vendor", "Proxmox"]),
+        (["expiring", "--format", "csv"], ["expiring", "--format", "csv", "--year", "1990"]),
+    ],
+    ids=["status", "expiring"],
+)
+def test_csv_header_is_the_same_with_and_without_rows(tracker, command: list[str], empty: list[str]) -> None:  # type: ignore[no-untyped-def]
+    # An empty answer used to drop `source` (status) and reorder the columns (expiring): scripts that
+    # read by position broke exactly when nothing matched.
+    full = tracker("--as-of", AS_OF, *command)
+    none = tracker("--as-of", AS_OF, *empty)
+    assert full.returncode == 0 and none.returncode == 0, none.stderr
+    header = full.stdout.splitlines()[0]
+    assert none.stdout == header + "\n"
+    assert len(full.stdout.splitlines()) > 1

@@ -219,7 +219,7 @@ def test_cli_validate_several_files(tmp_path: Path, env: dict[str, str]) -> None
     bad.write_text(HEADER + GOOD.replace(",vendor,", ",maybe,"))
     result = run_in_process("validate", str(good), str(bad), env=env)
     assert result.returncode == 1
-    assert f"{good}: valid, 1 release cycles" in result.stdout
+    assert f"{good}: valid, 1 release cycle\n" in result.stdout
     assert f"{bad}:2: confidence:" in result.stderr
 
 

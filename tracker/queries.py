@@ -35,6 +35,24 @@ EXPIRING_COLUMNS = [
 ]
 
 
+STATUS_FIELDS = (
+    "vendor",
+    "product",
+    "cycle",
+    "type",
+    "release",
+    "support_end",
+    "eol",
+    "extended_end",
+    "status",
+    "days_to_eol",
+    "source",
+    "confidence",
+)
+"""The keys of ``status_item``, in order (the csv header)."""
+EXPIRING_FIELDS = ("vendor", "product", "cycle", "milestone", "date", "days_left", "status")
+
+
 def _s(d: MilestoneDate | None) -> str | None:
     return d.text if d is not None else None
 
@@ -64,7 +82,13 @@ def status_item(record: LifecycleRecord, as_of: date) -> dict[str, object]:
 
 def status_result(records: Iterable[LifecycleRecord], as_of: date, generated_at: str) -> Result:
     items = [status_item(r, as_of) for r in sort_records(records)]
-    return Result(items=items, columns=STATUS_COLUMNS, as_of=as_of.isoformat(), generated_at=generated_at)
+    return Result(
+        items=items,
+        columns=STATUS_COLUMNS,
+        as_of=as_of.isoformat(),
+        generated_at=generated_at,
+        fields=STATUS_FIELDS,
+    )
 
 
 def expiring_result(
@@ -96,6 +120,7 @@ def expiring_result(
         title=title,
         meta={"from": start.isoformat(), "to": end.isoformat()},
         empty="(no milestone in this window)",
+        fields=EXPIRING_FIELDS,
     )
 
 

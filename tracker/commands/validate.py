@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 if line.startswith(f"{path}:"):
                     print(line)
             continue
-        print(f"{path}: valid, {len(records)} release cycles")
+        print(f"{path}: valid, {vocab.plural(len(records), 'release cycle')}")
         for line in plan_lines:
             print(line)
         # Stale rows are a warning (exit 0): the data is usable, it wants a fresh look.

@@ -43,6 +43,8 @@ class Result:
     meta: dict[str, Any] = field(default_factory=dict)
     empty: str = "(no matching release cycles)"
     """What the table says when there are no items."""
+    fields: tuple[str, ...] = ()
+    """Every item's keys, in order: the csv header even when there are no items (else the columns)."""
 
 
 def renderer(fmt: Format) -> Callable[[Result, bool], str]:

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypedDict, TypeVar
 
+from tracker import vocabulary as vocab
 from tracker.csvtext import Problem, line_problems, read_header, row_values
 from tracker.dataset import (
     LifecycleRecord,
@@ -420,11 +421,11 @@ def check_plan_data(dataset_path: Path, records: list[LifecycleRecord]) -> tuple
     lines: list[str] = []
     problems: list[str] = []
     for path, parse, what in (
-        (upgrades_path_for(dataset_path), parse_upgrades, "upgrade hops"),
-        (stack_path_for(dataset_path), parse_stack, "requirements"),
+        (upgrades_path_for(dataset_path), parse_upgrades, "upgrade hop"),
+        (stack_path_for(dataset_path), parse_stack, "requirement"),
     ):
         try:
-            raw = _load(path, what)
+            raw = _load(path, what + "s")
         except DatasetError as exc:
             problems += exc.messages
             continue
@@ -433,5 +434,5 @@ def check_plan_data(dataset_path: Path, records: list[LifecycleRecord]) -> tuple
         found, errors = parse(raw, str(path), records)
         problems += errors
         if not errors:
-            lines.append(f"{path}: valid, {len(found)} {what}")
+            lines.append(f"{path}: valid, {vocab.plural(len(found), what)}")
     return lines, problems
