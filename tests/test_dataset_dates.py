@@ -39,6 +39,7 @@ BC = "Broadcom (VMware)"
 IBM = "IBM"
 VIOS = "PowerVM Virtual I/O Server"
 SCVMM = "System Center Virtual Machine Manager"
+AL = "Azure Local"
 
 
 def _load():
@@ -90,8 +91,19 @@ KEY_DATES = [
     pytest.param(MS, "Windows Server", "2022", "release", "2021-08-18", id="ws2022-release"),
     pytest.param(MS, "Windows Server", "2022", "support_end", "2026-10-13", id="ws2022-mainstream"),
     pytest.param(MS, "Windows Server", "2022", "eol", "2031-10-14", id="ws2022-extended"),
-    pytest.param(MS, "Azure Stack HCI", "20H2", "release", "2020-12-10", id="azshci-20h2-release"),
-    pytest.param(MS, "Azure Stack HCI", "21H2", "release", "2021-10-19", id="azshci-21h2-release"),
+    # Azure Local (formerly Azure Stack HCI), one row per Azure Stack HCI OS feature version: releases from
+    # Microsoft's release information (MicrosoftDocs/azure-stack-docs); 22H2 / 23H2 ends from its end-of-service
+    # notes (23H2: month only, "April 2026"); 20H2 / 21H2 ends are secondary (third-party hci-lab README).
+    pytest.param(MS, AL, "20H2", "release", "2020-12-10", id="azl-20h2-release"),
+    pytest.param(MS, AL, "20H2", "eol", "2022-12-13", id="azl-20h2-eos-secondary"),
+    pytest.param(MS, AL, "21H2", "release", "2021-10-19", id="azl-21h2-release"),
+    pytest.param(MS, AL, "21H2", "eol", "2023-11-14", id="azl-21h2-eos-secondary"),
+    pytest.param(MS, AL, "22H2", "release", "2022-10-25", id="azl-22h2-release"),
+    pytest.param(MS, AL, "22H2", "eol", "2025-05-31", id="azl-22h2-eos"),
+    pytest.param(MS, AL, "23H2", "release", "2024-01-09", id="azl-23h2-release"),
+    pytest.param(MS, AL, "23H2", "eol", "2026-04", id="azl-23h2-eos-month"),
+    pytest.param(MS, AL, "24H2", "release", "2025-04-29", id="azl-24h2-release"),
+    pytest.param(MS, AL, "24H2", "eol", "", id="azl-24h2-no-published-end"),
     # Hyper-V Server: Microsoft's own lifecycle data (MicrosoftDocs/lifecycle-data-pr.*,
     # lifecycle-data/products/hyperv-server-*.yml; pages learn.microsoft.com/lifecycle/products/hyperv-server-*).
     # 2008 / 2008 R2 / 2012 / 2012 R2 differ from Windows Server of the same year.
@@ -260,7 +272,7 @@ REQUIRED_PRODUCTS = [
     (MS, "Windows Server"),
     (MS, "Windows 10 Enterprise and Education"),
     (MS, "Windows 11 Enterprise and Education"),
-    (MS, "Azure Stack HCI"),
+    (MS, "Azure Local"),
     (BC, "VMware ESXi"),
     (BC, "VMware vCenter Server"),
     (BC, "VMware Fusion Pro"),
@@ -346,8 +358,14 @@ def test_sorted_by_vendor_product_release():
     assert key == sorted(key)
 
 
-# Microsoft's own data gives a Monday here (SCVMM 2016: 2027-01-11, SCVMM 2019: 2029-04-09).
-NOT_PATCH_TUESDAY = {(SCVMM, "2016", "eol"), (SCVMM, "2019", "eol")}
+# Microsoft's own data gives a Monday here (SCVMM 2016: 2027-01-11, SCVMM 2019: 2029-04-09); Azure Local's
+# end-of-service notes give a Saturday (22H2: May 31, 2025) and a month (23H2: April 2026).
+NOT_PATCH_TUESDAY = {
+    (SCVMM, "2016", "eol"),
+    (SCVMM, "2019", "eol"),
+    *((AL, "22H2", c) for c in ("support_end", "eol")),
+    *((AL, "23H2", c) for c in ("support_end", "eol")),
+}
 
 
 def test_microsoft_vendor_milestones_are_patch_tuesdays():

@@ -96,3 +96,58 @@ def test_lines_without_a_documented_hop_stay_none_known(bundled) -> None:  # typ
     """VirtualBox before 6.1 and Nutanix AOS have no sourced hop: no invented target."""
     assert plan_of(bundled, "VirtualBox", "6.0").path == NONE_KNOWN
     assert plan_of(bundled, "AOS", "6.10").path == NONE_KNOWN
+
+
+AL = "Azure Local"
+HVS = "Hyper-V Server"
+
+
+@pytest.mark.parametrize("from_cycle", ["2012 R2", "2016", "2019"])
+def test_hyper_v_server_migrates_to_azure_local_too(bundled, from_cycle: str) -> None:  # type: ignore[no-untyped-def]
+    """Microsoft's Azure Migrate requirements name Hyper-V Server (2012 R2 and later hosts) as a source and
+    Azure Local 2311.2 or later as the target: a `migrate` hop to the current 24H2, sourced by vendor pages."""
+    rows = hop_rows(bundled)
+    kind, confidence, source = rows[(HVS, from_cycle, AL, "24H2")]
+    assert (kind, confidence) == ("migrate", "vendor")
+    assert "migrate-hyperv-requirements" in source
+    assert rows[(HVS, from_cycle, "Windows Server", "2025")][0] == "migrate"
+
+
+def test_windows_server_stays_the_first_listed_successor_of_hyper_v_server(bundled) -> None:  # type: ignore[no-untyped-def]
+    """A discontinued line takes its first listed migrate destination: the Azure Local rows come after
+    the Windows Server ones, so Hyper-V Server hosts still plan Windows Server 2025."""
+    successors = [h.to_product for h in bundled[1] if h.product == HVS and h.kind == "migrate"]
+    assert successors.index(AL) > successors.index("Windows Server")
+    for cycle in ("2012 R2", "2016", "2019"):
+        plan = plan_of(bundled, HVS, cycle)
+        assert (plan.path, plan.hops) == (f"{cycle} -> Windows Server 2025", 1)
+
+
+@pytest.mark.parametrize(
+    ("from_cycle", "to_cycle", "source_part"),
+    [
+        pytest.param("22H2", "23H2", "upgrade-22h2-to-23h2-powershell", id="azl-22h2-to-23h2"),
+        pytest.param("22H2", "24H2", "upgrade-to-24h2-powershell", id="azl-22h2-to-24h2"),
+        pytest.param("23H2", "24H2", "upgrade-to-24h2-powershell", id="azl-23h2-to-24h2"),
+    ],
+)
+def test_azure_local_os_upgrades_are_bundled(
+    bundled, from_cycle: str, to_cycle: str, source_part: str
+) -> None:  # type: ignore[no-untyped-def]
+    kind, confidence, source = hop_rows(bundled)[(AL, from_cycle, AL, to_cycle)]
+    assert (kind, confidence) == ("in-place", "vendor")
+    assert source_part in source
+
+
+@pytest.mark.parametrize(
+    ("cycle", "path", "hops"),
+    [
+        pytest.param("22H2", "22H2 -> 24H2", 1, id="azl-22h2"),
+        pytest.param("23H2", "23H2 -> 24H2", 1, id="azl-23h2"),
+        pytest.param("24H2", "24H2 (newest release)", 0, id="azl-24h2-newest"),
+        pytest.param("21H2", NONE_KNOWN, None, id="azl-21h2-no-sourced-hop"),
+    ],
+)
+def test_azure_local_plans(bundled, cycle: str, path: str, hops: int | None) -> None:  # type: ignore[no-untyped-def]
+    plan = plan_of(bundled, AL, cycle)
+    assert (plan.path, plan.hops) == (path, hops)
