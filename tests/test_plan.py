@@ -462,6 +462,9 @@ def test_the_report_shows_target_and_start_by_per_cycle(tmp_path: Path) -> None:
     row = page[page.index('data-key="Oracle/VirtualBox/6.0"') :]
     row = row[: row.index("</tr>")]  # no known path: said so, like `tracker plan`
     assert '<td class="to"><span class="na">none known</span></td>' in row
+    row = page[page.index('data-key="Microsoft/Windows Server/2025"') :]
+    row = row[: row.index("</tr>")]  # already the newest release: not "upgrade to" itself
+    assert '<td class="to newest"><span class="na">Newest release: plan its replacement</span></td>' in row
 
 
 def test_per_cycle_sums_in_arrow_equal_the_frame_ones() -> None:
