@@ -16,6 +16,7 @@ from tracker import vocabulary as vocab
 from tracker.csvtext import Problem, line_problems, read_header, row_values
 from tracker.dates import MilestoneDate, parse_day, parse_milestone
 from tracker.errors import DatasetError
+from tracker.gcutil import gc_paused
 
 REQUIRED = ("vendor", "product", "cycle", "type", "release", "source", "confidence")
 OPTIONAL = ("support_end", "eol", "extended_end", "notes", "verified_on")
@@ -120,6 +121,8 @@ def confidence_known(values: dict[str, str], line: int, problem: Problem) -> boo
 def single_line_values(values: dict[str, str], line: int, problem: Problem) -> bool:
     """False, with a problem per column, when a value other than ``notes`` holds a line break or a
     control character: names end up in e-mail headers and single-line outputs."""
+    if not any(_CONTROL.search(v) for v in values.values()):  # the common case: one pass
+        return True
     ok = True
     for col, value in values.items():
         if col != "notes" and _CONTROL.search(value):
@@ -141,6 +144,7 @@ def load_dataset(path: str | Path) -> list[LifecycleRecord]:
     return records
 
 
+@gc_paused()
 def parse_dataset(raw: bytes, name: str) -> tuple[list[LifecycleRecord], list[str]]:
     """Parse CSV bytes; return the valid records and the problems, each ``FILE:LINE: column: msg``."""
     problems, problem = line_problems(name)

@@ -10,6 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,8 +44,12 @@ class MilestoneDate:
         return self.text
 
 
+@lru_cache(maxsize=4096)
 def parse_milestone(text: str) -> MilestoneDate:
-    """Parse ``YYYY-MM-DD`` or ``YYYY-MM``; raise ValueError with a message for people."""
+    """Parse ``YYYY-MM-DD`` or ``YYYY-MM``; raise ValueError with a message for people.
+
+    Cached: a dataset repeats its dates (Patch Tuesdays, month ends) and ``MilestoneDate`` is
+    immutable; errors are raised again each time, never cached."""
     m = _ISO.match(text)
     if not m:
         raise ValueError(f"not an ISO date (YYYY-MM-DD or YYYY-MM): {text!r}")
