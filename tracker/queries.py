@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from tracker.dataset import MILESTONES, LifecycleRecord
+from tracker.dataset import COLUMNS, MILESTONES, LifecycleRecord
 from tracker.dates import MilestoneDate
 from tracker.formats import Column, Result
 from tracker.status import days_to_eol, expiring, milestones_of, status_of
@@ -35,20 +35,7 @@ EXPIRING_COLUMNS = [
 ]
 
 
-STATUS_FIELDS = (
-    "vendor",
-    "product",
-    "cycle",
-    "type",
-    "release",
-    "support_end",
-    "eol",
-    "extended_end",
-    "status",
-    "days_to_eol",
-    "source",
-    "confidence",
-)
+STATUS_FIELDS = (*COLUMNS[:8], "status", "days_to_eol", "source", "confidence")
 """The keys of ``status_item``, in order (the csv header)."""
 EXPIRING_FIELDS = ("vendor", "product", "cycle", "milestone", "date", "days_left", "status")
 
