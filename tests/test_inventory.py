@@ -381,6 +381,65 @@ def test_bom_and_version_like_numbers_stay_text(tracker, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(
+            b'hostname,product,version,notes\nh1,ESXi,7.0.3,"a, b"\nh2,Proxmox VE,8.2,\n', id="plain"
+        ),
+        pytest.param(
+            b'\xef\xbb\xbfhostname,product,version,notes\r\nh1,ESXi,7.0.3,"a, b"\r\nh2,Proxmox VE,8.2,\r\n',
+            id="bom-crlf",
+        ),
+        pytest.param(
+            b"\xef\xbb\xbfhostname;product;version;notes\r\nh1;ESXi;7.0.3;a, b\r\nh2;Proxmox VE;8.2;\r\n",
+            id="excel-semicolons",
+        ),
+        pytest.param(
+            b"hostname\tproduct\tversion\tnotes\nh1\tESXi\t7.0.3\ta, b\nh2\tProxmox VE\t8.2\t\n", id="tsv"
+        ),
+        pytest.param(
+            b'Hostname, Product ,VERSION,notes\nh1,ESXi,7.0.3,"a, b"\nh2,Proxmox VE,8.2,\n\n\n',
+            id="header-case-spaces-trailing-blank-lines",
+        ),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "json"])  # the Arrow path and the pandas path
+def test_inventory_files_as_spreadsheets_and_tools_write_them(
+    tracker, tmp_path: Path, content: bytes, fmt: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A BOM, CRLF, Excel's semicolons (European locales), a TSV export, a header in another case or
+    with spaces, blank lines at the end: the same hosts, the same answer."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_bytes(content)
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    rows = rows_of(r.stdout) if fmt == "csv" else json.loads(r.stdout)["items"]
+    assert [(x["hostname"], x["version"], x["cycle"], x["status"], x["notes"] or "") for x in rows] == [
+        ("h1", "7.0.3", "7.0", "extended", "a, b"),
+        ("h2", "8.2", "8", "end-of-life", ""),
+    ]
+    assert r.stderr == "tracker: 2 hosts: 1 extended, 1 end-of-life\n"
+
+
+def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_case(
+    tracker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_bytes(b"Hostname;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:3: (row): 2 fields, but the header has 3 columns\n")
+    hosts.write_text("HostName;Product;Version;VCenter;Hardware_End\nh1;ESXi;8.0.2;7.0.3;2030-01-01\n")
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    (row,) = rows_of(r.stdout)  # the vCenter 7.0 the host names is the layer that ends first
+    assert (row["vcenter"], row["binding"], row["effective_end"]) == (
+        "7.0.3",
+        "VMware vCenter Server 7.0",
+        "2025-10-02",
+    )
+
+
+@pytest.mark.parametrize(
     ("content", "expected"),
     [
         pytest.param(

@@ -151,6 +151,9 @@ def test_group_by_cluster(tracker) -> None:  # type: ignore[no-untyped-def]
     }
     r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "rack")
     assert r.returncode == 2 and "--group-by: no column 'rack'" in r.stderr and "cluster" in r.stderr
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "Owner", "--format", "json")
+    assert r.returncode == 0, r.stderr  # a column name typed in another case names the same column
+    assert {i["owner"]: i["hosts"] for i in json.loads(r.stdout)["items"]}["linux-team"] == 5
 
 
 def test_layers_hardware_model_and_filters_with_fixture_data(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

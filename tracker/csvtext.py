@@ -31,7 +31,9 @@ def decode_csv_text(raw: bytes, name: str) -> str:
     return text
 
 
-def csv_rows(text: str, name: str, errors: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(
+    text: str, name: str, errors: list[str] | None = None, delimiter: str = ","
+) -> Iterator[tuple[int, list[str]]]:
     """``(line, fields)`` for every record, the header first, blank lines included as ``[]``.
 
     ``line`` is the editor line where the record *starts* (the header is line 1), also for records
@@ -39,7 +41,7 @@ def csv_rows(text: str, name: str, errors: list[str] | None = None) -> Iterator[
     record that could not be read (``FILE:LINE: (row): not valid CSV: ...``; line 1: ``(file)``),
     or, when ``errors`` is given, appends that message to it and stops.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     previous_end = 0
     while True:
         try:

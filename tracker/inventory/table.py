@@ -41,6 +41,11 @@ from tracker.status import STATUS_ORDER
 __all__ = ["UNMATCHED", "InventoryError", "PairResults", "RecordFilter", "match_table", "resolve_pairs"]
 
 REQUIRED = ("hostname", "product", "version")
+KNOWN_COLUMNS = (*REQUIRED, "aos", "vcenter", "scvmm", "os", "hardware_end", "hardware_model")
+"""Columns tracker reads: their names are matched whatever their case (``Hostname``, ``VERSION``)."""
+DELIMITERS = (",", ";", "\t")
+"""Field separators of a hosts file: the first one whose header names the required columns wins
+(Excel writes ``;`` where the decimal separator is a comma; a ``\t`` file is a TSV export)."""
 MATCHED = ("matched_product", "cycle", "status", "days_to_eol")
 OUTPUT = (*REQUIRED, *MATCHED)
 """Output columns, in order; passed-through input columns follow them."""
@@ -61,25 +66,26 @@ def read_hosts_table(path: str | Path) -> pa.Table:
     path = Path(path)
     name = str(path)
     try:
-        header = _header(path)
+        found = _header(path)
     except OSError as exc:
         raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, csv.Error):
-        header = None
-    if header is None or header_problems(header, name):
+        found = None
+    if found is None or header_problems(found[0], name):
         raise InventoryError(*_problems_or(path, "unreadable header"))
+    header, delimiter = found
     try:
         with open(path, "rb") as f:
             if b"\x00" in f.read(1 << 16):  # pyarrow would take it as text; it means a binary file
                 raise InventoryError(*_problems_or(path, "NUL byte"))
         try:
-            table = _read_csv(path, header, newlines_in_values=False)
+            table = _read_csv(path, header, delimiter, newlines_in_values=False)
         except (ValueError, pa.ArrowInvalid) as exc:
             problems = inventory_problems(path.read_bytes(), name)
             if problems:
                 raise InventoryError(*problems) from None
             try:  # valid CSV with a line break inside quotes: the slower, exact parse
-                table = _read_csv(path, header, newlines_in_values=True)
+                table = _read_csv(path, header, delimiter, newlines_in_values=True)
             except (ValueError, pa.ArrowInvalid):
                 raise InventoryError(f"{name}:1: (file): cannot read as CSV: {exc}") from None
     except OSError as exc:
@@ -92,21 +98,38 @@ def read_hosts_table(path: str | Path) -> pa.Table:
     return table
 
 
-def _read_csv(path: Path, header: list[str], newlines_in_values: bool) -> pa.Table:
+def _read_csv(path: Path, header: list[str], delimiter: str, newlines_in_values: bool) -> pa.Table:
     return pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
         ),
     )
 
 
-def _header(path: Path) -> list[str] | None:
+def _header(path: Path) -> tuple[list[str], str] | None:
     with open(path, encoding="utf-8-sig", newline="") as f:
-        row = next(csv.reader(f, strict=True), None)
-    return None if row is None else [h.strip() for h in row]
+        return sniff_header(f.readline())
+
+
+def sniff_header(line: str) -> tuple[list[str], str] | None:
+    """The header of a hosts file (names stripped, tracker's own columns in lower case) and its
+    field separator, from its first line; None for an empty file. Raises csv.Error."""
+    if not line.strip("\r\n"):
+        return None if not line else ([], ",")
+    first: tuple[list[str], str] | None = None
+    for delimiter in DELIMITERS:
+        row = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+        header = [_KNOWN.get(h.strip().casefold(), h.strip()) for h in row]
+        if all(c in header for c in REQUIRED):
+            return header, delimiter
+        first = first or (header, delimiter)
+    return first
+
+
+_KNOWN = {c.casefold(): c for c in KNOWN_COLUMNS}
 
 
 def header_problems(header: list[str], name: str) -> list[str]:
@@ -135,13 +158,17 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
     except CsvTextError as exc:
         return [str(exc)]
     errors: list[str] = []
-    rows = csv_rows(text, name, errors)
+    try:
+        found = sniff_header(text.partition("\n")[0])
+    except csv.Error:
+        found = None
+    rows = csv_rows(text, name, errors, delimiter=found[1] if found else ",")
     first = next(rows, None)
     if first is None:
         if not errors:
             problem(1, "(file)", "empty file: expected a header with hostname, product, version")
         return errors or problems
-    header = [h.strip() for h in first[1]]
+    header = [_KNOWN.get(h.strip().casefold(), h.strip()) for h in first[1]]
     problems += header_problems(header, name)
     if problems:
         return problems
