@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "files",
         nargs="*",
         metavar="CSV",
-        help="datasets to check (default: the configured or bundled dataset)",
+        help="datasets, upgrades.csv / stack.csv or aliases files to check (default: the configured or bundled dataset)",
     )
     p.add_argument(
         "--stale-after-days",
@@ -39,6 +39,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     files = [Path(f) for f in args.files] or [ctx.dataset_path]
     failed = False
     for path in files:
+        if _is_aliases_file(path):  # aliases.csv or your --aliases file: its own format
+            failed = not _validate_aliases(path) or failed
+            continue
         # upgrades.csv / stack.csv (README "Planning upgrades") are checked against the dataset beside them.
         dataset = path.with_name("hypervisors.csv") if path.name in PLAN_FILES else path
         try:
@@ -74,3 +77,29 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 )
             print(f"{path}:{record.line}: verified_on: warning: {record.name}: {why}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _is_aliases_file(path: Path) -> bool:
+    """An aliases file (``datasets/aliases.csv``, a ``--aliases`` file) by its header."""
+    try:
+        with path.open("rb") as f:
+            first = f.readline(4096).decode("utf-8-sig", "replace")
+    except OSError:
+        return False  # the dataset reader names the problem
+    header = {h.strip() for h in first.split(",")}
+    return {"kind", "syntax", "pattern"} <= header and "vendor" not in header
+
+
+def _validate_aliases(path: Path) -> bool:
+    """Every ``FILE:LINE: column: message`` of an aliases file, its regular expressions compiled."""
+    from tracker.errors import DatasetError
+    from tracker.inventory.aliases import parse_aliases
+
+    try:
+        aliases = parse_aliases(path.read_bytes(), str(path), compile_now=True)
+    except DatasetError as exc:
+        for line in exc.messages:
+            print(line, file=sys.stderr)
+        return False
+    print(f"{path}: valid, {vocab.plural(len(aliases.rules), 'alias rule')}")
+    return True
