@@ -16,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "files",
         nargs="*",
         metavar="CSV",
-        help="datasets, upgrades.csv / stack.csv or aliases files to check (default: the configured or bundled dataset)",
+        help="datasets, upgrades.csv / stack.csv or aliases files to check (default: the configured or "
+        "bundled dataset)",
     )
     p.add_argument(
         "--stale-after-days",
