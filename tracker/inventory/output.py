@@ -65,7 +65,11 @@ def render_chunks(
         yield from json_chunks(matched, as_of, generated_at)
     elif len(matched) <= LARGE:
         result = Result(
-            items=items_of(matched), columns=columns_of(matched, base), as_of=as_of, generated_at=generated_at
+            items=items_of(matched),
+            columns=columns_of(matched, base),
+            as_of=as_of,
+            generated_at=generated_at,
+            empty="(no hosts)",
         )
         yield renderer(fmt)(result, color).encode("utf-8")
     else:
