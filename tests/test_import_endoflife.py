@@ -318,6 +318,14 @@ def test_from_file_matches_the_api(tracker, api) -> None:  # type: ignore[no-unt
     saved = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"))
     assert saved.returncode == 0, saved.stderr
     assert saved.stdout == fetched.stdout
+    named = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "ESXi")  # after --from
+    assert (named.returncode, named.stdout) == (0, fetched.stdout), named.stderr
+    other = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "proxmox-ve.json"), "esxi")
+    assert other.returncode == 2 and other.stdout == ""
+    assert other.stderr == (
+        f"tracker import: {EOL_FIXTURES / 'proxmox-ve.json'} is the endoflife.date product 'proxmox-ve', "
+        "not 'esxi': name the product the file holds, or leave PRODUCT out\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -138,6 +138,14 @@ def test_filters_and_positional_products(tracker) -> None:  # type: ignore[no-un
     assert set(products("--type", "2")) == {"VirtualBox"}
     assert set(products("esxi", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
     assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server", "Windows Server"}
+    # terms after an option are terms too (argparse alone takes only the first run of words)
+    assert set(products("esxi", "--vendor", "o", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
+    mixed = tracker(
+        "--dataset", str(SMALL), "--as-of", AS_OF, "check", "hyper-v", "-w", "400", "esxi 8", "-c", "5"
+    )
+    assert mixed.returncode == 1 and "approaching=2 " in mixed.stdout, mixed.stdout  # Hyper-V 2016, ESXi 8.0
+    bogus = tracker("--dataset", str(SMALL), "status", "esxi", "--bogus", "pve")
+    assert bogus.returncode == 2 and "unrecognized arguments: --bogus pve" in bogus.stderr
     missing = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "nothing-matches")
     assert missing.returncode == 1 and missing.stdout == ""
     assert missing.stderr.startswith("tracker: no release cycle matches 'nothing-matches'")

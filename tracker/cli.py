@@ -87,13 +87,25 @@ def build_parser(chosen: str | None) -> Parser:
     return parser
 
 
+def parse_command_line(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parse_args``, except that terms after an option are terms too: argparse takes a command's
+    ``PRODUCT...`` from the first run of words only, so ``status esxi --format csv 'pve 8'`` or
+    ``import endoflife --from FILE proxmox-ve`` would stop at "unrecognized arguments"."""
+    args, extra = parser.parse_known_args(argv)
+    terms = getattr(args, "products", None)
+    if extra and isinstance(terms, list) and not any(e.startswith("-") for e in extra):
+        terms.extend(extra)
+        return args
+    return parser.parse_args(argv) if extra else args
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     name = command_in(argv)
     module = command_module(name) if name else None
     parser = build_parser(name)
     try:
-        args = parser.parse_args(argv)
+        args = parse_command_line(parser, argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2

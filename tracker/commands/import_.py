@@ -103,6 +103,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     _check_args(args)
     if args.from_file:
         datas = [eol.read_product_file(Path(args.from_file), args.products[0] if args.products else None)]
+        data = datas[0]
+        if args.products and data.requested.casefold() not in {
+            n.casefold() for n in (data.name, *data.aliases)
+        }:
+            raise UsageError(
+                f"tracker import: {args.from_file} is the endoflife.date product {data.name!r}, "
+                f"not {data.requested!r}: name the product the file holds, or leave PRODUCT out"
+            )
     else:
         api_url = args.api_url or eol.DEFAULT_API_URL
         timeout = args.timeout or eol.DEFAULT_TIMEOUT
