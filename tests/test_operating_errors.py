@@ -280,3 +280,26 @@ def test_state_left_by_a_root_run_still_gives_the_report(
     ), result.stdout
     assert (shared_dir / "reports" / f"lifecycle-{AS_OF}.html").is_file()
     assert handler.attempts == 0
+
+
+def test_a_read_only_output_file_is_refused_not_renamed_over(shared_dir: Path) -> None:
+    """``-o FILE`` is written atomically (a rename), which the directory's permissions alone would
+    allow: a file of one's own made read-only is refused as the shell's ``>`` refuses it, untouched
+    (another user's file is replaced: ``test_state_left_by_a_root_run_still_gives_the_report``)."""
+    import os
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    shared_dir.chmod(0o777)
+    target = shared_dir / "status.csv"
+    target.write_text("kept\n")
+    target.chmod(0o444)
+    os.chown(target, nobody.pw_uid, nobody.pw_gid)  # nobody's own file, made read-only
+    env = clean_env(shared_dir, HOME=str(shared_dir))
+    result = as_nobody("--dataset", str(SMALL), "status", "-o", "status.csv", cwd=shared_dir, env=env)
+    assert result.returncode == 1
+    assert one_line(result) == (
+        "tracker: status.csv: Permission denied (the user running tracker may not write or read it: "
+        "check its owner and mode)"
+    )
+    assert target.read_text() == "kept\n" and sorted(p.name for p in shared_dir.iterdir()) == ["status.csv"]
