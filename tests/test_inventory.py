@@ -421,6 +421,38 @@ def test_inventory_files_as_spreadsheets_and_tools_write_them(
     assert r.stderr == "tracker: 2 hosts: 1 extended, 1 end-of-life\n"
 
 
+def test_dash_reads_the_inventory_from_standard_input(tracker, env) -> None:  # type: ignore[no-untyped-def]
+    """``cmdb-export | tracker inventory -``: every command that reads an inventory, problems named
+    ``<stdin>:LINE``; the real entry point too (binary stdin, semicolons and a BOM)."""
+    from conftest import run_tracker
+
+    hosts = "hostname,product,version\nh1,ESXi,7.0.3\nh2,Proxmox VE,8.2\n"
+    r = tracker("--as-of", AS_OF, "inventory", "-", "--format", "csv", input=hosts)
+    assert r.returncode == 0, r.stderr
+    assert [(x["hostname"], x["cycle"]) for x in rows_of(r.stdout)] == [("h1", "7.0"), ("h2", "8")]
+    r = tracker("--as-of", AS_OF, "inventory", "-", "--explain", input=hosts)
+    assert r.returncode == 0 and "dataset product name" in r.stdout, r.stderr
+    r = tracker("--as-of", AS_OF, "plan", "-", "--format", "csv", input=hosts)
+    assert r.returncode == 0 and len(rows_of(r.stdout)) == 2, r.stderr
+    r = tracker("--as-of", AS_OF, "check", "--inventory", "-", input=hosts)
+    assert r.returncode == 2 and "hosts=2 past=2" in r.stdout, r.stdout
+    r = tracker("--as-of", AS_OF, "check", "--plan", "--inventory", "-", "--product", "hyper-v", input=hosts)
+    assert r.returncode == 0 and "hosts=0" in r.stdout, r.stdout  # read twice: still the same hosts
+    r = tracker("--as-of", AS_OF, "inventory", "-", input="hostname,product,version\nh1,ESXi\n")
+    assert (r.returncode, r.stderr) == (1, "<stdin>:2: (row): 2 fields, but the header has 3 columns\n")
+    real = run_tracker(
+        "--as-of",
+        AS_OF,
+        "inventory",
+        "-",
+        "--format",
+        "csv",
+        input="\ufeffhostname;product;version\r\nh1;ESXi;8.0.2\r\n",
+        env=env,
+    )
+    assert real.returncode == 0 and rows_of(real.stdout)[0]["cycle"] == "8.0", real.stderr
+
+
 def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_case(
     tracker, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

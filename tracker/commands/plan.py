@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "hosts",
         nargs="?",
         metavar="HOSTS.csv",
-        help="inventory CSV (default: the configured inventory)",
+        help="inventory CSV, - for standard input (default: the configured inventory)",
     )
     p.add_argument(
         "--group-by",

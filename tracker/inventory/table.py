@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -62,9 +63,12 @@ class InventoryError(TrackerError):
 
 
 def read_hosts_table(path: str | Path) -> pa.Table:
-    """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept."""
-    path = Path(path)
+    """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept.
+    ``-`` reads standard input (``cmdb-export | tracker inventory -``), named ``<stdin>``."""
     name = str(path)
+    path = stdin_copy() if name == STDIN else Path(path)
+    if name == STDIN:
+        name = "<stdin>"
     try:
         found = _header(path)
     except OSError as exc:
@@ -72,12 +76,12 @@ def read_hosts_table(path: str | Path) -> pa.Table:
     except (UnicodeDecodeError, csv.Error):
         found = None
     if found is None or header_problems(found[0], name):
-        raise InventoryError(*_problems_or(path, "unreadable header"))
+        raise InventoryError(*_problems_or(path, name, "unreadable header"))
     header, delimiter = found
     try:
         with open(path, "rb") as f:
             if b"\x00" in f.read(1 << 16):  # pyarrow would take it as text; it means a binary file
-                raise InventoryError(*_problems_or(path, "NUL byte"))
+                raise InventoryError(*_problems_or(path, name, "NUL byte"))
         try:
             table = _read_csv(path, header, delimiter, newlines_in_values=False)
         except (ValueError, pa.ArrowInvalid) as exc:
@@ -94,7 +98,7 @@ def read_hosts_table(path: str | Path) -> pa.Table:
     if len(hostname) and (
         pc.min(pc.binary_length(hostname)).as_py() == 0 or pc.any(pc.utf8_is_space(hostname)).as_py()
     ):
-        raise InventoryError(*_problems_or(path, "empty hostname"))
+        raise InventoryError(*_problems_or(path, name, "empty hostname"))
     return table
 
 
@@ -144,10 +148,32 @@ def header_problems(header: list[str], name: str) -> list[str]:
     return problems
 
 
-def _problems_or(path: Path, fallback: str) -> list[str]:
+def _problems_or(path: Path, name: str, fallback: str) -> list[str]:
     """The precise problems of a file the fast reader refused (never empty)."""
-    problems = inventory_problems(path.read_bytes(), str(path))
-    return problems or [f"{path}:1: (file): cannot read as CSV: {fallback}"]
+    problems = inventory_problems(path.read_bytes(), name)
+    return problems or [f"{name}:1: (file): cannot read as CSV: {fallback}"]
+
+
+STDIN = "-"
+_stdin_copy: tuple[object, Path] | None = None
+
+
+def stdin_copy() -> Path:
+    """Standard input, copied once per stream into a temporary file (removed at exit): the reader
+    needs a file it can read more than once (header, fast parse, the exact pass on problems)."""
+    global _stdin_copy
+    if _stdin_copy is None or _stdin_copy[0] is not sys.stdin:
+        import atexit
+        import os
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix="tracker-stdin-", suffix=".csv")
+        with os.fdopen(fd, "wb") as f:
+            buffer = getattr(sys.stdin, "buffer", None)
+            f.write(buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8"))
+        atexit.register(Path(tmp).unlink, missing_ok=True)
+        _stdin_copy = (sys.stdin, Path(tmp))
+    return _stdin_copy[1]
 
 
 def inventory_problems(raw: bytes, name: str) -> list[str]:
