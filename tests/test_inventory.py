@@ -421,6 +421,22 @@ def test_inventory_files_as_spreadsheets_and_tools_write_them(
     assert r.stderr == "tracker: 2 hosts: 1 extended, 1 end-of-life\n"
 
 
+def test_a_cell_longer_than_the_readers_blocks_is_still_a_cell(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A 2 MiB notes cell (a blob in a CMDB export) is longer than pyarrow's 1 MiB block and the csv
+    module's 128 KiB field limit: read as a value, and a problem after it still named by line."""
+    hosts = tmp_path / "hosts.csv"
+    blob = "x" * (2 << 20)
+    hosts.write_text(f"hostname,product,version,notes\nh1,ESXi,7.0.3,{blob}\nh2,ESXi,8.0,y\n")
+    for fmt in ("csv", "json"):
+        r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", fmt)
+        assert r.returncode == 0, r.stderr[:300]
+        rows = rows_of(r.stdout) if fmt == "csv" else json.loads(r.stdout)["items"]
+        assert [(x["cycle"], len(x["notes"])) for x in rows] == [("7.0", len(blob)), ("8.0", 1)]
+    hosts.write_text(f"hostname,product,version,notes\nh1,ESXi,7.0.3,{blob}\nh2,ESXi\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:3: (row): 2 fields, but the header has 4 columns\n")
+
+
 def test_dash_reads_the_inventory_from_standard_input(tracker, env) -> None:  # type: ignore[no-untyped-def]
     """``cmdb-export | tracker inventory -``: every command that reads an inventory, problems named
     ``<stdin>:LINE``; the real entry point too (binary stdin, semicolons and a BOM)."""

@@ -8,6 +8,8 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 
+csv.field_size_limit((1 << 31) - 1)  # a long cell (a notes blob of a CMDB export) is still a cell
+
 Problem = Callable[[int, str, str], None]
 """Adds one problem of a file: ``problem(line, column, message)``."""
 

@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--aliases",
         metavar="FILE",
-        help="product aliases and version rules (default: the bundled aliases.csv)",
+        help="your own product aliases and version rules, tried before the bundled aliases.csv",
     )
     p.add_argument(
         "--plan",

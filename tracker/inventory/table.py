@@ -103,9 +103,12 @@ def read_hosts_table(path: str | Path) -> pa.Table:
 
 
 def _read_csv(path: Path, header: list[str], delimiter: str, newlines_in_values: bool) -> pa.Table:
+    # The exact pass also takes a record longer than pyarrow's 1 MiB block (a long notes cell):
+    # one block of the whole file, read only when the fast pass refused it.
+    block = min(max(path.stat().st_size + 1, 1 << 20), (1 << 31) - 1) if newlines_in_values else None
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
