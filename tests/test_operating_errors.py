@@ -44,6 +44,27 @@ def test_output_naming_a_directory(tracker, tmp_path: Path) -> None:  # type: ig
     assert one_line(result) == "tracker: out: Is a directory (name a file, not a directory)"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["expiring"],
+        ["calendar"],
+        ["metrics"],
+        ["inventory", "hosts.csv"],
+        ["inventory", "hosts.csv", "--format", "csv"],
+        ["plan", "hosts.csv", "--format", "json"],
+    ],
+)
+def test_output_ending_in_a_slash_names_a_directory(tracker, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """``-o out/`` means a directory: refused, never written as a file called ``out``."""
+    (tmp_path / "hosts.csv").write_text("hostname,product,version\nh1,ESXi,8.0\n")
+    result = tracker("--dataset", str(SMALL), *command, "-o", "out/")
+    assert result.returncode == 1
+    assert one_line(result) == "tracker: out/: Is a directory (name a file, not a directory)"
+    assert not (tmp_path / "out").exists()
+
+
 def test_report_directory_under_a_file(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "reports").write_text("a file, not a directory\n")
     result = tracker("--dataset", str(SMALL), "report", "--out", "reports/2026")

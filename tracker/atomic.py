@@ -77,6 +77,14 @@ def _mode_to_keep(path: Path) -> int:
     return stat.S_IMODE(st.st_mode)
 
 
+def output_file(name: str) -> Path:
+    """The file ``-o NAME`` names. A name ending in ``/`` means a directory, so it is refused
+    (IsADirectoryError) rather than written as a file called like the directory."""
+    if name.endswith(("/", os.sep)):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+    return Path(name)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     atomic_write_chunks(path, (data,))
 

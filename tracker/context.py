@@ -58,9 +58,9 @@ class Context:
     def write_output(self, text: str, output: str | None) -> None:
         """Data to stdout, or atomically to ``output`` (``-`` = stdout)."""
         if output and output != "-":
-            from tracker.atomic import atomic_write_text
+            from tracker.atomic import atomic_write_text, output_file
 
-            atomic_write_text(Path(output), text)
+            atomic_write_text(output_file(output), text)
         else:
             self.stdout.write(text)
             self.stdout.flush()
