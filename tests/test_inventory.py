@@ -421,6 +421,26 @@ def test_inventory_files_as_spreadsheets_and_tools_write_them(
     assert r.stderr == "tracker: 2 hosts: 1 extended, 1 end-of-life\n"
 
 
+def test_names_pasted_with_typographic_dashes_spaces_or_quotes_match(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A CMDB or spreadsheet cell with a non-breaking hyphen, a no-break space, doubled spaces or
+    quotes kept as text names the same product; the output keeps the cell as it was."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text(
+        "hostname,product,version\nh1,Hyper\u2011V Server,2016\nh2,VMware\u00a0ESXi,8.0\n"
+        'h3,"""ESXi""",8.0\nh4,VMware  ESXi ,\u00a08.0\n',
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    items = json.loads(r.stdout)["items"]
+    assert [(i["product"], i["matched_product"], i["cycle"]) for i in items] == [
+        ("Hyper\u2011V Server", "Hyper-V Server", "2016"),
+        ("VMware\u00a0ESXi", "VMware ESXi", "8.0"),
+        ('"ESXi"', "VMware ESXi", "8.0"),
+        ("VMware  ESXi ", "VMware ESXi", "8.0"),
+    ]
+
+
 def test_a_cell_longer_than_the_readers_blocks_is_still_a_cell(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A 2 MiB notes cell (a blob in a CMDB export) is longer than pyarrow's 1 MiB block and the csv
     module's 128 KiB field limit: read as a value, and a problem after it still named by line."""
