@@ -195,9 +195,10 @@ def test_colour_on_a_terminal_and_never_with_no_color(tmp_path, env) -> None:  #
         os.close(master)
         return b"".join(chunks).decode()
 
-    coloured = run_on_tty({})
+    coloured = run_on_tty({"TERM": "xterm-256color"})
     assert "\x1b[31mend-of-life" in coloured
     assert "\x1b[" not in run_on_tty({"NO_COLOR": "1"})
+    assert "\x1b[" not in run_on_tty({"TERM": "dumb"})  # a terminal that shows escapes as text
     piped = subprocess.run(
         [sys.executable, "-m", "tracker", "--dataset", str(SMALL), "--as-of", AS_OF, "status"],
         capture_output=True,

@@ -68,7 +68,7 @@ class Context:
     def use_color(self, output: str | None) -> bool:
         if output and output != "-":
             return False
-        if os.environ.get("NO_COLOR"):
+        if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":  # Emacs shells, some CI
             return False
         return hasattr(self.stdout, "isatty") and self.stdout.isatty()
 
