@@ -246,6 +246,19 @@ def test_cli_validate_checks_an_aliases_file_as_one(tmp_path: Path, env: dict[st
     assert (result.returncode, result.stdout) == (0, f"{mine}: valid, 1 alias rule\n")
 
 
+def test_cli_validate_reads_an_inventory_as_tracker_inventory_does(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    good = tmp_path / "hosts.csv"
+    good.write_bytes(b"\xef\xbb\xbfHostname;Product;Version\r\nh1;ESXi;8.0\r\nh2;Proxmox VE;8\r\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("hostname,product,version\nh1,ESXi,8.0\nh2,ESXi\n")
+    result = run_in_process("validate", str(good), str(bad), env=env)
+    assert result.returncode == 1
+    assert result.stdout == f"{good}: valid inventory, 2 hosts\n"
+    assert result.stderr == f"{bad}:3: (row): 2 fields, but the header has 3 columns\n"
+
+
 def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
     result = run_in_process("validate", str(tmp_path / "nope.csv"), env=env)
     assert result.returncode == 1
