@@ -214,6 +214,18 @@ def test_redirect_is_followed(tracker, api) -> None:  # type: ignore[no-untyped-
     assert paths[paths.index("/api/v1/products/vmware-esxi") + 1] == "/api/v1/products/esxi"
 
 
+def test_product_names_as_people_type_them_are_endoflife_ids(tracker, api) -> None:  # type: ignore[no-untyped-def]
+    """endoflife.date ids are lower case with dashes: ``ESXi``, ``Proxmox VE`` and ``proxmox\u2011ve``
+    (a non-breaking hyphen pasted from a page) ask for ``esxi`` and ``proxmox-ve``."""
+    expected = tracker("import", "endoflife", "esxi", "proxmox-ve", "--api-url", api).stdout
+    Api.requests.clear()
+    typed = tracker("import", "endoflife", "ESXi", "Proxmox VE", "--api-url", api)
+    assert (typed.returncode, typed.stdout, typed.stderr) == (0, expected, "")
+    assert [p for p, _ in Api.requests] == ["/api/v1/products/esxi", "/api/v1/products/proxmox-ve"]
+    pasted = tracker("import", "endoflife", "proxmox\u2011ve", "--api-url", api)
+    assert pasted.returncode == 0 and "Proxmox VE,9," in pasted.stdout, pasted.stderr
+
+
 def test_several_products_in_one_run(tracker, api) -> None:  # type: ignore[no-untyped-def]
     result = tracker("import", "endoflife", "esxi", "proxmox-ve", "--api-url", api)
     assert result.returncode == 0, result.stderr
