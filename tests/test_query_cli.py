@@ -99,6 +99,11 @@ def test_expiring_defaults_to_calendar_year_of_as_of(tracker) -> None:  # type: 
             id="1y",
         ),
         pytest.param(["--from", "2026-01-01", "--to", "2026-12-31"], ["2026-08", "2026-10-13"], id="from-to"),
+        pytest.param(["--from", "2026-08", "--to", "2026-08"], ["2026-08"], id="a-month-is-all-its-days"),
+        pytest.param(
+            ["--from", "2026-08-02", "--to", "2026-10"], ["2026-10-13"], id="month-counts-as-its-first-day"
+        ),
+        pytest.param(["--from", "2026-07", "--to", "2026-07-31"], [], id="month-before-the-month"),
         pytest.param(["--year", "2027", "--milestone", "support_end"], ["2027-10-11"], id="milestone"),
     ],
 )
@@ -108,6 +113,13 @@ def test_expiring_windows(tracker, window: list[str], expected: list[str]) -> No
     assert [i["date"] for i in json.loads(result.stdout)["items"]] == expected
 
 
+def test_a_month_window_runs_to_its_last_day(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker(
+        "--dataset", str(SMALL), "--as-of", AS_OF, "expiring", "--from", "2028-02", "--to", "2028-02"
+    )
+    assert result.stdout.splitlines()[0] == "Milestones from 2028-02-01 to 2028-02-29 (as of 2026-11-26)"
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -115,6 +127,8 @@ def test_expiring_windows(tracker, window: list[str], expected: list[str]) -> No
         pytest.param(["expiring", "--year", "2027", "--within", "90d"], id="two-windows"),
         pytest.param(["expiring", "--from", "2027-01-01"], id="from-without-to"),
         pytest.param(["expiring", "--from", "2027-13-01", "--to", "2027-12-31"], id="bad-from"),
+        pytest.param(["expiring", "--from", "2027-13", "--to", "2027-12-31"], id="bad-month"),
+        pytest.param(["expiring", "--from", "2027", "--to", "2027-12-31"], id="a-year-is-not-a-date"),
         pytest.param(["status", "--format", "yaml"], id="bad-format"),
         pytest.param(["status", "--type", "3"], id="bad-type"),
         pytest.param(["--as-of", "26/11/2026", "status"], id="bad-as-of"),
