@@ -496,7 +496,9 @@ def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_cas
     hosts.write_bytes(b"Hostname;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")
     r = tracker("--as-of", AS_OF, "inventory", str(hosts))
     assert (r.returncode, r.stderr) == (1, f"{hosts}:3: (row): 2 fields, but the header has 3 columns\n")
-    hosts.write_text("HostName;Product;Version;VCenter;Hardware_End\nh1;ESXi;8.0.2;7.0.3;2030-01-01\n")
+    hosts.write_text(
+        "HostName;Product;Version;VCenter;Hardware_End;Cluster\nh1;ESXi;8.0.2;7.0.3;2030-01-01;c1\n"
+    )
     r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
     assert r.returncode == 0, r.stderr
     (row,) = rows_of(r.stdout)  # the vCenter 7.0 the host names is the layer that ends first
@@ -505,6 +507,7 @@ def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_cas
         "VMware vCenter Server 7.0",
         "2025-10-02",
     )
+    assert row["cluster"] == "c1"  # the report groups hosts at risk by cluster (or owner)
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,17 @@ from tracker.status import STATUS_ORDER
 __all__ = ["UNMATCHED", "InventoryError", "PairResults", "RecordFilter", "match_table", "resolve_pairs"]
 
 REQUIRED = ("hostname", "product", "version")
-KNOWN_COLUMNS = (*REQUIRED, "aos", "vcenter", "scvmm", "os", "hardware_end", "hardware_model")
+KNOWN_COLUMNS = (
+    *REQUIRED,
+    "aos",
+    "vcenter",
+    "scvmm",
+    "os",
+    "hardware_end",
+    "hardware_model",
+    "cluster",
+    "owner",
+)
 """Columns tracker reads: their names are matched whatever their case (``Hostname``, ``VERSION``)."""
 DELIMITERS = (",", ";", "\t")
 """Field separators of a hosts file: the first one whose header names the required columns wins
