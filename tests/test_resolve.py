@@ -114,6 +114,14 @@ def test_terms_pasted_from_documents_and_chats(term: str, expected: set[str]) ->
     assert RESOLVER.suggest("\u201cvmwre\u201d") == RESOLVER.suggest("vmwre")
 
 
+def test_an_empty_vendor_is_an_error_not_every_vendor(tracker) -> None:  # type: ignore[no-untyped-def]
+    """``--vendor "$VENDOR"`` with the variable unset must not widen a check to every vendor."""
+    r = tracker("--as-of", "2026-11-26", "check", "--vendor", " ")
+    assert r.returncode == 3 and r.stdout.startswith("TRACKER UNKNOWN - --vendor is empty; vendors: Broadcom")
+    r = tracker("--as-of", "2026-11-26", "status", "--vendor", "\u201cProxmox\u201d", "--format", "csv")
+    assert r.returncode == 0 and {line.split(",")[0] for line in r.stdout.splitlines()[1:]} == {"Proxmox"}
+
+
 def test_a_quote_inside_a_term_is_kept(tracker) -> None:  # type: ignore[no-untyped-def]
     assert RESOLVER.resolve_term("'esxi 7") == [] and RESOLVER.resolve_term("'") == []
     r = tracker("--as-of", "2026-11-26", "check", "--product", "Hyper\u2011V 2016")

@@ -334,10 +334,10 @@ def resolve_terms(terms: Sequence[str], records: Iterable[LifecycleRecord], alia
 
 
 def _vendor_hit(vendor: str, pattern: str) -> bool:
-    folded, pat = vendor.casefold(), pattern.casefold()
+    folded, pat = vendor.casefold(), typed_text(pattern).casefold()  # "" ($VENDOR unset): none
     if is_glob(pat):
         return any(fnmatch.fnmatchcase(s, pat) for s in _suffixes(folded))
-    return pat in folded
+    return bool(pat) and pat in folded
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,9 @@ def select(
 
         all_vendors = sorted({r.vendor for r in records})
         for v in vendors:
-            if not any(_vendor_hit(name, v) for name in all_vendors):
+            if not typed_text(v):
+                problems.append(f"tracker: --vendor is empty; vendors: {', '.join(all_vendors)}")
+            elif not any(_vendor_hit(name, v) for name in all_vendors):
                 close = difflib.get_close_matches(v, all_vendors, n=MAX_SUGGESTIONS, cutoff=0.5)
                 close += [n for n in all_vendors if v.casefold() in n.casefold() and n not in close]
                 hint = f" (did you mean: {', '.join(close)}?)" if close else ""
