@@ -489,6 +489,32 @@ def test_dash_reads_the_inventory_from_standard_input(tracker, env) -> None:  # 
     assert real.returncode == 0 and rows_of(real.stdout)[0]["cycle"] == "8.0", real.stderr
 
 
+def test_a_pipe_is_read_like_a_file(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``tracker inventory <(cmdb-export)`` names a pipe, which cannot be read twice: copied once,
+    problems named by the path given."""
+    import os
+    import threading
+
+    def through_pipe(content: str, *args: str):  # type: ignore[no-untyped-def]
+        fifo = tmp_path / f"fifo-{len(list(tmp_path.iterdir()))}"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_text, args=(content,), daemon=True)
+        writer.start()
+        try:
+            return fifo, tracker("--as-of", AS_OF, *args, str(fifo))
+        finally:
+            writer.join(timeout=30)
+
+    _, r = through_pipe("hostname;product;version\nh1;ESXi;7.0.3\n", "inventory", "--format", "csv", "--")
+    assert r.returncode == 0 and rows_of(r.stdout)[0]["cycle"] == "7.0", r.stderr
+    _, r = through_pipe(
+        "hostname,product,version\nh1,ESXi,7.0.3\n", "check", "--plan", "--product", "pve", "--inventory"
+    )
+    assert r.returncode == 0 and "hosts=0" in r.stdout, r.stdout  # read twice (no host selected): one copy
+    fifo, r = through_pipe("hostname,product,version\nh1,ESXi\n", "inventory")
+    assert (r.returncode, r.stderr) == (1, f"{fifo}:2: (row): 2 fields, but the header has 3 columns\n")
+
+
 def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_case(
     tracker, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -74,11 +76,9 @@ class InventoryError(TrackerError):
 
 def read_hosts_table(path: str | Path) -> pa.Table:
     """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept.
-    ``-`` reads standard input (``cmdb-export | tracker inventory -``), named ``<stdin>``."""
-    name = str(path)
-    path = stdin_copy() if name == STDIN else Path(path)
-    if name == STDIN:
-        name = "<stdin>"
+    ``-`` reads standard input (``cmdb-export | tracker inventory -``), named ``<stdin>``; a pipe
+    (``<(cmdb-export)``, ``/dev/stdin``) is read too."""
+    path, name = readable_copy(str(path))
     try:
         found = _header(path)
     except OSError as exc:
@@ -168,25 +168,39 @@ def _problems_or(path: Path, name: str, fallback: str) -> list[str]:
 
 
 STDIN = "-"
-_stdin_copy: tuple[object, Path] | None = None
+_copies: dict[object, Path] = {}
 
 
-def stdin_copy() -> Path:
-    """Standard input, copied once per stream into a temporary file (removed at exit): the reader
-    needs a file it can read more than once (header, fast parse, the exact pass on problems)."""
-    global _stdin_copy
-    if _stdin_copy is None or _stdin_copy[0] is not sys.stdin:
+def readable_copy(name: str) -> tuple[Path, str]:
+    """The file to read and the name to show for ``name``. The reader needs a file it can read more
+    than once (header, fast parse, the exact pass on problems): standard input (``-``) and pipes
+    (``<(cmd)``) are copied once per process into a temporary file, removed at exit."""
+    if name == STDIN:
+        key: object = sys.stdin  # by identity: tests swap sys.stdin
+    else:
+        try:
+            if not stat.S_ISFIFO(os.stat(name).st_mode) and not stat.S_ISCHR(os.stat(name).st_mode):
+                return Path(name), name
+        except OSError:
+            return Path(name), name  # the reader names the problem
+        key = name
+    if key not in _copies:
         import atexit
-        import os
+        import shutil
         import tempfile
 
         fd, tmp = tempfile.mkstemp(prefix="tracker-stdin-", suffix=".csv")
         with os.fdopen(fd, "wb") as f:
-            buffer = getattr(sys.stdin, "buffer", None)
-            f.write(buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8"))
+            if name != STDIN:
+                with open(name, "rb") as source:
+                    shutil.copyfileobj(source, f)
+            elif (buffer := getattr(sys.stdin, "buffer", None)) is not None:
+                shutil.copyfileobj(buffer, f)
+            else:
+                f.write(sys.stdin.read().encode("utf-8"))
         atexit.register(Path(tmp).unlink, missing_ok=True)
-        _stdin_copy = (sys.stdin, Path(tmp))
-    return _stdin_copy[1]
+        _copies[key] = Path(tmp)
+    return _copies[key], "<stdin>" if name == STDIN else name
 
 
 def inventory_problems(raw: bytes, name: str) -> list[str]:
