@@ -395,6 +395,10 @@ def test_bom_and_version_like_numbers_stay_text(tracker, tmp_path: Path) -> None
             id="excel-semicolons",
         ),
         pytest.param(
+            b"sep=;\r\nhostname;product;version;notes\r\nh1;ESXi;7.0.3;a, b\r\nh2;Proxmox VE;8.2;\r\n",
+            id="excel-sep-hint-line",
+        ),
+        pytest.param(
             b"hostname\tproduct\tversion\tnotes\nh1\tESXi\t7.0.3\ta, b\nh2\tProxmox VE\t8.2\t\n", id="tsv"
         ),
         pytest.param(
@@ -522,6 +526,17 @@ def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_cas
     hosts.write_bytes(b"Hostname;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")
     r = tracker("--as-of", AS_OF, "inventory", str(hosts))
     assert (r.returncode, r.stderr) == (1, f"{hosts}:3: (row): 2 fields, but the header has 3 columns\n")
+    hosts.write_bytes(b"sep=;\r\nHost;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")  # header on line 2
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:2: hostname: required column is missing\n")
+    hosts.write_bytes(b"sep=;\r\nHostname;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:4: (row): 2 fields, but the header has 3 columns\n")
+    hosts.write_text("\nhostname,product,version\nh1,ESXi,8.0\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (
+        r.stderr == f"{hosts}:1: (file): empty line where the header belongs (hostname, product, version)\n"
+    )
     hosts.write_text(
         "HostName;Product;Version;VCenter;Hardware_End;Cluster\nh1;ESXi;8.0.2;7.0.3;2030-01-01;c1\n"
     )

@@ -250,7 +250,7 @@ def test_cli_validate_reads_an_inventory_as_tracker_inventory_does(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     good = tmp_path / "hosts.csv"
-    good.write_bytes(b"\xef\xbb\xbfHostname;Product;Version\r\nh1;ESXi;8.0\r\nh2;Proxmox VE;8\r\n")
+    good.write_bytes(b"\xef\xbb\xbfsep=;\r\nHostname;Product;Version\r\nh1;ESXi;8.0\r\nh2;Proxmox VE;8\r\n")
     bad = tmp_path / "bad.csv"
     bad.write_text("hostname,product,version\nh1,ESXi,8.0\nh2,ESXi\n")
     result = run_in_process("validate", str(good), str(bad), env=env)

@@ -90,6 +90,8 @@ def _kind_of(path: Path) -> str:
     try:
         with path.open("rb") as f:
             first = f.readline(4096).decode("utf-8-sig", "replace")
+            if first.startswith("sep="):  # Excel's separator hint: the header is the next line
+                first = f.readline(4096).decode("utf-8", "replace")
     except OSError:
         return "dataset"
     header = {h.strip().casefold() for h in first.replace(";", ",").replace("\t", ",").split(",")}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -85,21 +86,21 @@ def read_hosts_table(path: str | Path) -> pa.Table:
         raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, csv.Error):
         found = None
-    if found is None or header_problems(found[0], name):
+    if found is None or header_problems(found[0], name, found[2]):
         raise InventoryError(*_problems_or(path, name, "unreadable header"))
-    header, delimiter = found
+    header, delimiter, skip = found
     try:
         with open(path, "rb") as f:
             if b"\x00" in f.read(1 << 16):  # pyarrow would take it as text; it means a binary file
                 raise InventoryError(*_problems_or(path, name, "NUL byte"))
         try:
-            table = _read_csv(path, header, delimiter, newlines_in_values=False)
+            table = _read_csv(path, header, delimiter, skip, newlines_in_values=False)
         except (ValueError, pa.ArrowInvalid) as exc:
             problems = inventory_problems(path.read_bytes(), name)
             if problems:
                 raise InventoryError(*problems) from None
             try:  # valid CSV with a line break inside quotes: the slower, exact parse
-                table = _read_csv(path, header, delimiter, newlines_in_values=True)
+                table = _read_csv(path, header, delimiter, skip, newlines_in_values=True)
             except (ValueError, pa.ArrowInvalid):
                 raise InventoryError(f"{name}:1: (file): cannot read as CSV: {exc}") from None
     except OSError as exc:
@@ -112,13 +113,13 @@ def read_hosts_table(path: str | Path) -> pa.Table:
     return table
 
 
-def _read_csv(path: Path, header: list[str], delimiter: str, newlines_in_values: bool) -> pa.Table:
+def _read_csv(path: Path, header: list[str], delimiter: str, skip: int, newlines_in_values: bool) -> pa.Table:
     # The exact pass also takes a record longer than pyarrow's 1 MiB block (a long notes cell):
     # one block of the whole file, read only when the fast pass refused it.
     block = min(max(path.stat().st_size + 1, 1 << 20), (1 << 31) - 1) if newlines_in_values else None
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block),
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=skip, block_size=block),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
@@ -126,18 +127,26 @@ def _read_csv(path: Path, header: list[str], delimiter: str, newlines_in_values:
     )
 
 
-def _header(path: Path) -> tuple[list[str], str] | None:
+_SEP_LINE = re.compile(r"sep=(.)\r?\n?")
+"""Excel's first-line hint ``sep=;``: the separator, and the header on line 2."""
+
+
+def _header(path: Path) -> tuple[list[str], str, int] | None:
+    """The header, the separator and the header's line (2 after a ``sep=`` line)."""
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return sniff_header(f.readline())
+        first = f.readline()
+        sep = _SEP_LINE.fullmatch(first)
+        found = sniff_header(f.readline(), (sep[1],)) if sep else sniff_header(first)
+    return None if found is None else (*found, 2 if sep else 1)
 
 
-def sniff_header(line: str) -> tuple[list[str], str] | None:
+def sniff_header(line: str, delimiters: tuple[str, ...] = DELIMITERS) -> tuple[list[str], str] | None:
     """The header of a hosts file (names stripped, tracker's own columns in lower case) and its
     field separator, from its first line; None for an empty file. Raises csv.Error."""
     if not line.strip("\r\n"):
         return None if not line else ([], ",")
     first: tuple[list[str], str] | None = None
-    for delimiter in DELIMITERS:
+    for delimiter in delimiters:
         row = next(csv.reader([line], delimiter=delimiter, strict=True), [])
         header = [_KNOWN.get(h.strip().casefold(), h.strip()) for h in row]
         if all(c in header for c in REQUIRED):
@@ -149,14 +158,16 @@ def sniff_header(line: str) -> tuple[list[str], str] | None:
 _KNOWN = {c.casefold(): c for c in KNOWN_COLUMNS}
 
 
-def header_problems(header: list[str], name: str) -> list[str]:
-    problems = [f"{name}:1: {col}: required column is missing" for col in REQUIRED if col not in header]
+def header_problems(header: list[str], name: str, line: int = 1) -> list[str]:
+    if not any(header):
+        return [f"{name}:{line}: (file): empty line where the header belongs (hostname, product, version)"]
+    problems = [f"{name}:{line}: {col}: required column is missing" for col in REQUIRED if col not in header]
     seen: set[str] = set()
     for h in header:
         if not h:
-            problems.append(f"{name}:1: (blank): empty column name in the header")
+            problems.append(f"{name}:{line}: (blank): empty column name in the header")
         elif h in seen:
-            problems.append(f"{name}:1: {h}: column appears twice in the header")
+            problems.append(f"{name}:{line}: {h}: column appears twice in the header")
         seen.add(h)
     return problems
 
@@ -211,18 +222,22 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
     except CsvTextError as exc:
         return [str(exc)]
     errors: list[str] = []
+    first_line, _, rest = text.partition("\n")
+    sep = _SEP_LINE.fullmatch(first_line)
     try:
-        found = sniff_header(text.partition("\n")[0])
+        found = sniff_header(rest.partition("\n")[0], (sep[1],)) if sep else sniff_header(first_line)
     except csv.Error:
         found = None
     rows = csv_rows(text, name, errors, delimiter=found[1] if found else ",")
     first = next(rows, None)
+    if sep and first is not None:  # the hint line: the header follows it
+        first = next(rows, None)
     if first is None:
         if not errors:
             problem(1, "(file)", "empty file: expected a header with hostname, product, version")
         return errors or problems
     header = [_KNOWN.get(h.strip().casefold(), h.strip()) for h in first[1]]
-    problems += header_problems(header, name)
+    problems += header_problems(header, name, first[0])
     if problems:
         return problems
     host_col = header.index("hostname")
