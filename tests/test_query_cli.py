@@ -182,6 +182,30 @@ def test_output_file_is_written_and_stdout_stays_empty(tracker, tmp_path) -> Non
     assert not [p for p in out.parent.iterdir() if p.name != "status.csv"]
 
 
+@pytest.mark.parametrize(
+    ("command", "name", "first"),
+    [
+        (["status"], "out.csv", "vendor,product,cycle,"),
+        (["expiring"], "out.JSON", "{"),
+        (["status", "--format", "table"], "out.csv", "Vendor "),  # --format wins
+        (["status"], "out.md", "| Vendor | Product |"),
+        (["status"], "out.txt", "Vendor "),
+        (["inventory", "hosts.csv"], "matched.csv", "hostname,product,version,matched_product"),
+        (["plan", "hosts.csv"], "plan.json", "{"),
+        (["diff", str(SMALL), str(SMALL)], "changes.csv", "kind,vendor,product"),
+    ],
+)
+def test_output_suffix_chooses_the_format(
+    tracker, tmp_path, command: list[str], name: str, first: str
+) -> None:  # type: ignore[no-untyped-def]
+    """``-o matched.csv`` without --format writes CSV, not an aligned table named .csv; --format
+    still wins, and a suffix that names no format keeps TRACKER_FORMAT or the table."""
+    (tmp_path / "hosts.csv").write_text("hostname,product,version\nh1,ESXi,8.0\n")
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, *command, "-o", name)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).read_text().startswith(first)
+
+
 def test_colour_on_a_terminal_and_never_with_no_color(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
     import pty
     import subprocess
