@@ -165,6 +165,26 @@ def test_default_rule_prefers_longest_cycle_at_a_digit_boundary(version: str, cy
     assert matcher.match("acme hv", version).cycle == cycle
 
 
+@pytest.mark.parametrize(
+    ("cycles", "version", "cycle"),
+    [
+        pytest.param(("6.5", "7.0", "8.0"), "7", "7.0", id="a-spreadsheet-shortened-7.0"),
+        pytest.param(("6.5", "6.7", "7.0"), "6", None, id="two-cycles-of-the-line-is-no-guess"),
+        pytest.param(("7.0", "70.1"), "7", "7.0", id="a-whole-leading-part-only"),
+        pytest.param(("2019", "2022"), "20", None, id="not-a-prefix-of-a-word"),
+    ],
+)
+def test_a_major_version_names_the_one_cycle_of_its_line(
+    cycles: tuple[str, ...], version: str, cycle: str | None
+) -> None:
+    """``ESXi, 7`` (Excel drops the ``.0`` of 7.0) is 7.0 when the line has that one cycle."""
+    matcher = Matcher(synthetic(*cycles), parse_aliases(b"kind,syntax,pattern,product,cycle\n", "empty.csv"))
+    m = matcher.match("acme hv", version)
+    assert m.cycle == cycle
+    if cycle:
+        assert m.cycle_rule == f"version {version!r} names one cycle only"
+
+
 def test_rules_are_data_a_new_row_adds_an_alias(tmp_path: Path) -> None:
     base = bundled_aliases_path().read_text(encoding="utf-8")
     extra = (

@@ -419,4 +419,10 @@ class Matcher:
                 best = cycle
         if best:
             return [_Candidate(product, best, f"version {text!r} starts with the cycle{after}")]
+        # "ESXi 7" as spreadsheets shorten 7.0: the one cycle of that line (never one of several)
+        line = [
+            c for c in self.cycles.get(product, {}) if folded and c.startswith((folded + ".", folded + " "))
+        ]
+        if len(line) == 1:
+            return [_Candidate(product, line[0], f"version {text!r} names one cycle only{after}")]
         return []
