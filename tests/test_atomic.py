@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.atomic import atomic_write_chunks, atomic_write_with
+from tracker.atomic import atomic_write_chunks, atomic_write_text, atomic_write_with
 
 
 def test_a_callback_may_write_the_temp_path_itself(tmp_path: Path) -> None:
@@ -86,3 +86,14 @@ def test_a_directory_in_the_way_is_named(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError) as info:
         atomic_write_chunks(tmp_path / "out", [b"x"])
     assert info.value.filename == str(tmp_path / "out")
+
+
+def test_a_replaced_file_keeps_its_mode_and_a_new_one_gets_0644(tmp_path: Path) -> None:
+    private = tmp_path / "private.csv"
+    private.write_text("old\n")
+    private.chmod(0o600)  # someone made the output private: replacing it must not widen that
+    atomic_write_text(private, "new\n")
+    assert private.read_text() == "new\n" and oct(private.stat().st_mode & 0o777) == "0o600"
+    fresh = tmp_path / "fresh.csv"
+    atomic_write_text(fresh, "x\n")
+    assert oct(fresh.stat().st_mode & 0o777) == "0o644"

@@ -167,6 +167,7 @@ def test_cli_diff_table_and_json(tmp_path, env) -> None:  # type: ignore[no-unty
     }
     same = run_in_process("diff", str(old), str(old), env=env)
     assert same.returncode == 0 and same.stderr.endswith(": no changes\n")
+    assert run_in_process("diff", str(old), str(old), env=env).stdout.endswith("\n(no changes)\n")
 
 
 def test_cli_diff_invalid_dataset_is_an_error(tmp_path, env) -> None:  # type: ignore[no-untyped-def]

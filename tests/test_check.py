@@ -216,6 +216,29 @@ def test_bad_inventory_is_unknown(tracker, tmp_path: Path) -> None:  # type: ign
     assert r.stdout.rstrip("\n") == f"TRACKER UNKNOWN - {path}:1: version: required column is missing"
 
 
+@pytest.mark.parametrize("plan", [(), ("--plan",)], ids=["hosts", "plan"])
+@pytest.mark.parametrize(
+    "content", ["hostname,product,version\n", "\ufeffhostname,product,version\r\n\r\n\r\n"]
+)
+def test_an_inventory_without_hosts_is_unknown_not_ok(
+    tracker, tmp_path: Path, plan: tuple[str, ...], content: str
+) -> None:  # type: ignore[no-untyped-def]
+    """An export that failed and left only its header must not turn the check green; filters that
+    select none of the hosts of a real inventory are a valid, empty answer."""
+    path = tmp_path / "hosts.csv"
+    path.write_text(content, encoding="utf-8")
+    r = run_check(tracker, "--inventory", str(path), *plan)
+    assert (r.returncode, r.stdout) == (
+        3,
+        f"TRACKER UNKNOWN - {path}: the inventory lists no host (a header only): nothing to check\n",
+    )
+    r = run_check(tracker, "--inventory", str(path), *plan, "--product", "esxi")
+    assert r.returncode == 3
+    path.write_text(HOSTS["soon"], encoding="utf-8")
+    r = run_check(tracker, "--inventory", str(path), *plan, "--product", "esxi")
+    assert r.returncode == 0 and r.stdout.startswith("TRACKER OK - 0 of 0 hosts past"), r.stdout
+
+
 def test_verdicts_come_from_the_library_without_the_cli() -> None:
     from datetime import date
 

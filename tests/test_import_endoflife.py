@@ -214,6 +214,18 @@ def test_redirect_is_followed(tracker, api) -> None:  # type: ignore[no-untyped-
     assert paths[paths.index("/api/v1/products/vmware-esxi") + 1] == "/api/v1/products/esxi"
 
 
+def test_product_names_as_people_type_them_are_endoflife_ids(tracker, api) -> None:  # type: ignore[no-untyped-def]
+    """endoflife.date ids are lower case with dashes: ``ESXi``, ``Proxmox VE`` and ``proxmox\u2011ve``
+    (a non-breaking hyphen pasted from a page) ask for ``esxi`` and ``proxmox-ve``."""
+    expected = tracker("import", "endoflife", "esxi", "proxmox-ve", "--api-url", api).stdout
+    Api.requests.clear()
+    typed = tracker("import", "endoflife", "ESXi", "Proxmox VE", "--api-url", api)
+    assert (typed.returncode, typed.stdout, typed.stderr) == (0, expected, "")
+    assert [p for p, _ in Api.requests] == ["/api/v1/products/esxi", "/api/v1/products/proxmox-ve"]
+    pasted = tracker("import", "endoflife", "proxmox\u2011ve", "--api-url", api)
+    assert pasted.returncode == 0 and "Proxmox VE,9," in pasted.stdout, pasted.stderr
+
+
 def test_several_products_in_one_run(tracker, api) -> None:  # type: ignore[no-untyped-def]
     result = tracker("import", "endoflife", "esxi", "proxmox-ve", "--api-url", api)
     assert result.returncode == 0, result.stderr
@@ -318,6 +330,14 @@ def test_from_file_matches_the_api(tracker, api) -> None:  # type: ignore[no-unt
     saved = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"))
     assert saved.returncode == 0, saved.stderr
     assert saved.stdout == fetched.stdout
+    named = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "esxi.json"), "ESXi")  # after --from
+    assert (named.returncode, named.stdout) == (0, fetched.stdout), named.stderr
+    other = tracker("import", "endoflife", "--from", str(EOL_FIXTURES / "proxmox-ve.json"), "esxi")
+    assert other.returncode == 2 and other.stdout == ""
+    assert other.stderr == (
+        f"tracker import: {EOL_FIXTURES / 'proxmox-ve.json'} is the endoflife.date product 'proxmox-ve', "
+        "not 'esxi': name the product the file holds, or leave PRODUCT out\n"
+    )
 
 
 @pytest.mark.parametrize(

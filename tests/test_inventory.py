@@ -165,6 +165,26 @@ def test_default_rule_prefers_longest_cycle_at_a_digit_boundary(version: str, cy
     assert matcher.match("acme hv", version).cycle == cycle
 
 
+@pytest.mark.parametrize(
+    ("cycles", "version", "cycle"),
+    [
+        pytest.param(("6.5", "7.0", "8.0"), "7", "7.0", id="a-spreadsheet-shortened-7.0"),
+        pytest.param(("6.5", "6.7", "7.0"), "6", None, id="two-cycles-of-the-line-is-no-guess"),
+        pytest.param(("7.0", "70.1"), "7", "7.0", id="a-whole-leading-part-only"),
+        pytest.param(("2019", "2022"), "20", None, id="not-a-prefix-of-a-word"),
+    ],
+)
+def test_a_major_version_names_the_one_cycle_of_its_line(
+    cycles: tuple[str, ...], version: str, cycle: str | None
+) -> None:
+    """``ESXi, 7`` (Excel drops the ``.0`` of 7.0) is 7.0 when the line has that one cycle."""
+    matcher = Matcher(synthetic(*cycles), parse_aliases(b"kind,syntax,pattern,product,cycle\n", "empty.csv"))
+    m = matcher.match("acme hv", version)
+    assert m.cycle == cycle
+    if cycle:
+        assert m.cycle_rule == f"version {version!r} names one cycle only"
+
+
 def test_rules_are_data_a_new_row_adds_an_alias(tmp_path: Path) -> None:
     base = bundled_aliases_path().read_text(encoding="utf-8")
     extra = (
@@ -378,6 +398,177 @@ def test_bom_and_version_like_numbers_stay_text(tracker, tmp_path: Path) -> None
         ("NA", "7.0", "7.0"),
         ("h2", "8", "8"),
     ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(
+            b'hostname,product,version,notes\nh1,ESXi,7.0.3,"a, b"\nh2,Proxmox VE,8.2,\n', id="plain"
+        ),
+        pytest.param(
+            b'\xef\xbb\xbfhostname,product,version,notes\r\nh1,ESXi,7.0.3,"a, b"\r\nh2,Proxmox VE,8.2,\r\n',
+            id="bom-crlf",
+        ),
+        pytest.param(
+            b"\xef\xbb\xbfhostname;product;version;notes\r\nh1;ESXi;7.0.3;a, b\r\nh2;Proxmox VE;8.2;\r\n",
+            id="excel-semicolons",
+        ),
+        pytest.param(
+            b"sep=;\r\nhostname;product;version;notes\r\nh1;ESXi;7.0.3;a, b\r\nh2;Proxmox VE;8.2;\r\n",
+            id="excel-sep-hint-line",
+        ),
+        pytest.param(
+            b"hostname\tproduct\tversion\tnotes\nh1\tESXi\t7.0.3\ta, b\nh2\tProxmox VE\t8.2\t\n", id="tsv"
+        ),
+        pytest.param(
+            b'Hostname, Product ,VERSION,notes\nh1,ESXi,7.0.3,"a, b"\nh2,Proxmox VE,8.2,\n\n\n',
+            id="header-case-spaces-trailing-blank-lines",
+        ),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "json"])  # the Arrow path and the pandas path
+def test_inventory_files_as_spreadsheets_and_tools_write_them(
+    tracker, tmp_path: Path, content: bytes, fmt: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A BOM, CRLF, Excel's semicolons (European locales), a TSV export, a header in another case or
+    with spaces, blank lines at the end: the same hosts, the same answer."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_bytes(content)
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    rows = rows_of(r.stdout) if fmt == "csv" else json.loads(r.stdout)["items"]
+    assert [(x["hostname"], x["version"], x["cycle"], x["status"], x["notes"] or "") for x in rows] == [
+        ("h1", "7.0.3", "7.0", "extended", "a, b"),
+        ("h2", "8.2", "8", "end-of-life", ""),
+    ]
+    assert r.stderr == "tracker: 2 hosts: 1 extended, 1 end-of-life\n"
+
+
+def test_names_pasted_with_typographic_dashes_spaces_or_quotes_match(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A CMDB or spreadsheet cell with a non-breaking hyphen, a no-break space, doubled spaces or
+    quotes kept as text names the same product; the output keeps the cell as it was."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text(
+        "hostname,product,version\nh1,Hyper\u2011V Server,2016\nh2,VMware\u00a0ESXi,8.0\n"
+        'h3,"""ESXi""",8.0\nh4,VMware  ESXi ,\u00a08.0\n',
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    items = json.loads(r.stdout)["items"]
+    assert [(i["product"], i["matched_product"], i["cycle"]) for i in items] == [
+        ("Hyper\u2011V Server", "Hyper-V Server", "2016"),
+        ("VMware\u00a0ESXi", "VMware ESXi", "8.0"),
+        ('"ESXi"', "VMware ESXi", "8.0"),
+        ("VMware  ESXi ", "VMware ESXi", "8.0"),
+    ]
+
+
+def test_a_cell_longer_than_the_readers_blocks_is_still_a_cell(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A 2 MiB notes cell (a blob in a CMDB export) is longer than pyarrow's 1 MiB block and the csv
+    module's 128 KiB field limit: read as a value, and a problem after it still named by line."""
+    hosts = tmp_path / "hosts.csv"
+    blob = "x" * (2 << 20)
+    hosts.write_text(f"hostname,product,version,notes\nh1,ESXi,7.0.3,{blob}\nh2,ESXi,8.0,y\n")
+    for fmt in ("csv", "json"):
+        r = tracker("--as-of", AS_OF, "inventory", str(hosts), "--format", fmt)
+        assert r.returncode == 0, r.stderr[:300]
+        rows = rows_of(r.stdout) if fmt == "csv" else json.loads(r.stdout)["items"]
+        assert [(x["cycle"], len(x["notes"])) for x in rows] == [("7.0", len(blob)), ("8.0", 1)]
+    hosts.write_text(f"hostname,product,version,notes\nh1,ESXi,7.0.3,{blob}\nh2,ESXi\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:3: (row): 2 fields, but the header has 4 columns\n")
+
+
+def test_dash_reads_the_inventory_from_standard_input(tracker, env) -> None:  # type: ignore[no-untyped-def]
+    """``cmdb-export | tracker inventory -``: every command that reads an inventory, problems named
+    ``<stdin>:LINE``; the real entry point too (binary stdin, semicolons and a BOM)."""
+    from conftest import run_tracker
+
+    hosts = "hostname,product,version\nh1,ESXi,7.0.3\nh2,Proxmox VE,8.2\n"
+    r = tracker("--as-of", AS_OF, "inventory", "-", "--format", "csv", input=hosts)
+    assert r.returncode == 0, r.stderr
+    assert [(x["hostname"], x["cycle"]) for x in rows_of(r.stdout)] == [("h1", "7.0"), ("h2", "8")]
+    r = tracker("--as-of", AS_OF, "inventory", "-", "--explain", input=hosts)
+    assert r.returncode == 0 and "dataset product name" in r.stdout, r.stderr
+    r = tracker("--as-of", AS_OF, "plan", "-", "--format", "csv", input=hosts)
+    assert r.returncode == 0 and len(rows_of(r.stdout)) == 2, r.stderr
+    r = tracker("--as-of", AS_OF, "check", "--inventory", "-", input=hosts)
+    assert r.returncode == 2 and "hosts=2 past=2" in r.stdout, r.stdout
+    r = tracker("--as-of", AS_OF, "check", "--plan", "--inventory", "-", "--product", "hyper-v", input=hosts)
+    assert r.returncode == 0 and "hosts=0" in r.stdout, r.stdout  # read twice: still the same hosts
+    r = tracker("--as-of", AS_OF, "inventory", "-", input="hostname,product,version\nh1,ESXi\n")
+    assert (r.returncode, r.stderr) == (1, "<stdin>:2: (row): 2 fields, but the header has 3 columns\n")
+    real = run_tracker(
+        "--as-of",
+        AS_OF,
+        "inventory",
+        "-",
+        "--format",
+        "csv",
+        input="\ufeffhostname;product;version\r\nh1;ESXi;8.0.2\r\n",
+        env=env,
+    )
+    assert real.returncode == 0 and rows_of(real.stdout)[0]["cycle"] == "8.0", real.stderr
+
+
+def test_a_pipe_is_read_like_a_file(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``tracker inventory <(cmdb-export)`` names a pipe, which cannot be read twice: copied once,
+    problems named by the path given."""
+    import os
+    import threading
+
+    def through_pipe(content: str, *args: str):  # type: ignore[no-untyped-def]
+        fifo = tmp_path / f"fifo-{len(list(tmp_path.iterdir()))}"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_text, args=(content,), daemon=True)
+        writer.start()
+        try:
+            return fifo, tracker("--as-of", AS_OF, *args, str(fifo))
+        finally:
+            writer.join(timeout=30)
+
+    _, r = through_pipe("hostname;product;version\nh1;ESXi;7.0.3\n", "inventory", "--format", "csv", "--")
+    assert r.returncode == 0 and rows_of(r.stdout)[0]["cycle"] == "7.0", r.stderr
+    _, r = through_pipe(
+        "hostname,product,version\nh1,ESXi,7.0.3\n", "check", "--plan", "--product", "pve", "--inventory"
+    )
+    assert r.returncode == 0 and "hosts=0" in r.stdout, r.stdout  # read twice (no host selected): one copy
+    fifo, r = through_pipe("hostname,product,version\nh1,ESXi\n", "inventory")
+    assert (r.returncode, r.stderr) == (1, f"{fifo}:2: (row): 2 fields, but the header has 3 columns\n")
+
+
+def test_semicolon_inventory_problems_name_the_line_and_layer_columns_in_any_case(
+    tracker, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_bytes(b"Hostname;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:3: (row): 2 fields, but the header has 3 columns\n")
+    hosts.write_bytes(b"sep=;\r\nHost;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")  # header on line 2
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:2: hostname: required column is missing\n")
+    hosts.write_bytes(b"sep=;\r\nHostname;Product;Version\r\nh1;ESXi;7.0.3\r\nh2;ESXi\r\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (r.returncode, r.stderr) == (1, f"{hosts}:4: (row): 2 fields, but the header has 3 columns\n")
+    hosts.write_text("\nhostname,product,version\nh1,ESXi,8.0\n")
+    r = tracker("--as-of", AS_OF, "inventory", str(hosts))
+    assert (
+        r.stderr == f"{hosts}:1: (file): empty line where the header belongs (hostname, product, version)\n"
+    )
+    hosts.write_text(
+        "HostName;Product;Version;VCenter;Hardware_End;Cluster\nh1;ESXi;8.0.2;7.0.3;2030-01-01;c1\n"
+    )
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    (row,) = rows_of(r.stdout)  # the vCenter 7.0 the host names is the layer that ends first
+    assert (row["vcenter"], row["binding"], row["effective_end"]) == (
+        "7.0.3",
+        "VMware vCenter Server 7.0",
+        "2025-10-02",
+    )
+    assert row["cluster"] == "c1"  # the report groups hosts at risk by cluster (or owner)
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,27 @@ def test_output_naming_a_directory(tracker, tmp_path: Path) -> None:  # type: ig
     assert one_line(result) == "tracker: out: Is a directory (name a file, not a directory)"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["expiring"],
+        ["calendar"],
+        ["metrics"],
+        ["inventory", "hosts.csv"],
+        ["inventory", "hosts.csv", "--format", "csv"],
+        ["plan", "hosts.csv", "--format", "json"],
+    ],
+)
+def test_output_ending_in_a_slash_names_a_directory(tracker, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """``-o out/`` means a directory: refused, never written as a file called ``out``."""
+    (tmp_path / "hosts.csv").write_text("hostname,product,version\nh1,ESXi,8.0\n")
+    result = tracker("--dataset", str(SMALL), *command, "-o", "out/")
+    assert result.returncode == 1
+    assert one_line(result) == "tracker: out/: Is a directory (name a file, not a directory)"
+    assert not (tmp_path / "out").exists()
+
+
 def test_report_directory_under_a_file(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "reports").write_text("a file, not a directory\n")
     result = tracker("--dataset", str(SMALL), "report", "--out", "reports/2026")
@@ -280,3 +301,26 @@ def test_state_left_by_a_root_run_still_gives_the_report(
     ), result.stdout
     assert (shared_dir / "reports" / f"lifecycle-{AS_OF}.html").is_file()
     assert handler.attempts == 0
+
+
+def test_a_read_only_output_file_is_refused_not_renamed_over(shared_dir: Path) -> None:
+    """``-o FILE`` is written atomically (a rename), which the directory's permissions alone would
+    allow: a file of one's own made read-only is refused as the shell's ``>`` refuses it, untouched
+    (another user's file is replaced: ``test_state_left_by_a_root_run_still_gives_the_report``)."""
+    import os
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    shared_dir.chmod(0o777)
+    target = shared_dir / "status.csv"
+    target.write_text("kept\n")
+    target.chmod(0o444)
+    os.chown(target, nobody.pw_uid, nobody.pw_gid)  # nobody's own file, made read-only
+    env = clean_env(shared_dir, HOME=str(shared_dir))
+    result = as_nobody("--dataset", str(SMALL), "status", "-o", "status.csv", cwd=shared_dir, env=env)
+    assert result.returncode == 1
+    assert one_line(result) == (
+        "tracker: status.csv: Permission denied (the user running tracker may not write or read it: "
+        "check its owner and mode)"
+    )
+    assert target.read_text() == "kept\n" and sorted(p.name for p in shared_dir.iterdir()) == ["status.csv"]

@@ -151,6 +151,9 @@ def test_group_by_cluster(tracker) -> None:  # type: ignore[no-untyped-def]
     }
     r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "rack")
     assert r.returncode == 2 and "--group-by: no column 'rack'" in r.stderr and "cluster" in r.stderr
+    r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--group-by", "Owner", "--format", "json")
+    assert r.returncode == 0, r.stderr  # a column name typed in another case names the same column
+    assert {i["owner"]: i["hosts"] for i in json.loads(r.stdout)["items"]}["linux-team"] == 5
 
 
 def test_layers_hardware_model_and_filters_with_fixture_data(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -261,6 +264,23 @@ def test_query_filters_and_their_errors(tracker) -> None:  # type: ignore[no-unt
     assert r.returncode == 0 and "no release cycle matches --vendor microsoft and --type 2" in r.stderr
     r = tracker("--as-of", AS_OF, "plan", str(EXAMPLE), "--product", "nosuch")
     assert r.returncode == 1 and "no release cycle matches 'nosuch'" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("extra", [(), ("--format", "csv"), ("--group-by", "hostname"), ("--format", "json")])
+def test_filters_that_select_none_of_the_hosts_give_an_empty_plan(
+    tracker, tmp_path: Path, extra: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    """Every host matched, none runs what the filters select (no unmatched host to keep): an empty
+    plan, not an internal error in the per-pair counts."""
+    hosts = tmp_path / "hosts.csv"
+    hosts.write_text("hostname,product,version\nh1,ESXi,7.0.3\nh2,Proxmox VE,8.2\n", encoding="utf-8")
+    r = tracker("--as-of", AS_OF, "plan", str(hosts), "--product", "hyper-v", *extra)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "tracker: 0 hosts must start an upgrade within 90 days\n"
+    if not extra or extra[0] == "--group-by":
+        assert r.stdout.endswith("\n(no hosts)\n")
+    r = tracker("--as-of", AS_OF, "check", "--plan", "--inventory", str(hosts), "--product", "hyper-v")
+    assert r.returncode == 0 and r.stdout.startswith("TRACKER OK - 0 of 0 hosts"), r.stdout
 
 
 def test_plan_starts_without_pandas(env) -> None:  # type: ignore[no-untyped-def]

@@ -99,6 +99,11 @@ def test_expiring_defaults_to_calendar_year_of_as_of(tracker) -> None:  # type: 
             id="1y",
         ),
         pytest.param(["--from", "2026-01-01", "--to", "2026-12-31"], ["2026-08", "2026-10-13"], id="from-to"),
+        pytest.param(["--from", "2026-08", "--to", "2026-08"], ["2026-08"], id="a-month-is-all-its-days"),
+        pytest.param(
+            ["--from", "2026-08-02", "--to", "2026-10"], ["2026-10-13"], id="month-counts-as-its-first-day"
+        ),
+        pytest.param(["--from", "2026-07", "--to", "2026-07-31"], [], id="month-before-the-month"),
         pytest.param(["--year", "2027", "--milestone", "support_end"], ["2027-10-11"], id="milestone"),
     ],
 )
@@ -108,6 +113,13 @@ def test_expiring_windows(tracker, window: list[str], expected: list[str]) -> No
     assert [i["date"] for i in json.loads(result.stdout)["items"]] == expected
 
 
+def test_a_month_window_runs_to_its_last_day(tracker) -> None:  # type: ignore[no-untyped-def]
+    result = tracker(
+        "--dataset", str(SMALL), "--as-of", AS_OF, "expiring", "--from", "2028-02", "--to", "2028-02"
+    )
+    assert result.stdout.splitlines()[0] == "Milestones from 2028-02-01 to 2028-02-29 (as of 2026-11-26)"
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -115,6 +127,8 @@ def test_expiring_windows(tracker, window: list[str], expected: list[str]) -> No
         pytest.param(["expiring", "--year", "2027", "--within", "90d"], id="two-windows"),
         pytest.param(["expiring", "--from", "2027-01-01"], id="from-without-to"),
         pytest.param(["expiring", "--from", "2027-13-01", "--to", "2027-12-31"], id="bad-from"),
+        pytest.param(["expiring", "--from", "2027-13", "--to", "2027-12-31"], id="bad-month"),
+        pytest.param(["expiring", "--from", "2027", "--to", "2027-12-31"], id="a-year-is-not-a-date"),
         pytest.param(["status", "--format", "yaml"], id="bad-format"),
         pytest.param(["status", "--type", "3"], id="bad-type"),
         pytest.param(["--as-of", "26/11/2026", "status"], id="bad-as-of"),
@@ -138,6 +152,15 @@ def test_filters_and_positional_products(tracker) -> None:  # type: ignore[no-un
     assert set(products("--type", "2")) == {"VirtualBox"}
     assert set(products("esxi", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
     assert set(products("--product", "*server", "--vendor", "micro")) == {"Hyper-V Server", "Windows Server"}
+    # terms after an option are terms too (argparse alone takes only the first run of words)
+    assert set(products("esxi", "--vendor", "o", "proxmox*")) == {"VMware ESXi", "Proxmox VE"}
+    mixed = tracker(
+        "--dataset", str(SMALL), "--as-of", AS_OF, "check", "hyper-v", "-w", "400", "esxi 8", "-c", "5"
+    )
+    assert mixed.returncode == 1 and "approaching=2 " in mixed.stdout, mixed.stdout  # Hyper-V 2016, ESXi 8.0
+    bogus = tracker("--dataset", str(SMALL), "status", "esxi", "--bogus", "pve")
+    assert bogus.returncode == 2 and bogus.stderr.startswith("usage: tracker status ")  # the command's usage
+    assert bogus.stderr.endswith("\ntracker status: error: unrecognized arguments: --bogus pve\n")
     missing = tracker("--dataset", str(SMALL), "--as-of", AS_OF, "status", "nothing-matches")
     assert missing.returncode == 1 and missing.stdout == ""
     assert missing.stderr.startswith("tracker: no release cycle matches 'nothing-matches'")
@@ -157,6 +180,30 @@ def test_output_file_is_written_and_stdout_stays_empty(tracker, tmp_path) -> Non
     assert result.returncode == 0 and result.stdout == ""
     assert out.read_text().splitlines()[0].startswith("vendor,product,cycle,type,release")
     assert not [p for p in out.parent.iterdir() if p.name != "status.csv"]
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "first"),
+    [
+        (["status"], "out.csv", "vendor,product,cycle,"),
+        (["expiring"], "out.JSON", "{"),
+        (["status", "--format", "table"], "out.csv", "Vendor "),  # --format wins
+        (["status"], "out.md", "| Vendor | Product |"),
+        (["status"], "out.txt", "Vendor "),
+        (["inventory", "hosts.csv"], "matched.csv", "hostname,product,version,matched_product"),
+        (["plan", "hosts.csv"], "plan.json", "{"),
+        (["diff", str(SMALL), str(SMALL)], "changes.csv", "kind,vendor,product"),
+    ],
+)
+def test_output_suffix_chooses_the_format(
+    tracker, tmp_path, command: list[str], name: str, first: str
+) -> None:  # type: ignore[no-untyped-def]
+    """``-o matched.csv`` without --format writes CSV, not an aligned table named .csv; --format
+    still wins, and a suffix that names no format keeps TRACKER_FORMAT or the table."""
+    (tmp_path / "hosts.csv").write_text("hostname,product,version\nh1,ESXi,8.0\n")
+    result = tracker("--dataset", str(SMALL), "--as-of", AS_OF, *command, "-o", name)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).read_text().startswith(first)
 
 
 def test_colour_on_a_terminal_and_never_with_no_color(tmp_path, env) -> None:  # type: ignore[no-untyped-def]
@@ -186,9 +233,10 @@ def test_colour_on_a_terminal_and_never_with_no_color(tmp_path, env) -> None:  #
         os.close(master)
         return b"".join(chunks).decode()
 
-    coloured = run_on_tty({})
+    coloured = run_on_tty({"TERM": "xterm-256color"})
     assert "\x1b[31mend-of-life" in coloured
     assert "\x1b[" not in run_on_tty({"NO_COLOR": "1"})
+    assert "\x1b[" not in run_on_tty({"TERM": "dumb"})  # a terminal that shows escapes as text
     piped = subprocess.run(
         [sys.executable, "-m", "tracker", "--dataset", str(SMALL), "--as-of", AS_OF, "status"],
         capture_output=True,

@@ -96,6 +96,39 @@ def test_phrases_resolve_to_what_a_person_means(term: str, expected: set[str]) -
 
 
 @pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("hyper\u2011v 2016", {"Hyper-V Server 2016"}, id="non-breaking-hyphen"),
+        pytest.param("Hyper\u2010V\u00a02016", {"Hyper-V Server 2016"}, id="unicode-hyphen-and-nbsp"),
+        pytest.param("hyper\u2013v 2016", {"Hyper-V Server 2016"}, id="en-dash"),
+        pytest.param("'esxi 7.0 u3'", {"VMware ESXi 7.0"}, id="single-quotes-kept-by-a-script"),
+        pytest.param('"pve 8.2"', {"Proxmox VE 8"}, id="double-quotes"),
+        pytest.param("\u201cwindows server 2019\u201d", {"Windows Server 2019"}, id="smart-quotes"),
+        pytest.param(" \u2018esxi 7\u2019 ", {"VMware ESXi 7.0"}, id="smart-single-quotes-and-spaces"),
+    ],
+)
+def test_terms_pasted_from_documents_and_chats(term: str, expected: set[str]) -> None:
+    """A term copied from a wiki, a ticket or a chat carries typographic dashes, no-break spaces and
+    quotes around it: it means what the plain text means, and suggestions see the plain text too."""
+    assert names(RESOLVER.resolve_term(term)) == expected
+    assert RESOLVER.suggest("\u201cvmwre\u201d") == RESOLVER.suggest("vmwre")
+
+
+def test_an_empty_vendor_is_an_error_not_every_vendor(tracker) -> None:  # type: ignore[no-untyped-def]
+    """``--vendor "$VENDOR"`` with the variable unset must not widen a check to every vendor."""
+    r = tracker("--as-of", "2026-11-26", "check", "--vendor", " ")
+    assert r.returncode == 3 and r.stdout.startswith("TRACKER UNKNOWN - --vendor is empty; vendors: Broadcom")
+    r = tracker("--as-of", "2026-11-26", "status", "--vendor", "\u201cProxmox\u201d", "--format", "csv")
+    assert r.returncode == 0 and {line.split(",")[0] for line in r.stdout.splitlines()[1:]} == {"Proxmox"}
+
+
+def test_a_quote_inside_a_term_is_kept(tracker) -> None:  # type: ignore[no-untyped-def]
+    assert RESOLVER.resolve_term("'esxi 7") == [] and RESOLVER.resolve_term("'") == []
+    r = tracker("--as-of", "2026-11-26", "check", "--product", "Hyper\u2011V 2016")
+    assert r.returncode == 2 and r.stdout.startswith("TRACKER CRITICAL") and "Hyper-V Server 2016" in r.stdout
+
+
+@pytest.mark.parametrize(
     "term",
     ["vmwre", "nothingmatches", "esxi 3", "windows server 1999", "", "   ", "zz*", "ahv 20230302", "x86"],
 )

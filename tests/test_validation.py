@@ -223,6 +223,42 @@ def test_cli_validate_several_files(tmp_path: Path, env: dict[str, str]) -> None
     assert f"{bad}:2: confidence:" in result.stderr
 
 
+def test_cli_validate_checks_an_aliases_file_as_one(tmp_path: Path, env: dict[str, str]) -> None:
+    """The bundled aliases.csv and a --aliases file of your own are validated by their own rules
+    (regular expressions compiled), not as a dataset with every dataset column missing."""
+    bundled = Path(__file__).resolve().parents[1] / "datasets" / "aliases.csv"
+    result = run_in_process("validate", str(bundled), env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{bundled}: valid, ") and result.stdout.endswith(" alias rules\n")
+    mine = tmp_path / "my-aliases.csv"
+    mine.write_bytes(
+        b"\xef\xbb\xbfkind,syntax,pattern,applies_to,product,cycle,note\r\n"
+        b"product,regex,esx(,,VMware ESXi,,\r\nproduct,glob,*esx-cluster*,,VMware ESXi,,\r\n"
+    )
+    result = run_in_process("validate", str(mine), env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{mine}:2: pattern: invalid regular expression: missing )")
+    assert "required column is missing" not in result.stderr
+    mine.write_text(
+        "kind,syntax,pattern,applies_to,product,cycle,note\nproduct,glob,*esx-cluster*,,VMware ESXi,,\n"
+    )
+    result = run_in_process("validate", str(mine), env=env)
+    assert (result.returncode, result.stdout) == (0, f"{mine}: valid, 1 alias rule\n")
+
+
+def test_cli_validate_reads_an_inventory_as_tracker_inventory_does(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    good = tmp_path / "hosts.csv"
+    good.write_bytes(b"\xef\xbb\xbfsep=;\r\nHostname;Product;Version\r\nh1;ESXi;8.0\r\nh2;Proxmox VE;8\r\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("hostname,product,version\nh1,ESXi,8.0\nh2,ESXi\n")
+    result = run_in_process("validate", str(good), str(bad), env=env)
+    assert result.returncode == 1
+    assert result.stdout == f"{good}: valid inventory, 2 hosts\n"
+    assert result.stderr == f"{bad}:3: (row): 2 fields, but the header has 3 columns\n"
+
+
 def test_missing_file(tmp_path: Path, env: dict[str, str]) -> None:
     result = run_in_process("validate", str(tmp_path / "nope.csv"), env=env)
     assert result.returncode == 1

@@ -1,13 +1,17 @@
 """Atomic file output: write a temp file in the same directory, then os.replace it into place.
 
 The one writer of every file tracker produces (reports, feeds, datasets, query and inventory
-output); files get mode 0644 whatever the umask of the temp file."""
+output); new files get mode 0644 whatever the umask of the temp file, a replaced file keeps its
+mode (a 0600 output stays private), and a file of this user's that they made read-only is refused,
+as the shell's ``>`` refuses it, rather than renamed over. (Another user's file in a directory this
+user may write is still replaced: a report a root run left behind must not stop the nightly one.)"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +49,7 @@ def atomic_write_with(path: Path, write: Callable[[BinaryIO, Path], None]) -> No
 def _write(path: Path, write: Callable[[BinaryIO, Path], None]) -> None:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    mode = _mode_to_keep(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -52,12 +57,32 @@ def _write(path: Path, write: Callable[[BinaryIO, Path], None]) -> None:
             write(fh, Path(tmp))
             fh.flush()
             os.fsync(fh.fileno())  # the inode's data, whichever descriptor wrote it
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _mode_to_keep(path: Path) -> int:
+    """The mode the written file gets: the existing file's, else 0644. PermissionError when the
+    existing file is this user's and read-only (root may write it, as with ``>``)."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0o644
+    if st.st_uid == os.geteuid() and not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    return stat.S_IMODE(st.st_mode)
+
+
+def output_file(name: str) -> Path:
+    """The file ``-o NAME`` names. A name ending in ``/`` means a directory, so it is refused
+    (IsADirectoryError) rather than written as a file called like the directory."""
+    if name.endswith(("/", os.sep)):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+    return Path(name)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -17,6 +17,7 @@ from tracker import vocabulary as vocab
 if TYPE_CHECKING:
     from tracker.context import Context
     from tracker.dataset import LifecycleRecord
+    from tracker.errors import TrackerError
     from tracker.inventory import EstateSummary
     from tracker.resolve import QueryFilters
 
@@ -137,8 +138,11 @@ def check_inventory(
     from tracker.inventory import load_aliases, load_inventory, match_inventory
     from tracker.inventory.hosts import estate_summary
 
+    hosts = load_inventory(inventory)
+    if hosts.empty:
+        raise _no_hosts(inventory)
     matched = match_inventory(
-        load_inventory(inventory),
+        hosts,
         records,
         as_of,
         load_aliases(aliases),
@@ -172,6 +176,8 @@ def check_plan(
         load_aliases(aliases),
         filters if filters.filtered else None,
     )
+    if len(table) == 0 and (not filters.filtered or _read_no_hosts(Path(inventory))):
+        raise _no_hosts(inventory)
     planned = to_frame(table)
     days = planned["days_to_start"]
     n_past, n_crit, n_warn = (
@@ -204,3 +210,17 @@ def check_plan(
         f"no_path={no_path}"
     )
     return Verdict(state, summary, perf)
+
+
+def _read_no_hosts(inventory: Path) -> bool:
+    """Whether the inventory itself lists no host (not only none the filters select)."""
+    from tracker.inventory.table import read_hosts_table
+
+    return read_hosts_table(inventory).num_rows == 0
+
+
+def _no_hosts(inventory: str | Path) -> TrackerError:
+    """UNKNOWN, never OK: an export that failed and left only its header must not look healthy."""
+    from tracker.errors import TrackerError
+
+    return TrackerError(f"{inventory}: the inventory lists no host (a header only): nothing to check")

@@ -46,6 +46,9 @@ _VALUED_GLOBALS = ("--dataset", "--config", "--as-of")
 class Parser(argparse.ArgumentParser):
     """argparse that raises UsageError instead of exiting, so `check` can map it to UNKNOWN."""
 
+    chosen: Parser | None = None
+    """The parser of the command on the command line (its usage is the one to show)."""
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(self.format_usage().rstrip(), f"{self.prog}: error: {message}")
 
@@ -82,9 +85,24 @@ def build_parser(chosen: str | None) -> Parser:
     for name, (_, summary) in COMMANDS.items():
         p = sub.add_parser(name, help=summary, description=summary)
         if name == chosen:
+            parser.chosen = p
             add_global_options(p, suppress=True)
             command_module(name).add_arguments(p)
     return parser
+
+
+def parse_command_line(parser: Parser, argv: list[str]) -> argparse.Namespace:
+    """``parse_args``, except that terms after an option are terms too: argparse takes a command's
+    ``PRODUCT...`` from the first run of words only, so ``status esxi --format csv 'pve 8'`` or
+    ``import endoflife --from FILE proxmox-ve`` would stop at "unrecognized arguments"."""
+    args, extra = parser.parse_known_args(argv)
+    terms = getattr(args, "products", None)
+    if extra and isinstance(terms, list) and not any(e.startswith("-") for e in extra):
+        terms.extend(extra)
+        return args
+    if extra:  # the command's usage, not the top-level one: `tracker status: error: ... --bogus`
+        (parser.chosen or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     module = command_module(name) if name else None
     parser = build_parser(name)
     try:
-        args = parser.parse_args(argv)
+        args = parse_command_line(parser, argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2

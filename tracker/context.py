@@ -58,9 +58,9 @@ class Context:
     def write_output(self, text: str, output: str | None) -> None:
         """Data to stdout, or atomically to ``output`` (``-`` = stdout)."""
         if output and output != "-":
-            from tracker.atomic import atomic_write_text
+            from tracker.atomic import atomic_write_text, output_file
 
-            atomic_write_text(Path(output), text)
+            atomic_write_text(output_file(output), text)
         else:
             self.stdout.write(text)
             self.stdout.flush()
@@ -68,7 +68,7 @@ class Context:
     def use_color(self, output: str | None) -> bool:
         if output and output != "-":
             return False
-        if os.environ.get("NO_COLOR"):
+        if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":  # Emacs shells, some CI
             return False
         return hasattr(self.stdout, "isatty") and self.stdout.isatty()
 

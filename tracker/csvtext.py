@@ -8,6 +8,8 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 
+csv.field_size_limit((1 << 31) - 1)  # a long cell (a notes blob of a CMDB export) is still a cell
+
 Problem = Callable[[int, str, str], None]
 """Adds one problem of a file: ``problem(line, column, message)``."""
 
@@ -31,7 +33,9 @@ def decode_csv_text(raw: bytes, name: str) -> str:
     return text
 
 
-def csv_rows(text: str, name: str, errors: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(
+    text: str, name: str, errors: list[str] | None = None, delimiter: str = ","
+) -> Iterator[tuple[int, list[str]]]:
     """``(line, fields)`` for every record, the header first, blank lines included as ``[]``.
 
     ``line`` is the editor line where the record *starts* (the header is line 1), also for records
@@ -39,7 +43,7 @@ def csv_rows(text: str, name: str, errors: list[str] | None = None) -> Iterator[
     record that could not be read (``FILE:LINE: (row): not valid CSV: ...``; line 1: ``(file)``),
     or, when ``errors`` is given, appends that message to it and stops.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     previous_end = 0
     while True:
         try:

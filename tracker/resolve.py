@@ -16,7 +16,8 @@ Library API (pure Python: no pandas, so the query commands stay fast)::
     select(records, aliases, terms=..., vendors=..., type=...)    # Selection: the query filters
     QueryFilters(terms, vendors, type, aliases).apply(records)    # the command line's filters
 
-How one term is read (case-insensitive, spaces collapsed):
+How one term is read (case-insensitive, spaces collapsed, typographic dashes read as ``-`` and
+quotes around the whole term dropped, as a term pasted from a document or a chat has them):
 
 1. **A glob** (``*``, ``?``, ``[``) matches at any word boundary of a vendor, a product or a
    "product cycle" name: ``esx*`` finds VMware ESXi, ``*server`` every "... Server",
@@ -57,6 +58,7 @@ from dataclasses import dataclass, field
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.inventory.aliases import Aliases, Matcher, Rule
+from tracker.terms import typed_text
 
 MAX_SUGGESTIONS = 3
 _GLOB = re.compile(r"[*?\[]")
@@ -135,7 +137,7 @@ class Resolver:
 
     def resolve_term(self, term: str) -> list[LifecycleRecord]:
         """The records one term means (empty: it matches nothing)."""
-        text = " ".join(term.split())
+        text = typed_text(term)
         if not text:
             return []
         if is_glob(text):
@@ -271,7 +273,7 @@ class Resolver:
         """Up to three product names (or "product cycle" names) close to a term that matched nothing."""
         import difflib
 
-        text = " ".join(term.split()).casefold()
+        text = typed_text(term).casefold()
         words = text.split(" ")
         for i in range(len(words) - 1, 0, -1):  # a known name with an unknown version
             named, _ = self._named(" ".join(words[:i]))
@@ -332,10 +334,10 @@ def resolve_terms(terms: Sequence[str], records: Iterable[LifecycleRecord], alia
 
 
 def _vendor_hit(vendor: str, pattern: str) -> bool:
-    folded, pat = vendor.casefold(), pattern.casefold()
+    folded, pat = vendor.casefold(), typed_text(pattern).casefold()  # "" ($VENDOR unset): none
     if is_glob(pat):
         return any(fnmatch.fnmatchcase(s, pat) for s in _suffixes(folded))
-    return pat in folded
+    return bool(pat) and pat in folded
 
 
 @dataclass(frozen=True)
@@ -391,7 +393,9 @@ def select(
 
         all_vendors = sorted({r.vendor for r in records})
         for v in vendors:
-            if not any(_vendor_hit(name, v) for name in all_vendors):
+            if not typed_text(v):
+                problems.append(f"tracker: --vendor is empty; vendors: {', '.join(all_vendors)}")
+            elif not any(_vendor_hit(name, v) for name in all_vendors):
                 close = difflib.get_close_matches(v, all_vendors, n=MAX_SUGGESTIONS, cutoff=0.5)
                 close += [n for n in all_vendors if v.casefold() in n.casefold() and n not in close]
                 hint = f" (did you mean: {', '.join(close)}?)" if close else ""

@@ -23,7 +23,13 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="output format (env TRACKER_FORMAT; default table)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (atomically) instead of stdout; without --format, a .csv, .json or .md "
+        "name chooses the format",
+    )
 
 
 def add_filter_options(p: argparse.ArgumentParser, positional: bool = True) -> None:
@@ -81,8 +87,16 @@ def selected_records(args: argparse.Namespace, ctx: Context) -> list[LifecycleRe
     return records
 
 
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown"}
+"""Without --format, ``-o FILE`` with one of these suffixes is written in that format (an aligned
+table in a file named ``.csv`` helps nobody)."""
+
+
 def output_format(args: argparse.Namespace) -> Format:
-    value = args.format or os.environ.get("TRACKER_FORMAT") or "table"
+    """--format, else the suffix of ``-o FILE``, else TRACKER_FORMAT, else table."""
+    output = getattr(args, "output", None) or ""
+    suffix = SUFFIX_FORMATS.get(os.path.splitext(output)[1].casefold()) if output != "-" else None
+    value = args.format or suffix or os.environ.get("TRACKER_FORMAT") or "table"
     try:
         return Format(value)
     except ValueError:

@@ -23,13 +23,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pathlib import Path
-
+    from tracker.atomic import output_file
     from tracker.ical import calendar_text, write_calendar
 
     records = selected_records(args, ctx)
     if args.output and args.output != "-":
-        write_calendar(records, ctx.settings, ctx.now(), Path(args.output), ctx.as_of)
+        write_calendar(records, ctx.settings, ctx.now(), output_file(args.output), ctx.as_of)
     else:
         ctx.write_output(calendar_text(records, ctx.settings, ctx.now(), ctx.as_of), None)
     return 0

@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--inventory",
         metavar="FILE",
-        help="count hosts of this inventory (default: the configured inventory)",
+        help="count hosts of this inventory, - for standard input (default: the configured inventory)",
     )
     p.add_argument(
         "--no-inventory",
@@ -45,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--aliases",
         metavar="FILE",
-        help="product aliases and version rules (default: the bundled aliases.csv)",
+        help="your own product aliases and version rules, tried before the bundled aliases.csv",
     )
     p.add_argument(
         "--plan",

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         as_of=ctx.as_of.isoformat(),
         generated_at=ctx.generated_at(),
         title=f"{args.old} -> {args.new}",
+        empty="(no changes)",
     )
     emit(ctx, args, result)
     ctx.warn(f"{args.old} -> {args.new}: {summary(changes)}")

@@ -5,7 +5,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from tracker.commands._query import add_filter_options, add_output_options, emit, selected_records
-from tracker.dates import parse_day, parse_duration
+from tracker.dates import parse_duration, parse_milestone
 from tracker.errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,8 +22,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N[d|w|m|y]",
         help="from --as-of to N days/weeks/months/years later, e.g. 90d, 6m, 1y",
     )
-    window.add_argument("--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD (with --to)")
-    p.add_argument("--to", dest="end", metavar="DATE", help="window end, YYYY-MM-DD (inclusive)")
+    window.add_argument(
+        "--from", dest="start", metavar="DATE", help="window start, YYYY-MM-DD or a month YYYY-MM (with --to)"
+    )
+    p.add_argument(
+        "--to", dest="end", metavar="DATE", help="window end, YYYY-MM-DD or a month YYYY-MM (inclusive)"
+    )
     p.add_argument(
         "--milestone", choices=MILESTONE_CHOICES, default="any", help="which milestone (default any)"
     )
@@ -46,8 +50,8 @@ def window(args: argparse.Namespace, as_of: date) -> tuple[date, date]:
     if args.start:
         if not args.end:
             raise UsageError("tracker expiring: error: --from needs --to")
-        try:
-            start, end = parse_day(args.start), parse_day(args.end)
+        try:  # a month (2026-08) is its first day as --from, its last as --to: every day of it
+            start, end = parse_milestone(args.start).first_day, parse_milestone(args.end).last_day
         except ValueError as exc:
             raise UsageError(f"tracker expiring: error: --from/--to: {exc}") from None
         if end < start:

@@ -74,6 +74,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def product_id(typed: str) -> str:
+    """An endoflife.date product id as people type it: ids are lower case with dashes, so
+    ``ESXi`` is ``esxi`` and ``Proxmox VE`` (or ``proxmox\u2011ve``) is ``proxmox-ve``."""
+    from tracker.terms import typed_text
+
+    return typed_text(typed).casefold().replace(" ", "-")
+
+
 def _check_args(args: argparse.Namespace) -> None:
     if args.from_file and len(args.products) > 1:
         raise UsageError("tracker import: --from FILE reads one product: give at most one PRODUCT")
@@ -101,8 +109,17 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.sources import endoflife as eol
 
     _check_args(args)
+    args.products = [product_id(p) for p in args.products]
     if args.from_file:
         datas = [eol.read_product_file(Path(args.from_file), args.products[0] if args.products else None)]
+        data = datas[0]
+        if args.products and data.requested.casefold() not in {
+            n.casefold() for n in (data.name, *data.aliases)
+        }:
+            raise UsageError(
+                f"tracker import: {args.from_file} is the endoflife.date product {data.name!r}, "
+                f"not {data.requested!r}: name the product the file holds, or leave PRODUCT out"
+            )
     else:
         api_url = args.api_url or eol.DEFAULT_API_URL
         timeout = args.timeout or eol.DEFAULT_TIMEOUT

@@ -14,8 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "hosts",
         metavar="HOSTS.csv",
-        help="inventory CSV with at least hostname, product, version columns (Nutanix AHV hosts: an aos "
-        "column with the cluster's AOS version gives their release)",
+        help="inventory CSV (- reads standard input) with at least hostname, product, version columns "
+        "(Nutanix AHV hosts: an aos column with the cluster's AOS version gives their release)",
     )
     p.add_argument(
         "--explain",

@@ -31,8 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from pathlib import Path
-
+    from tracker.atomic import output_file
     from tracker.metrics import metrics_text, write_metrics
 
     records = ctx.records()  # DatasetError (exit 1) before anything is written
@@ -43,7 +42,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         estate = configured_estate(ctx.settings, records, ctx.as_of)
     text = metrics_text(records, ctx.settings, ctx.as_of, estate)
     if args.output and args.output != "-":
-        write_metrics(Path(args.output), text)
+        write_metrics(output_file(args.output), text)
     else:
         ctx.write_output(text, None)
     return 0

@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "hosts",
         nargs="?",
         metavar="HOSTS.csv",
-        help="inventory CSV (default: the configured inventory)",
+        help="inventory CSV, - for standard input (default: the configured inventory)",
     )
     p.add_argument(
         "--group-by",
@@ -63,10 +63,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         from tracker.plan.hosts import to_frame
         from tracker.plan.output import grouped_result
 
-        if args.group_by not in table.column_names:
-            known = ", ".join(table.column_names)
-            raise UsageError(f"tracker plan: --group-by: no column {args.group_by!r} (columns: {known})")
-        grouped = grouped_result(to_frame(table), args.group_by, ctx.as_of.isoformat(), ctx.generated_at())
+        column = _column(table.column_names, args.group_by)
+        grouped = grouped_result(to_frame(table), column, ctx.as_of.isoformat(), ctx.generated_at())
         emit(ctx, args, grouped)
     elif fmt is Format.CSV:  # the fast path: Arrow from file to file, pandas never imported
         from tracker.inventory.output import write_csv_table
@@ -87,3 +85,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.warn(notice)
     ctx.warn(counts.summary())
     return 0
+
+
+def _column(columns: list[str], wanted: str) -> str:
+    """The inventory column ``--group-by`` names: exactly, else the one equal but for case."""
+    if wanted in columns:
+        return wanted
+    folded = [c for c in columns if c.casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise UsageError(f"tracker plan: --group-by: no column {wanted!r} (columns: {', '.join(columns)})")

@@ -16,7 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "files",
         nargs="*",
         metavar="CSV",
-        help="datasets to check (default: the configured or bundled dataset)",
+        help="datasets, upgrades.csv / stack.csv, aliases files or inventories to check (default: the "
+        "configured or bundled dataset)",
     )
     p.add_argument(
         "--stale-after-days",
@@ -39,6 +40,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     files = [Path(f) for f in args.files] or [ctx.dataset_path]
     failed = False
     for path in files:
+        kind = _kind_of(path)
+        if kind == "aliases":  # aliases.csv or your --aliases file: its own format
+            failed = not _validate_aliases(path) or failed
+            continue
+        if kind == "inventory":  # a hosts file: read as `tracker inventory` reads it
+            failed = not _validate_inventory(path) or failed
+            continue
         # upgrades.csv / stack.csv (README "Planning upgrades") are checked against the dataset beside them.
         dataset = path.with_name("hypervisors.csv") if path.name in PLAN_FILES else path
         try:
@@ -74,3 +82,49 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
                 )
             print(f"{path}:{record.line}: verified_on: warning: {record.name}: {why}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _kind_of(path: Path) -> str:
+    """``aliases`` (``datasets/aliases.csv``, a ``--aliases`` file), ``inventory`` (a hosts file)
+    or ``dataset``, by the header; the dataset reader names the problems of anything else."""
+    try:
+        with path.open("rb") as f:
+            first = f.readline(4096).decode("utf-8-sig", "replace")
+            if first.startswith("sep="):  # Excel's separator hint: the header is the next line
+                first = f.readline(4096).decode("utf-8", "replace")
+    except OSError:
+        return "dataset"
+    header = {h.strip().casefold() for h in first.replace(";", ",").replace("\t", ",").split(",")}
+    if "vendor" in header:
+        return "dataset"
+    if {"kind", "syntax", "pattern"} <= header:
+        return "aliases"
+    return "inventory" if {"hostname", "product", "version"} <= header else "dataset"
+
+
+def _validate_inventory(path: Path) -> bool:
+    from tracker.inventory.table import InventoryError, read_hosts_table
+
+    try:
+        table = read_hosts_table(path)
+    except InventoryError as exc:
+        for line in exc.messages:
+            print(line, file=sys.stderr)
+        return False
+    print(f"{path}: valid inventory, {vocab.hosts(table.num_rows)}")
+    return True
+
+
+def _validate_aliases(path: Path) -> bool:
+    """Every ``FILE:LINE: column: message`` of an aliases file, its regular expressions compiled."""
+    from tracker.errors import DatasetError
+    from tracker.inventory.aliases import parse_aliases
+
+    try:
+        aliases = parse_aliases(path.read_bytes(), str(path), compile_now=True)
+    except DatasetError as exc:
+        for line in exc.messages:
+            print(line, file=sys.stderr)
+        return False
+    print(f"{path}: valid, {vocab.plural(len(aliases.rules), 'alias rule')}")
+    return True

@@ -20,6 +20,7 @@ from pathlib import Path
 from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dataset import LifecycleRecord, bundled_dataset_path
 from tracker.errors import DatasetError
+from tracker.terms import typed_text
 
 ALIAS_COLUMNS = ("kind", "syntax", "pattern", "applies_to", "product", "cycle", "note", "cycle_column")
 REQUIRED_ALIAS_COLUMNS = ("kind", "syntax", "pattern", "product", "cycle")
@@ -293,7 +294,7 @@ class Matcher:
     def match(self, product: str, version: str, columns: Mapping[str, str] | None = None) -> Match:
         """The (product, cycle) of one host; ``product_rule`` / ``cycle_rule`` say why. ``columns``:
         the host's other columns, read when its alias has a ``cycle_column`` (None: not read)."""
-        product, version = product.strip(), version.strip()
+        product, version = typed_text(product), typed_text(version)  # "VMware\u00a0ESXi", "Hyper\u2011V"
         found = self.product_of(product)
         if found is None:
             return Match(None, None, "no dataset product, alias or product-name prefix matches", "")
@@ -418,4 +419,10 @@ class Matcher:
                 best = cycle
         if best:
             return [_Candidate(product, best, f"version {text!r} starts with the cycle{after}")]
+        # "ESXi 7" as spreadsheets shorten 7.0: the one cycle of that line (never one of several)
+        line = [
+            c for c in self.cycles.get(product, {}) if folded and c.startswith((folded + ".", folded + " "))
+        ]
+        if len(line) == 1:
+            return [_Candidate(product, line[0], f"version {text!r} names one cycle only{after}")]
         return []

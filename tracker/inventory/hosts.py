@@ -234,4 +234,5 @@ def explain_inventory(
         as_of=as_of.isoformat(),
         generated_at=generated_at,
         title="How each (product, version) of the inventory was matched (unmatched first)",
+        empty="(no hosts)",
     )

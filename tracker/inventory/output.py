@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tracker.atomic import atomic_write_chunks, atomic_write_with
+from tracker.atomic import atomic_write_chunks, atomic_write_with, output_file
 from tracker.formats import Column, Format, Result, markdown_cell, renderer
 from tracker.inventory.table import CHUNK, write_csv_file
 from tracker.inventory.table import csv_chunks as table_csv_chunks
@@ -65,7 +64,11 @@ def render_chunks(
         yield from json_chunks(matched, as_of, generated_at)
     elif len(matched) <= LARGE:
         result = Result(
-            items=items_of(matched), columns=columns_of(matched, base), as_of=as_of, generated_at=generated_at
+            items=items_of(matched),
+            columns=columns_of(matched, base),
+            as_of=as_of,
+            generated_at=generated_at,
+            empty="(no hosts)",
         )
         yield renderer(fmt)(result, color).encode("utf-8")
     else:
@@ -75,7 +78,7 @@ def render_chunks(
 def write_chunks(chunks: Iterable[bytes], output: str | None, stdout: IO[str]) -> None:
     """Stream to stdout, or to ``output`` through the one atomic writer (temp file, then rename)."""
     if output and output != "-":
-        atomic_write_chunks(Path(output), chunks)
+        atomic_write_chunks(output_file(output), chunks)
         return
     buffer = getattr(stdout, "buffer", None)
     stdout.flush()
@@ -91,7 +94,7 @@ def write_csv_table(table: pa.Table, output: str | None, stdout: IO[str]) -> Non
     """The Arrow csv path: into ``output`` pyarrow writes straight into the atomic writer's temp
     file (no bytes through Python); to stdout it streams ``csv_chunks``. Same bytes either way."""
     if output and output != "-":
-        atomic_write_with(Path(output), lambda _fh, tmp: write_csv_file(table, tmp))
+        atomic_write_with(output_file(output), lambda _fh, tmp: write_csv_file(table, tmp))
         return
     write_chunks(table_csv_chunks(table), output, stdout)
 

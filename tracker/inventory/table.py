@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import stat
+import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -41,6 +45,21 @@ from tracker.status import STATUS_ORDER
 __all__ = ["UNMATCHED", "InventoryError", "PairResults", "RecordFilter", "match_table", "resolve_pairs"]
 
 REQUIRED = ("hostname", "product", "version")
+KNOWN_COLUMNS = (
+    *REQUIRED,
+    "aos",
+    "vcenter",
+    "scvmm",
+    "os",
+    "hardware_end",
+    "hardware_model",
+    "cluster",
+    "owner",
+)
+"""Columns tracker reads: their names are matched whatever their case (``Hostname``, ``VERSION``)."""
+DELIMITERS = (",", ";", "\t")
+"""Field separators of a hosts file: the first one whose header names the required columns wins
+(Excel writes ``;`` where the decimal separator is a comma; a ``\t`` file is a TSV export)."""
 MATCHED = ("matched_product", "cycle", "status", "days_to_eol")
 OUTPUT = (*REQUIRED, *MATCHED)
 """Output columns, in order; passed-through input columns follow them."""
@@ -57,29 +76,31 @@ class InventoryError(TrackerError):
 
 
 def read_hosts_table(path: str | Path) -> pa.Table:
-    """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept."""
-    path = Path(path)
-    name = str(path)
+    """Read and validate a hosts CSV: every column as text, blanks as ``""``, input order kept.
+    ``-`` reads standard input (``cmdb-export | tracker inventory -``), named ``<stdin>``; a pipe
+    (``<(cmdb-export)``, ``/dev/stdin``) is read too."""
+    path, name = readable_copy(str(path))
     try:
-        header = _header(path)
+        found = _header(path)
     except OSError as exc:
         raise InventoryError(f"{name}: cannot read inventory: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, csv.Error):
-        header = None
-    if header is None or header_problems(header, name):
-        raise InventoryError(*_problems_or(path, "unreadable header"))
+        found = None
+    if found is None or header_problems(found[0], name, found[2]):
+        raise InventoryError(*_problems_or(path, name, "unreadable header"))
+    header, delimiter, skip = found
     try:
         with open(path, "rb") as f:
             if b"\x00" in f.read(1 << 16):  # pyarrow would take it as text; it means a binary file
-                raise InventoryError(*_problems_or(path, "NUL byte"))
+                raise InventoryError(*_problems_or(path, name, "NUL byte"))
         try:
-            table = _read_csv(path, header, newlines_in_values=False)
+            table = _read_csv(path, header, delimiter, skip, newlines_in_values=False)
         except (ValueError, pa.ArrowInvalid) as exc:
             problems = inventory_problems(path.read_bytes(), name)
             if problems:
                 raise InventoryError(*problems) from None
             try:  # valid CSV with a line break inside quotes: the slower, exact parse
-                table = _read_csv(path, header, newlines_in_values=True)
+                table = _read_csv(path, header, delimiter, skip, newlines_in_values=True)
             except (ValueError, pa.ArrowInvalid):
                 raise InventoryError(f"{name}:1: (file): cannot read as CSV: {exc}") from None
     except OSError as exc:
@@ -88,43 +109,109 @@ def read_hosts_table(path: str | Path) -> pa.Table:
     if len(hostname) and (
         pc.min(pc.binary_length(hostname)).as_py() == 0 or pc.any(pc.utf8_is_space(hostname)).as_py()
     ):
-        raise InventoryError(*_problems_or(path, "empty hostname"))
+        raise InventoryError(*_problems_or(path, name, "empty hostname"))
     return table
 
 
-def _read_csv(path: Path, header: list[str], newlines_in_values: bool) -> pa.Table:
+def _read_csv(path: Path, header: list[str], delimiter: str, skip: int, newlines_in_values: bool) -> pa.Table:
+    # The exact pass also takes a record longer than pyarrow's 1 MiB block (a long notes cell):
+    # one block of the whole file, read only when the fast pass refused it.
+    block = min(max(path.stat().st_size + 1, 1 << 20), (1 << 31) - 1) if newlines_in_values else None
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=newlines_in_values),
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=skip, block_size=block),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
         ),
     )
 
 
-def _header(path: Path) -> list[str] | None:
+_SEP_LINE = re.compile(r"sep=(.)\r?\n?")
+"""Excel's first-line hint ``sep=;``: the separator, and the header on line 2."""
+
+
+def _header(path: Path) -> tuple[list[str], str, int] | None:
+    """The header, the separator and the header's line (2 after a ``sep=`` line)."""
     with open(path, encoding="utf-8-sig", newline="") as f:
-        row = next(csv.reader(f, strict=True), None)
-    return None if row is None else [h.strip() for h in row]
+        first = f.readline()
+        sep = _SEP_LINE.fullmatch(first)
+        found = sniff_header(f.readline(), (sep[1],)) if sep else sniff_header(first)
+    return None if found is None else (*found, 2 if sep else 1)
 
 
-def header_problems(header: list[str], name: str) -> list[str]:
-    problems = [f"{name}:1: {col}: required column is missing" for col in REQUIRED if col not in header]
+def sniff_header(line: str, delimiters: tuple[str, ...] = DELIMITERS) -> tuple[list[str], str] | None:
+    """The header of a hosts file (names stripped, tracker's own columns in lower case) and its
+    field separator, from its first line; None for an empty file. Raises csv.Error."""
+    if not line.strip("\r\n"):
+        return None if not line else ([], ",")
+    first: tuple[list[str], str] | None = None
+    for delimiter in delimiters:
+        row = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+        header = [_KNOWN.get(h.strip().casefold(), h.strip()) for h in row]
+        if all(c in header for c in REQUIRED):
+            return header, delimiter
+        first = first or (header, delimiter)
+    return first
+
+
+_KNOWN = {c.casefold(): c for c in KNOWN_COLUMNS}
+
+
+def header_problems(header: list[str], name: str, line: int = 1) -> list[str]:
+    if not any(header):
+        return [f"{name}:{line}: (file): empty line where the header belongs (hostname, product, version)"]
+    problems = [f"{name}:{line}: {col}: required column is missing" for col in REQUIRED if col not in header]
     seen: set[str] = set()
     for h in header:
         if not h:
-            problems.append(f"{name}:1: (blank): empty column name in the header")
+            problems.append(f"{name}:{line}: (blank): empty column name in the header")
         elif h in seen:
-            problems.append(f"{name}:1: {h}: column appears twice in the header")
+            problems.append(f"{name}:{line}: {h}: column appears twice in the header")
         seen.add(h)
     return problems
 
 
-def _problems_or(path: Path, fallback: str) -> list[str]:
+def _problems_or(path: Path, name: str, fallback: str) -> list[str]:
     """The precise problems of a file the fast reader refused (never empty)."""
-    problems = inventory_problems(path.read_bytes(), str(path))
-    return problems or [f"{path}:1: (file): cannot read as CSV: {fallback}"]
+    problems = inventory_problems(path.read_bytes(), name)
+    return problems or [f"{name}:1: (file): cannot read as CSV: {fallback}"]
+
+
+STDIN = "-"
+_copies: dict[object, Path] = {}
+
+
+def readable_copy(name: str) -> tuple[Path, str]:
+    """The file to read and the name to show for ``name``. The reader needs a file it can read more
+    than once (header, fast parse, the exact pass on problems): standard input (``-``) and pipes
+    (``<(cmd)``) are copied once per process into a temporary file, removed at exit."""
+    if name == STDIN:
+        key: object = sys.stdin  # by identity: tests swap sys.stdin
+    else:
+        try:
+            if not stat.S_ISFIFO(os.stat(name).st_mode) and not stat.S_ISCHR(os.stat(name).st_mode):
+                return Path(name), name
+        except OSError:
+            return Path(name), name  # the reader names the problem
+        key = name
+    if key not in _copies:
+        import atexit
+        import shutil
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix="tracker-stdin-", suffix=".csv")
+        with os.fdopen(fd, "wb") as f:
+            if name != STDIN:
+                with open(name, "rb") as source:
+                    shutil.copyfileobj(source, f)
+            elif (buffer := getattr(sys.stdin, "buffer", None)) is not None:
+                shutil.copyfileobj(buffer, f)
+            else:
+                f.write(sys.stdin.read().encode("utf-8"))
+        atexit.register(Path(tmp).unlink, missing_ok=True)
+        _copies[key] = Path(tmp)
+    return _copies[key], "<stdin>" if name == STDIN else name
 
 
 def inventory_problems(raw: bytes, name: str) -> list[str]:
@@ -135,14 +222,22 @@ def inventory_problems(raw: bytes, name: str) -> list[str]:
     except CsvTextError as exc:
         return [str(exc)]
     errors: list[str] = []
-    rows = csv_rows(text, name, errors)
+    first_line, _, rest = text.partition("\n")
+    sep = _SEP_LINE.fullmatch(first_line)
+    try:
+        found = sniff_header(rest.partition("\n")[0], (sep[1],)) if sep else sniff_header(first_line)
+    except csv.Error:
+        found = None
+    rows = csv_rows(text, name, errors, delimiter=found[1] if found else ",")
     first = next(rows, None)
+    if sep and first is not None:  # the hint line: the header follows it
+        first = next(rows, None)
     if first is None:
         if not errors:
             problem(1, "(file)", "empty file: expected a header with hostname, product, version")
         return errors or problems
-    header = [h.strip() for h in first[1]]
-    problems += header_problems(header, name)
+    header = [_KNOWN.get(h.strip().casefold(), h.strip()) for h in first[1]]
+    problems += header_problems(header, name, first[0])
     if problems:
         return problems
     host_col = header.index("hostname")

@@ -84,4 +84,6 @@ def grouped_result(planned: pd.DataFrame, column: str, as_of: str, generated_at:
         Column("no_path", "No known path", numeric=True),
     ]
     title = f"Upgrade plan by {column} (as of {as_of})"
-    return Result(items=items, columns=columns, as_of=as_of, generated_at=generated_at, title=title)
+    return Result(
+        items=items, columns=columns, as_of=as_of, generated_at=generated_at, title=title, empty="(no hosts)"
+    )

@@ -309,11 +309,8 @@ def _output(hosts: _Hosts, key: np.ndarray, values: dict[str, list[object]]) -> 
 
 def _counts(hosts: _Hosts, per_key: np.ndarray, values: dict[str, list[object]]) -> PlanCounts:
     """The summary numbers, summed per key and per pair (no per-host Python)."""
-    per_pair = (
-        np.bincount(hosts.pair_key, minlength=hosts.pair_count)
-        if len(hosts.pair_key)
-        else np.zeros(0, dtype=np.int64)
-    )
+    # every pair, also when the filters left no host (a count of 0 per pair, never an empty array)
+    per_pair = np.bincount(np.asarray(hosts.pair_key, dtype=np.int64), minlength=hosts.pair_count)
 
     def hosts_where(flags: Sequence[bool], counts: np.ndarray) -> int:
         return int(counts[np.array(flags, dtype=bool)].sum()) if len(flags) else 0
