@@ -90,17 +90,22 @@ class SmtpSettings:
     """PEM file of CA certificates to trust for STARTTLS/SSL (a private CA)."""
 
     def password(self) -> str | None:
-        """The SMTP password from the environment; never from the file."""
-        value = os.environ.get("TRACKER_SMTP_PASSWORD")
+        """The SMTP password from the environment; never from the file. Only the line ending is
+        dropped (a secret file or a Kubernetes secret usually ends with one): spaces are kept."""
+        value = os.environ.get("TRACKER_SMTP_PASSWORD", "").rstrip("\r\n")
         if value:
             return value
         path = os.environ.get("TRACKER_SMTP_PASSWORD_FILE")
-        if path:
-            try:
-                return Path(path).read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"TRACKER_SMTP_PASSWORD_FILE: cannot read {path}: {exc}") from None
-        return None
+        if not path:
+            return None
+        try:
+            value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(f"TRACKER_SMTP_PASSWORD_FILE: cannot read {path}: {why}") from None
+        if not value:
+            raise ConfigError(f"TRACKER_SMTP_PASSWORD_FILE: {path} is empty")
+        return value
 
 
 @dataclass(frozen=True)
@@ -294,6 +299,6 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
     out = plain(settings)
     if settings.smtp is not None:
-        have = bool(os.environ.get("TRACKER_SMTP_PASSWORD") or os.environ.get("TRACKER_SMTP_PASSWORD_FILE"))
+        have = settings.smtp.password() is not None  # an unreadable or empty file raises ConfigError
         out["smtp"]["password"] = "<redacted, from environment>" if have else "<not set>"
     return out

@@ -5,8 +5,9 @@ reader collects every problem as ``FILE: key: message`` so that all are reported
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -84,13 +85,26 @@ class _Reader:
             convert = spec.get(name)
             full = f"{key}.{name}" if key else name
             if convert is None:
-                self.error(full, f"unknown key (known: {', '.join(sorted(spec))})")
+                self.error(full, unknown_key(name, spec, inside=key))
                 continue
             try:
                 values[renames.get(name, name)] = convert(value)
             except _Bad as exc:
                 self.error(full, str(exc))
         return values
+
+
+def unknown_key(name: str, known: Iterable[str], inside: str = "") -> str:
+    """Name the closest known key; a top-level key written below a ``[section]`` header (TOML puts
+    it in that section) is told to move up."""
+    if inside and name in _TOP_KEYS:
+        return (
+            f"unknown key: {name} is a top-level key, and TOML reads every key below a [section] "
+            "header as part of that section: move it above the first [section]"
+        )
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key ({hint}known: {', '.join(sorted(known))})"
 
 
 def _string(value: Any) -> str:
@@ -400,7 +414,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     kwargs: dict[str, Any] = {"path": path}
     for key in data:
         if key not in _TOP_KEYS:
-            r.error(key, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+            r.error(key, unknown_key(key, _TOP_KEYS))
     top = r.table(
         "",
         {k: v for k, v in data.items() if k in ("dataset", "inventory", "state_dir", "timezone")},

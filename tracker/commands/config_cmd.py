@@ -15,8 +15,18 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     import json
 
     from tracker.config import redacted
+    from tracker.errors import TrackerError
 
     data = redacted(ctx.settings)
+    if ctx.settings.routes:
+        from tracker.alerts.routing import route_warnings
+
+        try:
+            records = ctx.records()
+        except TrackerError:
+            records = []  # the dataset's own errors are `tracker validate`'s to report
+        for warning in route_warnings(records, ctx.settings.routes) if records else []:
+            print(f"{ctx.settings.path}: warning: {warning}", file=ctx.stderr)
     data["effective_dataset"] = str(ctx.dataset_path)
     data["as_of"] = ctx.as_of.isoformat()
     print(json.dumps(data, indent=2))

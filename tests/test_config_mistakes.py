@@ -1,0 +1,196 @@
+"""The mistakes an on-call engineer makes in tracker.toml and its secrets, and what tracker says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alerts_support import (
+    ESXI_80,
+    HYPERV_2016,
+    Handler,
+    alert,
+    smtp_server,
+    write_config,
+    write_dataset,
+)
+from conftest import clean_env, run_in_process
+
+from tracker.alerts.routing import route_warnings
+from tracker.config import Route, SmtpSettings, load_settings
+from tracker.dataset import load_dataset
+from tracker.errors import ConfigError
+
+
+def config_errors(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "tracker.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    return [m.replace(str(path), "tracker.toml") for m in info.value.messages]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            'datset = "x.csv"\n', "tracker.toml: datset: unknown key (did you mean 'dataset'?", id="top"
+        ),
+        pytest.param(
+            '[reprot]\nout_dir = "r"\n',
+            "tracker.toml: reprot: unknown key (did you mean 'report'?",
+            id="section",
+        ),
+        pytest.param(
+            '[[route]]\nmatch = "*"\n',
+            "tracker.toml: route: unknown key (did you mean 'routes'?",
+            id="routes",
+        ),
+        pytest.param(
+            "[report]\nkeepdays = 3\n",
+            "tracker.toml: report.keepdays: unknown key (did you mean 'keep_days'? known: keep_days,",
+            id="nested",
+        ),
+        pytest.param(
+            '[[routes]]\nmatch = "*"\ntoo = ["a@example.org"]\n',
+            "tracker.toml: routes[0].too: unknown key (did you mean 'to'? known: match, to, webhooks)",
+            id="route-key",
+        ),
+        pytest.param(
+            '[smtp]\nhots = "x"\n[[routes]]\nmatch = "*"\nto = ["a@example.org"]\n',
+            "tracker.toml: smtp.hots: unknown key (did you mean 'host'?",
+            id="smtp-key",
+        ),
+        pytest.param(
+            "colour = 1\n",
+            "tracker.toml: colour: unknown key (known: alerts, data, dataset,",
+            id="no-close-key",
+        ),
+    ],
+)
+def test_an_unknown_key_names_the_closest_known_one(tmp_path: Path, text: str, expected: str) -> None:
+    assert any(e.startswith(expected) for e in config_errors(tmp_path, text)), config_errors(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        pytest.param('[report]\nout_dir = "r"\nstate_dir = "s"\n', "report.state_dir", id="report"),
+        pytest.param('[[routes]]\nmatch = "*"\ntimezone = "UTC"\n', "routes[0].timezone", id="routes"),
+    ],
+)
+def test_a_top_level_key_below_a_section_is_told_to_move_up(tmp_path: Path, text: str, key: str) -> None:
+    name = key.rsplit(".", 1)[1]
+    assert config_errors(tmp_path, text) == [
+        f"tracker.toml: {key}: unknown key: {name} is a top-level key, and TOML reads every key below a "
+        "[section] header as part of that section: move it above the first [section]"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param("s3cret\n", "s3cret", id="newline"),
+        pytest.param("s3cret\r\n", "s3cret", id="crlf"),
+        pytest.param(" pass phrase with spaces \n", " pass phrase with spaces ", id="spaces-kept"),
+    ],
+)
+def test_password_file_drops_only_the_line_ending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: str
+) -> None:
+    (tmp_path / "pw").write_bytes(content.encode())
+    monkeypatch.delenv("TRACKER_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv("TRACKER_SMTP_PASSWORD_FILE", str(tmp_path / "pw"))
+    assert SmtpSettings(host="h").password() == expected
+    monkeypatch.delenv("TRACKER_SMTP_PASSWORD_FILE")
+    monkeypatch.setenv("TRACKER_SMTP_PASSWORD", content)  # a Kubernetes secret keeps the file's newline
+    assert SmtpSettings(host="h").password() == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            None, "TRACKER_SMTP_PASSWORD_FILE: cannot read {pw}: No such file or directory", id="missing"
+        ),
+        pytest.param("\n", "TRACKER_SMTP_PASSWORD_FILE: {pw} is empty", id="empty"),
+    ],
+)
+def test_a_bad_password_file_fails_config_and_alert_before_anything_is_recorded(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    pw = tmp_path / "pw"
+    if content is not None:
+        pw.write_text(content, encoding="utf-8")
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path, dataset, port, smtp_extra='username = "tracker"')
+        env = clean_env(tmp_path, TRACKER_SMTP_PASSWORD_FILE=str(pw))
+        shown = run_in_process("--config", str(config), "config", cwd=tmp_path, env=env)
+        sent = alert(tmp_path, config, env=env)
+    message = expected.format(pw=pw)
+    assert (shown.returncode, shown.stdout, shown.stderr.strip()) == (1, "", message)
+    assert (sent.returncode, sent.stderr.strip()) == (1, message)
+    assert handler.received == [] and not (tmp_path / "state" / "tracker.db").exists()
+
+
+def test_password_file_with_a_trailing_newline_logs_in(tmp_path: Path) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    seen: list[bytes] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        assert isinstance(auth_data, LoginPassword)
+        seen.append(auth_data.password)
+        return AuthResult(success=auth_data.password == b"s3cret pw", handled=False)
+
+    (tmp_path / "pw").write_text("s3cret pw\n", encoding="utf-8")
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = Handler()
+    with (
+        pytest.warns(UserWarning, match="Requiring AUTH while not requiring TLS"),
+        smtp_server(handler, authenticator=authenticator, auth_require_tls=False, auth_required=True) as port,
+    ):
+        config = write_config(tmp_path, dataset, port, smtp_extra='username = "tracker"')
+        result = alert(
+            tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD_FILE=str(tmp_path / "pw"))
+        )
+    assert result.returncode == 0, result.stderr
+    assert seen == [b"s3cret pw"] and len(handler.received) == 1
+
+
+def test_route_warnings_name_a_glob_that_matches_nothing_and_a_shadowed_route(tmp_path: Path) -> None:
+    records = load_dataset(write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80))
+    routes = [
+        Route("Microsfot/*", ("a@example.org",)),
+        Route("VMware/*", ("v@example.org",)),
+        Route("*", ("infra@example.org",)),
+        Route("microsoft/hyper-v*", ("w@example.org",)),
+    ]
+    assert route_warnings(records, routes) == [
+        "routes[0] match 'Microsfot/*' matches no vendor/product in the dataset, so it never gets an "
+        "alert (globs see the dataset's names; `tracker status` lists them)",
+        "routes[1] match 'VMware/*' matches no vendor/product in the dataset, so it never gets an alert "
+        "(globs see the dataset's names, e.g. 'Broadcom (VMware)/VMware ESXi'; `tracker status` lists them)",
+        "routes[3] match 'microsoft/hyper-v*' never gets an alert: every product it matches goes to "
+        "routes[2] '*' first (the first matching route wins)",
+    ]
+    good = [Route("Microsoft/*", ("w@example.org",)), Route("*/VMware ESXi", ("v@example.org",)), routes[2]]
+    assert route_warnings(records, good) == []
+
+
+def test_config_alert_and_dry_run_warn_about_a_route_that_never_gets_an_alert(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80)
+    config = write_config(
+        tmp_path, dataset, None, routes=(("VMware/*", ("v@example.org",)), ("*", ("infra@example.org",)))
+    )
+    warning = "routes[0] match 'VMware/*' matches no vendor/product in the dataset"
+    shown = run_in_process("--config", str(config), "config", cwd=tmp_path, env=clean_env(tmp_path))
+    assert shown.returncode == 0 and f"{config}: warning: {warning}" in shown.stderr
+    for args in (("--dry-run",), ()):
+        result = alert(tmp_path, config, *args, as_of="2026-11-26")
+        assert result.returncode == 0, result.stderr
+        assert f"tracker: alert: warning: {warning}" in result.stderr
+    quiet = write_config(tmp_path, dataset, None, name="ok.toml")
+    assert "warning" not in run_in_process("--config", str(quiet), "config", cwd=tmp_path).stderr
