@@ -194,3 +194,28 @@ def test_config_alert_and_dry_run_warn_about_a_route_that_never_gets_an_alert(tm
         assert f"tracker: alert: warning: {warning}" in result.stderr
     quiet = write_config(tmp_path, dataset, None, name="ok.toml")
     assert "warning" not in run_in_process("--config", str(quiet), "config", cwd=tmp_path).stderr
+
+
+def test_config_names_a_webhook_url_it_cannot_read(tmp_path: Path) -> None:
+    """`tracker config` resolves each webhook URL as the nightly run will, without printing it."""
+    (tmp_path / "empty.url").write_text("\n", encoding="utf-8")
+    (tmp_path / "tracker.toml").write_text(
+        'state_dir = "state"\n[[routes]]\nmatch = "*"\nwebhooks = [\n'
+        '  { kind = "slack", url_env = "TRACKER_TEST_SLACK" },\n'
+        '  { kind = "teams", url_file = "empty.url" },\n'
+        '  { kind = "json", url_env = "TRACKER_TEST_JSON" },\n]\n',
+        encoding="utf-8",
+    )
+    env = clean_env(tmp_path, TRACKER_TEST_JSON="https://hooks.example.org/s3cret-token")
+    result = run_in_process("config", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and result.stdout == ""
+    where = "tracker.toml: routes[0].webhooks"
+    assert result.stderr.splitlines() == [
+        f"{where}[0]: environment variable TRACKER_TEST_SLACK is not set or empty",
+        f"{where}[1]: teams webhook ({tmp_path / 'empty.url'}): expected an https:// URL",
+    ]
+    env["TRACKER_TEST_SLACK"] = "https://hooks.slack.example/T0/B0/xyz"
+    (tmp_path / "empty.url").write_text("https://teams.example.org/workflow\n", encoding="utf-8")
+    fixed = run_in_process("config", cwd=tmp_path, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "s3cret-token" not in fixed.stdout and "xyz" not in fixed.stdout

@@ -232,6 +232,13 @@ def test_next_with_cron_override_and_nonexistent_local_time(tmp_path: Path) -> N
             id="bad-cron-option-is-usage-error",
         ),
         pytest.param(
+            ["--now", "tomorrow"],
+            "0 6 * * *",
+            2,
+            "tracker schedule: --now: not an ISO 8601 date-time: 'tomorrow'",
+            id="bad-now-names-the-command",
+        ),
+        pytest.param(
             [],
             "0 6 31 2 *",
             1,

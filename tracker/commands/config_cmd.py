@@ -17,7 +17,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.config import redacted
     from tracker.errors import TrackerError
 
-    data = redacted(ctx.settings)
+    data = redacted(ctx.settings)  # raises for an unreadable or empty SMTP password file
+    _check_webhook_urls(ctx)
     if ctx.settings.routes:
         from tracker.alerts.routing import route_warnings
 
@@ -31,3 +32,19 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     data["as_of"] = ctx.as_of.isoformat()
     print(json.dumps(data, indent=2))
     return 0
+
+
+def _check_webhook_urls(ctx: Context) -> None:
+    """Each webhook URL can be read (its variable set, its file readable) and is acceptable."""
+    from tracker.errors import ConfigError
+
+    problems = []
+    for i, route in enumerate(ctx.settings.routes):
+        for j, hook in enumerate(route.webhooks):
+            try:
+                hook.resolve_url()
+            except ConfigError as exc:
+                where = f"{ctx.settings.path}: routes[{i}].webhooks[{j}]"
+                problems += [f"{where}: {m.removeprefix('webhook: ')}" for m in exc.messages]
+    if problems:
+        raise ConfigError(*problems)
