@@ -219,3 +219,16 @@ def test_config_names_a_webhook_url_it_cannot_read(tmp_path: Path) -> None:
     fixed = run_in_process("config", cwd=tmp_path, env=env)
     assert fixed.returncode == 0, fixed.stderr
     assert "s3cret-token" not in fixed.stdout and "xyz" not in fixed.stdout
+
+
+def test_silencing_a_milestone_alerts_do_not_watch_says_it_mutes_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, write_dataset(tmp_path / "d.csv", HYPERV_2016), None)
+    args = ("silence", "Hyper-V Server", "2016", "--until", "2027-02-01", "--reason", "r")
+    unwatched = alert(tmp_path, config, *args, "--milestone", "support_end")
+    watched = alert(tmp_path, config, *args, "--milestone", "eol")
+    assert unwatched.returncode == 0 and unwatched.stdout.startswith("silence 1: ")
+    assert unwatched.stderr == (
+        "tracker: alert silence: warning: alerts.milestones (eol, extended_end) does not include "
+        "support_end, so this silence mutes nothing until it does\n"
+    )
+    assert watched.returncode == 0 and watched.stderr == ""
