@@ -232,3 +232,47 @@ def test_silencing_a_milestone_alerts_do_not_watch_says_it_mutes_nothing(tmp_pat
         "support_end, so this silence mutes nothing until it does\n"
     )
     assert watched.returncode == 0 and watched.stderr == ""
+
+
+def test_from_with_a_display_name_is_the_header_and_its_address_the_envelope(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path, dataset, port)
+        text = config.read_text().replace(
+            'from = "tracker@example.org"', 'from = "Équipe Infra (tracker) <tracker@example.org>"'
+        )
+        config.write_text(text, encoding="utf-8")
+        result = alert(tmp_path, config)
+    assert result.returncode == 0, result.stderr
+    [received] = handler.received
+    assert received.mail_from == "tracker@example.org"
+    assert received.message["From"].addresses[0].display_name == "Équipe Infra (tracker)"
+    assert received.message["From"].addresses[0].addr_spec == "tracker@example.org"
+    assert "@example.org" in received.message["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    ("smtp", "expected"),
+    [
+        pytest.param(
+            'from = "Tracker <not-an-address>"', "smtp.from: not an email address: 'Tracker <not-an-address>'"
+        ),
+        pytest.param(
+            'from = "Tracker <t@example.org> x"',
+            "smtp.from: not an email address: 'Tracker <t@example.org> x'",
+        ),
+        pytest.param(
+            'from = "tracker at example.org"', "smtp.from: not an email address: 'tracker at example.org'"
+        ),
+        pytest.param("port = 70000", "smtp.port: must be between 1 and 65535"),
+    ],
+)
+def test_smtp_mistakes_name_the_key(tmp_path: Path, smtp: str, expected: str) -> None:
+    text = f'[smtp]\nhost = "mail.example.org"\n{smtp}\n[[routes]]\nmatch = "*"\nto = ["a@example.org"]\n'
+    assert config_errors(tmp_path, text) == [f"tracker.toml: {expected}"]
+
+
+def test_an_empty_smtp_host_is_an_error(tmp_path: Path) -> None:
+    text = '[smtp]\nhost = " "\n[[routes]]\nmatch = "*"\nto = ["a@example.org"]\n'
+    assert config_errors(tmp_path, text) == ["tracker.toml: smtp.host: must not be empty"]

@@ -78,6 +78,7 @@ class SmtpSettings:
     security: str = "starttls"
     username: str | None = None
     from_addr: str = "tracker@localhost"
+    """``addr`` or ``Display Name <addr>``: the From header; MAIL FROM gets the address."""
     timeout: float = 30.0
     """Seconds per SMTP operation (connect, each command)."""
     data_timeout: float = 600.0
@@ -88,6 +89,13 @@ class SmtpSettings:
     """First wait between attempts; doubles each time."""
     ca_file: Path | None = None
     """PEM file of CA certificates to trust for STARTTLS/SSL (a private CA)."""
+
+    @property
+    def envelope_from(self) -> str:
+        """The address of ``from`` (which may be ``Name <addr>``), for MAIL FROM."""
+        from email.utils import parseaddr
+
+        return parseaddr(self.from_addr)[1] or self.from_addr
 
     def password(self) -> str | None:
         """The SMTP password from the environment; never from the file. Only the line ending is

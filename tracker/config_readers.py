@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,28 @@ def _email(value: Any) -> str:
     return addr
 
 
+def _mailbox(value: Any) -> str:
+    """``addr`` or ``Display Name <addr>`` (as mail clients write a From), kept as written."""
+    text = _string(value)
+    if "<" not in text:
+        return _email(text)
+    name, spec = parseaddr(text)
+    try:
+        _email(spec)
+    except _Bad:
+        raise _Bad(f"not an email address: {text!r}") from None
+    if not text.rstrip().endswith(">") or any(c in name for c in "\r\n<>"):
+        raise _Bad(f"not an email address: {text!r}")
+    return text
+
+
+def _nonempty(value: Any) -> str:
+    text = _string(value).strip()
+    if not text:
+        raise _Bad("must not be empty")
+    return text
+
+
 def _parsed(
     value: Any,
     parse: Callable[[str], object],
@@ -268,11 +291,11 @@ def _ca_file(r: _Reader) -> Callable[[Any], Path]:
 
 def _read_smtp(r: _Reader, raw: Any) -> SmtpSettings | None:
     spec = {
-        "host": _string,
+        "host": _nonempty,
         "port": _integer(1),
         "security": _choice(SECURITY_MODES),
         "username": _string,
-        "from": _email,
+        "from": _mailbox,
         "timeout": _number(positive=True),
         "data_timeout": _number(positive=True),
         "retries": _integer(0),

@@ -129,7 +129,11 @@ def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
 
 def _flatten(msg: EmailMessage) -> tuple[bytes, list[str]]:
     """The message as sent on the wire (CRLF, no Bcc), and the MAIL FROM options it needs."""
-    international = any(not str(v).isascii() for k, v in msg.items() if k.lower() in ("from", "to"))
+    # SMTPUTF8 only for a non-ASCII address: a display name (smtp.from) goes as an RFC 2047 word,
+    # which every server takes.
+    international = any(
+        not a.addr_spec.isascii() for k, v in msg.items() if k.lower() in ("from", "to") for a in v.addresses
+    )
     policy = msg.policy.clone(utf8=True) if international else msg.policy  # type: ignore[call-arg]
     buffer = BytesIO()
     BytesGenerator(buffer, policy=policy).flatten(msg, linesep="\r\n")
@@ -164,9 +168,9 @@ def send_once(
         if smtp.username:
             stage = "AUTH"
             client.login(smtp.username, password or "")
-        stage = f"MAIL FROM <{smtp.from_addr}>"
+        stage = f"MAIL FROM <{smtp.envelope_from}>"
         data, options = _flatten(msg)
-        code, text = client.mail(smtp.from_addr, options)
+        code, text = client.mail(smtp.envelope_from, options)
         if code != 250:
             raise _fail(stage, code, text, "check smtp.from")
         for rcpt in recipients:
