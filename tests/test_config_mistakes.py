@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from alerts_support import (
     write_config,
     write_dataset,
 )
-from conftest import clean_env, run_in_process
+from conftest import clean_env, run_in_process, run_tracker
 
 from tracker.alerts.routing import route_warnings
 from tracker.config import Route, SmtpSettings, load_settings
@@ -276,3 +277,14 @@ def test_smtp_mistakes_name_the_key(tmp_path: Path, smtp: str, expected: str) ->
 def test_an_empty_smtp_host_is_an_error(tmp_path: Path) -> None:
     text = '[smtp]\nhost = " "\n[[routes]]\nmatch = "*"\nto = ["a@example.org"]\n'
     assert config_errors(tmp_path, text) == ["tracker.toml: smtp.host: must not be empty"]
+
+
+def test_config_names_the_zone_it_uses_when_none_is_set(tmp_path: Path) -> None:
+    (tmp_path / "tracker.toml").write_text('state_dir = "state"\n', encoding="utf-8")
+    system = run_tracker("config", cwd=tmp_path, env=clean_env(tmp_path, TZ="America/New_York"))
+    assert system.returncode == 0, system.stderr
+    assert json.loads(system.stdout)["timezone"] is None
+    assert json.loads(system.stdout)["effective_timezone"] == "America/New_York"
+    (tmp_path / "tracker.toml").write_text('timezone = "Asia/Tokyo"\n', encoding="utf-8")
+    configured = run_in_process("config", cwd=tmp_path, env=clean_env(tmp_path, TZ="America/New_York"))
+    assert json.loads(configured.stdout)["effective_timezone"] == "Asia/Tokyo"

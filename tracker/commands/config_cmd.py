@@ -4,6 +4,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
     from tracker.context import Context
 
 
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         for warning in route_warnings(records, ctx.settings.routes) if records else []:
             print(f"{ctx.settings.path}: warning: {warning}", file=ctx.stderr)
     data["effective_dataset"] = str(ctx.dataset_path)
+    data["effective_timezone"] = _zone_name(ctx.settings)
     data["as_of"] = ctx.as_of.isoformat()
     print(json.dumps(data, indent=2))
     return 0
@@ -48,3 +50,13 @@ def _check_webhook_urls(ctx: Context) -> None:
                 problems += [f"{where}: {m.removeprefix('webhook: ')}" for m in exc.messages]
     if problems:
         raise ConfigError(*problems)
+
+
+def _zone_name(settings: Settings) -> str:
+    """The zone of "today" and of the schedule: the configured one, else the system's (tzlocal, as
+    APScheduler finds it)."""
+    if settings.timezone:
+        return settings.timezone
+    from tzlocal import get_localzone_name
+
+    return get_localzone_name() or "UTC"
