@@ -288,3 +288,29 @@ def test_config_names_the_zone_it_uses_when_none_is_set(tmp_path: Path) -> None:
     (tmp_path / "tracker.toml").write_text('timezone = "Asia/Tokyo"\n', encoding="utf-8")
     configured = run_in_process("config", cwd=tmp_path, env=clean_env(tmp_path, TZ="America/New_York"))
     assert json.loads(configured.stdout)["effective_timezone"] == "Asia/Tokyo"
+
+
+def test_a_username_without_a_password_sends_nothing_and_says_so_once(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80)
+    handler = Handler()
+    message = (
+        "smtp.username is set but neither TRACKER_SMTP_PASSWORD nor TRACKER_SMTP_PASSWORD_FILE is: "
+        "set one (or remove smtp.username for a server without AUTH)"
+    )
+    with smtp_server(handler) as port:
+        config = write_config(
+            tmp_path,
+            dataset,
+            port,
+            routes=(("Microsoft/*", ("w@example.org",)), ("*", ("infra@example.org",))),
+            smtp_extra='username = "tracker"',
+        )
+        sent = alert(tmp_path, config)
+        preview = alert(tmp_path, config, "--dry-run")
+        shown = run_in_process("--config", str(config), "config", cwd=tmp_path, env=clean_env(tmp_path))
+    assert (sent.returncode, sent.stderr) == (1, message + "\n")  # one line, not one per route
+    assert handler.received == [] and not (tmp_path / "state" / "tracker.db").exists()
+    assert preview.returncode == 0 and "Subject:" in preview.stdout
+    assert f"tracker: alert: warning: {message}; a real run would send nothing" in preview.stderr
+    assert shown.returncode == 0 and '"password": "<not set>"' in shown.stdout
+    assert "tracker: config: warning: smtp.username is set but neither" in shown.stderr

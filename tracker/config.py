@@ -97,6 +97,18 @@ class SmtpSettings:
 
         return parseaddr(self.from_addr)[1] or self.from_addr
 
+    def login_password(self) -> str | None:
+        """The password AUTH needs (None without ``username``); ConfigError when there is none."""
+        if not self.username:
+            return None
+        password = self.password()
+        if password is None:
+            raise ConfigError(
+                "smtp.username is set but neither TRACKER_SMTP_PASSWORD nor TRACKER_SMTP_PASSWORD_FILE "
+                "is: set one (or remove smtp.username for a server without AUTH)"
+            )
+        return password
+
     def password(self) -> str | None:
         """The SMTP password from the environment; never from the file. Only the line ending is
         dropped (a secret file or a Kubernetes secret usually ends with one): spaces are kept."""

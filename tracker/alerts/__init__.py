@@ -176,6 +176,7 @@ def run_alerts(
     from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.alerts.routing import route_warnings
     from tracker.alerts.webhook import plan_webhooks
+    from tracker.errors import ConfigError
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
@@ -186,10 +187,15 @@ def run_alerts(
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:
+        if settings.smtp is not None:
+            try:
+                settings.smtp.login_password()
+            except ConfigError as exc:
+                log(f"tracker: alert: warning: {exc.messages[0]}; a real run would send nothing")
         return _preview(records, settings, as_of, now, from_addr, log, host_counts, result, context, start_by)
 
-    if settings.smtp is not None and settings.smtp.username:
-        settings.smtp.password()  # an unreadable or empty password file fails before anything is recorded
+    if settings.smtp is not None:
+        settings.smtp.login_password()  # no usable password: fail before anything is recorded
     timeout = settings.schedule.lock_timeout_seconds
     lock = FileLock(settings.state_dir / LOCK_NAME)
     lock.acquire(timeout, what="`tracker alert`")

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from tracker.atomic import atomic_write_bytes
 from tracker.config import SmtpSettings
+from tracker.errors import ConfigError
 
 OUTBOX_NAME = "outbox"
 DATA_REPLY_TIMEOUT = 600.0
@@ -249,11 +250,10 @@ def send_smtp(
         data_timeout = smtp.data_timeout
     if not recipients:
         raise DeliveryError("route has no recipients (only the outbox can serve it)", False)
-    password = smtp.password() if smtp.username else None
-    if smtp.username and password is None:
-        raise DeliveryError(
-            "smtp.username is set but neither TRACKER_SMTP_PASSWORD nor TRACKER_SMTP_PASSWORD_FILE is", False
-        )
+    try:
+        password = smtp.login_password()
+    except ConfigError as exc:
+        raise DeliveryError(exc.messages[0], False) from None
     attempt = 0
     while True:
         try:

@@ -19,6 +19,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.errors import TrackerError
 
     data = redacted(ctx.settings)  # raises for an unreadable or empty SMTP password file
+    if ctx.settings.smtp is not None and ctx.settings.smtp.username and ctx.settings.smtp.password() is None:
+        # A warning: the nightly job's environment (a systemd EnvironmentFile) may well have it.
+        ctx.warn(
+            "config: warning: smtp.username is set but neither TRACKER_SMTP_PASSWORD nor "
+            "TRACKER_SMTP_PASSWORD_FILE is in this environment: `tracker alert` would send nothing"
+        )
     _check_webhook_urls(ctx)
     if ctx.settings.routes:
         from tracker.alerts.routing import route_warnings
