@@ -176,22 +176,16 @@ def run_alerts(
     from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.alerts.routing import route_warnings
     from tracker.alerts.webhook import plan_webhooks
-    from tracker.errors import ConfigError
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
-    for warning in route_warnings(records, settings.routes):
+    for warning in route_warnings(records, settings.routes):  # a route that never gets an alert
         log(f"tracker: alert: warning: {warning}")
     config_file = settings.path.resolve() if settings.path is not None else None
     context = digest_context(settings, as_of, estate, config_file, plan_by_cycle)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
 
     if dry_run:
-        if settings.smtp is not None:
-            try:
-                settings.smtp.login_password()
-            except ConfigError as exc:
-                log(f"tracker: alert: warning: {exc.messages[0]}; a real run would send nothing")
         return _preview(records, settings, as_of, now, from_addr, log, host_counts, result, context, start_by)
 
     if settings.smtp is not None:
@@ -266,6 +260,13 @@ def _preview(
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.webhook import plan_webhooks, preview_webhook
 
+    if settings.smtp is not None:
+        from tracker.errors import ConfigError
+
+        try:
+            settings.smtp.login_password()
+        except ConfigError as exc:
+            log(f"tracker: alert: warning: {exc.messages[0]}; a real run would send nothing")
     with Ledger.open_read_only(settings.state_dir) as ledger:
         notice = ledger.replaced_warning(settings.state_dir)
         plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
