@@ -314,3 +314,19 @@ def test_a_username_without_a_password_sends_nothing_and_says_so_once(tmp_path: 
     assert f"tracker: alert: warning: {message}; a real run would send nothing" in preview.stderr
     assert shown.returncode == 0 and '"password": "<not set>"' in shown.stdout
     assert "tracker: config: warning: smtp.username is set but neither" in shown.stderr
+
+
+def test_config_names_a_file_it_names_that_is_not_there(tmp_path: Path) -> None:
+    """`tracker config` as a preflight check: the files the nightly run would fail to read."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "tracker.toml").write_text(
+        'dataset = "data/hv.csv"\ninventory = "~/hosts.csv"\n[plan]\nhardware = "hw"\n', encoding="utf-8"
+    )
+    env = clean_env(tmp_path, HOME=str(tmp_path / "home"))
+    result = run_in_process("config", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"tracker.toml: dataset: {tmp_path / 'data' / 'hv.csv'} does not exist",
+        f"tracker.toml: inventory: {tmp_path / 'home' / 'hosts.csv'} does not exist",
+        f"tracker.toml: plan.hardware: {tmp_path / 'hw'} is a directory, not a file",
+    ]

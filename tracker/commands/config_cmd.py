@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             "config: warning: smtp.username is set but neither TRACKER_SMTP_PASSWORD nor "
             "TRACKER_SMTP_PASSWORD_FILE is in this environment: `tracker alert` would send nothing"
         )
-    _check_webhook_urls(ctx)
+    _check_files_and_webhooks(ctx)
     if ctx.settings.routes:
         from tracker.alerts.routing import route_warnings
 
@@ -42,11 +42,21 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _check_webhook_urls(ctx: Context) -> None:
-    """Each webhook URL can be read (its variable set, its file readable) and is acceptable."""
+def _check_files_and_webhooks(ctx: Context) -> None:
+    """What the nightly run would trip on: a file the configuration names that is not there, a
+    webhook URL that cannot be read (its variable unset, its file unreadable) or is not acceptable."""
     from tracker.errors import ConfigError
 
     problems = []
+    settings = ctx.settings
+    for key, path in (
+        ("dataset", settings.dataset),
+        ("inventory", settings.inventory),
+        ("plan.hardware", settings.plan.hardware),
+    ):
+        if path is not None and not path.is_file():
+            why = "is a directory, not a file" if path.is_dir() else "does not exist"
+            problems.append(f"{settings.path}: {key}: {path} {why}")
     for i, route in enumerate(ctx.settings.routes):
         for j, hook in enumerate(route.webhooks):
             try:
