@@ -330,3 +330,33 @@ def test_config_names_a_file_it_names_that_is_not_there(tmp_path: Path) -> None:
         f"tracker.toml: inventory: {tmp_path / 'home' / 'hosts.csv'} does not exist",
         f"tracker.toml: plan.hardware: {tmp_path / 'hw'} is a directory, not a file",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "# nightly\nstate_dir = /var/lib/tracker\n",
+            'tracker.toml:2: column 13: not valid TOML: Invalid value (a string needs quotes: state_dir = "/var/lib/tracker")',
+            id="bare-string",
+        ),
+        pytest.param(
+            '[report]\nkeep_days = 30\n[report]\nurl = "https://x.example.org/"\n',
+            "tracker.toml:3: column 8: not valid TOML: Cannot declare ('report',) twice "
+            "([report] appears twice: put its keys in one [report] section)",
+            id="section-twice",
+        ),
+        pytest.param(
+            "[alerts]\nthresholds_days = [90 30]\n",
+            "tracker.toml:2: column 23: not valid TOML: Unclosed array",
+            id="no-hint",
+        ),
+        pytest.param(
+            "[alerts]\nthresholds_days = -\n",
+            "tracker.toml:2: column 19: not valid TOML: Invalid value",
+            id="number",
+        ),
+    ],
+)
+def test_toml_syntax_errors_say_file_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    assert config_errors(tmp_path, text) == [expected]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -294,10 +295,37 @@ def load_settings(path: Path | None) -> Settings:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        raise ConfigError(toml_error(where, str(exc), path)) from None
     from tracker.config_readers import settings_from_dict
 
     return settings_from_dict(data, path)
+
+
+def toml_error(where: str, message: str, path: Path) -> str:
+    """``FILE:LINE: column: message`` from tomllib's "... (at line 3, column 8)", with a hint for
+    the two mistakes people make most: a bare string value, and a [section] written twice."""
+    m = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message)
+    if m is None:
+        return f"{where}: not valid TOML: {message}"
+    text, line = m[1], int(m[2])
+    hint = ""
+    twice = re.fullmatch(r"Cannot declare \((.*)\) twice", text)
+    if twice:
+        name = ".".join(part.strip().strip("'\"") for part in twice[1].split(",") if part.strip())
+        hint = f" ([{name}] appears twice: put its keys in one [{name}] section)"
+    elif text == "Invalid value":
+        try:
+            source = path.read_text(encoding="utf-8").splitlines()[line - 1]
+        except (OSError, UnicodeDecodeError, IndexError):
+            source = ""
+        key, eq, value = source.partition("=")
+        if (
+            eq
+            and value.strip()[:1] not in ('"', "'", "[", "{", "")
+            and not re.match(r"[\d+-]", value.strip())
+        ):
+            hint = f' (a string needs quotes: {key.strip()} = "{value.strip()}")'
+    return f"{where}:{line}: column {m[3]}: not valid TOML: {text}{hint}"
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
