@@ -360,3 +360,29 @@ def test_config_names_a_file_it_names_that_is_not_there(tmp_path: Path) -> None:
 )
 def test_toml_syntax_errors_say_file_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
     assert config_errors(tmp_path, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("before", "action"),
+    [
+        pytest.param(
+            ["--dry-run"],
+            ["silence", "Hyper-V Server", "2016", "--until", "2027-02-01", "--reason", "r"],
+            id="silence",
+        ),
+        pytest.param(["--dry-run"], ["unsilence", "1"], id="unsilence"),
+        pytest.param(["--accept-new-ledger"], ["list"], id="list"),
+    ],
+)
+def test_sending_options_before_an_action_are_refused_not_ignored(
+    tmp_path: Path, before: list[str], action: list[str]
+) -> None:
+    """`tracker alert --dry-run silence ...` used to record the silence: a dry run changed the ledger."""
+    config = write_config(tmp_path, write_dataset(tmp_path / "d.csv", HYPERV_2016), None)
+    result = alert(tmp_path, config, *before, *action)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"tracker alert {action[0]}: {before[0]} only applies to sending alerts (`tracker alert {before[0]}`); "
+        "nothing was done\n"
+    )
+    assert not (tmp_path / "state").exists()

@@ -71,6 +71,18 @@ def add_ledger_options(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     action = getattr(args, "alert_action", None)
+    if action is not None:  # `alert --dry-run silence ...` must not record a silence
+        given = [
+            o
+            for o, on in (("--dry-run", args.dry_run), ("--accept-new-ledger", args.accept_new_ledger))
+            if on
+        ]
+        if given:
+            raise UsageError(
+                f"tracker alert {action}: {' and '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} "
+                "to sending alerts "
+                f"(`tracker alert {given[0]}`); nothing was done"
+            )
     if action == "list":
         return _list(ctx)
     if action == "silence":
