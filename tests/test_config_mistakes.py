@@ -382,7 +382,7 @@ def test_sending_options_before_an_action_are_refused_not_ignored(
     result = alert(tmp_path, config, *before, *action)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
-        f"tracker alert {action[0]}: {before[0]} only applies to sending alerts (`tracker alert {before[0]}`); "
-        "nothing was done\n"
+        f"tracker alert {action[0]}: {before[0]}: for sending alerts only (`tracker alert {before[0]}`), "
+        f"not for `{action[0]}`; nothing was done\n"
     )
     assert not (tmp_path / "state").exists()

@@ -79,9 +79,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ]
         if given:
             raise UsageError(
-                f"tracker alert {action}: {' and '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} "
-                "to sending alerts "
-                f"(`tracker alert {given[0]}`); nothing was done"
+                f"tracker alert {action}: {' and '.join(given)}: for sending alerts only "
+                f"(`tracker alert {given[0]}`), not for `{action}`; nothing was done"
             )
     if action == "list":
         return _list(ctx)
