@@ -386,3 +386,58 @@ def test_sending_options_before_an_action_are_refused_not_ignored(
         f"not for `{action[0]}`; nothing was done\n"
     )
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(
+    ("security", "username", "expected"),
+    [
+        pytest.param(
+            "ssl",
+            None,
+            "connect (TLS): TLS failed (WRONG_VERSION_NUMBER); port {port} speaks plain SMTP first: "
+            'security = "ssl" is for implicit-TLS ports such as 465, use security = "starttls" here',
+            id="ssl-on-a-plain-port",
+        ),
+        pytest.param(
+            "starttls",
+            None,
+            "STARTTLS: the server does not offer it (STARTTLS extension not supported by server.); this port "
+            'offers no TLS: use the server\'s submission port (587, or 465 with security = "ssl"), or '
+            'security = "none" on a trusted network only',
+            id="starttls-not-offered",
+        ),
+        pytest.param(
+            "none",
+            "tracker",
+            "AUTH: the server does not offer it (SMTP AUTH extension not supported by server.); many servers "
+            'offer AUTH only after STARTTLS: set security = "starttls"',
+            id="auth-before-tls",
+        ),
+    ],
+)
+def test_a_security_mode_that_does_not_fit_the_server_says_which_fits(
+    tmp_path: Path, security: str, username: str | None, expected: str
+) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    handler = Handler()
+    with smtp_server(handler) as port:  # plain SMTP, AUTH only after TLS (aiosmtpd's default)
+        config = write_config(tmp_path, dataset, port)
+        text = config.read_text().replace('security = "none"', f'security = "{security}"')
+        if username:
+            text = text.replace("[smtp]", f'[smtp]\nusername = "{username}"')
+        config.write_text(text, encoding="utf-8")
+        result = alert(tmp_path, config, env=clean_env(tmp_path, TRACKER_SMTP_PASSWORD="pw"))
+    assert result.returncode == 1 and handler.received == []
+    assert f"tracker: alert: route '*': not delivered: {expected.format(port=port)};" in result.stderr
+
+
+def test_plain_smtp_against_port_465_that_never_answers_says_it_is_implicit_tls() -> None:
+    from tracker.alerts.delivery import classify
+
+    error = classify(TimeoutError(), "connect", SmtpSettings(host="mail.example.org", port=465, timeout=5))
+    assert str(error) == (
+        'connect: no answer from mail.example.org:465 within 5 s; port 465 is implicit TLS: set security = "ssl"'
+    )
+    assert error.temporary
+    plain = classify(TimeoutError(), "connect", SmtpSettings(host="mail.example.org", port=587, timeout=5))
+    assert str(plain) == "connect: no answer from mail.example.org:587 within 5 s"

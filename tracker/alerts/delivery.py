@@ -98,7 +98,7 @@ def classify(exc: BaseException, stage: str, smtp: SmtpSettings) -> DeliveryErro
             False,
         )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"{stage}: the server does not offer it ({exc})", False)
+        return DeliveryError(f"{stage}: the server does not offer it ({exc}){_mode_hint(stage, smtp)}", False)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return _fail(stage, exc.smtp_code, exc.smtp_error, "check smtp.username and the password")
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -106,14 +106,36 @@ def classify(exc: BaseException, stage: str, smtp: SmtpSettings) -> DeliveryErro
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return DeliveryError(f"{stage}: the server closed the connection ({exc or 'no reason given'})", True)
     if isinstance(exc, ssl.SSLError):
-        return DeliveryError(f"{stage}: TLS failed ({exc.reason or exc})", False)
+        hint = ""
+        if exc.reason == "WRONG_VERSION_NUMBER" and smtp.security == "ssl":  # a plain-SMTP port
+            hint = (
+                f'; port {smtp.port} speaks plain SMTP first: security = "ssl" is for implicit-TLS '
+                'ports such as 465, use security = "starttls" here'
+            )
+        return DeliveryError(f"{stage}: TLS failed ({exc.reason or exc}){hint}", False)
     if isinstance(exc, TimeoutError):
-        return DeliveryError(f"{stage}: no answer from {where} within {smtp.timeout:g} s", True)
+        hint = _mode_hint(stage, smtp) if stage.startswith("connect") else ""
+        return DeliveryError(f"{stage}: no answer from {where} within {smtp.timeout:g} s{hint}", True)
     if isinstance(exc, OSError):  # refused, unreachable, reset, name resolution
         return DeliveryError(f"{stage}: cannot connect to {where} ({exc.strerror or exc})", True)
     if isinstance(exc, smtplib.SMTPException):
         return DeliveryError(f"{stage}: {exc}", False)
     raise exc
+
+
+def _mode_hint(stage: str, smtp: SmtpSettings) -> str:
+    """The usual cause when smtp.security does not fit the server: plain SMTP against an
+    implicit-TLS port (465), or STARTTLS / AUTH a server does not offer."""
+    if smtp.security != "ssl" and smtp.port == 465:
+        return '; port 465 is implicit TLS: set security = "ssl"'
+    if stage == "STARTTLS":
+        return (
+            '; this port offers no TLS: use the server\'s submission port (587, or 465 with security = "ssl"), '
+            'or security = "none" on a trusted network only'
+        )
+    if stage == "AUTH" and smtp.security == "none":
+        return '; many servers offer AUTH only after STARTTLS: set security = "starttls"'
+    return ""
 
 
 def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
