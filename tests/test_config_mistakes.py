@@ -319,8 +319,11 @@ def test_a_username_without_a_password_sends_nothing_and_says_so_once(tmp_path: 
 def test_config_names_a_file_it_names_that_is_not_there(tmp_path: Path) -> None:
     """`tracker config` as a preflight check: the files the nightly run would fail to read."""
     (tmp_path / "hw").mkdir()
+    (tmp_path / "state").write_text("", encoding="utf-8")
     (tmp_path / "tracker.toml").write_text(
-        'dataset = "data/hv.csv"\ninventory = "~/hosts.csv"\n[plan]\nhardware = "hw"\n', encoding="utf-8"
+        'dataset = "data/hv.csv"\ninventory = "~/hosts.csv"\nstate_dir = "state"\n'
+        '[report]\nmetrics_file = "hw"\n[plan]\nhardware = "hw"\n',
+        encoding="utf-8",
     )
     env = clean_env(tmp_path, HOME=str(tmp_path / "home"))
     result = run_in_process("config", cwd=tmp_path, env=env)
@@ -329,6 +332,8 @@ def test_config_names_a_file_it_names_that_is_not_there(tmp_path: Path) -> None:
         f"tracker.toml: dataset: {tmp_path / 'data' / 'hv.csv'} does not exist",
         f"tracker.toml: inventory: {tmp_path / 'home' / 'hosts.csv'} does not exist",
         f"tracker.toml: plan.hardware: {tmp_path / 'hw'} is a directory, not a file",
+        f"tracker.toml: report.metrics_file: {tmp_path / 'hw'} is a directory",
+        f"tracker.toml: state_dir: {tmp_path / 'state'} is a file, not a directory",
     ]
 
 

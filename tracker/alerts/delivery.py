@@ -130,8 +130,8 @@ def _mode_hint(stage: str, smtp: SmtpSettings) -> str:
         return '; port 465 is implicit TLS: set security = "ssl"'
     if stage == "STARTTLS":
         return (
-            '; this port offers no TLS: use the server\'s submission port (587, or 465 with security = "ssl"), '
-            'or security = "none" on a trusted network only'
+            "; this port offers no TLS: use the server's submission port "
+            '(587, or 465 with security = "ssl"), or security = "none" on a trusted network only'
         )
     if stage == "AUTH" and smtp.security == "none":
         return '; many servers offer AUTH only after STARTTLS: set security = "starttls"'

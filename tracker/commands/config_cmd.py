@@ -57,6 +57,13 @@ def _check_files_and_webhooks(ctx: Context) -> None:
         if path is not None and not path.is_file():
             why = "is a directory, not a file" if path.is_dir() else "does not exist"
             problems.append(f"{settings.path}: {key}: {path} {why}")
+    if settings.report.metrics_file is not None and settings.report.metrics_file.is_dir():
+        problems.append(
+            f"{settings.path}: report.metrics_file: {settings.report.metrics_file} is a directory"
+        )
+    for key, directory in (("state_dir", settings.state_dir), ("report.out_dir", settings.report.out_dir)):
+        if directory.exists() and not directory.is_dir():
+            problems.append(f"{settings.path}: {key}: {directory} is a file, not a directory")
     for i, route in enumerate(ctx.settings.routes):
         for j, hook in enumerate(route.webhooks):
             try:
