@@ -446,3 +446,10 @@ def test_plain_smtp_against_port_465_that_never_answers_says_it_is_implicit_tls(
     assert error.temporary
     plain = classify(TimeoutError(), "connect", SmtpSettings(host="mail.example.org", port=587, timeout=5))
     assert str(plain) == "connect: no answer from mail.example.org:587 within 5 s"
+
+
+def test_an_empty_milestones_list_is_refused_like_an_empty_thresholds_list(tmp_path: Path) -> None:
+    assert config_errors(tmp_path, "[alerts]\nmilestones = []\nthresholds_days = []\n") == [
+        "tracker.toml: alerts.milestones: must not be empty (known: support_end, eol, extended_end, start_by)",
+        "tracker.toml: alerts.thresholds_days: must not be empty",
+    ]

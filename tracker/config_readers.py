@@ -174,6 +174,8 @@ def _thresholds(value: Any) -> tuple[int, ...]:
 
 def _milestones(value: Any) -> tuple[str, ...]:
     items = strings(value)
+    if not items:  # would silently never alert again; thresholds_days = [] is refused the same way
+        raise Bad(f"must not be empty (known: {', '.join(ALERT_MILESTONES)})")
     bad = [m for m in items if m not in ALERT_MILESTONES]
     if bad:
         raise Bad(f"unknown milestone(s) {', '.join(map(repr, bad))} (known: {', '.join(ALERT_MILESTONES)})")
