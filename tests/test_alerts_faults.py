@@ -298,6 +298,7 @@ def test_lost_ledger_does_not_mass_resend_without_accept_new_ledger(tmp_path: Pa
             p.unlink()
         refused = alert(tmp_path, config)
         preview = alert(tmp_path, config, "--dry-run")
+        listed = alert(tmp_path, config, "list")
         assert len(handler.received) == 1
         accepted = alert(tmp_path, config, "--accept-new-ledger")
         again = alert(tmp_path, config)
@@ -309,6 +310,9 @@ def test_lost_ledger_does_not_mass_resend_without_accept_new_ledger(tmp_path: Pa
         "with --accept-new-ledger\n"
     )
     assert "warning:" in preview.stderr and "--accept-new-ledger" in preview.stderr
+    # `alert list` says so too: its "Due" is what --accept-new-ledger would send again.
+    assert listed.returncode == 0 and listed.stderr.startswith("tracker: alert list: warning: ")
+    assert "--accept-new-ledger" in listed.stderr and "Due (2):" in listed.stdout
     assert accepted.returncode == 0, accepted.stderr
     assert again.returncode == 0 and "nothing due" in again.stderr
     assert len(handler.received) == 2

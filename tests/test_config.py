@@ -161,7 +161,7 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
         pytest.param(
             '[[routes]]\nto = ["a@b.c"]\n', "tracker.toml: routes[0].match: required", id="route-match"
         ),
-        pytest.param("[report\n", "tracker.toml: not valid TOML", id="toml-syntax"),
+        pytest.param("[report\n", "tracker.toml:1: column 8: not valid TOML: Expected", id="toml-syntax"),
     ],
 )
 def test_errors_name_the_key(tmp_path: Path, text: str, expected: str) -> None:

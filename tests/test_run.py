@@ -214,6 +214,7 @@ def test_file_lock_bounded_wait_names_the_holder(tmp_path: Path) -> None:
 def test_config_prints_effective_settings_with_password_redacted(tmp_path: Path, how: str) -> None:
     secret = "s3cret-Hunter2-pw"
     write_config(tmp_path, smtp_port=2525, extra='dataset = "hv.csv"')
+    (tmp_path / "hv.csv").write_bytes(SMALL.read_bytes())  # `tracker config` checks that it exists
     if how == "env":
         env = clean_env(tmp_path, TRACKER_SMTP_PASSWORD=secret)
     else:

@@ -232,6 +232,13 @@ def test_next_with_cron_override_and_nonexistent_local_time(tmp_path: Path) -> N
             id="bad-cron-option-is-usage-error",
         ),
         pytest.param(
+            ["--now", "tomorrow"],
+            "0 6 * * *",
+            2,
+            "tracker schedule: --now: not an ISO 8601 date-time: 'tomorrow'",
+            id="bad-now-names-the-command",
+        ),
+        pytest.param(
             [],
             "0 6 31 2 *",
             1,
@@ -353,3 +360,27 @@ def test_second_scheduler_on_the_same_state_dir_is_refused(tmp_path: Path) -> No
         assert first.wait() == 0
     finally:
         first.kill()
+
+
+def test_a_config_broken_while_the_scheduler_runs_fails_that_run_in_one_line(tmp_path: Path) -> None:
+    """Someone edits tracker.toml into an error under a running scheduler: each job re-reads it, so
+    that run fails with the config's own sentence (no traceback, no APScheduler repr), the next
+    fire time is still logged, and the scheduler keeps going until SIGTERM."""
+    config = write_config(tmp_path, cron="* * * * * *")
+    proc = scheduler(tmp_path, "sched")
+    try:
+        proc.wait_stderr("scheduler started")
+        config.write_text(config.read_text() + "[alerts]\nwarn_days = 3\n", encoding="utf-8")
+        proc.wait_stderr("nightly job failed: ")
+        wait_for("a next run after the failure", lambda: "next run:" in proc.stderr().split("job failed")[-1])
+        proc.signal(signal.SIGTERM)
+        assert proc.wait() == 0, proc.stderr()
+    finally:
+        proc.kill()
+    log = proc.stderr()
+    assert (
+        f"nightly job failed: {config.resolve()}: alerts.warn_days: unknown key (did you mean 'warning_days'?"
+        in log
+    )
+    assert "raised an exception" not in log and "Traceback" not in log and "ConfigError" not in log
+    assert log.rstrip().endswith("tracker: scheduler stopped")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ class SmtpSettings:
     security: str = "starttls"
     username: str | None = None
     from_addr: str = "tracker@localhost"
+    """``addr`` or ``Display Name <addr>``: the From header; MAIL FROM gets the address."""
     timeout: float = 30.0
     """Seconds per SMTP operation (connect, each command)."""
     data_timeout: float = 600.0
@@ -89,18 +91,42 @@ class SmtpSettings:
     ca_file: Path | None = None
     """PEM file of CA certificates to trust for STARTTLS/SSL (a private CA)."""
 
+    @property
+    def envelope_from(self) -> str:
+        """The address of ``from`` (which may be ``Name <addr>``), for MAIL FROM."""
+        from email.utils import parseaddr
+
+        return parseaddr(self.from_addr)[1] or self.from_addr
+
+    def login_password(self) -> str | None:
+        """The password AUTH needs (None without ``username``); ConfigError when there is none."""
+        if not self.username:
+            return None
+        password = self.password()
+        if password is None:
+            raise ConfigError(
+                "smtp.username is set but neither TRACKER_SMTP_PASSWORD nor TRACKER_SMTP_PASSWORD_FILE "
+                "is: set one (or remove smtp.username for a server without AUTH)"
+            )
+        return password
+
     def password(self) -> str | None:
-        """The SMTP password from the environment; never from the file."""
-        value = os.environ.get("TRACKER_SMTP_PASSWORD")
+        """The SMTP password from the environment; never from the file. Only the line ending is
+        dropped (a secret file or a Kubernetes secret usually ends with one): spaces are kept."""
+        value = os.environ.get("TRACKER_SMTP_PASSWORD", "").rstrip("\r\n")
         if value:
             return value
         path = os.environ.get("TRACKER_SMTP_PASSWORD_FILE")
-        if path:
-            try:
-                return Path(path).read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"TRACKER_SMTP_PASSWORD_FILE: cannot read {path}: {exc}") from None
-        return None
+        if not path:
+            return None
+        try:
+            value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(f"TRACKER_SMTP_PASSWORD_FILE: cannot read {path}: {why}") from None
+        if not value:
+            raise ConfigError(f"TRACKER_SMTP_PASSWORD_FILE: {path} is empty")
+        return value
 
 
 @dataclass(frozen=True)
@@ -269,10 +295,37 @@ def load_settings(path: Path | None) -> Settings:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        raise ConfigError(toml_error(where, str(exc), path)) from None
     from tracker.config_readers import settings_from_dict
 
     return settings_from_dict(data, path)
+
+
+def toml_error(where: str, message: str, path: Path) -> str:
+    """``FILE:LINE: column: message`` from tomllib's "... (at line 3, column 8)", with a hint for
+    the two mistakes people make most: a bare string value, and a [section] written twice."""
+    m = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message)
+    if m is None:
+        return f"{where}: not valid TOML: {message}"
+    text, line = m[1], int(m[2])
+    hint = ""
+    twice = re.fullmatch(r"Cannot declare \((.*)\) twice", text)
+    if twice:
+        name = ".".join(part.strip().strip("'\"") for part in twice[1].split(",") if part.strip())
+        hint = f" ([{name}] appears twice: put its keys in one [{name}] section)"
+    elif text == "Invalid value":
+        try:
+            source = path.read_text(encoding="utf-8").splitlines()[line - 1]
+        except (OSError, UnicodeDecodeError, IndexError):
+            source = ""
+        key, eq, value = source.partition("=")
+        if (
+            eq
+            and value.strip()[:1] not in ('"', "'", "[", "{", "")
+            and not re.match(r"[\d+-]", value.strip())
+        ):
+            hint = f' (a string needs quotes: {key.strip()} = "{value.strip()}")'
+    return f"{where}:{line}: column {m[3]}: not valid TOML: {text}{hint}"
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
@@ -294,6 +347,6 @@ def redacted(settings: Settings) -> dict[str, Any]:
 
     out = plain(settings)
     if settings.smtp is not None:
-        have = bool(os.environ.get("TRACKER_SMTP_PASSWORD") or os.environ.get("TRACKER_SMTP_PASSWORD_FILE"))
+        have = settings.smtp.password() is not None  # an unreadable or empty file raises ConfigError
         out["smtp"]["password"] = "<redacted, from environment>" if have else "<not set>"
     return out

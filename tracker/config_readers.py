@@ -1,12 +1,13 @@
 """The readers behind ``tracker.config.load_settings``: one per section, each an explicit table of
-TOML key -> converter. A converter returns the value or raises ``_Bad`` with a message for people; the
+TOML key -> converter. A converter returns the value or raises ``Bad`` with a message for people; the
 reader collects every problem as ``FILE: key: message`` so that all are reported at once.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,32 +27,22 @@ from tracker.config import (
     Webhook,
     webhook_url_problem,
 )
+from tracker.config_values import (
+    Bad,
+    boolean,
+    choice,
+    email,
+    expect,
+    integer,
+    mailbox,
+    nonempty,
+    number,
+    string,
+    strings,
+)
 from tracker.errors import ConfigError
 
 # --- converters ------------------------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """A value that does not fit its key; the message says why."""
-
-
-_KIND_NAMES = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    list: "a list",
-    bool: "a boolean",
-    dict: "a table",
-}
-
-
-def _expect(value: Any, *kinds: type) -> Any:
-    if isinstance(value, bool) and bool not in kinds:
-        raise _Bad(f"expected {' or '.join(_KIND_NAMES[k] for k in kinds)}, got a boolean")
-    if not isinstance(value, kinds):
-        names = " or ".join(_KIND_NAMES[k] for k in kinds)
-        raise _Bad(f"expected {names}, got {type(value).__name__} {value!r}")
-    return value
 
 
 class _Reader:
@@ -66,7 +57,7 @@ class _Reader:
         self.errors.append(f"{self.where}: {key}: {message}")
 
     def path(self, value: Any) -> Path:
-        p = Path(_expect(value, str)).expanduser()
+        p = Path(expect(value, str)).expanduser()
         return p if p.is_absolute() else self.base / p
 
     def table(
@@ -74,8 +65,8 @@ class _Reader:
     ) -> dict[str, Any] | None:
         """Convert a TOML table by ``spec`` (TOML key -> converter); None when it is not a table."""
         try:
-            _expect(raw, dict)
-        except _Bad as exc:
+            expect(raw, dict)
+        except Bad as exc:
             self.error(key, str(exc))
             return None
         renames = renames or {}
@@ -84,68 +75,26 @@ class _Reader:
             convert = spec.get(name)
             full = f"{key}.{name}" if key else name
             if convert is None:
-                self.error(full, f"unknown key (known: {', '.join(sorted(spec))})")
+                self.error(full, unknown_key(name, spec, inside=key))
                 continue
             try:
                 values[renames.get(name, name)] = convert(value)
-            except _Bad as exc:
+            except Bad as exc:
                 self.error(full, str(exc))
         return values
 
 
-def _string(value: Any) -> str:
-    return str(_expect(value, str))
-
-
-def _integer(minimum: int | None = None) -> Callable[[Any], int]:
-    def convert(value: Any) -> int:
-        number = int(_expect(value, int))
-        if minimum is not None and number < minimum:
-            raise _Bad(f"must be at least {minimum}")
-        return number
-
-    return convert
-
-
-def _number(minimum: float = 0.0, positive: bool = False) -> Callable[[Any], float]:
-    def convert(value: Any) -> float:
-        number = float(_expect(value, int, float))
-        if positive and number <= 0:
-            raise _Bad("must be positive")
-        if number < minimum:
-            raise _Bad("must not be negative")
-        return number
-
-    return convert
-
-
-def _boolean(value: Any) -> bool:
-    return bool(_expect(value, bool))
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        text = _string(value)
-        if text not in options:
-            raise _Bad(f"must be one of {', '.join(options)}, not {text!r}")
-        return text
-
-    return convert
-
-
-def _strings(value: Any) -> list[str]:
-    items = _expect(value, list)
-    if not all(isinstance(v, str) for v in items):
-        raise _Bad(f"expected a list of strings, got {value!r}")
-    return list(items)
-
-
-def _email(value: Any) -> str:
-    addr = _string(value)
-    local, at, domain = addr.partition("@")
-    if any(c in addr for c in '\r\n\t ,;<>"') or not at or "@" in domain or not local or not domain:
-        raise _Bad(f"not an email address: {addr!r}")
-    return addr
+def unknown_key(name: str, known: Iterable[str], inside: str = "") -> str:
+    """Name the closest known key; a top-level key written below a ``[section]`` header (TOML puts
+    it in that section) is told to move up."""
+    if inside and name in _TOP_KEYS:
+        return (
+            f"unknown key: {name} is a top-level key, and TOML reads every key below a [section] "
+            "header as part of that section: move it above the first [section]"
+        )
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key ({hint}known: {', '.join(sorted(known))})"
 
 
 def _parsed(
@@ -155,11 +104,11 @@ def _parsed(
     message: Callable[[Exception, str], str],
 ) -> str:
     """A string that ``parse`` accepts, kept as written; ``message(exc, text)`` says why not."""
-    text = _string(value)
+    text = string(value)
     try:
         parse(text)
     except errors as exc:
-        raise _Bad(message(exc, text)) from None
+        raise Bad(message(exc, text)) from None
     return text
 
 
@@ -176,9 +125,9 @@ def _cron(value: Any) -> str:
 
 
 def _http_url(value: Any) -> str:
-    text = _string(value)
+    text = string(value)
     if not re.match(r"https?://[^\s/]+", text):
-        raise _Bad(f"expected an http:// or https:// URL, got {text!r}")
+        raise Bad(f"expected an http:// or https:// URL, got {text!r}")
     return text
 
 
@@ -197,7 +146,7 @@ def _timezone(value: Any) -> str:
 
 
 def _read_report(r: _Reader, raw: Any) -> ReportSettings | None:
-    spec = {"out_dir": r.path, "keep_days": _integer(1), "url": _http_url, "metrics_file": r.path}
+    spec = {"out_dir": r.path, "keep_days": integer(1), "url": _http_url, "metrics_file": r.path}
     values = r.table("report", raw, spec)
     return None if values is None else ReportSettings(**values)
 
@@ -205,38 +154,40 @@ def _read_report(r: _Reader, raw: Any) -> ReportSettings | None:
 def _read_schedule(r: _Reader, raw: Any) -> ScheduleSettings | None:
     spec = {
         "cron": _cron,
-        "misfire_grace_hours": _number(),
-        "lock_timeout_seconds": _number(),
+        "misfire_grace_hours": number(),
+        "lock_timeout_seconds": number(),
     }
     values = r.table("schedule", raw, spec)
     return None if values is None else ScheduleSettings(**values)
 
 
 def _thresholds(value: Any) -> tuple[int, ...]:
-    items = _expect(value, list)
+    items = expect(value, list)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
-        raise _Bad(f"expected a list of integers, got {value!r}")
+        raise Bad(f"expected a list of integers, got {value!r}")
     if not items:
-        raise _Bad("must not be empty")
+        raise Bad("must not be empty")
     if any(t < 0 for t in items):
-        raise _Bad("thresholds must be >= 0")
+        raise Bad("thresholds must be >= 0")
     return tuple(sorted(set(items), reverse=True))
 
 
 def _milestones(value: Any) -> tuple[str, ...]:
-    items = _strings(value)
+    items = strings(value)
+    if not items:  # would silently never alert again; thresholds_days = [] is refused the same way
+        raise Bad(f"must not be empty (known: {', '.join(ALERT_MILESTONES)})")
     bad = [m for m in items if m not in ALERT_MILESTONES]
     if bad:
-        raise _Bad(f"unknown milestone(s) {', '.join(map(repr, bad))} (known: {', '.join(ALERT_MILESTONES)})")
+        raise Bad(f"unknown milestone(s) {', '.join(map(repr, bad))} (known: {', '.join(ALERT_MILESTONES)})")
     return tuple(dict.fromkeys(items))
 
 
 def _read_alerts(r: _Reader, raw: Any) -> AlertSettings | None:
     spec = {
         "thresholds_days": _thresholds,
-        "warning_days": _integer(0),
+        "warning_days": integer(0),
         "milestones": _milestones,
-        "stale_days": _integer(0),
+        "stale_days": integer(0),
     }
     values = r.table("alerts", raw, spec)
     return None if values is None else AlertSettings(**values)
@@ -246,7 +197,7 @@ def _ca_file(r: _Reader) -> Callable[[Any], Path]:
     def convert(value: Any) -> Path:
         path = r.path(value)
         if not path.is_file():
-            raise _Bad(f"no such file: {path}")
+            raise Bad(f"no such file: {path}")
         return path
 
     return convert
@@ -254,15 +205,15 @@ def _ca_file(r: _Reader) -> Callable[[Any], Path]:
 
 def _read_smtp(r: _Reader, raw: Any) -> SmtpSettings | None:
     spec = {
-        "host": _string,
-        "port": _integer(1),
-        "security": _choice(SECURITY_MODES),
-        "username": _string,
-        "from": _email,
-        "timeout": _number(positive=True),
-        "data_timeout": _number(positive=True),
-        "retries": _integer(0),
-        "retry_backoff_seconds": _number(),
+        "host": nonempty,
+        "port": integer(1),
+        "security": choice(SECURITY_MODES),
+        "username": string,
+        "from": mailbox,
+        "timeout": number(positive=True),
+        "data_timeout": number(positive=True),
+        "retries": integer(0),
+        "retry_backoff_seconds": number(),
         "ca_file": _ca_file(r),
     }
     values = r.table("smtp", raw, spec, {"from": "from_addr"})
@@ -278,7 +229,7 @@ def _read_smtp(r: _Reader, raw: Any) -> SmtpSettings | None:
 
 
 def _read_data(r: _Reader, raw: Any) -> DataSettings | None:
-    values = r.table("data", raw, {"stale_after_days": _integer(1)})
+    values = r.table("data", raw, {"stale_after_days": integer(1)})
     return None if values is None else DataSettings(**values)
 
 
@@ -287,15 +238,15 @@ def _read_plan(r: _Reader, raw: Any) -> PlanSettings | None:
         "lead": _duration,
         "per_hop": _duration,
         "hardware": r.path,
-        "count_extended": _boolean,
-        "leads": lambda value: _expect(value, list),
+        "count_extended": boolean,
+        "leads": lambda value: expect(value, list),
     }
     values = r.table("plan", raw, spec)
     if values is None:
         return None
     leads = []
     for i, item in enumerate(values.get("leads", [])):
-        rule = r.table(f"plan.leads[{i}]", item, {"match": _string, "lead": _duration})
+        rule = r.table(f"plan.leads[{i}]", item, {"match": string, "lead": _duration})
         if rule is None:
             continue
         for key in ("match", "lead"):
@@ -309,25 +260,25 @@ def _read_plan(r: _Reader, raw: Any) -> PlanSettings | None:
 
 def _read_webhook(r: _Reader, label: str, raw: Any) -> Webhook | None:
     def url(value: Any) -> str:
-        problem = webhook_url_problem(_string(value))
+        problem = webhook_url_problem(string(value))
         if problem:
-            raise _Bad(problem)
+            raise Bad(problem)
         return str(value)
 
     def env_name(value: Any) -> str:
-        name = _string(value)
+        name = string(value)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise _Bad(f"not an environment variable name: {name!r}")
+            raise Bad(f"not an environment variable name: {name!r}")
         return name
 
     def timeout(value: Any) -> float:
-        seconds = _number(positive=True)(value)
+        seconds = number(positive=True)(value)
         if seconds > 300:
-            raise _Bad("at most 300 seconds")
+            raise Bad("at most 300 seconds")
         return seconds
 
     spec = {
-        "kind": _choice(WEBHOOK_KINDS),
+        "kind": choice(WEBHOOK_KINDS),
         "url": url,
         "url_env": env_name,
         "url_file": r.path,
@@ -350,8 +301,8 @@ def _read_webhook(r: _Reader, label: str, raw: Any) -> Webhook | None:
 
 def _read_routes(r: _Reader, raw: Any, with_smtp: bool) -> tuple[Route, ...]:
     try:
-        items = _expect(raw, list)
-    except _Bad as exc:
+        items = expect(raw, list)
+    except Bad as exc:
         r.error("routes", str(exc))
         return ()
     routes = []
@@ -361,10 +312,10 @@ def _read_routes(r: _Reader, raw: Any, with_smtp: bool) -> tuple[Route, ...]:
         def addresses(value: Any) -> tuple[str, ...]:
             values = [value] if isinstance(value, str) else value
             if not isinstance(values, list) or not all(isinstance(a, str) for a in values):
-                raise _Bad("expected a list of email addresses")
-            return tuple(_email(a) for a in values)
+                raise Bad("expected a list of email addresses")
+            return tuple(email(a) for a in values)
 
-        spec = {"match": _string, "to": addresses, "webhooks": lambda value: _expect(value, list)}
+        spec = {"match": string, "to": addresses, "webhooks": lambda value: expect(value, list)}
         values = r.table(label, item, spec)
         if values is None:
             continue
@@ -400,7 +351,7 @@ def settings_from_dict(data: dict[str, Any], path: Path) -> Settings:
     kwargs: dict[str, Any] = {"path": path}
     for key in data:
         if key not in _TOP_KEYS:
-            r.error(key, f"unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+            r.error(key, unknown_key(key, _TOP_KEYS))
     top = r.table(
         "",
         {k: v for k, v in data.items() if k in ("dataset", "inventory", "state_dir", "timezone")},

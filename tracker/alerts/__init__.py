@@ -174,10 +174,13 @@ def run_alerts(
     """
     from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context
     from tracker.alerts.ledger import Ledger, LedgerError
+    from tracker.alerts.routing import route_warnings
     from tracker.alerts.webhook import plan_webhooks
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
+    for warning in route_warnings(records, settings.routes):  # a route that never gets an alert
+        log(f"tracker: alert: warning: {warning}")
     config_file = settings.path.resolve() if settings.path is not None else None
     context = digest_context(settings, as_of, estate, config_file, plan_by_cycle)
     from_addr = settings.smtp.from_addr if settings.smtp else DEFAULT_FROM
@@ -185,6 +188,8 @@ def run_alerts(
     if dry_run:
         return _preview(records, settings, as_of, now, from_addr, log, host_counts, result, context, start_by)
 
+    if settings.smtp is not None:
+        settings.smtp.login_password()  # no usable password: fail before anything is recorded
     timeout = settings.schedule.lock_timeout_seconds
     lock = FileLock(settings.state_dir / LOCK_NAME)
     lock.acquire(timeout, what="`tracker alert`")
@@ -255,6 +260,13 @@ def _preview(
     from tracker.alerts.ledger import Ledger
     from tracker.alerts.webhook import plan_webhooks, preview_webhook
 
+    if settings.smtp is not None:
+        from tracker.errors import ConfigError
+
+        try:
+            settings.smtp.login_password()
+        except ConfigError as exc:
+            log(f"tracker: alert: warning: {exc.messages[0]}; a real run would send nothing")
     with Ledger.open_read_only(settings.state_dir) as ledger:
         notice = ledger.replaced_warning(settings.state_dir)
         plan, digests = plan_digests(records, settings, ledger, as_of, start_by)

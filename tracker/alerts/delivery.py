@@ -33,6 +33,7 @@ from pathlib import Path
 
 from tracker.atomic import atomic_write_bytes
 from tracker.config import SmtpSettings
+from tracker.errors import ConfigError
 
 OUTBOX_NAME = "outbox"
 DATA_REPLY_TIMEOUT = 600.0
@@ -97,7 +98,7 @@ def classify(exc: BaseException, stage: str, smtp: SmtpSettings) -> DeliveryErro
             False,
         )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"{stage}: the server does not offer it ({exc})", False)
+        return DeliveryError(f"{stage}: the server does not offer it ({exc}){_mode_hint(stage, smtp)}", False)
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return _fail(stage, exc.smtp_code, exc.smtp_error, "check smtp.username and the password")
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -105,14 +106,36 @@ def classify(exc: BaseException, stage: str, smtp: SmtpSettings) -> DeliveryErro
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return DeliveryError(f"{stage}: the server closed the connection ({exc or 'no reason given'})", True)
     if isinstance(exc, ssl.SSLError):
-        return DeliveryError(f"{stage}: TLS failed ({exc.reason or exc})", False)
+        hint = ""
+        if exc.reason == "WRONG_VERSION_NUMBER" and smtp.security == "ssl":  # a plain-SMTP port
+            hint = (
+                f'; port {smtp.port} speaks plain SMTP first: security = "ssl" is for implicit-TLS '
+                'ports such as 465, use security = "starttls" here'
+            )
+        return DeliveryError(f"{stage}: TLS failed ({exc.reason or exc}){hint}", False)
     if isinstance(exc, TimeoutError):
-        return DeliveryError(f"{stage}: no answer from {where} within {smtp.timeout:g} s", True)
+        hint = _mode_hint(stage, smtp) if stage.startswith("connect") else ""
+        return DeliveryError(f"{stage}: no answer from {where} within {smtp.timeout:g} s{hint}", True)
     if isinstance(exc, OSError):  # refused, unreachable, reset, name resolution
         return DeliveryError(f"{stage}: cannot connect to {where} ({exc.strerror or exc})", True)
     if isinstance(exc, smtplib.SMTPException):
         return DeliveryError(f"{stage}: {exc}", False)
     raise exc
+
+
+def _mode_hint(stage: str, smtp: SmtpSettings) -> str:
+    """The usual cause when smtp.security does not fit the server: plain SMTP against an
+    implicit-TLS port (465), or STARTTLS / AUTH a server does not offer."""
+    if smtp.security != "ssl" and smtp.port == 465:
+        return '; port 465 is implicit TLS: set security = "ssl"'
+    if stage == "STARTTLS":
+        return (
+            "; this port offers no TLS: use the server's submission port "
+            '(587, or 465 with security = "ssl"), or security = "none" on a trusted network only'
+        )
+    if stage == "AUTH" and smtp.security == "none":
+        return '; many servers offer AUTH only after STARTTLS: set security = "starttls"'
+    return ""
 
 
 def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
@@ -129,7 +152,11 @@ def tls_context(smtp: SmtpSettings) -> ssl.SSLContext:
 
 def _flatten(msg: EmailMessage) -> tuple[bytes, list[str]]:
     """The message as sent on the wire (CRLF, no Bcc), and the MAIL FROM options it needs."""
-    international = any(not str(v).isascii() for k, v in msg.items() if k.lower() in ("from", "to"))
+    # SMTPUTF8 only for a non-ASCII address: a display name (smtp.from) goes as an RFC 2047 word,
+    # which every server takes.
+    international = any(
+        not a.addr_spec.isascii() for k, v in msg.items() if k.lower() in ("from", "to") for a in v.addresses
+    )
     policy = msg.policy.clone(utf8=True) if international else msg.policy  # type: ignore[call-arg]
     buffer = BytesIO()
     BytesGenerator(buffer, policy=policy).flatten(msg, linesep="\r\n")
@@ -164,9 +191,9 @@ def send_once(
         if smtp.username:
             stage = "AUTH"
             client.login(smtp.username, password or "")
-        stage = f"MAIL FROM <{smtp.from_addr}>"
+        stage = f"MAIL FROM <{smtp.envelope_from}>"
         data, options = _flatten(msg)
-        code, text = client.mail(smtp.from_addr, options)
+        code, text = client.mail(smtp.envelope_from, options)
         if code != 250:
             raise _fail(stage, code, text, "check smtp.from")
         for rcpt in recipients:
@@ -245,11 +272,10 @@ def send_smtp(
         data_timeout = smtp.data_timeout
     if not recipients:
         raise DeliveryError("route has no recipients (only the outbox can serve it)", False)
-    password = smtp.password() if smtp.username else None
-    if smtp.username and password is None:
-        raise DeliveryError(
-            "smtp.username is set but neither TRACKER_SMTP_PASSWORD nor TRACKER_SMTP_PASSWORD_FILE is", False
-        )
+    try:
+        password = smtp.login_password()
+    except ConfigError as exc:
+        raise DeliveryError(exc.messages[0], False) from None
     attempt = 0
     while True:
         try:

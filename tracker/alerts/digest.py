@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -377,7 +377,9 @@ def _html(d: _Digest) -> str:
 
 
 def address(addr: str) -> Address:
-    return Address(addr_spec=one_line(addr))
+    """``addr`` or ``Display Name <addr>`` (smtp.from) as a header address."""
+    name, spec = parseaddr(one_line(addr)) if "<" in addr else ("", one_line(addr))
+    return Address(display_name=name, addr_spec=spec)
 
 
 def build_digest(

@@ -71,6 +71,17 @@ def add_ledger_options(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     action = getattr(args, "alert_action", None)
+    if action is not None:  # `alert --dry-run silence ...` must not record a silence
+        given = [
+            o
+            for o, on in (("--dry-run", args.dry_run), ("--accept-new-ledger", args.accept_new_ledger))
+            if on
+        ]
+        if given:
+            raise UsageError(
+                f"tracker alert {action}: {' and '.join(given)}: for sending alerts only "
+                f"(`tracker alert {given[0]}`), not for `{action}`; nothing was done"
+            )
     if action == "list":
         return _list(ctx)
     if action == "silence":
@@ -158,6 +169,9 @@ def _list(ctx: Context) -> int:
 
         start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
     with Ledger.open_read_only(settings.state_dir) as ledger:
+        notice = ledger.replaced_warning(settings.state_dir)
+        if notice:  # a lost ledger: "Due" below is what --accept-new-ledger would send again
+            ctx.warn(f"alert list: {notice}")
         silences = ledger.silences()
         plan, digests = plan_digests(records, settings, ledger, ctx.as_of, start_by)
         delivered = ledger.deliveries()
@@ -240,6 +254,12 @@ def _silence(args: argparse.Namespace, ctx: Context) -> int:
     with Ledger.open(ctx.settings.state_dir, guard=False) as ledger:
         sid = ledger.add_silence(record.product, record.cycle, args.milestone, until, reason, ctx.now())
     what = args.milestone or "all milestones"
+    watched = ctx.settings.alerts.milestones
+    if args.milestone and args.milestone not in watched:  # recorded all the same: the config may change
+        ctx.warn(
+            f"alert silence: warning: alerts.milestones ({', '.join(watched)}) does not include "
+            f"{args.milestone}, so this silence mutes nothing until it does"
+        )
     ctx.write_output(f"silence {sid}: {record.name} ({what}) until {until.isoformat()}: {reason}\n", None)
     return 0
 

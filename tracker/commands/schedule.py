@@ -75,7 +75,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             try:
                 after = datetime.fromisoformat(args.now)
             except ValueError:
-                raise UsageError(f"--now: not an ISO 8601 date-time: {args.now!r}") from None
+                raise UsageError(
+                    f"tracker schedule: --now: not an ISO 8601 date-time: {args.now!r}"
+                ) from None
             after = after.replace(tzinfo=tz) if after.tzinfo is None else after.astimezone(tz)
         print_next(trigger, after, args.next, seconds, out=ctx.stdout)
         return 0

@@ -210,10 +210,13 @@ def _event_logger(
                 f"{settings.schedule.misfire_grace_hours:g} h late); waiting for the next one"
             )
         elif event.code == EVENT_JOB_ERROR and isinstance(event, JobExecutionEvent):
-            log(f"nightly job raised {type(event.exception).__name__}: {event.exception}")
-            if verbose and event.traceback:
-                log(str(event.traceback).rstrip())
-        elif isinstance(event, JobExecutionEvent) and event.code == EVENT_JOB_EXECUTED:
+            if isinstance(event.exception, TrackerError):  # e.g. tracker.toml edited into an error
+                log(f"nightly job failed: {'; '.join(event.exception.messages)}")
+            else:
+                log(f"nightly job raised {type(event.exception).__name__}: {event.exception}")
+                if verbose and event.traceback:
+                    log(str(event.traceback).rstrip())
+        if isinstance(event, JobExecutionEvent) and event.code in (EVENT_JOB_EXECUTED, EVENT_JOB_ERROR):
             upcoming = next_fire_times(trigger, datetime.now(tz), 1)
             if upcoming and scheduler.state != STATE_STOPPED:
                 log(f"next run: {format_fire_time(upcoming[0], spec_seconds(expression))}")
@@ -275,7 +278,10 @@ class _LogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.log(f"apscheduler: {record.getMessage()}")
+            message = record.getMessage()
+            if record.exc_info and message.endswith("raised an exception"):
+                return  # the job error listener says it in one line, without the trigger's repr
+            self.log(f"apscheduler: {message}")
         except Exception:  # pragma: no cover - logging must never kill the scheduler
             self.handleError(record)
 
