@@ -92,13 +92,6 @@ def parse_as_of(text: str) -> date:
     return day
 
 
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, clamped to the target month's end (Jan 31 + 1m = Feb 28)."""
-    from dateutil.relativedelta import relativedelta
-
-    return day + relativedelta(months=months)
-
-
 _DURATION = re.compile(r"\s*(\d+)\s*([dwmy])\s*")
 _DURATION_LIMITS = {"d": 36600, "w": 5300, "m": 1200, "y": 100}
 
