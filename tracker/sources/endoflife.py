@@ -25,11 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker import __version__
-from tracker.dataset import LifecycleRecord, is_http_url
+from tracker.dataset import MILESTONES, LifecycleRecord, is_http_url
 from tracker.errors import TrackerError
 from tracker.sources.endoflife_merge import (
-    DATE_FIELDS,
-    MergeResult,
     merge_rows,
     row_problems,
     rows_csv,
@@ -37,11 +35,9 @@ from tracker.sources.endoflife_merge import (
 )
 
 __all__ = [
-    "DATE_FIELDS",
     "DEFAULT_API_URL",
     "DEFAULT_TIMEOUT",
     "KNOWN_PRODUCTS",
-    "MergeResult",
     "ProductData",
     "ProductMapping",
     "fetch_product",
@@ -335,7 +331,7 @@ def product_rows(
             "notes": " ".join(notes),
         }
         if mapping.month_ends:
-            for column in ("support_end", "eol", "extended_end"):
+            for column in MILESTONES:
                 row[column] = month_of_last_day(row[column])
         if not row["release"]:
             warn(f"endoflife.date {data.name}: skipped {label}: no release date")

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.changes import Change, record_changes
-from tracker.dataset import LifecycleRecord, parse_dataset, record_row, rows_csv
+from tracker.dataset import DATE_COLUMNS, LifecycleRecord, parse_dataset, record_row, rows_csv
 from tracker.errors import TrackerError
-
-DATE_FIELDS = ("release", "support_end", "eol", "extended_end")
 
 
 def row_problems(row: dict[str, str]) -> list[str]:
@@ -87,7 +85,7 @@ def merge_rows(
             result.changes.append(
                 Change("added", new["vendor"], new["product"], new["cycle"], None, None, None)
             )
-            dates = ", ".join(f"{f} {new[f]}" for f in DATE_FIELDS if new[f])
+            dates = ", ".join(f"{f} {new[f]}" for f in DATE_COLUMNS if new[f])
             result.lines.append(f"{new['product']} {new['cycle']}: added ({dates})")
             continue
         old = rows[i]
