@@ -335,3 +335,29 @@ def test_webhook_url_from_a_file_is_read_and_checked(tmp_path: Path) -> None:
     (tmp_path / "hook.txt").write_text("https://chat.example.org/hook/SECRET\n")
     assert hook.resolve_url() == "https://chat.example.org/hook/SECRET"
     assert hook.label == f"teams webhook ({tmp_path / 'hook.txt'})"
+
+
+def test_reading_a_config_imports_no_error_only_module(tmp_path: Path) -> None:
+    """Every command reads tracker.toml: email.utils (for ``Name <addr>``) and difflib (for "did you
+    mean") are imported only when a value needs them, so a plain config costs neither."""
+    import subprocess
+    import sys
+
+    (tmp_path / "tracker.toml").write_text(
+        '[smtp]\nhost = "mail.example.com"\nfrom = "tracker@example.com"\n\n'
+        '[[routes]]\nmatch = "*"\nto = ["ops@example.com"]\n',
+        encoding="utf-8",
+    )
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom tracker.config import load_settings\n"
+        f"settings = load_settings(Path({str(tmp_path / 'tracker.toml')!r}))\n"
+        "assert settings.smtp is not None and settings.smtp.from_addr == 'tracker@example.com'\n"
+        "print(sorted(m for m in ('email.utils', 'difflib') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+    display = load(
+        tmp_path,
+        '[smtp]\nhost = "h"\nfrom = "Tracker <t@example.com>"\n[[routes]]\nmatch = "*"\nto = ["o@example.com"]\n',
+    )
+    assert display.smtp is not None and display.smtp.from_addr == "Tracker <t@example.com>"

@@ -5,7 +5,6 @@ reader collects every problem as ``FILE: key: message`` so that all are reported
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -92,6 +91,8 @@ def unknown_key(name: str, known: Iterable[str], inside: str = "") -> str:
             f"unknown key: {name} is a top-level key, and TOML reads every key below a [section] "
             "header as part of that section: move it above the first [section]"
         )
+    import difflib  # only when a key is wrong: not on every command's start-up
+
     close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"unknown key ({hint}known: {', '.join(sorted(known))})"

@@ -4,7 +4,6 @@ raises ``Bad`` with a message for people."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.utils import parseaddr
 from typing import Any
 
 
@@ -91,6 +90,8 @@ def mailbox(value: Any) -> str:
     text = string(value)
     if "<" not in text:
         return email(text)
+    from email.utils import parseaddr  # 7 ms of imports: only for the ``Name <addr>`` form
+
     name, spec = parseaddr(text)
     try:
         email(spec)
