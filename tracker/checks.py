@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from tracker import vocabulary as vocab
 
@@ -39,8 +39,14 @@ def _days(n: int) -> str:
     return f"in {vocab.days(n)}" if n else "today"
 
 
-def _hosts(n: int) -> str:
-    return vocab.hosts(n)
+_Item = TypeVar("_Item", bound=tuple[Any, ...])
+
+
+def _windows(dated: Iterable[_Item], warning: int, critical: int) -> tuple[list[_Item], list[_Item]]:
+    """The (days, name, ...) items not yet past, soonest first: those within ``warning`` days and
+    those within ``critical`` days."""
+    upcoming = sorted((t for t in dated if t[0] >= 0), key=lambda t: (t[0], t[1]))
+    return [t for t in upcoming if t[0] <= warning], [t for t in upcoming if t[0] <= critical]
 
 
 def check_cycles(records: Iterable[LifecycleRecord], as_of: date, warning: int, critical: int) -> Verdict:
@@ -48,9 +54,7 @@ def check_cycles(records: Iterable[LifecycleRecord], as_of: date, warning: int, 
     from tracker.status import days_to_eol
 
     dated = [(d, r) for r in records if (d := days_to_eol(r, as_of)) is not None]
-    upcoming = sorted(((d, r.name) for d, r in dated if d >= 0), key=lambda t: (t[0], t[1]))
-    approaching = [t for t in upcoming if t[0] <= warning]
-    crit = [t for t in upcoming if t[0] <= critical]
+    approaching, crit = _windows(((d, r.name) for d, r in dated), warning, critical)
     past = sum(1 for d, _ in dated if d < 0)
     state = CRITICAL if crit else WARNING if approaching else OK
     if crit:
@@ -80,24 +84,22 @@ def check_hosts(estate: EstateSummary, warning: int, critical: int) -> Verdict:
         if d is not None
     ]
     past = sorted((t for t in cycles if t[0] < 0), key=lambda t: (-t[2], t[1]))
-    upcoming = sorted((t for t in cycles if t[0] >= 0), key=lambda t: (t[0], t[1]))
-    approaching = [t for t in upcoming if t[0] <= warning]
-    crit = [t for t in upcoming if t[0] <= critical]
+    approaching, crit = _windows(cycles, warning, critical)
     n_past, n_appr, n_crit = (sum(t[2] for t in group) for group in (past, approaching, crit))
     state = CRITICAL if past or crit else WARNING if approaching else OK
     parts = [
-        f"{n_past} of {_hosts(estate.total)} past end of life"
-        + (f" ({past[0][1]} on {_hosts(past[0][2])})" if past else "")
+        f"{n_past} of {vocab.hosts(estate.total)} past end of life"
+        + (f" ({past[0][1]} on {vocab.hosts(past[0][2])})" if past else "")
     ]
     if crit:
         parts.append(
-            f"{n_crit} within {critical} days ({crit[0][1]} {_days(crit[0][0])} on {_hosts(crit[0][2])})"
+            f"{n_crit} within {critical} days ({crit[0][1]} {_days(crit[0][0])} on {vocab.hosts(crit[0][2])})"
         )
         parts.append(f"{n_appr} approaching")
     elif approaching:
         parts.append(
             f"{n_appr} approaching ({approaching[0][1]} {_days(approaching[0][0])} on "
-            f"{_hosts(approaching[0][2])})"
+            f"{vocab.hosts(approaching[0][2])})"
         )
     else:
         parts.append("0 approaching")
@@ -192,12 +194,12 @@ def check_plan(
     state = CRITICAL if n_past or n_crit else WARNING if n_warn else OK
     first = cycles[0] if cycles else None
     where = (
-        f" ({first.product} {first.cycle} on {_hosts(first.hosts)}, start by {first.start_by})"
+        f" ({first.product} {first.cycle} on {vocab.hosts(first.hosts)}, start by {first.start_by})"
         if first is not None and (n_past or n_crit or n_warn)
         else ""
     )
     summary = (
-        f"{n_past} of {_hosts(len(planned))} past their start-by date"
+        f"{n_past} of {vocab.hosts(len(planned))} past their start-by date"
         + (where if n_past else "")
         + f", {n_crit} within {critical} days"
         + (where if n_crit and not n_past else "")
