@@ -28,7 +28,7 @@ from tracker import __version__
 from tracker.atomic import atomic_write_text
 from tracker.changes import Change, diff_records, passed_milestones
 from tracker.config import Settings
-from tracker.dataset import LifecycleRecord, dataset_csv, parse_dataset
+from tracker.dataset import DATE_COLUMNS, LifecycleRecord, dataset_csv, parse_dataset
 from tracker.errors import TrackerError
 from tracker.status import days_to_eol, status_of
 from tracker.vocabulary import milestone_label
@@ -123,7 +123,7 @@ def describe(change: Change, record: LifecycleRecord | None, as_of: date) -> tup
     title = change.sentence(_TITLES, _label(change.vendor, change.milestone))
     lines = [title + ".", "", f"Vendor: {change.vendor}"]
     if record is not None:
-        for column in ("release", "support_end", "eol", "extended_end"):
+        for column in DATE_COLUMNS:
             value = record.milestone(column)
             if value is not None:
                 lines.append(f"{_label(record.vendor, column).capitalize()}: {value.text}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tracker.dataset import MILESTONES
 from tracker.errors import ConfigError
 from tracker.paths import default_state_dir, find_config, user_config_path
 
@@ -33,8 +34,7 @@ __all__ = [
     "user_config_path",
 ]
 
-MILESTONE_NAMES = ("support_end", "eol", "extended_end")
-ALERT_MILESTONES = (*MILESTONE_NAMES, "start_by")
+ALERT_MILESTONES = (*MILESTONES, "start_by")
 SECURITY_MODES = ("starttls", "ssl", "none")
 WEBHOOK_KINDS = ("slack", "teams", "json")
 
