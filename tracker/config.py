@@ -5,8 +5,9 @@ the file: the SMTP password comes from TRACKER_SMTP_PASSWORD or the file named b
 TRACKER_SMTP_PASSWORD_FILE, and a webhook URL may come from an environment variable (``url_env``) or
 a file (``url_file``). Relative paths are relative to the config file.
 
-Each section has one reader (``_read_report``, ``_read_smtp`` ...) built from an explicit table of
-key -> converter; a converter either returns the value or raises ``_Bad`` with a message for people.
+Each section has one reader (``_read_report``, ``_read_smtp`` ... in ``tracker.config_readers``) built
+from an explicit table of key -> converter (``tracker.config_values``); a converter either returns the
+value or raises ``Bad`` with a message for people.
 """
 
 from __future__ import annotations
