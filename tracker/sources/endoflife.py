@@ -130,10 +130,6 @@ class ProductData:
 # --- fetching ----------------------------------------------------------------------------------
 
 
-def _seconds(timeout: float) -> str:
-    return f"{timeout:g} s"
-
-
 def product_url(api_url: str, name: str) -> str:
     from urllib.parse import quote
 
@@ -144,6 +140,7 @@ def fetch_product(name: str, api_url: str = DEFAULT_API_URL, timeout: float = DE
     """GET ``/products/{name}`` (redirects followed: renamed products and aliases answer 301)."""
     url = product_url(api_url, name)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+    timed_out = f"endoflife.date: timed out after {timeout:g} s fetching {url}"  # connecting or reading
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
@@ -160,13 +157,11 @@ def fetch_product(name: str, api_url: str = DEFAULT_API_URL, timeout: float = DE
             detail += f" (rate limited; retry after {after} s)" if after else " (rate limited)"
         raise TrackerError(f"endoflife.date: {detail} fetching {url}") from None
     except TimeoutError:
-        raise TrackerError(f"endoflife.date: timed out after {_seconds(timeout)} fetching {url}") from None
+        raise TrackerError(timed_out) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, TimeoutError):
-            raise TrackerError(
-                f"endoflife.date: timed out after {_seconds(timeout)} fetching {url}"
-            ) from None
+            raise TrackerError(timed_out) from None
         if isinstance(reason, ConnectionRefusedError):
             raise TrackerError(f"endoflife.date: connection refused fetching {url}") from None
         text = getattr(reason, "strerror", None) or str(reason)
