@@ -91,10 +91,6 @@ def stale_rows(records: Iterable[LifecycleRecord], as_of: date, stale_after_days
     return sum(1 for record in records if is_stale(record, as_of, stale_after_days))
 
 
-def stale_after_days(settings: Settings) -> int:
-    return settings.data.stale_after_days
-
-
 def last_run(state_dir: Path) -> LastRun | None:
     """The last finished run in ``<state_dir>/tracker.db`` (read-only), or None when none is recorded.
 
@@ -211,7 +207,7 @@ def metrics_text(
         collect(
             records,
             as_of,
-            stale_after=stale_after_days(settings),
+            stale_after=settings.data.stale_after_days,
             hosts_by_status=estate.hosts_by_status if estate is not None else None,
             host_counts=estate.host_counts if estate is not None else None,
             run=last_run(settings.state_dir),
