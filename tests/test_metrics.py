@@ -59,6 +59,11 @@ def test_bundled_dataset_hyper_v_2016_reads_47_days(tracker) -> None:  # type: i
     assert len(families["tracker_cycle_status"].samples) == rows
     assert {s.value for s in families["tracker_cycle_status"].samples} == {1.0}
     assert sample(families, "tracker_dataset_stale_rows") >= 0
+    # The exact count, by data.stale_after_days' default (180) counted here by hand.
+    as_of = date.fromisoformat(AS_OF)
+    records = load_dataset(ROOT / "datasets" / "hypervisors.csv")
+    stale = [r for r in records if r.verified_on is None or (as_of - r.verified_on).days > 180]
+    assert sample(families, "tracker_dataset_stale_rows") == len(stale)
     for family in families.values():
         assert family.type == "gauge" and family.documentation
     # Every family has HELP and TYPE lines before its samples.
