@@ -94,8 +94,9 @@ class Handler:
 
 
 @contextmanager
-def smtp_server(handler: Handler, port: int | None = None, **kwargs: Any) -> Iterator[int]:
-    """Run aiosmtpd on 127.0.0.1 (a free port unless given); yields the port."""
+def smtp_server(handler: Any, port: int | None = None, **kwargs: Any) -> Iterator[int]:
+    """Run aiosmtpd with ``handler`` (a Handler, or any aiosmtpd handler) on 127.0.0.1 (a free port unless
+    given); yields the port."""
     port = port or free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()

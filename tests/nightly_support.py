@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import free_port, state_rows
+from alerts_support import smtp_server
+
+from tests.conftest import state_rows
 
 
 class Sink:
@@ -27,16 +29,9 @@ class Sink:
 
 @contextmanager
 def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    from aiosmtpd.controller import Controller
-
     sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(sink) as port:
         yield sink, port
-    finally:
-        controller.stop()
 
 
 def write_config(
