@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,40 @@ def test_an_smtp_ca_file_that_is_not_a_certificate_fails_the_digest_and_sends_no
     )
     assert (handler.attempts, handler.received) == (0, [])
     assert [r for r in ledger_rows(tmp_path / "state") if r["status"] == "sent"] == []
+
+
+def test_config_names_each_list_of_the_wrong_type(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "tracker.toml").write_text(
+        '[alerts]\nmilestones = [1]\n[[routes]]\nmatch = "*"\nto = [1]\n'
+        'webhooks = [{ url_env = "1BAD", kind = "json" }]\n',
+        encoding="utf-8",
+    )
+    failed(
+        tracker("config"),
+        1,
+        "tracker.toml: alerts.milestones: expected a list of strings, got [1]\n"
+        "tracker.toml: routes[0].to: expected a list of email addresses\n"
+        "tracker.toml: routes[0].webhooks[0].url_env: not an environment variable name: '1BAD'",
+    )
+
+
+def test_an_import_whose_server_hangs_up_says_it_cannot_fetch(tracker) -> None:  # type: ignore[no-untyped-def]
+    """A server that accepts and closes without an answer (not a refusal, not a timeout, not HTTP)."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def hang_up() -> None:
+            conn, _ = server.accept()
+            conn.recv(65536)
+            conn.close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{port}"
+        result = tracker("import", "endoflife", "esxi", "--api-url", url, "--timeout", "10")
+        thread.join(10)
+    failed(
+        result,
+        1,
+        f"endoflife.date: cannot fetch {url}/products/esxi: Remote end closed connection without response",
+    )
