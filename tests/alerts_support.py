@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import AS_OF, clean_env, free_port, run_in_process
+from conftest import AS_OF, clean_env, free_port, run_in_process, state_rows
 
 HEADER = "vendor,product,cycle,type,release,support_end,eol,extended_end,source,confidence,notes"
 HYPERV_2016 = (
@@ -95,8 +94,9 @@ class Handler:
 
 
 @contextmanager
-def smtp_server(handler: Handler, port: int | None = None, **kwargs: Any) -> Iterator[int]:
-    """Run aiosmtpd on 127.0.0.1 (a free port unless given); yields the port."""
+def smtp_server(handler: Any, port: int | None = None, **kwargs: Any) -> Iterator[int]:
+    """Run aiosmtpd with ``handler`` (a Handler, or any aiosmtpd handler) on 127.0.0.1 (a free port unless
+    given); yields the port."""
     port = port or free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
@@ -164,17 +164,7 @@ def alert(
 
 def ledger_rows(state_dir: Path) -> list[dict[str, Any]]:
     """Ledger rows as dicts (empty when the ledger does not exist yet)."""
-    db = state_dir / "tracker.db"
-    if not db.exists():
-        return []
-    conn = sqlite3.connect(db)
-    try:
-        conn.row_factory = sqlite3.Row
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alert_deliveries'").fetchone():
-            return []
-        return [dict(r) for r in conn.execute("SELECT * FROM alert_deliveries ORDER BY id")]
-    finally:
-        conn.close()
+    return state_rows(state_dir, "alert_deliveries")
 
 
 def sent_rows(state_dir: Path) -> list[tuple[str, str, str, int]]:

@@ -6,12 +6,14 @@ import contextlib
 import io
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +28,22 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def state_rows(state_dir: Path, table: str) -> list[dict[str, Any]]:
+    """Rows of ``table`` in ``state_dir``/tracker.db, read with plain sqlite3 (not through the code under
+    test), oldest first; empty when the database or the table does not exist yet."""
+    db = state_dir / "tracker.db"
+    if not db.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(db, timeout=10)) as conn:
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY id")]
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import free_port
+from alerts_support import smtp_server
+
+from tests.conftest import state_rows
 
 
 class Sink:
@@ -28,16 +29,9 @@ class Sink:
 
 @contextmanager
 def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    from aiosmtpd.controller import Controller
-
     sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(sink) as port:
         yield sink, port
-    finally:
-        controller.stop()
 
 
 def write_config(
@@ -83,15 +77,7 @@ def write_config(
 
 def runs(state_dir: Path) -> list[dict[str, Any]]:
     """Rows of the runs table, read with plain sqlite3 (not through the code under test)."""
-    db = state_dir / "tracker.db"
-    if not db.exists():
-        return []
-    with sqlite3.connect(db, timeout=10) as conn:
-        conn.row_factory = sqlite3.Row
-        try:
-            return [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
-        except sqlite3.OperationalError:  # table not created yet
-            return []
+    return state_rows(state_dir, "runs")
 
 
 def wait_for(what: str, predicate: Callable[[], Any], timeout: float = 20) -> Any:

@@ -154,6 +154,7 @@ def test_cli_diff_table_and_json(tmp_path, env) -> None:  # type: ignore[no-unty
     ]
     assert result.stderr == f"tracker: {old} -> {new}: 1 moved, 1 added, 1 removed, 1 refined\n"
     api = run_in_process("diff", str(old), str(new), "--api-month-end", "--format", "json", env=env)
+    assert api.returncode == 0, api.stderr
     items = json.loads(api.stdout)["items"]
     assert [(i["kind"], i["cycle"]) for i in items] == [("moved", "8.2"), ("added", "13"), ("removed", "6.0")]
     assert items[0] == {

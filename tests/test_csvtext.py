@@ -90,4 +90,6 @@ def test_dataset_and_planning_files_word_csv_problems_alike() -> None:
     from tracker.plan.data import parse_upgrades
 
     for raw in (b"", b"vendor\n\xff\n", b'vendor,"x\n'):
+        problems = parse_dataset(raw, "f.csv")[1]
+        assert problems, raw  # equal and empty would pass with neither reader noticing anything
         assert parse_upgrades(raw, "f.csv", [])[1] == parse_dataset(raw, "f.csv")[1]
