@@ -610,6 +610,26 @@ def test_damaged_snapshot_means_no_changes_section_not_an_error(tmp_path: Path, 
     assert '"as_of":"2026-11-26"' in (tmp_path / "snapshot.json").read_text(encoding="utf-8")
 
 
+def test_an_earlier_day_keeps_the_snapshot_and_it_is_read_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    records = load_dataset(SMALL)
+    write_report(records, Settings(), DAY, tmp_path, SMALL, NOW)
+    kept = (tmp_path / "snapshot.json").read_text(encoding="utf-8")
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counting(self: Path, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        if self.name == "snapshot.json":
+            reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    write_report(records, Settings(), date(2026, 11, 20), tmp_path, SMALL, NOW)
+    assert len(reads) == 1  # read once for both "changes since" and the new snapshot
+    monkeypatch.undo()
+    # A report for an earlier day does not move the baseline back.
+    assert (tmp_path / "snapshot.json").read_text(encoding="utf-8") == kept
+
+
 def test_pruning_a_report_removes_its_full_timeline_too(tmp_path: Path) -> None:
     settings = Settings(report=ReportSettings(out_dir=tmp_path, keep_days=30))
     old = date(2029, 6, 1)  # SMALL has cycles ended over two years before: a full timeline is written
