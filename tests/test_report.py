@@ -492,7 +492,7 @@ def test_plan_columns_appear_only_with_plan_data(tmp_path: Path) -> None:
 
 def test_old_end_of_life_is_counted_not_listed() -> None:
     records = load_dataset(SMALL)
-    rows = [cycle_row(r, date(2028, 1, 1), 365) for r in records]
+    rows = [cycle_row(r, date(2028, 1, 1)) for r in records]
     actions = needs_action(rows, date(2028, 1, 1))
     items, older = actions.elsewhere, actions.older_eol
     assert older == 2  # Proxmox VE 8 and Windows Server 2012 R2 ended more than a year before
@@ -503,7 +503,7 @@ def test_old_end_of_life_is_counted_not_listed() -> None:
 def test_timeline_scrolls_instead_of_squashing_many_cycles() -> None:
     base = load_dataset(SMALL)[0]
     records = [replace(base, cycle=str(n)) for n in range(200)]
-    rows = [cycle_row(r, DAY, 365) for r in records]
+    rows = [cycle_row(r, DAY) for r in records]
     timeline = build_timeline(group_rows(rows), DAY, "Today", full=True)
     cycle_ys = [r.y for r in timeline.rows if r.kind == "cycle"]
     assert len(cycle_ys) == 200
