@@ -31,7 +31,6 @@ from tracker.report.history import (
     timeline_name,
 )
 from tracker.report.model import (
-    STATUS_LABELS,
     CycleRow,
     PlanHint,
     PlanLike,
@@ -124,7 +123,6 @@ def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str
     )
     env = _environment()
     context: dict[str, Any] = {
-        "as_of": as_of,
         "as_of_iso": as_of_iso,
         "generated": _local(inputs.now, settings),
         "dataset_path": str(inputs.dataset_path),
@@ -144,7 +142,6 @@ def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str
         "calendar": (inputs.out_dir / CALENDAR_NAME).is_file(),
         "calendar_name": CALENDAR_NAME,
         "index_name": INDEX_NAME,
-        "status_labels": STATUS_LABELS,
         "phases": vocab.PHASES,
         "version": __version__,
     }
