@@ -22,6 +22,7 @@ from tracker.estate import EstateSummary
 from tracker.report import PlanHint, write_report
 from tracker.report.actions import RECENT_EOL_DAYS, needs_action
 from tracker.report.model import cycle_row, group_rows
+from tracker.report.snapshot import CHANGES_SHOWN
 from tracker.report.timeline import MIN_PX_PER_YEAR, ROW_H, build_timeline
 
 HOSTILE = FIXTURES / "hostile.csv"
@@ -581,6 +582,27 @@ def test_changes_since_the_previous_report_moved_added_and_passed(tmp_path: Path
     later = parse(write_report(newer, Settings(), date(2026, 11, 27), tmp_path, SMALL, NOW))
     assert later.by_id("changes").find_all("li") == []
     assert "No date moved" in later.by_id("changes").text()
+
+
+def test_changes_are_ordered_by_kind_and_those_beyond_the_shown_number_counted(tmp_path: Path) -> None:
+    records = load_dataset(SMALL)
+    write_report(records, Settings(), date(2026, 11, 20), tmp_path, SMALL, NOW)
+    hv = next(r for r in records if r.product == "Hyper-V Server" and r.cycle == "2016")
+    moved = replace(hv, eol=parse_milestone("2027-02-12"))
+    extra = CHANGES_SHOWN + 5
+    added = [replace(hv, cycle=f"30{i:02d}", support_end=None, eol=None) for i in range(extra)]
+    # The added cycles come first in the data: the section still lists the moved date first.
+    doc = parse(
+        write_report(
+            added + [moved if r is hv else r for r in records], Settings(), DAY, tmp_path, SMALL, NOW
+        )
+    )
+    section = doc.by_id("changes")
+    lines = [li.text() for li in section.find_all("li")]
+    assert len(lines) == CHANGES_SHOWN
+    assert lines[0] == "Hyper-V Server 2016: end of life moved from 2027-01-12 to 2027-02-12"
+    assert lines[1] == "Hyper-V Server 3000 (Microsoft) added"
+    assert "6 more changes not listed." in section.text()
 
 
 def test_milestones_passed_between_reports_are_listed(tmp_path: Path) -> None:
