@@ -22,6 +22,7 @@ from tracker.estate import EstateSummary
 from tracker.report import PlanHint, write_report
 from tracker.report.actions import RECENT_EOL_DAYS, needs_action
 from tracker.report.model import cycle_row, group_rows
+from tracker.report.snapshot import CHANGES_SHOWN
 from tracker.report.timeline import MIN_PX_PER_YEAR, ROW_H, build_timeline
 
 HOSTILE = FIXTURES / "hostile.csv"
@@ -492,7 +493,7 @@ def test_plan_columns_appear_only_with_plan_data(tmp_path: Path) -> None:
 
 def test_old_end_of_life_is_counted_not_listed() -> None:
     records = load_dataset(SMALL)
-    rows = [cycle_row(r, date(2028, 1, 1), 365) for r in records]
+    rows = [cycle_row(r, date(2028, 1, 1)) for r in records]
     actions = needs_action(rows, date(2028, 1, 1))
     items, older = actions.elsewhere, actions.older_eol
     assert older == 2  # Proxmox VE 8 and Windows Server 2012 R2 ended more than a year before
@@ -503,7 +504,7 @@ def test_old_end_of_life_is_counted_not_listed() -> None:
 def test_timeline_scrolls_instead_of_squashing_many_cycles() -> None:
     base = load_dataset(SMALL)[0]
     records = [replace(base, cycle=str(n)) for n in range(200)]
-    rows = [cycle_row(r, DAY, 365) for r in records]
+    rows = [cycle_row(r, DAY) for r in records]
     timeline = build_timeline(group_rows(rows), DAY, "Today", full=True)
     cycle_ys = [r.y for r in timeline.rows if r.kind == "cycle"]
     assert len(cycle_ys) == 200
@@ -583,6 +584,27 @@ def test_changes_since_the_previous_report_moved_added_and_passed(tmp_path: Path
     assert "No date moved" in later.by_id("changes").text()
 
 
+def test_changes_are_ordered_by_kind_and_those_beyond_the_shown_number_counted(tmp_path: Path) -> None:
+    records = load_dataset(SMALL)
+    write_report(records, Settings(), date(2026, 11, 20), tmp_path, SMALL, NOW)
+    hv = next(r for r in records if r.product == "Hyper-V Server" and r.cycle == "2016")
+    moved = replace(hv, eol=parse_milestone("2027-02-12"))
+    extra = CHANGES_SHOWN + 5
+    added = [replace(hv, cycle=f"30{i:02d}", support_end=None, eol=None) for i in range(extra)]
+    # The added cycles come first in the data: the section still lists the moved date first.
+    doc = parse(
+        write_report(
+            added + [moved if r is hv else r for r in records], Settings(), DAY, tmp_path, SMALL, NOW
+        )
+    )
+    section = doc.by_id("changes")
+    lines = [li.text() for li in section.find_all("li")]
+    assert len(lines) == CHANGES_SHOWN
+    assert lines[0] == "Hyper-V Server 2016: end of life moved from 2027-01-12 to 2027-02-12"
+    assert lines[1] == "Hyper-V Server 3000 (Microsoft) added"
+    assert "6 more changes not listed." in section.text()
+
+
 def test_milestones_passed_between_reports_are_listed(tmp_path: Path) -> None:
     records = load_dataset(SMALL)
     write_report(records, Settings(), date(2027, 1, 5), tmp_path, SMALL, NOW)
@@ -608,6 +630,26 @@ def test_damaged_snapshot_means_no_changes_section_not_an_error(tmp_path: Path, 
     doc = parse(write_report(load_dataset(SMALL), Settings(), DAY, tmp_path, SMALL, NOW))
     assert not [n for n in doc.iter() if n.attrs.get("id") == "changes"]
     assert '"as_of":"2026-11-26"' in (tmp_path / "snapshot.json").read_text(encoding="utf-8")
+
+
+def test_an_earlier_day_keeps_the_snapshot_and_it_is_read_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    records = load_dataset(SMALL)
+    write_report(records, Settings(), DAY, tmp_path, SMALL, NOW)
+    kept = (tmp_path / "snapshot.json").read_text(encoding="utf-8")
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counting(self: Path, *args, **kwargs) -> str:  # type: ignore[no-untyped-def]
+        if self.name == "snapshot.json":
+            reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    write_report(records, Settings(), date(2026, 11, 20), tmp_path, SMALL, NOW)
+    assert len(reads) == 1  # read once for both "changes since" and the new snapshot
+    monkeypatch.undo()
+    # A report for an earlier day does not move the baseline back.
+    assert (tmp_path / "snapshot.json").read_text(encoding="utf-8") == kept
 
 
 def test_pruning_a_report_removes_its_full_timeline_too(tmp_path: Path) -> None:

@@ -37,10 +37,6 @@ PRODID = f"-//tracker//tracker {__version__}//EN"
 MAX_OCTETS = 75
 """RFC 5545 section 3.1: content lines SHOULD NOT be longer than 75 octets, excluding the CRLF."""
 
-TITLES = vocab.MILESTONE_NAMES
-"""Event titles: tracker's one vocabulary (``end of full support``, ``end of life`` ...)."""
-MEANINGS = vocab.MILESTONE_MEANINGS
-
 
 @dataclass(frozen=True)
 class EventState:
@@ -172,7 +168,7 @@ def calendar_milestones(records: Iterable[LifecycleRecord]) -> list[Milestone]:
 
 
 def _summary(m: Milestone) -> str:
-    text = f"{m.record.name}: {TITLES[m.milestone]}"
+    text = f"{m.record.name}: {vocab.MILESTONE_NAMES[m.milestone]}"
     return text + (" (month precision)" if m.when.month_only else "")
 
 
@@ -186,8 +182,8 @@ def _description(m: Milestone, as_of: date) -> str:
     else:
         when = f"on {m.when.text}"
     lines = [
-        f"{r.name} ({r.vendor}): {TITLES[m.milestone]} {when}.",
-        f"{MEANINGS[m.milestone]}; from the next day this phase has ended.",
+        f"{r.name} ({r.vendor}): {vocab.MILESTONE_NAMES[m.milestone]} {when}.",
+        f"{vocab.MILESTONE_MEANINGS[m.milestone]}; from the next day this phase has ended.",
         f"Status on {vocab.iso(as_of)}: {vocab.phase(status_of(r, as_of))}.",
         f"Confidence: {r.confidence}.",
     ]

@@ -31,7 +31,6 @@ from tracker.report.history import (
     timeline_name,
 )
 from tracker.report.model import (
-    STATUS_LABELS,
     CycleRow,
     PlanHint,
     PlanLike,
@@ -74,7 +73,8 @@ def write_report(
     changed since (dates moved, cycles added, milestones passed).
     """
     out_dir = Path(out_dir)
-    before = snapshot.previous(out_dir, as_of)
+    saved = snapshot.load(out_dir)
+    before = snapshot.previous(saved, as_of)
     changes = changes_view(snapshot.changes_since(before, records, as_of), before.as_of) if before else None
     inputs = _Inputs(records, settings, as_of, out_dir, dataset_path, now, estate, plan_by_cycle)
     pages = _render_pages(inputs, changes)
@@ -82,7 +82,7 @@ def write_report(
     if "timeline" in pages:
         atomic_write_text(out_dir / timeline_name(as_of), pages["timeline"])
     atomic_write_text(path, pages["report"])
-    snapshot.save(out_dir, as_of, records)
+    snapshot.save(out_dir, saved, as_of, records)
     prune(out_dir, as_of, settings.report.keep_days)
     atomic_write_text(out_dir / INDEX_NAME, render_index(out_dir, settings, now))
     return path
@@ -123,7 +123,6 @@ def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str
     )
     env = _environment()
     context: dict[str, Any] = {
-        "as_of": as_of,
         "as_of_iso": as_of_iso,
         "generated": _local(inputs.now, settings),
         "dataset_path": str(inputs.dataset_path),
@@ -143,7 +142,6 @@ def _render_pages(inputs: _Inputs, changes: ChangesView | None) -> dict[str, str
         "calendar": (inputs.out_dir / CALENDAR_NAME).is_file(),
         "calendar_name": CALENDAR_NAME,
         "index_name": INDEX_NAME,
-        "status_labels": STATUS_LABELS,
         "phases": vocab.PHASES,
         "version": __version__,
     }

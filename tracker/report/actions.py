@@ -30,9 +30,8 @@ class ActionItem:
     """One line of the action lists: which cycle, which milestone, how urgent, on which hosts."""
 
     row: CycleRow
-    milestone: str
-    """``eol`` or ``extended_end``: the date the line is about."""
     date: DateCell
+    """The cycle's end of life: every line is about that milestone."""
     days_left: int
     urgency: str
     """CSS class of the urgency step; ``u-past`` for every cycle past end of life."""
@@ -56,7 +55,7 @@ class ActionItem:
 
     @property
     def milestone_label(self) -> str:
-        return vocab.MILESTONE_HEADINGS[self.milestone]
+        return vocab.MILESTONE_HEADINGS["eol"]
 
 
 @dataclass(frozen=True)
@@ -87,17 +86,15 @@ def _item(
     r = row.record
     if row.status is Status.UNRELEASED:
         return None
-    # The line is dated by end of life; a cycle past it is folded by the end of its last phase.
-    last = r.extended_end if row.status in (Status.EXTENDED, Status.END_OF_LIFE) else None
-    last = last or r.eol
     past = row.status in (Status.EXTENDED, Status.END_OF_LIFE)
+    # The line is dated by end of life; a cycle past it is folded by the end of its last phase.
+    last = (r.extended_end if past else None) or r.eol
     level = vocab.Urgency.PAST if past else vocab.urgency(row.days_to_eol)
     phrase = vocab.until(row.days_to_eol)
     if row.status is Status.EXTENDED and r.extended_end is not None:
         phrase += f"; paid support ends {vocab.when((r.extended_end.first_day - as_of).days)}"
     cell = row.dates["eol"]
     days = (last.first_day - as_of).days if last is not None else None
-    milestone = "eol"
     if cell is None or days is None:
         if not hosts:
             return None
@@ -105,7 +102,6 @@ def _item(
         days = 10**6
     return ActionItem(
         row=row,
-        milestone=milestone,
         date=cell,
         days_left=days,
         urgency=str(level),

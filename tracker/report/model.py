@@ -125,8 +125,8 @@ def _date_cell(value: MilestoneDate | None, estimated: bool, href: str | None) -
     return DateCell(value.text, value.month_only, estimated, href)
 
 
-def cycle_row(record: LifecycleRecord, as_of: date, warning_days: int = 365) -> CycleRow:
-    """One row of the full table (``warning_days`` is kept for callers; the scale is fixed)."""
+def cycle_row(record: LifecycleRecord, as_of: date) -> CycleRow:
+    """One row of the full table (the urgency scale is fixed: ``vocab.URGENCY_LIMITS``)."""
     href = next((url for url in record.sources if is_http_url(url)), None)
     estimated = record.confidence == "estimated"
     dates = {

@@ -35,7 +35,6 @@ def escape_note(text: str) -> str:
     return ISO_DAY.sub(r"<time>\1</time>", escaped) if "-" in escaped else escaped
 
 
-_NAMES = MILESTONE_NAMES
 _NA = '<td class="d"><span class="na" title="not announced">—</span></td>'
 
 
@@ -81,10 +80,10 @@ def _row(row: CycleRow, shared: Sequence[str]) -> str:
         f'<tr class="cycle {row.status}"><th scope="row">{escape(r.cycle)}</th>'
         f'<td class="stc"><span class="u {row.urgency}">{row.status_label}</span>'  # tracker's words
         f'<span class="ut">{row.urgency_text}</span></td>'
-        f"{_date(c['eol'], href, name, _NAMES['eol'])}"
-        f"{_date(c['support_end'], href, name, _NAMES['support_end'])}"
-        f"{_date(c['extended_end'], href, name, _NAMES['extended_end'])}"
-        f"{_date(c['release'], href, name, _NAMES['release'])}"
+        f"{_date(c['eol'], href, name, MILESTONE_NAMES['eol'])}"
+        f"{_date(c['support_end'], href, name, MILESTONE_NAMES['support_end'])}"
+        f"{_date(c['extended_end'], href, name, MILESTONE_NAMES['extended_end'])}"
+        f"{_date(c['release'], href, name, MILESTONE_NAMES['release'])}"
         f"<td>{r.type}</td><td>{escape(r.confidence)}</td>"
         f'<td class="notes">{"" if not row.note or row.note in shared else escape_note(row.note)}</td></tr>\n'
     )

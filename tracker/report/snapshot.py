@@ -60,7 +60,9 @@ def _records(rows: list[list[str | None]]) -> list[LifecycleRecord]:
     return out
 
 
-def _read(out_dir: Path) -> dict[str, object] | None:
+def load(out_dir: Path) -> dict[str, object] | None:
+    """``DIR/snapshot.json`` as read once per report (for ``previous`` and ``save``); None when
+    missing or unreadable."""
     try:
         data = json.loads((out_dir / SNAPSHOT_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -68,9 +70,8 @@ def _read(out_dir: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def previous(out_dir: Path, as_of: date) -> Snapshot | None:
-    """The latest snapshot strictly before ``as_of`` in ``out_dir``, or None."""
-    data = _read(out_dir)
+def previous(data: dict[str, object] | None, as_of: date) -> Snapshot | None:
+    """The latest snapshot strictly before ``as_of`` in ``data`` (from ``load``), or None."""
     for entry in (data, (data or {}).get("previous")):
         if not isinstance(entry, dict):
             continue
@@ -83,9 +84,12 @@ def previous(out_dir: Path, as_of: date) -> Snapshot | None:
     return None
 
 
-def save(out_dir: Path, as_of: date, records: list[LifecycleRecord]) -> None:
-    """Record today's dates; the snapshot of an earlier day is kept as ``previous``."""
-    data = _read(out_dir) or {}
+def save(
+    out_dir: Path, loaded: dict[str, object] | None, as_of: date, records: list[LifecycleRecord]
+) -> None:
+    """Record today's dates over ``loaded`` (from ``load``); the snapshot of an earlier day is kept
+    as ``previous``."""
+    data = loaded or {}
     current: dict[str, object] = {"as_of": as_of.isoformat(), "rows": _rows(records)}
     older = data.get("previous")
     try:
