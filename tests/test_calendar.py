@@ -155,7 +155,9 @@ def test_alarm_thresholds_come_from_settings(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path, alerts=AlertSettings(thresholds_days=(60, 14)))
     records = [r for r in load_dataset(SMALL) if r.product == "Future Hypervisor"]
     text, _ = render_calendar(records, settings, datetime(2026, 11, 26, tzinfo=UTC), {}, date(2026, 11, 26))
-    for e in events_of(text):
+    events = events_of(text)
+    assert events  # an empty calendar must not pass
+    for e in events:
         assert triggers(e) == [timedelta(days=-60), timedelta(days=-14)]
 
 
