@@ -134,6 +134,11 @@ def test_metrics_that_cannot_be_written_names_the_file(tracker, tmp_path: Path) 
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.startswith(f"{out}: cannot write metrics: "), result.stderr
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    # The parent in the way is named, not a bare "File exists" as if tracker.prom existed.
+    assert (
+        f"{tmp_path / 'a-file'}: File exists (a file is in the way where a directory is needed)"
+        in result.stderr
+    )
 
 
 def test_an_smtp_ca_file_that_is_not_a_certificate_fails_the_digest_and_sends_nothing(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from tracker.atomic import atomic_write_text
 from tracker.dataset import STALE_AFTER_DAYS, LifecycleRecord, is_stale
-from tracker.errors import TrackerError
+from tracker.errors import TrackerError, describe_os_error
 from tracker.status import STATUS_ORDER, days_to_eol, status_of
 
 if TYPE_CHECKING:
@@ -220,7 +220,11 @@ def write_metrics(path: Path, text: str) -> None:
     try:
         atomic_write_text(path, text)
     except OSError as exc:
-        raise TrackerError(f"{path}: cannot write metrics: {exc.strerror or exc}") from None
+        # A parent that is in the way is named by describe_os_error, with what to do.
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None and Path(exc.filename) != Path(path):
+            reason = describe_os_error(exc)
+        raise TrackerError(f"{path}: cannot write metrics: {reason}") from None
 
 
 def write_metrics_after_run(
