@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tracker.estate import EstateSummary
     from tracker.report.model import PlanLike
 
-__all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
+__all__ = ["AlertRunResult", "Digest", "plan_digests", "run_alerts"]
 
 LOCK_NAME = "alerts.lock"
 
@@ -53,19 +53,6 @@ class Digest:
     """Ledger recipient keys, parallel to ``recipients`` (``("*",)`` for the outbox)."""
     retry_of: str | None = None
     """Message-ID of an uncertain earlier attempt at exactly these items: re-sent with it."""
-
-
-def plan_alerts(
-    records: list[LifecycleRecord],
-    settings: Settings,
-    as_of: date,
-    start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
-) -> AlertPlan:
-    """What is due now given the ledger on disk (read-only: for previews and `alert list`)."""
-    from tracker.alerts.ledger import Ledger
-
-    with Ledger.open_read_only(settings.state_dir) as ledger:
-        return plan_digests(records, settings, ledger, as_of, start_by)[0]
 
 
 def plan_digests(
