@@ -185,7 +185,7 @@ def _list(ctx: Context) -> int:
         if notice:  # a lost ledger: "Due" below is what --accept-new-ledger would send again
             ctx.warn(f"alert list: {notice}")
         silences = ledger.silences()
-        plan, digests = plan_digests(records, settings, ledger, ctx.as_of, start_by)
+        plan, digests, _ = plan_digests(records, settings, ledger, ctx.as_of, start_by)
         delivered = ledger.deliveries()
 
     def item_line(item) -> str:
