@@ -36,30 +36,16 @@ from tracker.runs import (
     RunOutcome,
     RunState,
     iso,
-    last_successful_run,
     record_run,
     run_lock_path,
     shown,
-    state_db,
-    state_db_path,
     utc_now,
 )
 
 if TYPE_CHECKING:
     from tracker.plan.inventory import CycleStart
 
-__all__ = [
-    "Log",
-    "RunOutcome",
-    "last_successful_run",
-    "make_logger",
-    "nightly_job",
-    "resolve_settings",
-    "run_lock_path",
-    "state_db",
-    "state_db_path",
-    "utc_now",
-]
+__all__ = ["make_logger", "nightly_job", "resolve_settings"]
 
 TEST_DELAY_ENV = "TRACKER_TEST_JOB_DELAY"
 
