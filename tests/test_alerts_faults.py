@@ -503,3 +503,28 @@ def test_mail_from_refused_names_the_stage_and_the_setting(tmp_path: Path) -> No
         "smtp.from); the digest stays due: fix the cause, then run `tracker alert`"
     ) in result.stderr
     assert "retrying" not in result.stderr and handler.attempts == 0
+
+
+def test_outbox_that_cannot_be_written_records_nothing_and_the_digest_stays_due(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    config = write_config(tmp_path, dataset, None)  # no [smtp]: the outbox
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "outbox").write_text("a file where the outbox directory goes\n")
+    failed = alert(tmp_path, config)
+    assert failed.returncode == 1
+    first, summary = failed.stderr.splitlines()
+    assert first.startswith(
+        f"tracker: alert: route '*': not written: cannot write {tmp_path / 'state'}/outbox/"
+    )
+    assert first.endswith("; the digest stays due")
+    assert summary == (
+        "tracker: alert: failed: not delivered: route '*' (permanent: fix the cause shown above, then run "
+        "`tracker alert`; nothing was recorded, so it stays due)"
+    )
+    assert ledger_rows(tmp_path / "state") == []  # the pending rows are forgotten
+    (tmp_path / "state" / "outbox").unlink()
+    again = alert(tmp_path, config)
+    assert again.returncode == 0 and "digest written to" in again.stderr
+    assert {
+        (r["product"], r["threshold"], r["status"]) for r in ledger_rows(tmp_path / "state")
+    } == HYPERV_DONE
