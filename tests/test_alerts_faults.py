@@ -528,3 +528,15 @@ def test_outbox_that_cannot_be_written_records_nothing_and_the_digest_stays_due(
     assert {
         (r["product"], r["threshold"], r["status"]) for r in ledger_rows(tmp_path / "state")
     } == HYPERV_DONE
+
+
+def test_unreadable_ledger_marker_sends_nothing_and_names_the_file(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    config = write_config(tmp_path, dataset, None)
+    marker = tmp_path / "state" / "alert-ledger.id"
+    marker.mkdir(parents=True)  # a directory where the marker file goes
+    result = alert(tmp_path, config)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{marker}: cannot read the ledger marker: ")
+    assert result.stderr.endswith("; nothing sent\n") and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "state" / "outbox").exists() and ledger_rows(tmp_path / "state") == []
