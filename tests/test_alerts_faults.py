@@ -318,41 +318,20 @@ def test_lost_ledger_does_not_mass_resend_without_accept_new_ledger(tmp_path: Pa
     assert len(handler.received) == 2
 
 
-# The CREATE statements of the first release (schema 1: one row per route), verbatim.
-SCHEMA_1 = """
-CREATE TABLE IF NOT EXISTS alert_deliveries (
-    id INTEGER PRIMARY KEY,
-    vendor TEXT NOT NULL,
-    product TEXT NOT NULL,
-    cycle TEXT NOT NULL,
-    milestone TEXT NOT NULL,
-    milestone_date TEXT NOT NULL,
-    threshold INTEGER NOT NULL,
-    route TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('sent', 'covered')),
-    message_id TEXT NOT NULL,
-    as_of TEXT NOT NULL,
-    delivered_at TEXT NOT NULL,
-    UNIQUE (vendor, product, cycle, milestone, milestone_date, threshold, route)
-);
-CREATE TABLE IF NOT EXISTS alert_silences (
-    id INTEGER PRIMARY KEY,
-    product TEXT NOT NULL,
-    cycle TEXT NOT NULL,
-    milestone TEXT,
-    until TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-"""
+RELEASE_1_STATE = Path(__file__).parent / "fixtures" / "ledger-schema-1.db"
+"""A state database written by the release before per-recipient delivery (commit 063606e), not by
+hand: `tracker --dataset tests/fixtures/small.csv --as-of 2026-11-26 run` with one route to
+infra@ and ops@example.org over SMTP, then `alert silence "Hyper-V Server" 2016 --until 2027-06-01`."""
 
 
 def test_schema_1_ledger_is_migrated_in_place_and_nothing_is_re_sent(tmp_path: Path) -> None:
     dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016, ESXI_80)
     (tmp_path / "state").mkdir()
     db = tmp_path / "state" / "tracker.db"
+    db.write_bytes(RELEASE_1_STATE.read_bytes())  # the first release's tables, with rows of our own
     with sqlite3.connect(db) as conn:
-        conn.executescript(SCHEMA_1)
+        conn.execute("DELETE FROM alert_deliveries")
+        conn.execute("DELETE FROM alert_silences")
         conn.execute(
             "INSERT INTO alert_deliveries (vendor, product, cycle, milestone, milestone_date, threshold, "
             "route, status, message_id, as_of, delivered_at) VALUES ('Microsoft', 'Hyper-V Server', '2016', "
@@ -386,12 +365,6 @@ def test_schema_1_ledger_is_migrated_in_place_and_nothing_is_re_sent(tmp_path: P
     rows = rows_by_recipient(tmp_path / "state")
     assert rows["*"] == {("Hyper-V Server", 90, "sent")}
     assert rows["ok@example.org"] == rows["bob@example.org"] == {("VMware ESXi", 365, "sent")}
-
-
-RELEASE_1_STATE = Path(__file__).parent / "fixtures" / "ledger-schema-1.db"
-"""A state database written by the release before per-recipient delivery (commit 063606e), not by
-hand: `tracker --dataset tests/fixtures/small.csv --as-of 2026-11-26 run` with one route to
-infra@ and ops@example.org over SMTP, then `alert silence "Hyper-V Server" 2016 --until 2027-06-01`."""
 
 
 def test_state_database_written_by_the_previous_release_is_migrated_and_nothing_is_re_sent(
@@ -530,3 +503,40 @@ def test_mail_from_refused_names_the_stage_and_the_setting(tmp_path: Path) -> No
         "smtp.from); the digest stays due: fix the cause, then run `tracker alert`"
     ) in result.stderr
     assert "retrying" not in result.stderr and handler.attempts == 0
+
+
+def test_outbox_that_cannot_be_written_records_nothing_and_the_digest_stays_due(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    config = write_config(tmp_path, dataset, None)  # no [smtp]: the outbox
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "outbox").write_text("a file where the outbox directory goes\n")
+    failed = alert(tmp_path, config)
+    assert failed.returncode == 1
+    first, summary = failed.stderr.splitlines()
+    assert first.startswith(
+        f"tracker: alert: route '*': not written: cannot write {tmp_path / 'state'}/outbox/"
+    )
+    assert first.endswith("; the digest stays due")
+    assert summary == (
+        "tracker: alert: failed: not delivered: route '*' (permanent: fix the cause shown above, then run "
+        "`tracker alert`; nothing was recorded, so it stays due)"
+    )
+    assert ledger_rows(tmp_path / "state") == []  # the pending rows are forgotten
+    (tmp_path / "state" / "outbox").unlink()
+    again = alert(tmp_path, config)
+    assert again.returncode == 0 and "digest written to" in again.stderr
+    assert {
+        (r["product"], r["threshold"], r["status"]) for r in ledger_rows(tmp_path / "state")
+    } == HYPERV_DONE
+
+
+def test_unreadable_ledger_marker_sends_nothing_and_names_the_file(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "d.csv", HYPERV_2016)
+    config = write_config(tmp_path, dataset, None)
+    marker = tmp_path / "state" / "alert-ledger.id"
+    marker.mkdir(parents=True)  # a directory where the marker file goes
+    result = alert(tmp_path, config)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{marker}: cannot read the ledger marker: ")
+    assert result.stderr.endswith("; nothing sent\n") and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "state" / "outbox").exists() and ledger_rows(tmp_path / "state") == []

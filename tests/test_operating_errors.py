@@ -164,15 +164,18 @@ def test_run_with_report_dir_blocked_still_sends_alerts(tmp_path: Path) -> None:
     assert len(list((tmp_path / "state" / "outbox").glob("*.eml"))) == 1
 
 
-def test_full_disk_names_the_file(tmp_path: Path) -> None:
+def on_a_small_disk(
+    tmp_path: Path, size: str, filler: str, tracker_args: str
+) -> subprocess.CompletedProcess[str]:
+    """``tracker TRACKER_ARGS`` after ``FILLER > small/filler``, with ``tmp_path/small`` a tmpfs of
+    ``size`` mounted in a private mount namespace (skips where that cannot be done)."""
     if shutil.which("unshare") is None:
         pytest.skip("unshare not installed")
     mnt = tmp_path / "small"
     mnt.mkdir()
     script = (
-        f'mount -t tmpfs -o size=16k tmpfs "{mnt}" || exit 77; '
-        f'head -c 12000 /dev/zero > "{mnt}/filler"; '
-        f'exec "{sys.executable}" -m tracker --as-of {AS_OF} calendar -o "{mnt}/feed.ics"'
+        f'mount -t tmpfs -o size={size} tmpfs "{mnt}" || exit 77; {filler} > "{mnt}/filler"; '
+        f'exec "{sys.executable}" -m tracker {tracker_args}'
     )
     result = subprocess.run(
         ["unshare", "-m", "sh", "-c", script],
@@ -184,6 +187,14 @@ def test_full_disk_names_the_file(tmp_path: Path) -> None:
     )
     if result.returncode == 77 or "unshare failed" in result.stderr:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    return result
+
+
+def test_full_disk_names_the_file(tmp_path: Path) -> None:
+    mnt = tmp_path / "small"
+    result = on_a_small_disk(
+        tmp_path, "16k", "head -c 12000 /dev/zero", f'--as-of {AS_OF} calendar -o "{mnt}/feed.ics"'
+    )
     assert result.returncode == 1
     assert one_line(result) == (
         f"tracker: {mnt}/feed.ics: No space left on device (the disk is full: free some space, then run again)"
@@ -225,25 +236,9 @@ def test_as_of_at_the_ends_of_its_range_works(tracker, tmp_path: Path) -> None: 
     ],
 )
 def test_full_disk_during_run_names_each_file_and_never_says_restore(tmp_path: Path, filler: str) -> None:
-    if shutil.which("unshare") is None:
-        pytest.skip("unshare not installed")
     mnt = tmp_path / "small"
-    mnt.mkdir()
     (tmp_path / "tracker.toml").write_text('state_dir = "small/state"\n[report]\nout_dir = "small/reports"\n')
-    script = (
-        f'mount -t tmpfs -o size=64k tmpfs "{mnt}" || exit 77; {filler} > "{mnt}/filler"; '
-        f'exec "{sys.executable}" -m tracker --dataset "{SMALL}" --as-of {AS_OF} run'
-    )
-    result = subprocess.run(
-        ["unshare", "-m", "sh", "-c", script],
-        cwd=tmp_path,
-        env=clean_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if result.returncode == 77 or "unshare failed" in result.stderr:
-        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    result = on_a_small_disk(tmp_path, "64k", filler, f'--dataset "{SMALL}" --as-of {AS_OF} run')
     assert result.returncode == 1
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert "restore" not in result.stdout + result.stderr  # a full disk is freed, not restored

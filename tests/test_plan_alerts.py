@@ -110,3 +110,34 @@ def test_webhook_items_carry_the_hosts_and_target() -> None:
         2,
         "Windows Server 2025",
     )
+
+
+def test_alert_list_plans_the_inventory_only_when_start_by_is_watched(tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`alert list` shows the start_by items `alert` would send; a bad upgrades.csv fails it only
+    when start_by is watched (otherwise the inventory is not planned at all)."""
+    from conftest import ROOT
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "hypervisors.csv").write_bytes((ROOT / "datasets" / "hypervisors.csv").read_bytes())
+    config = f'dataset = "{data / "hypervisors.csv"}"\nstate_dir = "state"\n'
+    config += f'inventory = "{ROOT / "examples" / "hosts.csv"}"\n'
+    (tmp_path / "tracker.toml").write_text(config + '[alerts]\nmilestones = ["start_by"]\n', encoding="utf-8")
+    r = tracker("--as-of", "2026-05-01", "alert", "list")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "  Hyper-V Server 2016 (Microsoft): start the upgrade 2026-07-12, 72 days left, threshold 90 "
+        "-> route *\n"
+    ) in r.stdout
+    (data / "upgrades.csv").write_text(
+        "vendor,product,from_cycle,to_product,to_cycle,kind,source,confidence,notes\n"
+        "Microsoft,Windows Server,2016,Windows Server,2031,in-place,https://example.org/,vendor,\n",
+        encoding="utf-8",
+    )
+    r = tracker("--as-of", "2026-05-01", "alert", "list")
+    assert r.returncode == 1 and "upgrades.csv:2: to_cycle:" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+    (tmp_path / "tracker.toml").write_text(config + '[alerts]\nmilestones = ["eol"]\n', encoding="utf-8")
+    r = tracker("--as-of", "2026-05-01", "alert", "list")
+    assert r.returncode == 0, r.stderr
+    assert "start the upgrade" not in r.stdout and r.stderr == ""

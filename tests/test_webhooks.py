@@ -573,3 +573,26 @@ def test_tracker_config_and_run_never_print_or_store_the_url(
     stored = b"".join(p.read_bytes() for p in (tmp_path / "state").rglob("*") if p.is_file())
     for secret in (SECRET, "qu3ryS3cret", "/hooks/", "/teams/"):
         assert secret not in printed and secret.encode() not in stored, secret
+
+
+def test_alert_and_dry_run_plan_the_webhooks_once(
+    tracker, tmp_path: Path, env: dict[str, str], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The webhook posts come from the plan that also lists them (one read of each URL to plan them)."""
+    import tracker.alerts.webhook as webhook
+
+    calls: list[int] = []
+    real = webhook.plan_webhooks
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(webhook, "plan_webhooks", counted)
+    hook_config(tmp_path)
+    env["TEAM_HOOK"] = receiver.url
+    preview = tracker("--as-of", "2026-11-26", "alert", "--dry-run", env=env)
+    assert preview.returncode == 0 and receiver.requests == [] and len(calls) == 1
+    sent = tracker("--as-of", "2026-11-26", "alert", env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert len(receiver.requests) == 1 and len(calls) == 2

@@ -35,33 +35,17 @@ from tracker.runs import (
     Log,
     RunOutcome,
     RunState,
-    count_of,
     iso,
-    last_successful_run,
-    plural,
     record_run,
     run_lock_path,
     shown,
-    state_db,
-    state_db_path,
     utc_now,
 )
 
 if TYPE_CHECKING:
     from tracker.plan.inventory import CycleStart
 
-__all__ = [
-    "Log",
-    "RunOutcome",
-    "last_successful_run",
-    "make_logger",
-    "nightly_job",
-    "resolve_settings",
-    "run_lock_path",
-    "state_db",
-    "state_db_path",
-    "utc_now",
-]
+__all__ = ["make_logger", "nightly_job", "resolve_settings"]
 
 TEST_DELAY_ENV = "TRACKER_TEST_JOB_DELAY"
 
@@ -380,21 +364,21 @@ def _send_alerts(
     except TrackerError as exc:  # the ledger or its lock: the one line of `tracker run` names it
         state.alert_problem = exc.messages[0] if exc.messages else str(exc)
         raise
-    state.digests_sent = count_of(result.digests_sent)
-    state.items_sent = count_of(result.items_sent)
+    state.digests_sent = result.digests_sent
+    state.items_sent = result.items_sent
     state.failed_routes = len(set(result.failed_routes))
-    state.unrouted = count_of(result.unrouted)
+    state.unrouted = len(result.unrouted)
     where = "written to the outbox" if state.to_outbox else "sent"
     log(
-        f"alerts: {plural(state.digests_sent, 'digest')} "
-        f"({plural(state.items_sent, 'item')}) {where}, "
-        f"{plural(state.failed_routes, 'failed route')}"
+        f"alerts: {vocab.plural(state.digests_sent, 'digest')} "
+        f"({vocab.plural(state.items_sent, 'item')}) {where}, "
+        f"{vocab.plural(state.failed_routes, 'failed route')}"
     )
     if result.ok:
         return
     state.fail(
         log,
-        f"alerts: delivery failed for {plural(state.failed_routes, 'route')}; "
+        f"alerts: delivery failed for {vocab.plural(state.failed_routes, 'route')}; "
         "what was not delivered stays due",
         result.failure_parts(),
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.config import Settings
 from tracker.errors import TrackerError, describe_os_error
+from tracker.vocabulary import plural
 
 RUNS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -159,27 +160,11 @@ class RunOutcome:
         return text
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def count_of(value: Any) -> int:
-    """AlertRunResult counts may be ints or collections (e.g. the failed routes themselves)."""
-    if value is None:
-        return 0
-    if isinstance(value, bool | int):
-        return int(value)
-    try:
-        return len(value)
-    except TypeError:
-        return 0
 
 
 def record_run(settings: Settings, log: Log, *statement: Any, before: str | None = None) -> int | None:

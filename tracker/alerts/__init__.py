@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tracker.estate import EstateSummary
     from tracker.report.model import PlanLike
 
-__all__ = ["AlertRunResult", "Digest", "plan_alerts", "plan_digests", "run_alerts"]
+__all__ = ["AlertRunResult", "Digest", "plan_digests", "run_alerts"]
 
 LOCK_NAME = "alerts.lock"
 
@@ -55,30 +55,18 @@ class Digest:
     """Message-ID of an uncertain earlier attempt at exactly these items: re-sent with it."""
 
 
-def plan_alerts(
-    records: list[LifecycleRecord],
-    settings: Settings,
-    as_of: date,
-    start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
-) -> AlertPlan:
-    """What is due now given the ledger on disk (read-only: for previews and `alert list`)."""
-    from tracker.alerts.ledger import Ledger
-
-    with Ledger.open_read_only(settings.state_dir) as ledger:
-        return plan_digests(records, settings, ledger, as_of, start_by)[0]
-
-
 def plan_digests(
     records: list[LifecycleRecord],
     settings: Settings,
     ledger: Ledger,
     as_of: date,
     start_by: Mapping[tuple[str, str, str], StartBy] | None = None,
-) -> tuple[AlertPlan, list[Digest]]:
-    """Everything due per recipient (``start_by``: tracker.plan's milestones), grouped into digests;
-    the plan is their union."""
+) -> tuple[AlertPlan, list[Digest], list[WebhookDigest]]:
+    """Everything due per recipient (``start_by``: tracker.plan's milestones), grouped into e-mail
+    digests and webhook posts; the plan is their union."""
     from tracker.alerts.due import AlertPlan, due_alerts
     from tracker.alerts.ledger import ROUTE_WIDE, item_key, recipient_key
+    from tracker.alerts.webhook import plan_webhooks
 
     routes = settings.effective_routes()
     all_past = ledger.past_deliveries()
@@ -129,9 +117,8 @@ def plan_digests(
         union.unrouted = due_alerts(
             records, settings.alerts, routes, all_past, silences, as_of, start_by
         ).unrouted
-    from tracker.alerts.webhook import plan_webhooks
-
-    for hook in plan_webhooks(records, settings, ledger, as_of, start_by):  # due for a webhook only too
+    hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
+    for hook in hooks:  # due for a webhook only too
         for item in hook.items:
             if (hook.route.match, item_key(item)) not in seen_due:
                 seen_due.add((hook.route.match, item_key(item)))
@@ -147,7 +134,7 @@ def plan_digests(
         digests.append(
             Digest(routes[index], sorted(items, key=lambda i: i.sort_key), addresses, keys, retry_of=mid)
         )
-    return union, digests
+    return union, digests, hooks
 
 
 def run_alerts(
@@ -175,7 +162,6 @@ def run_alerts(
     from tracker.alerts.digest import DEFAULT_FROM, build_digest, digest_context
     from tracker.alerts.ledger import Ledger, LedgerError
     from tracker.alerts.routing import route_warnings
-    from tracker.alerts.webhook import plan_webhooks
     from tracker.runlock import FileLock
 
     result = AlertRunResult()
@@ -201,7 +187,7 @@ def run_alerts(
                     f"{ledger.migrated_from} to per-recipient delivery records"
                 )
             # Computed under the lock: another process may have just delivered some of these.
-            plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
+            plan, digests, hooks = plan_digests(records, settings, ledger, as_of, start_by)
             _report_unrouted(plan, result, log)
             server_down = False
             sending = _Sending(settings, ledger, as_of, now, log, result)
@@ -221,7 +207,6 @@ def run_alerts(
                         raise LedgerError(*exc.messages, f"({done}; the rest stays due)") from None
                     raise
                 server_down = server_down or temporary
-            hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
             counts = host_counts if host_counts is not None or estate is None else estate.host_counts
             _post_webhooks(hooks, settings, ledger, as_of, now, log, counts, result, plan_by_cycle)
     finally:
@@ -258,7 +243,7 @@ def _preview(
     ledger read only; nothing is sent, written or locked."""
     from tracker.alerts.digest import build_digest, render_text
     from tracker.alerts.ledger import Ledger
-    from tracker.alerts.webhook import plan_webhooks, preview_webhook
+    from tracker.alerts.webhook import preview_webhook
 
     if settings.smtp is not None:
         from tracker.errors import ConfigError
@@ -269,8 +254,7 @@ def _preview(
             log(f"tracker: alert: warning: {exc.messages[0]}; a real run would send nothing")
     with Ledger.open_read_only(settings.state_dir) as ledger:
         notice = ledger.replaced_warning(settings.state_dir)
-        plan, digests = plan_digests(records, settings, ledger, as_of, start_by)
-        hooks = plan_webhooks(records, settings, ledger, as_of, start_by)
+        plan, digests, hooks = plan_digests(records, settings, ledger, as_of, start_by)
     if notice:
         result.notices.append(notice)
         log(f"tracker: alert: {notice}")

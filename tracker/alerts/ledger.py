@@ -57,6 +57,7 @@ from tracker.alerts.ledger_schema import (
     ledger_problem,
     marker_path,
     memory_connection,
+    table_names,
 )
 from tracker.config import Route
 from tracker.errors import TrackerError
@@ -224,7 +225,7 @@ class Ledger:
                     isolation_level=None,
                 )
                 conn.execute(f"PRAGMA busy_timeout = {int(DEFAULT_BUSY_TIMEOUT * 1000)}")
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                tables = table_names(conn)
                 if "alert_meta" in tables:
                     return cls(conn, path)
                 if {"alert_deliveries", "alert_silences"} <= tables:

@@ -148,7 +148,7 @@ def _no_space_left(directory: Path) -> bool:
 def create_or_migrate(conn: sqlite3.Connection, path: Path, now: datetime) -> tuple[str, int | None]:
     """Inside the opening write transaction; the last statement is a write, so a read-only
     file fails here, before anything is sent. Returns the ledger id and the version migrated from."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = table_names(conn)
     version = 0
     if "alert_meta" in tables:
         row = conn.execute("SELECT value FROM alert_meta WHERE key = 'schema_version'").fetchone()
@@ -166,12 +166,7 @@ def create_or_migrate(conn: sqlite3.Connection, path: Path, now: datetime) -> tu
     if version == 1:
         conn.execute("ALTER TABLE alert_deliveries RENAME TO alert_deliveries_v1")
         conn.execute(DELIVERIES)
-        conn.execute(
-            f"INSERT INTO alert_deliveries ({COLUMNS}) SELECT vendor, product, cycle, milestone, "
-            "milestone_date, threshold, route, ?, status, message_id, as_of, delivered_at "
-            "FROM alert_deliveries_v1 ORDER BY id",
-            (ROUTE_WIDE,),
-        )
+        _copy_schema_1_deliveries(conn, "alert_deliveries_v1")
         conn.execute("DROP TABLE alert_deliveries_v1")
         migrated_from = 1
     else:
@@ -200,10 +195,20 @@ def memory_connection() -> sqlite3.Connection:
 def copy_schema_1(mem: sqlite3.Connection, path: Path) -> None:
     """Schema 1 (read only, so not migrated): show it as schema 2 in memory."""
     mem.execute("ATTACH DATABASE ? AS old", (f"{path.resolve().as_uri()}?mode=ro",))
-    mem.execute(
-        f"INSERT INTO alert_deliveries ({COLUMNS}) SELECT vendor, product, cycle, "
-        "milestone, milestone_date, threshold, route, '*', status, message_id, as_of, "
-        "delivered_at FROM old.alert_deliveries ORDER BY id"
-    )
+    _copy_schema_1_deliveries(mem, "old.alert_deliveries")
     mem.execute("INSERT INTO alert_silences SELECT * FROM old.alert_silences")
     mem.execute("DETACH DATABASE old")
+
+
+def _copy_schema_1_deliveries(conn: sqlite3.Connection, source: str) -> None:
+    """Schema 1's rows (one per route) into ``alert_deliveries`` as route-wide rows."""
+    conn.execute(
+        f"INSERT INTO alert_deliveries ({COLUMNS}) SELECT vendor, product, cycle, milestone, "
+        "milestone_date, threshold, route, ?, status, message_id, as_of, delivered_at "
+        f"FROM {source} ORDER BY id",
+        (ROUTE_WIDE,),
+    )
+
+
+def table_names(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

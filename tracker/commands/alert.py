@@ -10,6 +10,7 @@ from tracker.errors import TrackerError, UsageError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tracker.alerts.due import StartBy
     from tracker.context import Context
     from tracker.dataset import LifecycleRecord
     from tracker.plan.inventory import CycleStart
@@ -95,21 +96,13 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.alerts import run_alerts
 
     records = ctx.records()
-
-    def log(message: str) -> None:
-        print(message, file=ctx.stderr, flush=True)
-
+    log = _logger(ctx)
     estate = None
     if ctx.settings.inventory is not None:  # digests name the hosts each item affects
         from tracker.inventory import configured_estate
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
     cycles = _planned(ctx, records, log)  # what to do, and from when, per cycle of your hosts
-    start_by = None
-    if cycles is not None:
-        from tracker.plan.inventory import start_by_alerts
-
-        start_by = start_by_alerts(ctx.settings, cycles)
     result = run_alerts(
         records,
         ctx.settings,
@@ -119,7 +112,7 @@ def _send(args: argparse.Namespace, ctx: Context) -> int:
         log=log,
         estate=estate,
         accept_new_ledger=args.accept_new_ledger,
-        start_by=start_by,
+        start_by=_start_by(ctx, cycles),
         plan_by_cycle=cycles,
     )
     if args.dry_run:
@@ -155,6 +148,26 @@ def _planned(
         return None
 
 
+def _logger(ctx: Context) -> Callable[[str], None]:
+    """Lines of the alert run (they carry their own ``tracker:`` prefix) on stderr, flushed."""
+
+    def log(message: str) -> None:
+        print(message, file=ctx.stderr, flush=True)
+
+    return log
+
+
+def _start_by(
+    ctx: Context, cycles: dict[tuple[str, str, str], CycleStart] | None
+) -> dict[tuple[str, str, str], StartBy] | None:
+    """The ``start_by`` alerts of ``cycles`` (None unless ``alerts.milestones`` watches them)."""
+    if cycles is None:  # no inventory: no pyarrow
+        return None
+    from tracker.plan.inventory import start_by_alerts
+
+    return start_by_alerts(ctx.settings, cycles)
+
+
 def _list(ctx: Context) -> int:
     from tracker import vocabulary
     from tracker.alerts import plan_digests
@@ -163,17 +176,16 @@ def _list(ctx: Context) -> int:
 
     records = ctx.records()
     settings = ctx.settings
-    start_by = None
-    if "start_by" in settings.alerts.milestones:  # pandas only when the plan is watched
-        from tracker.plan.hosts import configured_start_by
-
-        start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
+    cycles = None
+    if "start_by" in settings.alerts.milestones:  # planned only when watched: a bad plan fails `list`
+        cycles = _planned(ctx, records, _logger(ctx))
+    start_by = _start_by(ctx, cycles)
     with Ledger.open_read_only(settings.state_dir) as ledger:
         notice = ledger.replaced_warning(settings.state_dir)
         if notice:  # a lost ledger: "Due" below is what --accept-new-ledger would send again
             ctx.warn(f"alert list: {notice}")
         silences = ledger.silences()
-        plan, digests = plan_digests(records, settings, ledger, ctx.as_of, start_by)
+        plan, digests, _ = plan_digests(records, settings, ledger, ctx.as_of, start_by)
         delivered = ledger.deliveries()
 
     def item_line(item) -> str:

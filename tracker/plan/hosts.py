@@ -19,7 +19,6 @@ from tracker.inventory.table import UNMATCHED
 from tracker.plan.inventory import (
     CycleStart,
     configured_plan_by_cycle,
-    configured_start_by,
     rules_from,
     start_by_alerts,
 )
@@ -32,7 +31,6 @@ __all__ = [
     "URGENT_DAYS",
     "CycleStart",
     "configured_plan_by_cycle",
-    "configured_start_by",
     "plan_by_cycle",
     "rules_from",
     "start_by_alerts",

@@ -48,7 +48,7 @@ class JobArgs:
 
 def _first_start(settings: Settings, now: datetime) -> datetime:
     """When a scheduler first ran on this state directory (recorded on first call)."""
-    from tracker.nightly import state_db
+    from tracker.runs import state_db
 
     with state_db(settings) as conn, conn:
         conn.execute(
@@ -167,7 +167,7 @@ def _catch_up(
 ) -> dict[str, Any]:
     """``add_job`` options: ``next_run_time=now`` when a scheduled time passed with no successful run
     since (logged either way)."""
-    from tracker.nightly import last_successful_run
+    from tracker.runs import last_successful_run
 
     first_start = _first_start(settings, now)
     last_ok = last_successful_run(settings)
