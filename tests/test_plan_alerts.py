@@ -141,3 +141,30 @@ def test_alert_list_plans_the_inventory_only_when_start_by_is_watched(tracker, t
     r = tracker("--as-of", "2026-05-01", "alert", "list")
     assert r.returncode == 0, r.stderr
     assert "start the upgrade" not in r.stdout and r.stderr == ""
+
+
+def test_a_cycle_on_its_newest_release_has_no_target_in_any_surface() -> None:
+    """The plan gives a cycle already on its line's newest release itself as target; the digest, the
+    start-by sentence and the webhook payload all read that as "nothing to move to" (one rule,
+    ``tracker.alerts.due.upgrade_to``)."""
+    from tracker.alerts.due import upgrade_to
+    from tracker.alerts.webhook_payloads import item_data
+
+    assert upgrade_to("Windows Server 2025", "Hyper-V Server 2016") == ("Windows Server 2025", False)
+    assert upgrade_to("Hyper-V Server 2016", "Hyper-V Server 2016") == ("", True)
+    assert upgrade_to("", "Hyper-V Server 2016") == ("", False)
+    own = {KEY: StartBy(date(2026, 7, 12), 2, "Hyper-V Server 2016")}
+    [item] = [
+        i
+        for i in due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1), own).due
+        if i.start is not None
+    ]
+    assert start_sentence(item).endswith("— already the newest release: plan its replacement")
+    data = item_data(item, date(2026, 5, 1))
+    assert data["hosts"] == 2 and "target" not in data
+    [moving] = [
+        i
+        for i in due_alerts([hyperv()], WATCH, [ALL], [], [], date(2026, 5, 1), START).due
+        if i.start is not None
+    ]
+    assert item_data(moving, date(2026, 5, 1))["target"] == "Windows Server 2025"

@@ -288,11 +288,12 @@ def _post_webhooks(
 ) -> None:
     """Each route's webhooks: a recipient each, in the same ledger (tracker.alerts.webhook); items
     on your hosts carry ``target`` and ``start_by`` when the inventory is planned."""
+    from tracker.alerts.due import upgrade_to
     from tracker.alerts.webhook import send_webhooks
 
     extra = {  # a cycle already on its line's newest release has no target to move to
         key: {
-            "target": c.target if c.target not in ("", f"{key[1]} {key[2]}") else None,
+            "target": upgrade_to(c.target, f"{key[1]} {key[2]}")[0] or None,
             "start_by": c.start_by.isoformat() if c.start_by else None,
         }
         for key, c in (plan_by_cycle or {}).items()

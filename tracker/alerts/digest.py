@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 from tracker import __version__, templating
 from tracker import vocabulary as vocab
-from tracker.alerts.due import START_BY, CycleKey, DueItem
+from tracker.alerts.due import START_BY, CycleKey, DueItem, upgrade_to
 from tracker.config import Route, Settings
 from tracker.dataset import is_http_url
 from tracker.estate import EstateSummary
@@ -175,14 +175,14 @@ def _plan(item: DueItem, context: DigestContext | None, as_of: date) -> tuple[st
     """(target, ``start by 2026-07-12 (4 months overdue)``, newest) from the plan; empty when
     unknown. ``newest``: the cycle is already its line's newest release (plan its replacement)."""
     if item.milestone == START_BY:  # the item itself is the start-by date: name the target only
-        target = item.start.target if item.start is not None else ""
-        return ("" if target == item.record.name else target, "", target == item.record.name)
+        target, newest = upgrade_to(item.start.target if item.start is not None else "", item.record.name)
+        return (target, "", newest)
     cycle = context.plan.get(item.record.key) if context is not None and context.plan else None
     if cycle is None:
         return ("", "", False)
     start = vocab.start_by(cycle.start_by, as_of) if cycle.start_by is not None else ""
-    newest = cycle.target == item.record.name
-    return ("" if newest else cycle.target, start, newest)
+    target, newest = upgrade_to(cycle.target, item.record.name)
+    return (target, start, newest)
 
 
 def _past_eol(item: DueItem, as_of: date) -> str:
@@ -256,10 +256,8 @@ def start_sentence(item: DueItem) -> str:
     """``start the upgrade of Hyper-V Server 2016 (2 hosts) by 2026-07-12 — target Windows Server 2025``."""
     start = item.start
     hosts = f" ({vocab.hosts(start.hosts)})" if start else ""
-    if start and start.target == item.record.name:
-        target = f" — {NEWEST}"
-    else:
-        target = f" — target {start.target}" if start and start.target else f" — {NO_PATH}"
+    to, newest = upgrade_to(start.target if start else "", item.record.name)
+    target = f" — {NEWEST}" if newest else f" — target {to}" if to else f" — {NO_PATH}"
     return one_line(f"start the upgrade of {item.record.name}{hosts} by {item.when.text}{target}")
 
 

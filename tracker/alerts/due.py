@@ -23,6 +23,14 @@ START_BY = "start_by"
 _ORDER = (*MILESTONES, START_BY)
 
 
+def upgrade_to(target: str, name: str) -> tuple[str, bool]:
+    """(the release to move to, newest) from a plan's ``target`` for the cycle ``name``: a cycle
+    already on its line's newest release has itself as target (``tracker plan``), so nothing to
+    move to. Empty target, not newest: no known upgrade path."""
+    newest = bool(target) and target == name
+    return ("" if newest else target, newest)
+
+
 @dataclass(frozen=True)
 class StartBy:
     """When a cycle's hosts must start their upgrade (``tracker.plan``), for ``start_by`` alerts."""

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from tracker import __version__
 from tracker import vocabulary as vocab
-from tracker.alerts.due import CycleKey, DueItem
+from tracker.alerts.due import CycleKey, DueItem, upgrade_to
 from tracker.config import Route
 from tracker.dataset import is_http_url
 from tracker.status import status_of
@@ -61,8 +61,9 @@ def item_data(
         data.update({k: v for k, v in extra[r.key].items() if v is not None})
     if item.start is not None:  # a start_by item (tracker.plan): its hosts and the release to move to
         data["hosts"] = item.start.hosts
-        if item.start.target:
-            data["target"] = item.start.target
+        target, _ = upgrade_to(item.start.target, r.name)  # as the extra of planned cycles
+        if target:
+            data["target"] = target
     return data
 
 
