@@ -3,7 +3,7 @@ and no per-host Python, so a million hosts cost about what reading the file cost
 
 The hosts file is read by pyarrow's multi-threaded CSV reader, every column as text. ``product``
 and ``version`` are dictionary-encoded; each *distinct* pair (a few hundred in a million hosts) is
-resolved once in Python (``resolve_pairs``: the ``Matcher`` and the status engine), and the results
+resolved once in Python (``keys.resolve_pairs``: the ``Matcher`` and the status engine), and the results
 become dictionary columns whose indices are the hosts' pair numbers, so the output is built
 without copying a string per host. Only when the fast reader refuses a file does a stdlib pass
 (``inventory_problems``) run, to name each problem as ``FILE:LINE: column: message``.
@@ -32,17 +32,10 @@ from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.formats import FORMULA_START, PLAIN_NUMBER, csv_cell
 from tracker.inventory.aliases import Aliases
-from tracker.inventory.keys import (
-    UNMATCHED,
-    ColumnCodes,
-    PairResults,
-    RecordFilter,
-    resolve_hosts,
-    resolve_pairs,
-)
+from tracker.inventory.keys import UNMATCHED, ColumnCodes, RecordFilter, resolve_hosts
 from tracker.status import STATUS_ORDER
 
-__all__ = ["UNMATCHED", "InventoryError", "PairResults", "RecordFilter", "match_table", "resolve_pairs"]
+__all__ = ["UNMATCHED", "InventoryError", "match_table"]
 
 REQUIRED = ("hostname", "product", "version")
 KNOWN_COLUMNS = (
