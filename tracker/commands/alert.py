@@ -164,8 +164,8 @@ def _list(ctx: Context) -> int:
     records = ctx.records()
     settings = ctx.settings
     start_by = None
-    if "start_by" in settings.alerts.milestones:  # pandas only when the plan is watched
-        from tracker.plan.hosts import configured_start_by
+    if "start_by" in settings.alerts.milestones:  # planned only when the plan is watched
+        from tracker.plan.inventory import configured_start_by
 
         start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
     with Ledger.open_read_only(settings.state_dir) as ledger:
