@@ -868,3 +868,30 @@ def test_hostile_hostnames_are_inert_in_csv_and_markdown_at_any_size(records, mo
     shared = output.render_bytes(matched, Format.MARKDOWN, AS_OF, "t").decode()
     assert "&lt;script&gt;x&lt;/script&gt;\\|a" in shared and "<" not in shared
     assert _large_text(matched, Format.MARKDOWN) == shared
+
+
+def test_arrow_pairs_numbers_each_distinct_pair_once_across_chunks() -> None:
+    """``arrow_pairs`` (shared by ``match_table`` and ``tracker plan``): one number per distinct
+    (product, version), the same across chunks whose dictionaries differ."""
+    import pyarrow as pa
+
+    from tracker.inventory.table import arrow_pairs
+
+    first = pa.record_batch(
+        [pa.array(["ESXi", "AHV"]), pa.array(["7.0.3", "6.5"])], names=["product", "version"]
+    )
+    second = pa.record_batch(
+        [pa.array(["AHV", "ESXi"]), pa.array(["6.5", "8.0"])], names=["product", "version"]
+    )
+    codes, pairs = arrow_pairs(pa.Table.from_batches([first, second, first]))
+    named = [pairs[c] for c in codes.tolist()]
+    assert named == [
+        ("ESXi", "7.0.3"),
+        ("AHV", "6.5"),
+        ("AHV", "6.5"),
+        ("ESXi", "8.0"),
+        ("ESXi", "7.0.3"),
+        ("AHV", "6.5"),
+    ]
+    assert len(pairs) == len(set(pairs))
+    assert arrow_pairs(pa.Table.from_batches([first.slice(0, 0)]))[1] == []
