@@ -165,9 +165,10 @@ def _list(ctx: Context) -> int:
     settings = ctx.settings
     start_by = None
     if "start_by" in settings.alerts.milestones:  # planned only when the plan is watched
-        from tracker.plan.inventory import configured_start_by
+        from tracker.plan.inventory import configured_plan_by_cycle, start_by_alerts
 
-        start_by = configured_start_by(settings, records, ctx.dataset_path, ctx.as_of)
+        cycles = configured_plan_by_cycle(settings, records, ctx.dataset_path, ctx.as_of)
+        start_by = start_by_alerts(settings, cycles)
     with Ledger.open_read_only(settings.state_dir) as ledger:
         notice = ledger.replaced_warning(settings.state_dir)
         if notice:  # a lost ledger: "Due" below is what --accept-new-ledger would send again

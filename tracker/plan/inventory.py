@@ -166,14 +166,3 @@ def start_by_alerts(
         for key, c in cycles.items()
         if c.start_by is not None
     }
-
-
-def configured_start_by(
-    settings: Settings, records: list[LifecycleRecord], dataset_path: Path, as_of: date
-) -> dict[CycleKey, StartBy] | None:
-    """``start_by_alerts`` of the configured inventory, planned only when the milestone is watched."""
-    from tracker.alerts.due import START_BY
-
-    if START_BY not in settings.alerts.milestones:
-        return None
-    return start_by_alerts(settings, configured_plan_by_cycle(settings, records, dataset_path, as_of))
