@@ -32,7 +32,7 @@ has no such column."""
 
 
 class RecordFilter(Protocol):
-    """What the join filters with: ``tracker.resolve.QueryFilters`` (or ``status.Filters``)."""
+    """What the join filters with: ``tracker.resolve.Selection`` (or ``QueryFilters``)."""
 
     def apply(self, records: list[LifecycleRecord]) -> list[LifecycleRecord]: ...
 
