@@ -122,6 +122,27 @@ def test_no_aos_column_costs_no_second_pass(tmp_path: Path, monkeypatch) -> None
     assert out.column("status").to_pylist()[:2] == ["unmatched", "supported"]
 
 
+def test_the_filters_are_applied_once_also_when_ahv_hosts_are_split(tmp_path: Path) -> None:
+    """The (pair, aos) keys are filtered with the selection of the first pass, not a second one
+    (a QueryFilters ``apply`` resolves the terms and reads aliases.csv again)."""
+    rows = [("AHV", BUILD, "6.10.1"), ("AHV", BUILD, "7.3"), ("ESXi", "8.0.2", "7.3")]
+    path = write_hosts(tmp_path / "hosts.csv", rows)
+    applied: list[int] = []
+
+    class OnlyAos610:
+        def apply(self, records: list) -> list:  # type: ignore[type-arg]
+            applied.append(len(records))
+            return [r for r in records if (r.product, r.cycle) == ("AOS", "6.10")]
+
+    for join in (match_table, match_inventory):
+        applied.clear()
+        hosts = read_hosts_table(path)
+        out = join(hosts if join is match_table else hosts.to_pandas(), RECORDS, DAY, ALIASES, OnlyAos610())
+        assert applied == [len(RECORDS)]
+        got = out.to_pylist() if join is match_table else out.to_dict("records")
+        assert [(r["hostname"], r["cycle"]) for r in got] == [("h0", "6.10")]
+
+
 def run_json(tracker, *args: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     result = tracker("--as-of", AS_OF, *args, "--format", "json")
     assert result.returncode == 0, result.stderr

@@ -372,6 +372,32 @@ def test_filters_keep_unmatched_hosts(tracker) -> None:  # type: ignore[no-untyp
     assert {row["matched_product"] for row in rows_of(r.stdout)} == {"Proxmox VE", ""}
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("inventory", "--format", "csv"), ("inventory", "--format", "json"), ("plan", "--format", "csv")],
+)
+def test_the_filters_are_resolved_once_per_command(tracker, monkeypatch, command: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """The command's selection is what the join filters with: the terms are not resolved (nor
+    aliases.csv read) a second time inside the join."""
+    import tracker.resolve as resolve_module
+
+    calls: list[tuple[str, ...]] = []
+    real = resolve_module.select
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(tuple(kwargs.get("terms", ())))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(resolve_module, "select", counting)
+    r = tracker("--as-of", AS_OF, command[0], str(EXAMPLE), *command[1:], "--product", "hyper-v")
+    assert r.returncode == 0, r.stderr
+    assert calls == [("hyper-v",)]
+    products = [
+        row["product"] for row in (rows_of(r.stdout) if "csv" in command else json.loads(r.stdout)["items"])
+    ]
+    assert "Hyper-V Server" in products and len(products) == 4  # and the unmatched host
+
+
 def test_passthrough_columns_are_kept_and_reserved_names_renamed(tracker, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     hosts = tmp_path / "hosts.csv"
     hosts.write_text(
@@ -868,3 +894,30 @@ def test_hostile_hostnames_are_inert_in_csv_and_markdown_at_any_size(records, mo
     shared = output.render_bytes(matched, Format.MARKDOWN, AS_OF, "t").decode()
     assert "&lt;script&gt;x&lt;/script&gt;\\|a" in shared and "<" not in shared
     assert _large_text(matched, Format.MARKDOWN) == shared
+
+
+def test_arrow_pairs_numbers_each_distinct_pair_once_across_chunks() -> None:
+    """``arrow_pairs`` (shared by ``match_table`` and ``tracker plan``): one number per distinct
+    (product, version), the same across chunks whose dictionaries differ."""
+    import pyarrow as pa
+
+    from tracker.inventory.table import arrow_pairs
+
+    first = pa.record_batch(
+        [pa.array(["ESXi", "AHV"]), pa.array(["7.0.3", "6.5"])], names=["product", "version"]
+    )
+    second = pa.record_batch(
+        [pa.array(["AHV", "ESXi"]), pa.array(["6.5", "8.0"])], names=["product", "version"]
+    )
+    codes, pairs = arrow_pairs(pa.Table.from_batches([first, second, first]))
+    named = [pairs[c] for c in codes.tolist()]
+    assert named == [
+        ("ESXi", "7.0.3"),
+        ("AHV", "6.5"),
+        ("AHV", "6.5"),
+        ("ESXi", "8.0"),
+        ("ESXi", "7.0.3"),
+        ("AHV", "6.5"),
+    ]
+    assert len(pairs) == len(set(pairs))
+    assert arrow_pairs(pa.Table.from_batches([first.slice(0, 0)]))[1] == []

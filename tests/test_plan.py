@@ -403,7 +403,7 @@ def test_check_plan(tracker) -> None:  # type: ignore[no-untyped-def]
 def test_configured_plan_by_cycle_needs_an_inventory(tmp_path: Path) -> None:
     from tracker.config import Settings
     from tracker.dataset import load_dataset
-    from tracker.plan.hosts import configured_plan_by_cycle
+    from tracker.plan.inventory import configured_plan_by_cycle
 
     dataset = ROOT / "datasets" / "hypervisors.csv"
     records = load_dataset(dataset)

@@ -347,15 +347,14 @@ class Selection:
     records: list[LifecycleRecord]
     keys: frozenset[tuple[str, str]]
     """(product, cycle) of the selected records."""
-    products: frozenset[str]
-    """Products with at least one selected record."""
     filtered: bool
     """Whether any filter was given at all."""
     description: str = ""
     """The filters in words, for the "valid but empty" message."""
 
-    def match(self, record: LifecycleRecord) -> bool:
-        return not self.filtered or (record.product, record.cycle) in self.keys
+    def apply(self, records: Iterable[LifecycleRecord]) -> list[LifecycleRecord]:
+        """The selected ``records``: a ``RecordFilter`` for the joins that resolves nothing again."""
+        return [r for r in records if not self.filtered or (r.product, r.cycle) in self.keys]
 
     @property
     def empty_message(self) -> str | None:
@@ -410,7 +409,6 @@ def select(
     return Selection(
         records=chosen,
         keys=frozenset((r.product, r.cycle) for r in chosen),
-        products=frozenset(r.product for r in chosen),
         filtered=bool(parts),
         description=" and ".join(parts),
     )
@@ -419,7 +417,7 @@ def select(
 @dataclass
 class QueryFilters:
     """The command line's filters (terms, ``--vendor``, ``--type``, ``--aliases``), resolved
-    against a dataset by ``apply``; afterwards ``match`` tests records (``match_inventory``)."""
+    against a dataset by ``select`` (or ``apply``); ``selection`` is the last result."""
 
     terms: tuple[str, ...] = ()
     vendors: tuple[str, ...] = ()

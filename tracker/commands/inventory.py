@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     fmt = output_format(args)
     records = ctx.records()
     filters = filters_from(args)
-    filters.select(records)
+    selection = filters.select(records)
     if filters.empty_message:
         print(filters.empty_message, file=ctx.stderr)
     aliases = load_aliases(args.aliases)
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from tracker.inventory.output import write_chunks, write_csv_table
     from tracker.inventory.table import match_table, read_hosts_table, status_counts_table
 
-    selected = filters if filters.filtered else None
+    selected = selection if filters.filtered else None
     if fmt is Format.CSV:  # the fast path: Arrow from file to file, pandas never imported
         table = match_table(read_hosts_table(args.hosts), records, ctx.as_of, aliases, selected)
         write_csv_table(table, args.output, ctx.stdout)

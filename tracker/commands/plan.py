@@ -46,8 +46,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     fmt = output_format(args)
     records = ctx.records()
     filters = filters_from(args)
+    selection = None
     if filters.filtered:
-        filters.select(records)  # a term that matches nothing is an error, like every query
+        selection = filters.select(records)  # a term that matches nothing is an error, like every query
         if filters.empty_message:
             print(filters.empty_message, file=ctx.stderr)
     table, counts = read_and_plan(
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         ctx.dataset_path,
         ctx.as_of,
         load_aliases(args.aliases),
-        filters if filters.filtered else None,
+        selection,
     )
     if args.group_by:
         from tracker.plan.hosts import to_frame

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     estate = plan = None
     if ctx.settings.inventory is not None:  # "Your estate"; pandas only when there is an inventory
         from tracker.inventory import configured_estate
-        from tracker.plan.hosts import configured_plan_by_cycle
+        from tracker.plan.inventory import configured_plan_by_cycle
 
         estate = configured_estate(ctx.settings, records, ctx.as_of)
         plan = configured_plan_by_cycle(ctx.settings, records, ctx.dataset_path, ctx.as_of)

@@ -1,7 +1,7 @@
 """Host inventory -> matched release cycles as a pandas frame, for the report, alerts and check.
 
 A million hosts have only a few hundred distinct (product, version) pairs, so each pair is matched
-once (``table.resolve_pairs``: the ``Matcher`` and the status engine) and pandas broadcasts the
+once (``keys.resolve_pairs``: the ``Matcher`` and the status engine) and pandas broadcasts the
 results back to every host. Reading and validation live in ``table`` (pyarrow), which is also the
 join of ``tracker inventory --format csv``.
 """
@@ -20,13 +20,12 @@ from tracker.dataset import LifecycleRecord
 from tracker.estate import HOST_NAMES_KEPT, EstateSummary
 from tracker.formats import Result
 from tracker.inventory.aliases import Aliases
-from tracker.inventory.keys import HostKeys, resolve_hosts
+from tracker.inventory.keys import HostKeys, RecordFilter, resolve_hosts
 from tracker.inventory.table import (
     MATCHED,
     REQUIRED,
     STATUSES,
     UNMATCHED,
-    RecordFilter,
     read_hosts_table,
 )
 from tracker.status import days_to_eol

@@ -13,7 +13,7 @@ cycle (``--explain`` says so when they disagree).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -32,7 +32,7 @@ has no such column."""
 
 
 class RecordFilter(Protocol):
-    """What the join filters with: ``tracker.resolve.QueryFilters`` (or ``status.Filters``)."""
+    """What the join filters with: ``tracker.resolve.Selection`` (or ``QueryFilters``)."""
 
     def apply(self, records: list[LifecycleRecord]) -> list[LifecycleRecord]: ...
 
@@ -60,14 +60,14 @@ def resolve_pairs(
     records: Iterable[LifecycleRecord],
     as_of: date,
     aliases: Aliases,
-    filters: RecordFilter | None = None,
+    selected: Set[tuple[str, str]] | None = None,
     columns: Sequence[Mapping[str, str]] | None = None,
 ) -> PairResults:
-    """Match each pair once; status and days once per cycle. ``keep`` is False for pairs the
-    filters exclude; unmatched hosts are kept when their product (if any) has a selected cycle.
-    ``columns``: per pair, the hosts' cycle-column values (``{"aos": "6.10.1"}``), if read."""
+    """Match each pair once; status and days once per cycle. ``keep`` is False for pairs whose
+    (product, cycle) is not in ``selected`` (None: no filters); unmatched hosts are kept when their
+    product (if any) has a selected cycle. ``columns``: per pair, the hosts' cycle-column values
+    (``{"aos": "6.10.1"}``), if read."""
     records = list(records)
-    selected = {(r.product, r.cycle) for r in filters.apply(records)} if filters is not None else None
     index: dict[tuple[str, str], LifecycleRecord] = {}
     products: dict[str, list[tuple[str, str]]] = {}
     for r in records:
@@ -125,7 +125,8 @@ def resolve_hosts(
     (pair, cycle-column value) of the pairs that need one. ``explain``: split every pair whose
     alias has a cycle column, also those the version placed (to say when the column disagrees)."""
     records = list(records)
-    results = resolve_pairs(pairs, records, as_of, aliases, filters)
+    selected = {(r.product, r.cycle) for r in filters.apply(records)} if filters is not None else None
+    results = resolve_pairs(pairs, records, as_of, aliases, selected)
     keys = HostKeys(np.asarray(codes, dtype=np.int64), list(pairs), results, [{} for _ in pairs])
     wanted: dict[str, np.ndarray] = {}
     for i, (_, _, column) in enumerate(results.rules):
@@ -134,7 +135,7 @@ def resolve_hosts(
     for column, split in sorted(wanted.items()):
         encoded = column_of(column)
         if encoded is not None:
-            _split(keys, split, column, encoded, (records, as_of, aliases, filters))
+            _split(keys, split, column, encoded, (records, as_of, aliases, selected))
     return keys
 
 
@@ -143,7 +144,7 @@ def _split(
     split: np.ndarray,
     column: str,
     encoded: tuple[np.ndarray, list[str]],
-    resolve: tuple[list[LifecycleRecord], date, Aliases, RecordFilter | None],
+    resolve: tuple[list[LifecycleRecord], date, Aliases, Set[tuple[str, str]] | None],
 ) -> None:
     """Give the hosts of the pairs in ``split`` new keys, one per distinct (pair, value)."""
     flags = np.zeros(len(keys.pairs), dtype=bool)

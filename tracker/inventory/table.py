@@ -3,7 +3,7 @@ and no per-host Python, so a million hosts cost about what reading the file cost
 
 The hosts file is read by pyarrow's multi-threaded CSV reader, every column as text. ``product``
 and ``version`` are dictionary-encoded; each *distinct* pair (a few hundred in a million hosts) is
-resolved once in Python (``resolve_pairs``: the ``Matcher`` and the status engine), and the results
+resolved once in Python (``keys.resolve_pairs``: the ``Matcher`` and the status engine), and the results
 become dictionary columns whose indices are the hosts' pair numbers, so the output is built
 without copying a string per host. Only when the fast reader refuses a file does a stdlib pass
 (``inventory_problems``) run, to name each problem as ``FILE:LINE: column: message``.
@@ -26,23 +26,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tracker.arrowutil import encode_column, indices_as_int64, int32_indices, small_array
+from tracker.arrowutil import dense_codes, encode_column, int32_indices, small_array
 from tracker.csvtext import CsvTextError, csv_rows, decode_csv_text, is_blank, line_problems
 from tracker.dataset import LifecycleRecord
 from tracker.errors import TrackerError
 from tracker.formats import FORMULA_START, PLAIN_NUMBER, csv_cell
 from tracker.inventory.aliases import Aliases
-from tracker.inventory.keys import (
-    UNMATCHED,
-    ColumnCodes,
-    PairResults,
-    RecordFilter,
-    resolve_hosts,
-    resolve_pairs,
-)
+from tracker.inventory.keys import UNMATCHED, ColumnCodes, RecordFilter, resolve_hosts
 from tracker.status import STATUS_ORDER
 
-__all__ = ["UNMATCHED", "InventoryError", "PairResults", "RecordFilter", "match_table", "resolve_pairs"]
+__all__ = ["UNMATCHED", "InventoryError", "match_table"]
 
 REQUIRED = ("hostname", "product", "version")
 KNOWN_COLUMNS = (
@@ -269,27 +262,7 @@ def match_table(
     filters: RecordFilter | None = None,
 ) -> pa.Table:
     """``match_inventory`` in Arrow: the same columns, in the same order, for every host."""
-    product = pc.dictionary_encode(table.column("product"))
-    version = pc.dictionary_encode(table.column("version"))
-    # pa.Table.from_arrays, not pa.table({...}): the latter imports pandas to rule out a DataFrame
-    both = pa.Table.from_arrays([product, version], names=["p", "v"]).unify_dictionaries().combine_chunks()
-    p_arr, v_arr = both.column("p").combine_chunks(), both.column("v").combine_chunks()  # 0 rows: 0 chunks
-    p_dict, v_dict = p_arr.dictionary.to_pylist(), v_arr.dictionary.to_pylist()
-    width = max(len(v_dict), 1)
-    keys = indices_as_int64(p_arr.indices) * width + indices_as_int64(v_arr.indices)
-    present = np.zeros(max(len(p_dict), 1) * width, dtype=bool)
-    present[keys] = True
-    codes_of_key = np.cumsum(present, dtype=np.int64) - 1
-    distinct = np.flatnonzero(present)
-    resolved = resolve_hosts(
-        codes_of_key[keys],
-        [(str(p_dict[k // width]).strip(), str(v_dict[k % width]).strip()) for k in distinct.tolist()],
-        arrow_columns(table),
-        records,
-        as_of,
-        aliases,
-        filters,
-    )
+    resolved = resolve_hosts(*arrow_pairs(table), arrow_columns(table), records, as_of, aliases, filters)
     results = resolved.results
     # From the buffer, not pa.array(codes): pyarrow imports pandas to inspect a numpy argument.
     indices = int32_indices(resolved.codes)
@@ -309,6 +282,18 @@ def match_table(
         keep = small_array([1 if k else 0 for k in results.keep], pa.int8())
         out = out.filter(pc.equal(pc.take(keep, indices), 1))
     return out
+
+
+def arrow_pairs(table: pa.Table) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Each host's (product, version) pair number (int64) and the distinct pairs, stripped."""
+    p_codes, p_values = encode_column(table.column("product"))
+    v_codes, v_values = encode_column(table.column("version"))
+    width = max(len(v_values), 1)
+    key = p_codes * width + v_codes
+    codes, count = dense_codes(key, max(len(p_values), 1) * width)
+    first = np.zeros(count, dtype=np.int64)
+    first[codes] = key  # any host of the pair: the same key
+    return codes, [(p_values[k // width], v_values[k % width]) for k in first.tolist()]
 
 
 def arrow_columns(table: pa.Table) -> ColumnCodes:

@@ -16,26 +16,7 @@ import pyarrow as pa
 
 from tracker.dataset import LifecycleRecord
 from tracker.inventory.table import UNMATCHED
-from tracker.plan.inventory import (
-    CycleStart,
-    configured_plan_by_cycle,
-    rules_from,
-    start_by_alerts,
-)
-from tracker.plan.table import LAYER_COLUMNS, OUTPUT, PLAN_COLUMNS, URGENT_DAYS
-
-__all__ = [
-    "LAYER_COLUMNS",
-    "OUTPUT",
-    "PLAN_COLUMNS",
-    "URGENT_DAYS",
-    "CycleStart",
-    "configured_plan_by_cycle",
-    "plan_by_cycle",
-    "rules_from",
-    "start_by_alerts",
-    "to_frame",
-]
+from tracker.plan.inventory import CycleStart
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:

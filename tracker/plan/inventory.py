@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from tracker.dataset import LifecycleRecord
 from tracker.inventory.aliases import Aliases
-from tracker.inventory.table import RecordFilter
+from tracker.inventory.keys import RecordFilter
 from tracker.plan.engine import Planner
 from tracker.plan.table import PlanCounts, plan_keys, plan_table
 

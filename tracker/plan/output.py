@@ -8,7 +8,7 @@ import pandas as pd
 
 from tracker.formats import Column, Result
 from tracker.plan.engine import NONE_KNOWN
-from tracker.plan.hosts import URGENT_DAYS
+from tracker.plan.table import URGENT_DAYS
 
 TABLE_COLUMNS = [
     Column("hostname", "Hostname"),

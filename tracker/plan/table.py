@@ -24,7 +24,7 @@ from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.inventory.aliases import Aliases, Matcher
 from tracker.inventory.keys import UNMATCHED, PairResults, RecordFilter, resolve_hosts
-from tracker.inventory.table import InventoryError, arrow_columns
+from tracker.inventory.table import InventoryError, arrow_columns, arrow_pairs
 from tracker.plan.engine import NONE_KNOWN, Planner
 
 PLAN_COLUMNS = (
@@ -184,14 +184,7 @@ def _match_hosts(
 ) -> _Hosts:
     """Resolve each distinct (product, version) pair once (and, for AHV hosts, each (pair, aos)
     value: ``tracker.inventory.keys``); drop the hosts the filters exclude."""
-    p_codes, p_values = encode_column(table.column("product"))
-    v_codes, v_values = encode_column(table.column("version"))
-    width = max(len(v_values), 1)
-    pair_key, pair_count = dense_codes(p_codes * width + v_codes, max(len(p_values), 1) * width)
-    first_of_pair = np.zeros(pair_count, dtype=np.int64)
-    first_of_pair[pair_key] = p_codes * width + v_codes  # any host of the pair: the same key
-    pairs = [(p_values[k // width], v_values[k % width]) for k in first_of_pair.tolist()]
-    resolved = resolve_hosts(pair_key, pairs, arrow_columns(table), records, as_of, aliases, filters)
+    resolved = resolve_hosts(*arrow_pairs(table), arrow_columns(table), records, as_of, aliases, filters)
     pair_key, pairs, results = resolved.codes, resolved.pairs, resolved.results
     pair_count = len(pairs)
     rows = np.arange(len(table), dtype=np.int64)

@@ -24,7 +24,7 @@ STATUS_LABELS: dict[Status, str] = {s: vocab.phase(s) for s in Status}
 
 
 class PlanLike(Protocol):
-    """What the report reads from a plan per cycle: ``tracker.plan.hosts.CycleStart`` fits."""
+    """What the report reads from a plan per cycle: ``tracker.plan.inventory.CycleStart`` fits."""
 
     @property
     def target(self) -> str: ...
