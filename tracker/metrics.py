@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from tracker.atomic import atomic_write_text
 from tracker.dataset import STALE_AFTER_DAYS, LifecycleRecord, is_stale
 from tracker.errors import TrackerError, describe_os_error
+from tracker.paths import state_db_file
 from tracker.status import STATUS_ORDER, days_to_eol, status_of
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def last_run(state_dir: Path) -> LastRun | None:
 
     Runs still going and attempts that did not get the lock (another run was working) are skipped.
     """
-    path = state_dir / "tracker.db"
+    path = state_db_file(state_dir)
     if not path.is_file():
         return None
     try:

@@ -14,6 +14,14 @@ def user_config_path() -> Path:
     return Path(base) / "tracker" / "tracker.toml"
 
 
+STATE_DB = "tracker.db"
+"""The state database in ``state_dir``: the alert ledger, silences and the nightly job's runs."""
+
+
+def state_db_file(state_dir: Path) -> Path:
+    return state_dir / STATE_DB
+
+
 def default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "tracker"

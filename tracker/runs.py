@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.config import Settings
 from tracker.errors import TrackerError, describe_os_error
+from tracker.paths import state_db_file
 from tracker.vocabulary import plural
 
 RUNS_SCHEMA = """
@@ -45,7 +46,7 @@ Log = Callable[[str], None]
 
 
 def state_db_path(settings: Settings) -> Path:
-    return settings.state_dir / "tracker.db"
+    return state_db_file(settings.state_dir)
 
 
 def run_lock_path(settings: Settings) -> Path:

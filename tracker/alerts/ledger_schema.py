@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from tracker.errors import TrackerError
+from tracker.paths import state_db_file
 
-DB_NAME = "tracker.db"
 MARKER_NAME = "alert-ledger.id"
 SCHEMA_VERSION = 2
 ROUTE_WIDE = "*"
@@ -61,7 +61,7 @@ UNIQUE_KEY = "vendor, product, cycle, milestone, milestone_date, threshold, rout
 
 
 def ledger_path(state_dir: Path) -> Path:
-    return state_dir / DB_NAME
+    return state_db_file(state_dir)
 
 
 def marker_path(state_dir: Path) -> Path:
