@@ -12,6 +12,8 @@ import sys
 import time
 import traceback
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +172,13 @@ def tracker(tmp_path: Path, env: dict[str, str]):  # type: ignore[no-untyped-def
         return run_in_process(*args, **kw)
 
     return call
+
+
+@dataclass(frozen=True)
+class PlanHint:
+    """A plan for one cycle as the report and digests read it (``tracker.report.PlanLike``; the real
+    one is ``tracker.plan.inventory.CycleStart``): the release to move to and the start-by date."""
+
+    target: str
+    """``VMware ESXi 8.0``; empty when no path is known."""
+    start_by: date | None

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alerts_support import html_part, text_part
 
+from tests.conftest import PlanHint
 from tracker.alerts import AlertRunResult, run_alerts
 from tracker.alerts.digest import DigestContext, build_digest, digest_context
 from tracker.alerts.due import DueItem
@@ -17,7 +18,6 @@ from tracker.config import ReportSettings, Route, Settings
 from tracker.dataset import LifecycleRecord
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
-from tracker.report import PlanHint
 from tracker.vocabulary import milestone_label
 
 AS_OF = date(2026, 11, 26)

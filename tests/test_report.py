@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, FIXTURES, SMALL
+from tests.conftest import AS_OF, FIXTURES, SMALL, PlanHint
 from tracker import vocabulary as vocab
 from tracker.config import ReportSettings, Settings
 from tracker.dataset import load_dataset
 from tracker.dates import parse_milestone
 from tracker.estate import EstateSummary
-from tracker.report import PlanHint, write_report
+from tracker.report import write_report
 from tracker.report.actions import RECENT_EOL_DAYS, needs_action
 from tracker.report.model import cycle_row, group_rows
 from tracker.report.snapshot import CHANGES_SHOWN

@@ -32,7 +32,6 @@ from tracker.report.history import (
 )
 from tracker.report.model import (
     CycleRow,
-    PlanHint,
     PlanLike,
     ProductGroup,
     cycle_row,
@@ -45,7 +44,7 @@ from tracker.report.timeline import build_timeline
 BRIEF_TIMELINE_ROWS = 30
 """Cycles in the printed brief's chart: on your hosts, then coming elsewhere (half an A4 page)."""
 
-__all__ = ["PlanHint", "PlanLike", "render_index", "write_report"]
+__all__ = ["PlanLike", "render_index", "write_report"]
 
 
 @gc_paused()

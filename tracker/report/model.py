@@ -33,15 +33,6 @@ class PlanLike(Protocol):
     def start_by(self) -> date | None: ...
 
 
-@dataclass(frozen=True)
-class PlanHint:
-    """What to do about one cycle, from the planning module (``tracker plan``) when it is available."""
-
-    target: str
-    """``VMware ESXi 8.0``; empty when no path is known."""
-    start_by: date | None
-
-
 @dataclass(frozen=True, slots=True)
 class Link:
     """A source reference: ``href`` is set only for http(s) URLs, anything else stays text."""
